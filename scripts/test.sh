@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole suite. SQLite always; PostgreSQL again when one answers on 127.0.0.1:5432 (database `test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export CONNECTING_PEOPLE_ENV=test
+WORKERS=${TEST_WORKERS:-2}
+
+echo "== lint"
+$BIN/ruff check src e2e bench
+
+echo "== migrations are up to date"
+DJANGO_SETTINGS_MODULE=connecting_people.config.settings.test $BIN/connecting-people makemigrations --check --dry-run >/dev/null
+
+echo "== tests on SQLite (with browser journeys)"
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q
+
+PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+if $BIN/python - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://"), connect_timeout=3).close()
+except Exception as error:
+    print(f"PostgreSQL not answering ({error.__class__.__name__}); skipping the PostgreSQL run.")
+    sys.exit(1)
+PY
+then
+  echo "== tests on PostgreSQL"
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -q -m "not e2e"
+fi

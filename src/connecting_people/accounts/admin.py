@@ -1,0 +1,78 @@
+"""Django admin for administrators only: users, organisations, memberships. No clinical records here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.shortcuts import redirect
+
+from connecting_people.accounts.models import CoverAssignment, Membership, Team, Trust, User
+from connecting_people.audit.services import audit_record
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes our audit event beside Django's admin log for every add, change and delete."""
+
+    def _audit(self, request, obj, action: str, detail) -> None:
+        audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.{action}",
+                     object_type=obj._meta.model_name, object_id=obj.pk, summary={"detail": str(detail)[:200]})
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, obj, "added", "added")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        changed = [field for item in message if "changed" in item for field in item["changed"].get("fields", [])]
+        self._audit(request, obj, "changed", ", ".join(changed) or "changed")
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, obj, "deleted", "deleted")
+        return super().log_deletions(request, queryset)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["team", "trust"]
+
+
+@admin.register(User)
+class StaffUserAdmin(AuditedAdmin, UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+
+
+@admin.register(Trust)
+class TrustAdmin(AuditedAdmin):
+    list_display = ["name", "ods_code"]
+    search_fields = ["name", "ods_code"]
+
+
+@admin.register(Team)
+class TeamAdmin(AuditedAdmin):
+    list_display = ["name", "trust"]
+    list_filter = ["trust"]
+    search_fields = ["name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "role", "team", "trust"]
+    list_filter = ["role", "trust"]
+    autocomplete_fields = ["team", "trust"]
+
+
+@admin.register(CoverAssignment)
+class CoverAssignmentAdmin(AuditedAdmin):
+    list_display = ["practitioner", "team", "starts_on", "ends_on", "ended_early_at"]
+
+
+def _admin_sign_in(request, extra_context=None):
+    """The admin uses the service's own sign-in (throttled, MFA when required)."""
+    return redirect(f"/accounts/sign-in/?next={request.GET.get('next', '/admin/')}")
+
+
+admin.site.login = _admin_sign_in
+admin.site.site_header = "Connecting People administration"
+admin.site.site_title = "Connecting People administration"
+admin.site.index_title = "Users and organisations"

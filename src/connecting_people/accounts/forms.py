@@ -1,0 +1,43 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from connecting_people.core.forms import DateField
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account is not active. Ask your administrator.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username"
+        self.fields["password"].label = "Password"
+
+
+class MfaTokenForm(forms.Form):
+    token = forms.RegexField(
+        label="Security code", regex=r"^\s*\d{6}\s*$", max_length=8,
+        error_messages={"invalid": "Enter the 6-digit code from your authenticator app", "required": "Enter the 6-digit code from your authenticator app"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()
+
+
+class CoverForm(forms.Form):
+    team = forms.TypedChoiceField(label="Team", coerce=int)
+    practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)
+    starts_on = DateField(label="Cover starts")
+    ends_on = DateField(label="Cover ends", help_text="90 days at most")
+    reason = forms.CharField(label="Reason", max_length=200, help_text="For example: covering Sam's caseload during leave")
+
+    def __init__(self, *args, teams, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(team.pk, team.name) for team in teams]
+        if len(teams) == 1:
+            self.fields["team"].widget = forms.HiddenInput()
+            self.fields["team"].initial = teams[0].pk
+        self.fields["practitioner"].choices = [(p.pk, f"{p.display_name} ({team_name})") for p, team_name in practitioners]

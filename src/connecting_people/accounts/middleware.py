@@ -1,0 +1,22 @@
+"""Sends a signed-in member of staff to MFA set-up or verification when MFA is required and not yet done."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+
+class RequireMfaMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.CONNECTING_PEOPLE_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.user.is_verified()
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            return redirect(f"{reverse('accounts:mfa')}?next={request.path}")
+        return self.get_response(request)

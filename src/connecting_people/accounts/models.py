@@ -1,0 +1,99 @@
+"""Users, organisations (trust → team), memberships with roles, and time-limited cover."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    TEAM_LEAD = "team_lead", "Team lead"
+    IMPLEMENTATION_LEAD = "implementation_lead", "Implementation lead"
+    RESEARCHER = "researcher", "Researcher"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+TEAM_ROLES = {Role.PRACTITIONER, Role.TEAM_LEAD}
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see follows from their memberships, not from this row."""
+
+    class Meta:
+        ordering = ["username"]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Trust(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    ods_code = models.CharField("ODS code", max_length=10, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["trust__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="team_name_unique_in_trust")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in a team (practitioner, team lead) or trust (implementation lead, researcher)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "trust", "team"], name="membership_unique", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                name="membership_team_roles_have_team",
+                condition=~Q(role__in=[Role.PRACTITIONER, Role.TEAM_LEAD]) | Q(team__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="membership_trust_roles_have_trust",
+                condition=~Q(role__in=[Role.IMPLEMENTATION_LEAD, Role.RESEARCHER]) | Q(trust__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.team or self.trust or "all organisations"
+        return f"{self.user} – {self.get_role_display()} – {where}"
+
+
+class CoverAssignment(models.Model):
+    """A team lead lets a practitioner read and write the whole team's caseload for a limited time."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cover_assignments")
+    practitioner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="cover_assignments")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="cover_granted")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_early_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(name="cover_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on")))]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} covers {self.team} {self.starts_on}–{self.ends_on}"

@@ -1,0 +1,137 @@
+"""Reads about users and organisations. `scope_for` is the one place that turns memberships into reach."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from connecting_people.accounts.models import CoverAssignment, Membership, Role, Team, Trust, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach, worked out once per request from their memberships and cover."""
+
+    user_id: int | None
+    practitioner_team_ids: frozenset[int] = field(default_factory=frozenset)
+    lead_team_ids: frozenset[int] = field(default_factory=frozenset)
+    cover_team_ids: frozenset[int] = field(default_factory=frozenset)
+    implementation_trust_ids: frozenset[int] = field(default_factory=frozenset)
+    researcher_trust_ids: frozenset[int] = field(default_factory=frozenset)
+    is_administrator: bool = False
+
+    @property
+    def is_practitioner(self) -> bool:
+        return bool(self.practitioner_team_ids)
+
+    @property
+    def is_team_lead(self) -> bool:
+        return bool(self.lead_team_ids)
+
+    @property
+    def is_implementation_lead(self) -> bool:
+        return bool(self.implementation_trust_ids)
+
+    @property
+    def is_researcher(self) -> bool:
+        return bool(self.researcher_trust_ids)
+
+    @property
+    def works_with_people(self) -> bool:
+        return self.is_practitioner or self.is_team_lead
+
+    @property
+    def team_wide_ids(self) -> frozenset[int]:
+        """Teams whose whole caseload this user reaches: as lead, or under current cover."""
+        return self.lead_team_ids | self.cover_team_ids
+
+
+EMPTY_SCOPE = Scope(user_id=None)
+
+
+def scope_for(*, user: User, today: date | None = None) -> Scope:
+    """The user's reach. Cached on the user object, so one request costs two queries at most."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_connecting_people_scope", None)
+    if cached is not None:
+        return cached
+    today = today or timezone.localdate()
+    by_role: dict[str, set[int]] = {role: set() for role in Role.values}
+    is_admin = False
+    for role, team_id, trust_id in Membership.objects.filter(user=user).values_list("role", "team_id", "trust_id"):
+        if role == Role.ADMINISTRATOR:
+            is_admin = True
+        elif role in (Role.PRACTITIONER, Role.TEAM_LEAD):
+            by_role[role].add(team_id)
+        else:
+            by_role[role].add(trust_id)
+    cover = set()
+    if by_role[Role.PRACTITIONER]:
+        cover = set(
+            CoverAssignment.objects.filter(
+                practitioner=user,
+                team_id__in=by_role[Role.PRACTITIONER],
+                starts_on__lte=today,
+                ends_on__gte=today,
+                ended_early_at__isnull=True,
+            ).values_list("team_id", flat=True)
+        )
+    scope = Scope(
+        user_id=user.pk,
+        practitioner_team_ids=frozenset(by_role[Role.PRACTITIONER]),
+        lead_team_ids=frozenset(by_role[Role.TEAM_LEAD]),
+        cover_team_ids=frozenset(cover),
+        implementation_trust_ids=frozenset(by_role[Role.IMPLEMENTATION_LEAD]),
+        researcher_trust_ids=frozenset(by_role[Role.RESEARCHER]),
+        is_administrator=is_admin or user.is_superuser,
+    )
+    user._connecting_people_scope = scope
+    return scope
+
+
+def teams_led_by(*, user: User) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=scope_for(user=user).lead_team_ids).select_related("trust")
+
+
+def teams_of(*, user: User) -> QuerySet[Team]:
+    """Every team the user belongs to, in any team role."""
+    scope = scope_for(user=user)
+    return Team.objects.filter(pk__in=scope.lead_team_ids | scope.practitioner_team_ids).select_related("trust")
+
+
+def trusts_for_implementation(*, user: User) -> QuerySet[Trust]:
+    return Trust.objects.filter(pk__in=scope_for(user=user).implementation_trust_ids)
+
+
+def practitioners_in_team(*, team: Team) -> QuerySet[User]:
+    return (
+        User.objects.filter(memberships__team=team, memberships__role=Role.PRACTITIONER, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def cover_for_teams(*, user: User) -> QuerySet[CoverAssignment]:
+    """Cover assignments in the teams this user leads, newest first."""
+    return (
+        CoverAssignment.objects.filter(team_id__in=scope_for(user=user).lead_team_ids)
+        .select_related("practitioner", "team", "granted_by")
+        .order_by("-ends_on", "-starts_on")
+    )
+
+
+def cover_get_for_lead(*, user: User, cover_id: int) -> CoverAssignment:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(cover_for_teams(user=user), pk=cover_id)
+
+
+def role_labels(*, user: User) -> list[str]:
+    """Human descriptions of the user's roles, for the header ("Team lead, North CMHT")."""
+    labels = []
+    for membership in Membership.objects.filter(user=user).select_related("team", "trust"):
+        where = membership.team or membership.trust
+        labels.append(f"{membership.get_role_display()}, {where}" if where else membership.get_role_display())
+    return labels

@@ -1,0 +1,101 @@
+"""Sign in, sign out, multi-factor authentication, and cover assignments for team leads."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from connecting_people.accounts import mfa, selectors, services
+from connecting_people.accounts.forms import CoverForm, MfaTokenForm, SignInForm
+from connecting_people.audit.services import audit_record
+from connecting_people.core.errors import ServiceError
+
+
+def _safe_next(request, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def sign_in(request):
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        login(request, user)
+        audit_record(actor=user, action="user.signed_in", object_type="user", object_id=user.pk)
+        return redirect(_safe_next(request))
+    return render(request, "accounts/sign_in.jinja", {"form": form, "next": _safe_next(request, ""), "page_title": "Sign in"})
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    return render(request, "accounts/locked_out.jinja", {"page_title": "Account locked"}, status=429)
+
+
+def sign_out(request):
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, action="user.signed_out", object_type="user", object_id=request.user.pk)
+        logout(request)
+        messages.success(request, "You have signed out.")
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "accounts/sign_out.jinja", {"page_title": "Sign out"})
+
+
+@login_required
+def mfa_page(request):
+    device = mfa.confirmed_device(user=request.user)
+    form = MfaTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.mfa_verify(request=request, token=form.cleaned_data["token"]):
+            return redirect(_safe_next(request))
+        form.add_error("token", "The code is not right. Check your authenticator app and enter the newest code.")
+    context = {"form": form, "next": _safe_next(request, ""), "page_title": "Security code"}
+    if device is None:
+        pending = mfa.pending_device(user=request.user)
+        context |= {"setting_up": True, "secret": pending.bin_key.hex(), "qr_svg": mfa.qr_svg(pending.config_url),
+                    "base32_secret": _base32(pending.bin_key)}
+    return render(request, "accounts/mfa.jinja", context)
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    secret = base64.b32encode(key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@login_required
+def cover_list(request):
+    teams = list(selectors.teams_led_by(user=request.user))
+    if not teams:
+        raise Http404
+    practitioners = [(p, team.name) for team in teams for p in selectors.practitioners_in_team(team=team)]
+    form = CoverForm(request.POST or None, teams=teams, practitioners=practitioners)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cover_grant(
+                user=request.user, team_id=form.cleaned_data["team"], practitioner_id=form.cleaned_data["practitioner"],
+                starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Cover granted.")
+            return redirect("accounts:cover")
+    return render(request, "accounts/cover.jinja", {
+        "form": form, "covers": selectors.cover_for_teams(user=request.user), "page_title": "Cover",
+    })
+
+
+@login_required
+@require_POST
+def cover_end(request, cover_id: int):
+    services.cover_end(user=request.user, cover_id=cover_id)
+    messages.success(request, "Cover ended.")
+    return redirect("accounts:cover")

@@ -1,0 +1,43 @@
+"""Reads of the audit trail: the chain walk for `audit verify`, and events about a person for leads and admins."""
+
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.audit.chain import CHAINED_FIELDS, ChainBreak, find_first_break
+from connecting_people.audit.models import AuditEvent
+
+
+def _chain_rows(chunk_size: int = 5000) -> Iterator[dict[str, Any]]:
+    columns = ["id", "previous_hash", "hash", *CHAINED_FIELDS]
+    for row in AuditEvent.objects.order_by("id").values(*columns).iterator(chunk_size=chunk_size):
+        row["occurred_at"] = row["occurred_at"].astimezone(UTC).isoformat()
+        yield row
+
+
+def audit_chain_first_break() -> ChainBreak | None:
+    """Recompute the whole chain in id order; the first broken event, or None when intact."""
+    return find_first_break(_chain_rows())
+
+
+def audit_chain_length() -> int:
+    return AuditEvent.objects.count()
+
+
+def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
+    """Events that concern one person. Administrators see any person's trail (it holds no clinical free text);
+    a team lead sees the trail of people in their teams; anyone else gets 404."""
+    from connecting_people.people.selectors import person_get
+
+    scope = scope_for(user=user)
+    if not scope.is_administrator:
+        if not scope.is_team_lead:
+            raise Http404
+        person = person_get(user=user, person_id=person_id)
+        if person.team_id not in scope.lead_team_ids:
+            raise Http404
+    return AuditEvent.objects.filter(person_id=person_id).order_by("-id")

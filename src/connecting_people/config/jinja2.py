@@ -1,0 +1,42 @@
+"""The Jinja2 environment: our templates first, then the NHS.UK frontend macros."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from connecting_people.core import presenters
+from connecting_people.core.components import error_summary, field
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options) -> Environment:
+    options["loader"] = ChoiceLoader([options["loader"], PackageLoader("nhsuk_frontend_jinja")])
+    # The NHS.UK macros read chained attributes of optional parameters.
+    options["undefined"] = ChainableUndefined
+    env = Environment(**options)
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "get_messages": messages.get_messages,
+            "settings_service_name": "Connecting People",
+            "debug": settings.DEBUG,
+            "field": field,
+            "error_summary": error_summary,
+        }
+    )
+    env.filters.update(
+        {
+            "date_long": presenters.date_long,
+            "date_short": presenters.date_short,
+            "datetime_short": presenters.datetime_short,
+            "nhs_number": presenters.nhs_number,
+            "age": presenters.age,
+        }
+    )
+    return env

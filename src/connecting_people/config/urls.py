@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("connecting_people.core.urls")),
+    path("", include("connecting_people.accounts.urls")),
+    path("", include("connecting_people.people.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "connecting_people.core.views.not_found"
+handler500 = "connecting_people.core.views.server_error"

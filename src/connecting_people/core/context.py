@@ -1,0 +1,49 @@
+"""Context every page gets: the signed-in user's navigation and the CSP nonce."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from connecting_people.accounts.selectors import scope_for
+
+
+def navigation_for(request) -> list[dict]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    scope = scope_for(user=user)
+    items = [("core:home", "Home")]
+    if scope.is_practitioner:
+        items.append(("people:caseload", "My caseload"))
+    if scope.team_wide_ids:
+        items.append(("people:team", "Team caseload"))
+    if scope.works_with_people:
+        items.append(("people:new", "Add a person"))
+    if scope.is_team_lead:
+        items.append(("accounts:cover", "Cover"))
+    if scope.is_administrator:
+        items.append(("admin:index", "Administration"))
+    path = request.path
+    result = []
+    for name, text in items:
+        href = reverse(name)
+        current = path == href if href == "/" else path.startswith(href) and not any(
+            other != href and other.startswith(href) and path.startswith(other) for other in (reverse(n) for n, _ in items)
+        )
+        result.append({"href": href, "text": text, "current": current})
+    return result
+
+
+def page_context(request) -> dict:
+    user = request.user
+    account = []
+    if user.is_authenticated:
+        account = [
+            {"text": user.display_name, "icon": True},
+            {"href": reverse("accounts:logout"), "text": "Sign out"},
+        ]
+    return {
+        "nav_items": navigation_for(request),
+        "account_items": account,
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+        "today": timezone.localdate(),
+    }

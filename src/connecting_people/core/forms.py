@@ -1,0 +1,114 @@
+"""Form fields shaped for the NHS.UK design system: a day/month/year date, yes/no radios, tag lists."""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class DateInputWidget(forms.MultiWidget):
+    """Three boxes (day, month, year) submitted as <name>_day, <name>_month, <name>_year."""
+
+    template_name = "django/forms/widgets/multiwidget.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            widgets={"_day": forms.TextInput, "_month": forms.TextInput, "_year": forms.TextInput}, attrs=attrs
+        )
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [None, None, None]
+
+
+class DateField(forms.Field):
+    """A date typed as day, month and year, with the design system's error messages."""
+
+    widget = DateInputWidget
+
+    def __init__(self, *, label: str, past_only: bool = False, future_only: bool = False, **kwargs):
+        self.past_only = past_only
+        self.future_only = future_only
+        super().__init__(label=label, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, date):
+            return value
+        parts = [str(part).strip() for part in (value or [])] + ["", "", ""]
+        day, month, year = parts[:3]
+        name = self.label
+        if not any((day, month, year)):
+            if self.required:
+                raise ValidationError(f"Enter {name.lower()}", code="required")
+            return None
+        missing = [label for label, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise ValidationError(f"{name} must include a {' and a '.join(missing)}", code="incomplete")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise ValidationError(f"{name} must be a real date", code="invalid")
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise ValidationError(f"{name} must be a real date", code="invalid") from error
+
+    def validate(self, value):
+        super().validate(value)
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        if value and self.past_only and value > today:
+            raise ValidationError(f"{self.label} must be today or in the past", code="future")
+        if value and self.future_only and value < today:
+            raise ValidationError(f"{self.label} must be today or in the future", code="past")
+        if value and value.year < 1900:
+            raise ValidationError(f"{self.label} must be after 1900", code="too_early")
+
+    def bound_data(self, data, initial):
+        return data
+
+
+YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
+
+
+class YesNoField(forms.ChoiceField):
+    """Yes / No / Not asked yet, cleaned to True / False / None."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=YES_NO_UNKNOWN, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return {"yes": True, "no": False}.get(value)
+
+    def prepare_value(self, value):
+        return {True: "yes", False: "no", None: "unknown"}.get(value, value)
+
+
+class TagListField(forms.CharField):
+    """A comma-separated list of short tags ("walking, cooking"), cleaned to a sorted list without repeats."""
+
+    def __init__(self, *, max_tags: int = 20, max_tag_length: int = 60, **kwargs):
+        self.max_tags = max_tags
+        self.max_tag_length = max_tag_length
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        tags = sorted({part.strip().lower() for part in text.split(",") if part.strip()})
+        if len(tags) > self.max_tags:
+            raise ValidationError(f"{self.label} can have {self.max_tags} entries at most", code="too_many")
+        too_long = [tag for tag in tags if len(tag) > self.max_tag_length]
+        if too_long:
+            raise ValidationError(
+                f"Each entry in {self.label.lower()} must be {self.max_tag_length} characters or fewer", code="too_long"
+            )
+        return tags

@@ -1,0 +1,69 @@
+"""Request id and session time limits."""
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
+
+from connecting_people.core.request_context import current_request_id, reset_request_id, set_request_id
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (or keeps a well-formed X-Request-ID from the proxy) for logs and audit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id() or "-"
+        return True
+
+
+SESSION_STARTED = "_connecting_people_started"
+SESSION_LAST_SEEN = "_connecting_people_last_seen"
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session after SESSION_IDLE_TIMEOUT without a request, or SESSION_ABSOLUTE_TIMEOUT in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = timezone.now()
+            started = request.session.get(SESSION_STARTED)
+            last_seen = request.session.get(SESSION_LAST_SEEN)
+            if started is None:
+                request.session[SESSION_STARTED] = now.isoformat()
+            else:
+                idle = last_seen and now - datetime.fromisoformat(last_seen) > settings.SESSION_IDLE_TIMEOUT
+                too_long = now - datetime.fromisoformat(started) > settings.SESSION_ABSOLUTE_TIMEOUT
+                if idle or too_long:
+                    logout(request)
+                    messages.info(request, "You were signed out to protect people's records. Sign in again to carry on.")
+                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
+            request.session[SESSION_LAST_SEEN] = now.isoformat()
+        return self.get_response(request)

@@ -1,0 +1,57 @@
+"""Home page per role, health check, help."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
+from connecting_people.people.presenters import suppress_small_numbers
+from connecting_people.people.selectors import caseload_for, team_open_counts, with_next_steps
+
+
+@login_required
+def home(request):
+    user = request.user
+    scope = scope_for(user=user)
+    context: dict = {"scope": scope, "page_title": "Home"}
+    if scope.is_practitioner:
+        context["caseload"] = with_next_steps(caseload_for(user=user))[:5]
+    if scope.is_team_lead:
+        context["led_teams"] = list(teams_led_by(user=user))
+    if scope.is_implementation_lead:
+        context["trusts"] = list(trusts_for_implementation(user=user))
+        context["team_counts"] = suppress_small_numbers(
+            team_open_counts(trust_ids=scope.implementation_trust_ids),
+            ["open_cases", "closed_cases", "practice_consented"],
+            settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
+        )
+        context["threshold"] = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
+    return render(request, "core/home.jinja", context)
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not. No authentication; says nothing sensitive."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "unavailable", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def help_page(request):
+    return render(request, "core/help.jinja", {"page_title": "Help and guidance"})
+
+
+def not_found(request, exception=None):
+    return render(request, "core/404.jinja", {"page_title": "Page not found"}, status=404)
+
+
+def server_error(request):
+    return render(request, "core/500.jinja", {"page_title": "Sorry, there is a problem with the service",
+                                              "request_id": getattr(request, "request_id", "")}, status=500)

@@ -1,0 +1,110 @@
+"""Every read of a person's record goes through here, always given the acting user, always scoped.
+
+A practitioner reaches the people allocated to them, plus a team's caseload under current cover;
+a team lead reaches their teams' people. Nobody else reaches identifiable records. Out of scope is 404.
+"""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.accounts.models import Team, Trust
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.people.due import NextStep, next_step
+from connecting_people.people.models import Person, Tag
+
+
+def people_visible_to(*, user) -> QuerySet[Person]:
+    """All the people this user may read and write. Empty for roles that do not work with records."""
+    scope = scope_for(user=user)
+    if not scope.works_with_people:
+        return Person.objects.none()
+    reach = Q(team_id__in=scope.team_wide_ids)
+    if scope.is_practitioner:
+        reach |= Q(allocated_worker_id=user.pk, team_id__in=scope.practitioner_team_ids)
+    return Person.objects.filter(reach)
+
+
+def person_get(*, user, person_id: int) -> Person:
+    """One person in scope, with team and worker; Http404 for unknown and out-of-scope ids alike."""
+    try:
+        return people_visible_to(user=user).select_related("team", "trust", "allocated_worker").get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such person") from error
+
+
+def person_tags(*, person: Person) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {Tag.Kind.STRENGTH: [], Tag.Kind.INTEREST: []}
+    for kind, name in person.tags.order_by("name").values_list("kind", "name"):
+        tags[kind].append(name)
+    return tags
+
+
+def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
+    """The people allocated to this practitioner."""
+    scope = scope_for(user=user)
+    people = people_visible_to(user=user).filter(
+        allocated_worker_id=user.pk, team_id__in=scope.practitioner_team_ids | scope.lead_team_ids
+    )
+    if not include_closed:
+        people = people.filter(status=Person.Status.OPEN)
+    return people.select_related("team")
+
+
+def team_caseload(*, user, team_id: int | None = None, include_closed: bool = False) -> QuerySet[Person]:
+    """The whole caseload of the teams the user leads or covers (one team when team_id is given)."""
+    scope = scope_for(user=user)
+    team_ids = scope.team_wide_ids
+    if team_id is not None:
+        if team_id not in team_ids:
+            raise Http404("No such team")
+        team_ids = frozenset({team_id})
+    people = people_visible_to(user=user).filter(team_id__in=team_ids)
+    if not include_closed:
+        people = people.filter(status=Person.Status.OPEN)
+    return people.select_related("team", "allocated_worker")
+
+
+def with_next_steps(people, today: date | None = None) -> list[tuple[Person, NextStep]]:
+    """Pair each person with what is due next, most urgent first."""
+    today = today or timezone.localdate()
+    rows = [
+        (
+            person,
+            next_step(
+                status=person.status,
+                practice_consent=person.practice_consent,
+                next_review_on=person.next_review_on,
+                today=today,
+            ),
+        )
+        for person in people
+    ]
+    rows.sort(key=lambda row: (row[1].sort_key, row[0].family_name, row[0].given_name))
+    return rows
+
+
+def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int | None = None) -> bool:
+    """Whether another record in the trust already has this NHS number (a uniqueness check, not a read)."""
+    others = Person.objects.filter(trust=trust, nhs_number=nhs_number)
+    if exclude_person_id:
+        others = others.exclude(pk=exclude_person_id)
+    return others.exists()
+
+
+def team_open_counts(*, trust_ids) -> list[dict]:
+    """Open and closed case counts per team for the given trusts: aggregates only, no identifiable data."""
+    from django.db.models import Count
+
+    return list(
+        Team.objects.filter(trust_id__in=trust_ids)
+        .annotate(
+            open_cases=Count("people", filter=Q(people__status=Person.Status.OPEN)),
+            closed_cases=Count("people", filter=Q(people__status=Person.Status.CLOSED)),
+            practice_consented=Count("people", filter=Q(people__status="open", people__practice_consent=True)),
+        )
+        .values("id", "name", "trust__name", "open_cases", "closed_cases", "practice_consented")
+        .order_by("trust__name", "name")
+    )

@@ -1,0 +1,184 @@
+"""Every write to a person's record. Each runs in one transaction and writes its audit event in it."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+
+from connecting_people.accounts.models import Role, Team
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.audit.services import audit_record
+from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
+from connecting_people.people.models import Person, Tag
+from connecting_people.people.selectors import nhs_number_in_use, people_visible_to
+
+# Fields whose values may appear in the audit summary: codes and dates, never free text or identifiers.
+AUDITABLE_VALUES = {"status", "closed_on", "closure_reason", "practice_consent", "practice_consent_on",
+                    "research_consent", "research_consent_on", "next_review_on", "team_id", "allocated_worker_id"}
+RECORD_FIELDS = [
+    "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number", "phone", "email", "address",
+    "postcode", "opened_on", "practice_consent", "practice_consent_on", "research_consent", "research_consent_on",
+    "next_review_on",
+]
+
+
+def _summary_of_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "fields": sorted(changes),
+        "values": {name: value for name, value in changes.items() if name in AUDITABLE_VALUES},
+    }
+
+
+def _set_tags(person: Person, *, strengths: list[str], interests: list[str]) -> None:
+    tags = []
+    for kind, names in ((Tag.Kind.STRENGTH, strengths), (Tag.Kind.INTEREST, interests)):
+        for name in names:
+            tag, _ = Tag.objects.get_or_create(kind=kind, name=name)
+            tags.append(tag)
+    person.tags.set(tags)
+
+
+def _team_for_new_record(user, team_id: int) -> Team:
+    scope = scope_for(user=user)
+    if team_id not in scope.practitioner_team_ids | scope.lead_team_ids:
+        raise NotAllowedError("You can only add people to your own team.", field="team")
+    return Team.objects.select_related("trust").get(pk=team_id)
+
+
+def person_create(
+    *, user, team_id: int, data: dict[str, Any], strengths: list[str], interests: list[str],
+    allocated_worker_id: int | None = None,
+) -> Person:
+    """Add a person to a team. A practitioner's new person is allocated to them; a lead may leave it open."""
+    scope = scope_for(user=user)
+    with transaction.atomic():
+        team = _team_for_new_record(user, team_id)
+        if allocated_worker_id is None and team.pk in scope.practitioner_team_ids and team.pk not in scope.lead_team_ids:
+            allocated_worker_id = user.pk
+        if allocated_worker_id is not None:
+            _check_worker_in_team(team, allocated_worker_id)
+        if data.get("nhs_number") and nhs_number_in_use(trust=team.trust, nhs_number=data["nhs_number"]):
+            raise ServiceError("This NHS number is already recorded for someone else in this trust.", field="nhs_number")
+        person = Person.objects.create(
+            trust=team.trust, team=team, allocated_worker_id=allocated_worker_id,
+            **{name: data.get(name) for name in RECORD_FIELDS if name in data},
+        )
+        _set_tags(person, strengths=strengths, interests=interests)
+        audit_record(
+            actor=user, action="person.created", object_type="person", object_id=person.pk, person_id=person.pk,
+            summary=_summary_of_changes({name: data.get(name) for name in RECORD_FIELDS if data.get(name) not in (None, "")}
+                                        | {"team_id": team.pk, "allocated_worker_id": allocated_worker_id}),
+        )
+    return person
+
+
+def person_update(
+    *, user, person_id: int, expected_version: int, data: dict[str, Any], strengths: list[str], interests: list[str]
+) -> Person:
+    """Save edits to a record. Refused with StaleRecordError when someone saved it since `expected_version`."""
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if person.version != expected_version:
+            raise StaleRecordError(
+                "Someone else saved changes to this record while you were editing it. "
+                "Their changes have been kept. Check the record and make your changes again."
+            )
+        if data.get("nhs_number") and nhs_number_in_use(
+            trust=person.trust, nhs_number=data["nhs_number"], exclude_person_id=person.pk
+        ):
+            raise ServiceError("This NHS number is already recorded for someone else in this trust.", field="nhs_number")
+        changes = {}
+        for name in RECORD_FIELDS:
+            if name in data and getattr(person, name) != data[name]:
+                changes[name] = data[name]
+                setattr(person, name, data[name])
+        before = set(person.tags.values_list("kind", "name"))
+        after = {(Tag.Kind.STRENGTH, n) for n in strengths} | {(Tag.Kind.INTEREST, n) for n in interests}
+        if before != after:
+            _set_tags(person, strengths=strengths, interests=interests)
+            changes["tags"] = True
+        if changes:
+            person.version += 1
+            person.save()
+            audit_record(
+                actor=user, action="person.updated", object_type="person", object_id=person.pk,
+                person_id=person.pk, summary=_summary_of_changes(changes),
+            )
+    return person
+
+
+def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
+    """Allocate or reallocate a person to a practitioner in their team. Team leads only."""
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if person.team_id not in scope_for(user=user).lead_team_ids:
+            raise NotAllowedError("Only the team lead can allocate people to workers.")
+        if worker_id is not None:
+            _check_worker_in_team(person.team, worker_id)
+        previous = person.allocated_worker_id
+        if previous != worker_id:
+            person.allocated_worker_id = worker_id
+            person.version += 1
+            person.save(update_fields=["allocated_worker", "version", "updated_at"])
+            audit_record(
+                actor=user, action="person.allocated", object_type="person", object_id=person.pk,
+                person_id=person.pk, summary={"from_worker_id": previous, "to_worker_id": worker_id},
+            )
+    return person
+
+
+def person_close(*, user, person_id: int, expected_version: int, closed_on: date, reason: str) -> Person:
+    """Close a case with a date and reason. The record stays, read-only in practice, for the team and audit."""
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if person.version != expected_version:
+            raise StaleRecordError("Someone else saved changes to this record since you opened it. Check it and try again.")
+        if person.status == Person.Status.CLOSED:
+            raise ServiceError("This case is already closed.")
+        if closed_on < person.opened_on:
+            raise ServiceError("The closing date must be on or after the date the case was opened.", field="closed_on")
+        person.status = Person.Status.CLOSED
+        person.closed_on = closed_on
+        person.closure_reason = reason
+        person.version += 1
+        person.save()
+        audit_record(
+            actor=user, action="person.closed", object_type="person", object_id=person.pk, person_id=person.pk,
+            summary={"closed_on": closed_on, "closure_reason": reason},
+        )
+    return person
+
+
+def person_reopen(*, user, person_id: int) -> Person:
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if person.status != Person.Status.CLOSED:
+            raise ServiceError("This case is already open.")
+        person.status = Person.Status.OPEN
+        person.closed_on = None
+        person.closure_reason = ""
+        person.version += 1
+        person.save()
+        audit_record(actor=user, action="person.reopened", object_type="person", object_id=person.pk, person_id=person.pk)
+    return person
+
+
+def person_record_viewed(*, user, person: Person, page: str) -> None:
+    """Every view of a person's record is audited (which page, not what was on it)."""
+    audit_record(
+        actor=user, action="person.viewed", object_type="person", object_id=person.pk, person_id=person.pk,
+        summary={"page": page},
+    )
+
+
+def _locked_person(user, person_id: int) -> Person:
+    try:
+        return people_visible_to(user=user).select_for_update().select_related("team", "trust").get(pk=person_id)
+    except Person.DoesNotExist as error:
+        raise Http404("No such person") from error
+
+
+def _check_worker_in_team(team: Team, worker_id: int) -> None:
+    if not team.memberships.filter(user_id=worker_id, role=Role.PRACTITIONER, user__is_active=True).exists():
+        raise ServiceError("Choose a practitioner who works in this team.", field="worker")

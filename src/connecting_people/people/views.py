@@ -1,0 +1,163 @@
+"""Pages for the person supported. Thin: parse, call one service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from connecting_people.accounts.selectors import practitioners_in_team, scope_for, teams_of
+from connecting_people.audit.selectors import audit_events_for_person
+from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.people import selectors, services
+from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
+
+
+def _show_service_error(form, error: ServiceError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def caseload(request):
+    scope = scope_for(user=request.user)
+    if not scope.is_practitioner:
+        raise Http404
+    rows = selectors.with_next_steps(selectors.caseload_for(user=request.user))
+    return render(request, "people/caseload.jinja", {"rows": rows, "page_title": "My caseload"})
+
+
+@login_required
+def team_caseload(request):
+    scope = scope_for(user=request.user)
+    if not scope.team_wide_ids:
+        raise Http404
+    team_id = request.GET.get("team")
+    team_id = int(team_id) if team_id and team_id.isdigit() else None
+    show_closed = request.GET.get("closed") == "1"
+    people = selectors.team_caseload(user=request.user, team_id=team_id, include_closed=show_closed)
+    page = Paginator(selectors.with_next_steps(people), 100).get_page(request.GET.get("page"))
+    return render(request, "people/team.jinja", {
+        "page": page, "teams": list(teams_of(user=request.user).filter(pk__in=scope.team_wide_ids)),
+        "team_id": team_id, "show_closed": show_closed, "page_title": "Team caseload",
+    })
+
+
+@login_required
+def person_overview(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    services.person_record_viewed(user=request.user, person=person, page="overview")
+    scope = scope_for(user=request.user)
+    step = selectors.with_next_steps([person])[0][1]
+    return render(request, "people/overview.jinja", {
+        "person": person, "tags": selectors.person_tags(person=person), "next_step": step,
+        "is_lead": person.team_id in scope.lead_team_ids, "page_title": person.full_name,
+    })
+
+
+@login_required
+def person_new(request):
+    teams = list(teams_of(user=request.user))
+    if not teams:
+        raise Http404
+    form = NewPersonForm(request.POST or None, teams=teams,
+                         initial={"opened_on": timezone.localdate(), "practice_consent": "unknown",
+                                  "research_consent": "unknown"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(
+                user=request.user, team_id=form.cleaned_data["team"], data=form.record_data(),
+                strengths=form.cleaned_data["strengths"], interests=form.cleaned_data["interests"],
+            )
+        except ServiceError as error:
+            _show_service_error(form, error)
+        else:
+            messages.success(request, f"{person.full_name} has been added.")
+            return redirect("people:overview", person_id=person.pk)
+    return render(request, "people/edit.jinja", {"form": form, "creating": True, "page_title": "Add a person"})
+
+
+@login_required
+def person_edit(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.person_update(
+                    user=request.user, person_id=person.pk, expected_version=form.cleaned_data["version"] or 0,
+                    data=form.record_data(), strengths=form.cleaned_data["strengths"],
+                    interests=form.cleaned_data["interests"],
+                )
+            except StaleRecordError as error:
+                messages.error(request, error.message)
+                return redirect("people:overview", person_id=person.pk)
+            except ServiceError as error:
+                _show_service_error(form, error)
+            else:
+                messages.success(request, "Changes saved.")
+                return redirect("people:overview", person_id=person.pk)
+    else:
+        services.person_record_viewed(user=request.user, person=person, page="edit")
+        form = PersonForm(initial=PersonForm.initial_for(person, selectors.person_tags(person=person)))
+    return render(request, "people/edit.jinja", {"form": form, "person": person, "creating": False,
+                                                 "page_title": f"Edit {person.full_name}"})
+
+
+@login_required
+def person_allocate(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    if person.team_id not in scope_for(user=request.user).lead_team_ids:
+        raise Http404
+    form = AllocateForm(request.POST or None, practitioners=practitioners_in_team(team=person.team),
+                        initial={"worker": person.allocated_worker_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_allocate(user=request.user, person_id=person.pk, worker_id=form.cleaned_data["worker"])
+        except ServiceError as error:
+            _show_service_error(form, error)
+        else:
+            messages.success(request, f"{person.full_name} is now allocated.")
+            return redirect("people:overview", person_id=person.pk)
+    return render(request, "people/allocate.jinja", {"form": form, "person": person,
+                                                     "page_title": f"Allocate {person.full_name}"})
+
+
+@login_required
+def person_close(request, person_id: int):
+    person = selectors.person_get(user=request.user, person_id=person_id)
+    form = CloseForm(request.POST or None, initial={"closed_on": timezone.localdate(), "version": person.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_close(
+                user=request.user, person_id=person.pk, expected_version=form.cleaned_data["version"],
+                closed_on=form.cleaned_data["closed_on"], reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            _show_service_error(form, error)
+        else:
+            messages.success(request, f"{person.full_name}'s case is closed.")
+            return redirect("people:overview", person_id=person.pk)
+    return render(request, "people/close.jinja", {"form": form, "person": person,
+                                                  "page_title": f"Close {person.full_name}'s case"})
+
+
+@login_required
+@require_POST
+def person_reopen(request, person_id: int):
+    try:
+        person = services.person_reopen(user=request.user, person_id=person_id)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{person.full_name}'s case is open again.")
+    return redirect("people:overview", person_id=person_id)
+
+
+@login_required
+def person_audit(request, person_id: int):
+    events = audit_events_for_person(user=request.user, person_id=person_id)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "people/audit.jinja", {"page": page, "person_id": person_id,
+                                                  "page_title": "Audit trail"})

@@ -1,0 +1,72 @@
+"""The demo organisation: one trust, two teams, named accounts for each role and about 40 people."""
+
+import random
+from datetime import date, timedelta
+
+from django.db import transaction
+from faker import Faker
+
+from connecting_people.accounts.models import Membership, Role, Team, Trust, User
+from connecting_people.audit.services import audit_record
+from connecting_people.people.models import Person
+from connecting_people.synthetic.generate import _person_rows, _tag_people
+
+DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
+DEMO_TEAMS = ("Riverside Community Mental Health Team", "Hillside Community Mental Health Team")
+
+# username, first name, last name, role, team index (None for trust-wide roles)
+DEMO_STAFF = [
+    ("practitioner.a", "Alex", "Morgan", Role.PRACTITIONER, 0),
+    ("practitioner.b", "Bea", "Okafor", Role.PRACTITIONER, 0),
+    ("lead.a", "Lee", "Adebayo", Role.TEAM_LEAD, 0),
+    ("practitioner.c", "Cal", "Hughes", Role.PRACTITIONER, 1),
+    ("lead.b", "Lin", "Patel", Role.TEAM_LEAD, 1),
+    ("impl.lead", "Imogen", "Reid", Role.IMPLEMENTATION_LEAD, None),
+    ("researcher.a", "Ravi", "Shah", Role.RESEARCHER, None),
+    ("admin", "Ada", "Price", Role.ADMINISTRATOR, None),
+]
+
+
+def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
+    """Create the demo organisation, staff and people. Idempotent: returns False when it already exists
+    (passwords are reset to `password` either way, so the printed password always works)."""
+    with transaction.atomic():
+        trust, _ = Trust.objects.get_or_create(ods_code=DEMO_TRUST[1], defaults={"name": DEMO_TRUST[0]})
+        teams = [Team.objects.get_or_create(trust=trust, name=name)[0] for name in DEMO_TEAMS]
+        users = {}
+        for username, first, last, role, team_index in DEMO_STAFF:
+            user, _ = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+            user.set_password(password)
+            if role == Role.ADMINISTRATOR:
+                user.is_staff = True
+                user.is_superuser = True
+            user.save()
+            team = teams[team_index] if team_index is not None else None
+            Membership.objects.get_or_create(user=user, role=role, team=team, trust=trust)
+            users[username] = user
+        if Person.objects.filter(trust=trust).exists():
+            log("Demo data already present; accounts checked.")
+            return False
+
+        rng = random.Random(seed)
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        workers_by_team = {
+            teams[0].pk: [users["practitioner.a"].pk, users["practitioner.b"].pk],
+            teams[1].pk: [users["practitioner.c"].pk],
+        }
+        rows = _person_rows(rng, fake, count=40, teams=teams, workers_by_team=workers_by_team, today=date.today())
+        # Make the two named practitioners' caseloads clearly separate and non-empty.
+        riverside = [row for row in rows if row.team_id == teams[0].pk]
+        for index, row in enumerate(riverside):
+            row.allocated_worker_id = workers_by_team[teams[0].pk][index % 2] if index < len(riverside) - 2 else None
+            if index < 4:  # a few open cases in the first practitioners' lists with something overdue
+                row.status, row.closed_on, row.closure_reason = Person.Status.OPEN, None, ""
+                row.practice_consent, row.practice_consent_on = True, row.opened_on
+                row.next_review_on = date.today() - timedelta(days=3 + index)
+        Person.objects.bulk_create(rows)
+        _tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
+        audit_record(actor=None, action="synthetic.demo_loaded", object_type="trust", object_id=trust.pk,
+                     summary={"people": len(rows)})
+    log(f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people.")
+    return True
