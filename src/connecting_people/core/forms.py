@@ -13,7 +13,7 @@ class DateInputWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         super().__init__(
-            widgets={"_day": forms.TextInput, "_month": forms.TextInput, "_year": forms.TextInput}, attrs=attrs
+            widgets={"day": forms.TextInput, "month": forms.TextInput, "year": forms.TextInput}, attrs=attrs
         )
 
     def decompress(self, value):
@@ -35,7 +35,7 @@ class DateField(forms.Field):
     def to_python(self, value):
         if isinstance(value, date):
             return value
-        parts = [str(part).strip() for part in (value or [])] + ["", "", ""]
+        parts = ["" if part is None else str(part).strip() for part in (value or [])] + ["", "", ""]
         day, month, year = parts[:3]
         name = self.label
         if not any((day, month, year)):

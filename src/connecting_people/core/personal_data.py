@@ -1,0 +1,13 @@
+"""Models that hold personal data. Views must never reach these through `.objects`; they call a selector.
+
+The suite checks every view module against this list (core/tests/test_layering.py), and checks that every model
+of the apps named in PERSONAL_DATA_APPS is listed, so a new model cannot slip past.
+"""
+
+PERSONAL_DATA_MODELS = {
+    "people.Person",
+    "people.Tag",
+    "audit.AuditEvent",
+}
+
+PERSONAL_DATA_APPS = {"people", "audit"}

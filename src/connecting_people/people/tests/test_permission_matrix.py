@@ -1,0 +1,149 @@
+"""Every URL, as every role, in and out of scope. Out of scope is 404, never 403; anonymous goes to sign-in."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connecting_people.accounts.models import CoverAssignment
+from connecting_people.accounts.tests.factories import member
+from connecting_people.people.tests.factories import PersonFactory
+
+ROLES = ["practitioner", "colleague", "lead", "other_lead", "implementation_lead", "researcher", "administrator",
+         "no_role", "anonymous"]
+PEOPLE = ["mine", "colleagues", "unallocated", "other_team", "other_trust"]
+
+
+@pytest.fixture
+def people(org):
+    return {
+        "mine": PersonFactory(team=org.team, allocated_worker=org.practitioner),
+        "colleagues": PersonFactory(team=org.team, allocated_worker=org.colleague),
+        "unallocated": PersonFactory(team=org.team, allocated_worker=None),
+        "other_team": PersonFactory(team=org.other_team),
+        "other_trust": PersonFactory(team=org.other_trust_team),
+    }
+
+
+# Who reaches which person's record pages (overview, edit, close).
+RECORD_ACCESS = {
+    "practitioner": {"mine"},
+    "colleague": {"colleagues"},
+    "lead": {"mine", "colleagues", "unallocated"},
+    "other_lead": {"other_team"},
+}
+ALLOCATE_ACCESS = {"lead": {"mine", "colleagues", "unallocated"}, "other_lead": {"other_team"}}
+AUDIT_ACCESS = {"lead": {"mine", "colleagues", "unallocated"}, "other_lead": {"other_team"},
+                "administrator": set(PEOPLE)}
+
+
+def client_for(client, org, role):
+    if role != "anonymous":
+        client.force_login(getattr(org, role))
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", ["overview", "edit", "close", "allocate", "audit"])
+def test_person_pages(client, org, people, role, page):
+    client = client_for(client, org, role)
+    access = {"allocate": ALLOCATE_ACCESS, "audit": AUDIT_ACCESS}.get(page, RECORD_ACCESS)
+    for key, person in people.items():
+        url = f"/people/{person.pk}/" + ("" if page == "overview" else f"{page}/")
+        response = client.get(url)
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"], url
+        else:
+            expected = 200 if key in access.get(role, set()) else 404
+            assert response.status_code == expected, f"{role} {key} {url}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_unknown_person_is_404_for_everyone_signed_in(client, org, role):
+    client = client_for(client, org, role)
+    response = client.get("/people/999999/")
+    assert response.status_code == (302 if role == "anonymous" else 404)
+
+
+PAGE_ACCESS = {
+    "/": set(ROLES) - {"anonymous"},
+    "/people/": {"practitioner", "colleague"},
+    "/people/team/": {"lead", "other_lead"},
+    "/people/new/": {"practitioner", "colleague", "lead", "other_lead"},
+    "/team/cover/": {"lead", "other_lead"},
+    "/help/": set(ROLES),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", list(PAGE_ACCESS))
+def test_other_pages(client, org, role, url):
+    client = client_for(client, org, role)
+    response = client.get(url)
+    if role in PAGE_ACCESS[url]:
+        assert response.status_code == 200
+    elif role == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_site_only_for_administrators(client, org, role):
+    client = client_for(client, org, role)
+    response = client.get("/admin/")
+    assert response.status_code == (200 if role == "administrator" else 302)
+
+
+def test_team_caseload_lists_only_the_leads_team(client, org, people):
+    client.force_login(org.lead)
+    content = client.get("/people/team/").content.decode()
+    for key in ("mine", "colleagues", "unallocated"):
+        assert people[key].family_name in content
+    for key in ("other_team", "other_trust"):
+        assert f"/people/{people[key].pk}/" not in content
+
+
+def test_practitioner_caseload_lists_only_their_people(client, org, people):
+    client.force_login(org.practitioner)
+    content = client.get("/people/").content.decode()
+    assert f"/people/{people['mine'].pk}/" in content
+    for key in ("colleagues", "unallocated", "other_team", "other_trust"):
+        assert f"/people/{people[key].pk}/" not in content
+
+
+class TestCover:
+    def grant(self, org, *, starts, ends, ended_early=False):
+        return CoverAssignment.objects.create(
+            team=org.team, practitioner=org.practitioner, starts_on=starts, ends_on=ends, reason="leave",
+            granted_by=org.lead, ended_early_at=timezone.now() if ended_early else None,
+        )
+
+    def test_current_cover_reaches_the_whole_team(self, client, org, people):
+        today = timezone.localdate()
+        self.grant(org, starts=today - timedelta(days=1), ends=today + timedelta(days=1))
+        client.force_login(org.practitioner)
+        assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 200
+        assert client.get("/people/team/").status_code == 200
+        assert client.get(f"/people/{people['other_team'].pk}/").status_code == 404
+        # Cover gives reach, not the lead's powers.
+        assert client.get(f"/people/{people['colleagues'].pk}/allocate/").status_code == 404
+
+    @pytest.mark.parametrize("when", ["expired", "future", "ended_early"])
+    def test_cover_outside_its_dates_gives_nothing(self, client, org, people, when):
+        today = timezone.localdate()
+        dates = {"expired": (today - timedelta(days=10), today - timedelta(days=1)),
+                 "future": (today + timedelta(days=1), today + timedelta(days=5)),
+                 "ended_early": (today - timedelta(days=1), today + timedelta(days=5))}[when]
+        self.grant(org, starts=dates[0], ends=dates[1], ended_early=when == "ended_early")
+        client.force_login(org.practitioner)
+        assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 404
+
+    def test_cover_in_a_team_the_practitioner_left_gives_nothing(self, client, org, people):
+        today = timezone.localdate()
+        outsider = org.no_role
+        member(outsider, "practitioner", team=org.other_team)
+        CoverAssignment.objects.create(team=org.team, practitioner=outsider, starts_on=today, ends_on=today,
+                                       reason="x", granted_by=org.lead)
+        client.force_login(outsider)
+        assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 404
