@@ -29,8 +29,19 @@ def org(db) -> Organisation:
     trust = TrustFactory()
     team, other_team = TeamFactory(trust=trust), TeamFactory(trust=trust)
     other_trust_team = TeamFactory()
-    users = {name: UserFactory(username=name) for name in (
-        "practitioner", "colleague", "lead", "other_lead", "implementation_lead", "researcher", "administrator", "no_role")}
+    users = {
+        name: UserFactory(username=name)
+        for name in (
+            "practitioner",
+            "colleague",
+            "lead",
+            "other_lead",
+            "implementation_lead",
+            "researcher",
+            "administrator",
+            "no_role",
+        )
+    }
     member(users["practitioner"], Role.PRACTITIONER, team=team)
     member(users["colleague"], Role.PRACTITIONER, team=team)
     member(users["lead"], Role.TEAM_LEAD, team=team)
@@ -40,4 +51,6 @@ def org(db) -> Organisation:
     member(users["administrator"], Role.ADMINISTRATOR)
     users["administrator"].is_staff = True
     users["administrator"].save()
-    return Organisation(trust=trust, team=team, other_team=other_team, other_trust_team=other_trust_team, **users)
+    return Organisation(
+        trust=trust, team=team, other_team=other_team, other_trust_team=other_trust_team, **users
+    )

@@ -12,15 +12,22 @@ class AuditedAdmin(admin.ModelAdmin):
     """Writes our audit event beside Django's admin log for every add, change and delete."""
 
     def _audit(self, request, obj, action: str, detail) -> None:
-        audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.{action}",
-                     object_type=obj._meta.model_name, object_id=obj.pk, summary={"detail": str(detail)[:200]})
+        audit_record(
+            actor=request.user,
+            action=f"admin.{obj._meta.model_name}.{action}",
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            summary={"detail": str(detail)[:200]},
+        )
 
     def log_addition(self, request, obj, message):
         self._audit(request, obj, "added", "added")
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        changed = [field for item in message if "changed" in item for field in item["changed"].get("fields", [])]
+        changed = [
+            field for item in message if "changed" in item for field in item["changed"].get("fields", [])
+        ]
         self._audit(request, obj, "changed", ", ".join(changed) or "changed")
         return super().log_change(request, obj, message)
 

@@ -18,8 +18,13 @@ class SignInForm(AuthenticationForm):
 
 class MfaTokenForm(forms.Form):
     token = forms.RegexField(
-        label="Security code", regex=r"^\s*\d{6}\s*$", max_length=8,
-        error_messages={"invalid": "Enter the 6-digit code from your authenticator app", "required": "Enter the 6-digit code from your authenticator app"},
+        label="Security code",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=8,
+        error_messages={
+            "invalid": "Enter the 6-digit code from your authenticator app",
+            "required": "Enter the 6-digit code from your authenticator app",
+        },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
     )
 
@@ -32,7 +37,9 @@ class CoverForm(forms.Form):
     practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)
     starts_on = DateField(label="Cover starts")
     ends_on = DateField(label="Cover ends", help_text="90 days at most")
-    reason = forms.CharField(label="Reason", max_length=200, help_text="For example: covering Sam's caseload during leave")
+    reason = forms.CharField(
+        label="Reason", max_length=200, help_text="For example: covering Sam's caseload during leave"
+    )
 
     def __init__(self, *args, teams, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,4 +47,6 @@ class CoverForm(forms.Form):
         if len(teams) == 1:
             self.fields["team"].widget = forms.HiddenInput()
             self.fields["team"].initial = teams[0].pk
-        self.fields["practitioner"].choices = [(p.pk, f"{p.display_name} ({team_name})") for p, team_name in practitioners]
+        self.fields["practitioner"].choices = [
+            (p.pk, f"{p.display_name} ({team_name})") for p, team_name in practitioners
+        ]

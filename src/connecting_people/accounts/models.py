@@ -55,8 +55,12 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
-    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True)
+    trust = models.ForeignKey(
+        Trust, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["user__username", "role"]
@@ -93,7 +97,11 @@ class CoverAssignment(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(name="cover_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on")))]
+        constraints = [
+            models.CheckConstraint(
+                name="cover_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.practitioner} covers {self.team} {self.starts_on}–{self.ends_on}"

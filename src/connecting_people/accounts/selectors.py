@@ -60,7 +60,9 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
     today = today or timezone.localdate()
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
     is_admin = False
-    for role, team_id, trust_id in Membership.objects.filter(user=user).values_list("role", "team_id", "trust_id"):
+    for role, team_id, trust_id in Membership.objects.filter(user=user).values_list(
+        "role", "team_id", "trust_id"
+    ):
         if role == Role.ADMINISTRATOR:
             is_admin = True
         elif role in (Role.PRACTITIONER, Role.TEAM_LEAD):
@@ -98,7 +100,9 @@ def teams_led_by(*, user: User) -> QuerySet[Team]:
 def teams_of(*, user: User) -> QuerySet[Team]:
     """Every team the user belongs to, in any team role."""
     scope = scope_for(user=user)
-    return Team.objects.filter(pk__in=scope.lead_team_ids | scope.practitioner_team_ids).select_related("trust")
+    return Team.objects.filter(pk__in=scope.lead_team_ids | scope.practitioner_team_ids).select_related(
+        "trust"
+    )
 
 
 def trusts_for_implementation(*, user: User) -> QuerySet[Trust]:

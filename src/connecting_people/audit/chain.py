@@ -46,7 +46,10 @@ def find_first_break(events: Iterable[Mapping[str, Any]]) -> ChainBreak | None:
     expected_previous = GENESIS_HASH
     for event in events:
         if event["previous_hash"] != expected_previous:
-            return ChainBreak(event["id"], "its link to the previous event does not match (an event was removed or inserted)")
+            return ChainBreak(
+                event["id"],
+                "its link to the previous event does not match (an event was removed or inserted)",
+            )
         if event_hash(event["previous_hash"], event) != event["hash"]:
             return ChainBreak(event["id"], "its content does not match its hash (the event was changed)")
         expected_previous = event["hash"]

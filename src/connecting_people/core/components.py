@@ -42,8 +42,16 @@ def _error(bound_field) -> dict[str, str] | None:
 
 
 @pass_environment
-def field(env: Environment, bound_field, *, hint: str | None = None, classes: str | None = None,
-          label_size: str | None = None, autocomplete: str | None = None, input_type: str | None = None) -> Markup:
+def field(
+    env: Environment,
+    bound_field,
+    *,
+    hint: str | None = None,
+    classes: str | None = None,
+    label_size: str | None = None,
+    autocomplete: str | None = None,
+    input_type: str | None = None,
+) -> Markup:
     widget = bound_field.field.widget
     label_text = str(bound_field.label)
     hint_text = hint if hint is not None else (str(bound_field.help_text) if bound_field.help_text else None)
@@ -62,9 +70,14 @@ def field(env: Environment, bound_field, *, hint: str | None = None, classes: st
             values = widget.decompress(values)
         day, month, year = (list(values) + [None, None, None])[:3]
         items = [
-            {"id": f"{bound_field.auto_id}_{part}", "name": f"{bound_field.html_name}_{part}", "label": part.capitalize(),
-             "value": value or "", "width": 4 if part == "year" else 2,
-             "classes": "nhsuk-input--error" if bound_field.errors else None}
+            {
+                "id": f"{bound_field.auto_id}_{part}",
+                "name": f"{bound_field.html_name}_{part}",
+                "label": part.capitalize(),
+                "value": value or "",
+                "width": 4 if part == "year" else 2,
+                "classes": "nhsuk-input--error" if bound_field.errors else None,
+            }
             for part, value in (("day", day), ("month", month), ("year", year))
         ]
         return _macro(env, "date")(common | {"items": items, "fieldset": {"legend": legend}})
@@ -89,14 +102,25 @@ def field(env: Environment, bound_field, *, hint: str | None = None, classes: st
         return _macro(env, key)(params)
     if isinstance(widget, forms.Select):
         items = [
-            {"value": str(choice_value), "text": str(choice_label), "selected": str(choice_value) == str(value or "")}
+            {
+                "value": str(choice_value),
+                "text": str(choice_label),
+                "selected": str(choice_value) == str(value or ""),
+            }
             for choice_value, choice_label in bound_field.field.choices
         ]
         return _macro(env, "select")(common | {"label": label, "items": items, "classes": classes})
     if isinstance(widget, forms.Textarea):
         return _macro(env, "textarea")(common | {"label": label, "value": value or "", "classes": classes})
     html_type = input_type or getattr(widget, "input_type", "text")
-    params = common | {"label": label, "value": value if value is not None else "", "classes": classes, "type": html_type}
+    if html_type == "password" and not getattr(widget, "render_value", False):
+        value = None  # never send a typed password back in the page (Django's PasswordInput does the same)
+    params = common | {
+        "label": label,
+        "value": value if value is not None else "",
+        "classes": classes,
+        "type": html_type,
+    }
     if autocomplete:
         params["autocomplete"] = autocomplete
     if widget.attrs.get("inputmode"):

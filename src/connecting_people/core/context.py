@@ -26,8 +26,14 @@ def navigation_for(request) -> list[dict]:
     result = []
     for name, text in items:
         href = reverse(name)
-        current = path == href if href == "/" else path.startswith(href) and not any(
-            other != href and other.startswith(href) and path.startswith(other) for other in (reverse(n) for n, _ in items)
+        current = (
+            path == href
+            if href == "/"
+            else path.startswith(href)
+            and not any(
+                other != href and other.startswith(href) and path.startswith(other)
+                for other in (reverse(n) for n, _ in items)
+            )
         )
         result.append({"href": href, "text": text, "current": current})
     return result

@@ -109,6 +109,7 @@ class TagListField(forms.CharField):
         too_long = [tag for tag in tags if len(tag) > self.max_tag_length]
         if too_long:
             raise ValidationError(
-                f"Each entry in {self.label.lower()} must be {self.max_tag_length} characters or fewer", code="too_long"
+                f"Each entry in {self.label.lower()} must be {self.max_tag_length} characters or fewer",
+                code="too_long",
             )
         return tags

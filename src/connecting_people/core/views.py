@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -33,6 +33,7 @@ def home(request):
 
 
 @never_cache
+@transaction.non_atomic_requests  # ATOMIC_REQUESTS needs the database before this view could report on it
 def healthz(request):
     """200 when the database answers, 503 when it does not. No authentication; says nothing sensitive."""
     try:
@@ -53,5 +54,12 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "core/500.jinja", {"page_title": "Sorry, there is a problem with the service",
-                                              "request_id": getattr(request, "request_id", "")}, status=500)
+    return render(
+        request,
+        "core/500.jinja",
+        {
+            "page_title": "Sorry, there is a problem with the service",
+            "request_id": getattr(request, "request_id", ""),
+        },
+        status=500,
+    )

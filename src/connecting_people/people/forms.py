@@ -18,7 +18,9 @@ def clean_nhs_number(value: str) -> str | None:
     if not digits.isdigit() or len(digits) != 10:
         raise ValidationError("NHS number must be 10 digits", code="length")
     if not nhs_number.is_valid(digits):
-        raise ValidationError("Enter a valid NHS number. Check the digits: the last one is a check digit.", code="checksum")
+        raise ValidationError(
+            "Enter a valid NHS number. Check the digits: the last one is a check digit.", code="checksum"
+        )
     return digits
 
 
@@ -26,31 +28,46 @@ class PersonForm(forms.Form):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     preferred_name = forms.CharField(
-        label="Preferred name (optional)", max_length=100, required=False, help_text="What they like to be called"
+        label="Preferred name (optional)",
+        max_length=100,
+        required=False,
+        help_text="What they like to be called",
     )
     date_of_birth = DateField(label="Date of birth", past_only=True, help_text="For example, 15 3 1984")
     nhs_number = forms.CharField(
-        label="NHS number (optional)", max_length=12, required=False,
+        label="NHS number (optional)",
+        max_length=12,
+        required=False,
         help_text="10 digits, for example 999 123 4567",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
     )
     phone = forms.CharField(label="Phone number (optional)", max_length=30, required=False)
     email = forms.EmailField(label="Email address (optional)", max_length=254, required=False)
-    address = forms.CharField(label="Address (optional)", max_length=500, required=False, widget=forms.Textarea)
+    address = forms.CharField(
+        label="Address (optional)", max_length=500, required=False, widget=forms.Textarea
+    )
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
     opened_on = DateField(label="Date support started", past_only=True)
     practice_consent = YesNoField(
-        label="Have they agreed to work in the Connecting People way?", initial="unknown",
+        label="Have they agreed to work in the Connecting People way?",
+        initial="unknown",
     )
     practice_consent_on = DateField(label="Date they agreed or declined", required=False, past_only=True)
     research_consent = YesNoField(
-        label="Have they agreed to take part in research?", initial="unknown",
+        label="Have they agreed to take part in research?",
+        initial="unknown",
         help_text="Separate from agreeing to the way of working. Saying no changes nothing about their support.",
     )
     research_consent_on = DateField(label="Date of research decision", required=False, past_only=True)
-    next_review_on = DateField(label="Next review (optional)", required=False, help_text="When you plan to review together")
-    strengths = TagListField(label="Strengths (optional)", help_text="Separate each with a comma, for example: listening, cooking")
-    interests = TagListField(label="Interests (optional)", help_text="Separate each with a comma, for example: football, gardening")
+    next_review_on = DateField(
+        label="Next review (optional)", required=False, help_text="When you plan to review together"
+    )
+    strengths = TagListField(
+        label="Strengths (optional)", help_text="Separate each with a comma, for example: listening, cooking"
+    )
+    interests = TagListField(
+        label="Interests (optional)", help_text="Separate each with a comma, for example: football, gardening"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_nhs_number(self):
@@ -70,7 +87,10 @@ class PersonForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for consent, on in (("practice_consent", "practice_consent_on"), ("research_consent", "research_consent_on")):
+        for consent, on in (
+            ("practice_consent", "practice_consent_on"),
+            ("research_consent", "research_consent_on"),
+        ):
             if data.get(consent) is not None and not data.get(on) and on not in self.errors:
                 self.add_error(on, f"Enter the {self.fields[on].label.lower()}")
             if data.get(consent) is None and data.get(on):
@@ -111,7 +131,9 @@ class NewPersonForm(PersonForm):
 
 
 class AllocateForm(forms.Form):
-    worker = forms.TypedChoiceField(label="Allocate to", coerce=int, widget=forms.RadioSelect, empty_value=None)
+    worker = forms.TypedChoiceField(
+        label="Allocate to", coerce=int, widget=forms.RadioSelect, empty_value=None
+    )
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,5 +142,7 @@ class AllocateForm(forms.Form):
 
 class CloseForm(forms.Form):
     closed_on = DateField(label="Date the case closed", past_only=True)
-    reason = forms.ChoiceField(label="Why is the case closing?", choices=Person.ClosureReason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label="Why is the case closing?", choices=Person.ClosureReason.choices, widget=forms.RadioSelect
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)

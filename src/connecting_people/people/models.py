@@ -63,7 +63,9 @@ class Person(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
 
-    practice_consent = models.BooleanField(null=True, help_text="Agreed to the Connecting People way of working")
+    practice_consent = models.BooleanField(
+        null=True, help_text="Agreed to the Connecting People way of working"
+    )
     practice_consent_on = models.DateField(null=True, blank=True)
     research_consent = models.BooleanField(null=True, help_text="Agreed to take part in research")
     research_consent_on = models.DateField(null=True, blank=True)
@@ -82,7 +84,8 @@ class Person(models.Model):
             models.UniqueConstraint(fields=["trust", "nhs_number"], name="person_nhs_number_unique_in_trust"),
             models.CheckConstraint(
                 name="person_closed_has_date",
-                condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                condition=Q(status="open", closed_on__isnull=True)
+                | Q(status="closed", closed_on__isnull=False),
             ),
         ]
         indexes = [

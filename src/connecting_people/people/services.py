@@ -14,11 +14,33 @@ from connecting_people.people.models import Person, Tag
 from connecting_people.people.selectors import nhs_number_in_use, people_visible_to
 
 # Fields whose values may appear in the audit summary: codes and dates, never free text or identifiers.
-AUDITABLE_VALUES = {"status", "closed_on", "closure_reason", "practice_consent", "practice_consent_on",
-                    "research_consent", "research_consent_on", "next_review_on", "team_id", "allocated_worker_id"}
+AUDITABLE_VALUES = {
+    "status",
+    "closed_on",
+    "closure_reason",
+    "practice_consent",
+    "practice_consent_on",
+    "research_consent",
+    "research_consent_on",
+    "next_review_on",
+    "team_id",
+    "allocated_worker_id",
+}
 RECORD_FIELDS = [
-    "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number", "phone", "email", "address",
-    "postcode", "opened_on", "practice_consent", "practice_consent_on", "research_consent", "research_consent_on",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "nhs_number",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "opened_on",
+    "practice_consent",
+    "practice_consent_on",
+    "research_consent",
+    "research_consent_on",
     "next_review_on",
 ]
 
@@ -47,34 +69,59 @@ def _team_for_new_record(user, team_id: int) -> Team:
 
 
 def person_create(
-    *, user, team_id: int, data: dict[str, Any], strengths: list[str], interests: list[str],
+    *,
+    user,
+    team_id: int,
+    data: dict[str, Any],
+    strengths: list[str],
+    interests: list[str],
     allocated_worker_id: int | None = None,
 ) -> Person:
     """Add a person to a team. A practitioner's new person is allocated to them; a lead may leave it open."""
     scope = scope_for(user=user)
     with transaction.atomic():
         team = _team_for_new_record(user, team_id)
-        if allocated_worker_id is None and team.pk in scope.practitioner_team_ids and team.pk not in scope.lead_team_ids:
+        if (
+            allocated_worker_id is None
+            and team.pk in scope.practitioner_team_ids
+            and team.pk not in scope.lead_team_ids
+        ):
             allocated_worker_id = user.pk
         if allocated_worker_id is not None:
             _check_worker_in_team(team, allocated_worker_id)
         if data.get("nhs_number") and nhs_number_in_use(trust=team.trust, nhs_number=data["nhs_number"]):
-            raise ServiceError("This NHS number is already recorded for someone else in this trust.", field="nhs_number")
+            raise ServiceError(
+                "This NHS number is already recorded for someone else in this trust.", field="nhs_number"
+            )
         person = Person.objects.create(
-            trust=team.trust, team=team, allocated_worker_id=allocated_worker_id,
+            trust=team.trust,
+            team=team,
+            allocated_worker_id=allocated_worker_id,
             **{name: data.get(name) for name in RECORD_FIELDS if name in data},
         )
         _set_tags(person, strengths=strengths, interests=interests)
         audit_record(
-            actor=user, action="person.created", object_type="person", object_id=person.pk, person_id=person.pk,
-            summary=_summary_of_changes({name: data.get(name) for name in RECORD_FIELDS if data.get(name) not in (None, "")}
-                                        | {"team_id": team.pk, "allocated_worker_id": allocated_worker_id}),
+            actor=user,
+            action="person.created",
+            object_type="person",
+            object_id=person.pk,
+            person_id=person.pk,
+            summary=_summary_of_changes(
+                {name: data.get(name) for name in RECORD_FIELDS if data.get(name) not in (None, "")}
+                | {"team_id": team.pk, "allocated_worker_id": allocated_worker_id}
+            ),
         )
     return person
 
 
 def person_update(
-    *, user, person_id: int, expected_version: int, data: dict[str, Any], strengths: list[str], interests: list[str]
+    *,
+    user,
+    person_id: int,
+    expected_version: int,
+    data: dict[str, Any],
+    strengths: list[str],
+    interests: list[str],
 ) -> Person:
     """Save edits to a record. Refused with StaleRecordError when someone saved it since `expected_version`."""
     with transaction.atomic():
@@ -87,7 +134,9 @@ def person_update(
         if data.get("nhs_number") and nhs_number_in_use(
             trust=person.trust, nhs_number=data["nhs_number"], exclude_person_id=person.pk
         ):
-            raise ServiceError("This NHS number is already recorded for someone else in this trust.", field="nhs_number")
+            raise ServiceError(
+                "This NHS number is already recorded for someone else in this trust.", field="nhs_number"
+            )
         changes = {}
         for name in RECORD_FIELDS:
             if name in data and getattr(person, name) != data[name]:
@@ -102,8 +151,12 @@ def person_update(
             person.version += 1
             person.save()
             audit_record(
-                actor=user, action="person.updated", object_type="person", object_id=person.pk,
-                person_id=person.pk, summary=_summary_of_changes(changes),
+                actor=user,
+                action="person.updated",
+                object_type="person",
+                object_id=person.pk,
+                person_id=person.pk,
+                summary=_summary_of_changes(changes),
             )
     return person
 
@@ -122,8 +175,12 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
             person.version += 1
             person.save(update_fields=["allocated_worker", "version", "updated_at"])
             audit_record(
-                actor=user, action="person.allocated", object_type="person", object_id=person.pk,
-                person_id=person.pk, summary={"from_worker_id": previous, "to_worker_id": worker_id},
+                actor=user,
+                action="person.allocated",
+                object_type="person",
+                object_id=person.pk,
+                person_id=person.pk,
+                summary={"from_worker_id": previous, "to_worker_id": worker_id},
             )
     return person
 
@@ -133,18 +190,26 @@ def person_close(*, user, person_id: int, expected_version: int, closed_on: date
     with transaction.atomic():
         person = _locked_person(user, person_id)
         if person.version != expected_version:
-            raise StaleRecordError("Someone else saved changes to this record since you opened it. Check it and try again.")
+            raise StaleRecordError(
+                "Someone else saved changes to this record since you opened it. Check it and try again."
+            )
         if person.status == Person.Status.CLOSED:
             raise ServiceError("This case is already closed.")
         if closed_on < person.opened_on:
-            raise ServiceError("The closing date must be on or after the date the case was opened.", field="closed_on")
+            raise ServiceError(
+                "The closing date must be on or after the date the case was opened.", field="closed_on"
+            )
         person.status = Person.Status.CLOSED
         person.closed_on = closed_on
         person.closure_reason = reason
         person.version += 1
         person.save()
         audit_record(
-            actor=user, action="person.closed", object_type="person", object_id=person.pk, person_id=person.pk,
+            actor=user,
+            action="person.closed",
+            object_type="person",
+            object_id=person.pk,
+            person_id=person.pk,
             summary={"closed_on": closed_on, "closure_reason": reason},
         )
     return person
@@ -160,21 +225,33 @@ def person_reopen(*, user, person_id: int) -> Person:
         person.closure_reason = ""
         person.version += 1
         person.save()
-        audit_record(actor=user, action="person.reopened", object_type="person", object_id=person.pk, person_id=person.pk)
+        audit_record(
+            actor=user,
+            action="person.reopened",
+            object_type="person",
+            object_id=person.pk,
+            person_id=person.pk,
+        )
     return person
 
 
 def person_record_viewed(*, user, person: Person, page: str) -> None:
     """Every view of a person's record is audited (which page, not what was on it)."""
     audit_record(
-        actor=user, action="person.viewed", object_type="person", object_id=person.pk, person_id=person.pk,
+        actor=user,
+        action="person.viewed",
+        object_type="person",
+        object_id=person.pk,
+        person_id=person.pk,
         summary={"page": page},
     )
 
 
 def _locked_person(user, person_id: int) -> Person:
     try:
-        return people_visible_to(user=user).select_for_update().select_related("team", "trust").get(pk=person_id)
+        return (
+            people_visible_to(user=user).select_for_update().select_related("team", "trust").get(pk=person_id)
+        )
     except Person.DoesNotExist as error:
         raise Http404("No such person") from error
 

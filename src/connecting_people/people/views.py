@@ -38,10 +38,17 @@ def team_caseload(request):
     show_closed = request.GET.get("closed") == "1"
     people = selectors.team_caseload(user=request.user, team_id=team_id, include_closed=show_closed)
     page = Paginator(selectors.with_next_steps(people), 100).get_page(request.GET.get("page"))
-    return render(request, "people/team.jinja", {
-        "page": page, "teams": list(teams_of(user=request.user).filter(pk__in=scope.team_wide_ids)),
-        "team_id": team_id, "show_closed": show_closed, "page_title": "Team caseload",
-    })
+    return render(
+        request,
+        "people/team.jinja",
+        {
+            "page": page,
+            "teams": list(teams_of(user=request.user).filter(pk__in=scope.team_wide_ids)),
+            "team_id": team_id,
+            "show_closed": show_closed,
+            "page_title": "Team caseload",
+        },
+    )
 
 
 @login_required
@@ -50,10 +57,17 @@ def person_overview(request, person_id: int):
     services.person_record_viewed(user=request.user, person=person, page="overview")
     scope = scope_for(user=request.user)
     step = selectors.with_next_steps([person])[0][1]
-    return render(request, "people/overview.jinja", {
-        "person": person, "tags": selectors.person_tags(person=person), "next_step": step,
-        "is_lead": person.team_id in scope.lead_team_ids, "page_title": person.full_name,
-    })
+    return render(
+        request,
+        "people/overview.jinja",
+        {
+            "person": person,
+            "tags": selectors.person_tags(person=person),
+            "next_step": step,
+            "is_lead": person.team_id in scope.lead_team_ids,
+            "page_title": person.full_name,
+        },
+    )
 
 
 @login_required
@@ -61,21 +75,32 @@ def person_new(request):
     teams = list(teams_of(user=request.user))
     if not teams:
         raise Http404
-    form = NewPersonForm(request.POST or None, teams=teams,
-                         initial={"opened_on": timezone.localdate(), "practice_consent": "unknown",
-                                  "research_consent": "unknown"})
+    form = NewPersonForm(
+        request.POST or None,
+        teams=teams,
+        initial={
+            "opened_on": timezone.localdate(),
+            "practice_consent": "unknown",
+            "research_consent": "unknown",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(
-                user=request.user, team_id=form.cleaned_data["team"], data=form.record_data(),
-                strengths=form.cleaned_data["strengths"], interests=form.cleaned_data["interests"],
+                user=request.user,
+                team_id=form.cleaned_data["team"],
+                data=form.record_data(),
+                strengths=form.cleaned_data["strengths"],
+                interests=form.cleaned_data["interests"],
             )
         except ServiceError as error:
             _show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name} has been added.")
             return redirect("people:overview", person_id=person.pk)
-    return render(request, "people/edit.jinja", {"form": form, "creating": True, "page_title": "Add a person"})
+    return render(
+        request, "people/edit.jinja", {"form": form, "creating": True, "page_title": "Add a person"}
+    )
 
 
 @login_required
@@ -86,8 +111,11 @@ def person_edit(request, person_id: int):
         if form.is_valid():
             try:
                 services.person_update(
-                    user=request.user, person_id=person.pk, expected_version=form.cleaned_data["version"] or 0,
-                    data=form.record_data(), strengths=form.cleaned_data["strengths"],
+                    user=request.user,
+                    person_id=person.pk,
+                    expected_version=form.cleaned_data["version"] or 0,
+                    data=form.record_data(),
+                    strengths=form.cleaned_data["strengths"],
                     interests=form.cleaned_data["interests"],
                 )
             except StaleRecordError as error:
@@ -101,8 +129,11 @@ def person_edit(request, person_id: int):
     else:
         services.person_record_viewed(user=request.user, person=person, page="edit")
         form = PersonForm(initial=PersonForm.initial_for(person, selectors.person_tags(person=person)))
-    return render(request, "people/edit.jinja", {"form": form, "person": person, "creating": False,
-                                                 "page_title": f"Edit {person.full_name}"})
+    return render(
+        request,
+        "people/edit.jinja",
+        {"form": form, "person": person, "creating": False, "page_title": f"Edit {person.full_name}"},
+    )
 
 
 @login_required
@@ -110,37 +141,53 @@ def person_allocate(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
     if person.team_id not in scope_for(user=request.user).lead_team_ids:
         raise Http404
-    form = AllocateForm(request.POST or None, practitioners=practitioners_in_team(team=person.team),
-                        initial={"worker": person.allocated_worker_id})
+    form = AllocateForm(
+        request.POST or None,
+        practitioners=practitioners_in_team(team=person.team),
+        initial={"worker": person.allocated_worker_id},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_allocate(user=request.user, person_id=person.pk, worker_id=form.cleaned_data["worker"])
+            services.person_allocate(
+                user=request.user, person_id=person.pk, worker_id=form.cleaned_data["worker"]
+            )
         except ServiceError as error:
             _show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name} is now allocated.")
             return redirect("people:overview", person_id=person.pk)
-    return render(request, "people/allocate.jinja", {"form": form, "person": person,
-                                                     "page_title": f"Allocate {person.full_name}"})
+    return render(
+        request,
+        "people/allocate.jinja",
+        {"form": form, "person": person, "page_title": f"Allocate {person.full_name}"},
+    )
 
 
 @login_required
 def person_close(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
-    form = CloseForm(request.POST or None, initial={"closed_on": timezone.localdate(), "version": person.version})
+    form = CloseForm(
+        request.POST or None, initial={"closed_on": timezone.localdate(), "version": person.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.person_close(
-                user=request.user, person_id=person.pk, expected_version=form.cleaned_data["version"],
-                closed_on=form.cleaned_data["closed_on"], reason=form.cleaned_data["reason"],
+                user=request.user,
+                person_id=person.pk,
+                expected_version=form.cleaned_data["version"],
+                closed_on=form.cleaned_data["closed_on"],
+                reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
             _show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name}'s case is closed.")
             return redirect("people:overview", person_id=person.pk)
-    return render(request, "people/close.jinja", {"form": form, "person": person,
-                                                  "page_title": f"Close {person.full_name}'s case"})
+    return render(
+        request,
+        "people/close.jinja",
+        {"form": form, "person": person, "page_title": f"Close {person.full_name}'s case"},
+    )
 
 
 @login_required
@@ -159,5 +206,6 @@ def person_reopen(request, person_id: int):
 def person_audit(request, person_id: int):
     events = audit_events_for_person(user=request.user, person_id=person_id)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "people/audit.jinja", {"page": page, "person_id": person_id,
-                                                  "page_title": "Audit trail"})
+    return render(
+        request, "people/audit.jinja", {"page": page, "person_id": person_id, "page_title": "Audit trail"}
+    )

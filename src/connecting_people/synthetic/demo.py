@@ -35,7 +35,9 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
         teams = [Team.objects.get_or_create(trust=trust, name=name)[0] for name in DEMO_TEAMS]
         users = {}
         for username, first, last, role, team_index in DEMO_STAFF:
-            user, _ = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
             user.set_password(password)
             if role == Role.ADMINISTRATOR:
                 user.is_staff = True
@@ -55,18 +57,29 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
             teams[0].pk: [users["practitioner.a"].pk, users["practitioner.b"].pk],
             teams[1].pk: [users["practitioner.c"].pk],
         }
-        rows = _person_rows(rng, fake, count=40, teams=teams, workers_by_team=workers_by_team, today=date.today())
+        rows = _person_rows(
+            rng, fake, count=40, teams=teams, workers_by_team=workers_by_team, today=date.today()
+        )
         # Make the two named practitioners' caseloads clearly separate and non-empty.
         riverside = [row for row in rows if row.team_id == teams[0].pk]
         for index, row in enumerate(riverside):
-            row.allocated_worker_id = workers_by_team[teams[0].pk][index % 2] if index < len(riverside) - 2 else None
+            row.allocated_worker_id = (
+                workers_by_team[teams[0].pk][index % 2] if index < len(riverside) - 2 else None
+            )
             if index < 4:  # a few open cases in the first practitioners' lists with something overdue
                 row.status, row.closed_on, row.closure_reason = Person.Status.OPEN, None, ""
                 row.practice_consent, row.practice_consent_on = True, row.opened_on
                 row.next_review_on = date.today() - timedelta(days=3 + index)
         Person.objects.bulk_create(rows)
         _tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
-        audit_record(actor=None, action="synthetic.demo_loaded", object_type="trust", object_id=trust.pk,
-                     summary={"people": len(rows)})
-    log(f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people.")
+        audit_record(
+            actor=None,
+            action="synthetic.demo_loaded",
+            object_type="trust",
+            object_id=trust.pk,
+            summary={"people": len(rows)},
+        )
+    log(
+        f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people."
+    )
     return True

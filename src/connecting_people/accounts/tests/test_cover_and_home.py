@@ -13,9 +13,17 @@ from connecting_people.people.tests.factories import PersonFactory
 def cover_post(org, **changes):
     today = timezone.localdate()
     end = today + timedelta(days=7)
-    return {"team": str(org.team.pk), "practitioner": str(org.practitioner.pk), "starts_on_day": str(today.day),
-            "starts_on_month": str(today.month), "starts_on_year": str(today.year), "ends_on_day": str(end.day),
-            "ends_on_month": str(end.month), "ends_on_year": str(end.year), "reason": "Annual leave"} | changes
+    return {
+        "team": str(org.team.pk),
+        "practitioner": str(org.practitioner.pk),
+        "starts_on_day": str(today.day),
+        "starts_on_month": str(today.month),
+        "starts_on_year": str(today.year),
+        "ends_on_day": str(end.day),
+        "ends_on_month": str(end.month),
+        "ends_on_year": str(end.year),
+        "reason": "Annual leave",
+    } | changes
 
 
 def test_lead_grants_and_ends_cover(client, org):
@@ -33,8 +41,12 @@ def test_lead_grants_and_ends_cover(client, org):
 def test_cover_longer_than_90_days_is_refused(client, org):
     client.force_login(org.lead)
     late = timezone.localdate() + timedelta(days=200)
-    response = client.post("/team/cover/", cover_post(org, ends_on_day=str(late.day), ends_on_month=str(late.month),
-                                                      ends_on_year=str(late.year)))
+    response = client.post(
+        "/team/cover/",
+        cover_post(
+            org, ends_on_day=str(late.day), ends_on_month=str(late.month), ends_on_year=str(late.year)
+        ),
+    )
     assert "90 days at most" in response.content.decode()
     assert not CoverAssignment.objects.exists()
 
@@ -47,8 +59,14 @@ def test_cover_for_someone_outside_the_team_is_refused(client, org):
 
 def test_other_lead_cannot_end_this_teams_cover(client, org):
     today = timezone.localdate()
-    cover = CoverAssignment.objects.create(team=org.team, practitioner=org.practitioner, starts_on=today,
-                                           ends_on=today, reason="x", granted_by=org.lead)
+    cover = CoverAssignment.objects.create(
+        team=org.team,
+        practitioner=org.practitioner,
+        starts_on=today,
+        ends_on=today,
+        reason="x",
+        granted_by=org.lead,
+    )
     client.force_login(org.other_lead)
     assert client.post(f"/team/cover/{cover.pk}/end/").status_code == 404
     cover.refresh_from_db()

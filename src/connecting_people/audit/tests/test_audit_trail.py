@@ -12,8 +12,14 @@ from connecting_people.audit.services import audit_record
 @pytest.fixture
 def events(org):
     for page in ("overview", "edit", "overview"):
-        audit_record(actor=org.practitioner, action="person.viewed", object_type="person", object_id=1, person_id=1,
-                     summary={"page": page})
+        audit_record(
+            actor=org.practitioner,
+            action="person.viewed",
+            object_type="person",
+            object_id=1,
+            person_id=1,
+            summary={"page": page},
+        )
     return list(AuditEvent.objects.order_by("id"))
 
 
@@ -22,12 +28,18 @@ def test_each_event_links_to_the_one_before(events):
 
 
 def test_secrets_never_reach_the_summary(org):
-    event = audit_record(actor=org.practitioner, action="x", object_type="user",
-                         summary={"password": "hunter2", "otp_token": "123456", "fields": ["email"]})
+    event = audit_record(
+        actor=org.practitioner,
+        action="x",
+        object_type="user",
+        summary={"password": "hunter2", "otp_token": "123456", "fields": ["email"]},
+    )
     assert event.summary == {"fields": ["email"]}
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET action = 'changed'", "DELETE FROM audit_auditevent"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_auditevent SET action = 'changed'", "DELETE FROM audit_auditevent"]
+)
 def test_database_rejects_changes(events, statement):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

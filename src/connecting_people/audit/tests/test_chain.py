@@ -6,9 +6,17 @@ from connecting_people.audit.chain import GENESIS_HASH, event_hash, find_first_b
 def make_chain(count: int) -> list[dict]:
     events, previous = [], GENESIS_HASH
     for index in range(count):
-        fields = {"occurred_at": f"2026-01-0{index + 1}T10:00:00+00:00", "actor_id": 1, "actor_username": "a",
-                  "action": "person.viewed", "object_type": "person", "object_id": str(index), "person_id": index,
-                  "summary": {"page": "overview"}, "request_id": "r"}
+        fields = {
+            "occurred_at": f"2026-01-0{index + 1}T10:00:00+00:00",
+            "actor_id": 1,
+            "actor_username": "a",
+            "action": "person.viewed",
+            "object_type": "person",
+            "object_id": str(index),
+            "person_id": index,
+            "summary": {"page": "overview"},
+            "request_id": "r",
+        }
         digest = event_hash(previous, fields)
         events.append({"id": index + 1, "previous_hash": previous, "hash": digest, **fields})
         previous = digest

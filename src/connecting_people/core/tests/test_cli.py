@@ -41,7 +41,9 @@ def test_scale_s_is_reproducible_from_its_seed(db):
     assert len(first) == 40
     with pytest.raises(CommandError, match="already loaded"):
         call_command("demo", scale="S", seed=7)
-    assert User.objects.filter(username__startswith="s7.").count() == 2 * (1 + 2)  # a lead and 2 workers a team
+    assert User.objects.filter(username__startswith="s7.").count() == 2 * (
+        1 + 2
+    )  # a lead and 2 workers a team
     assert AuditEvent.objects.filter(action="synthetic.generated").exists()
 
 
@@ -51,9 +53,17 @@ def test_seed_out_of_range_is_refused(db):
 
 
 def test_command_line_entry_point_runs_django_commands(tmp_path):
-    env = os.environ | {"CONNECTING_PEOPLE_ENV": "local", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
-    result = subprocess.run([sys.executable, "-m", "connecting_people.cli", "check"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    env = os.environ | {
+        "CONNECTING_PEOPLE_ENV": "local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "connecting_people.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
@@ -61,6 +71,11 @@ def test_command_line_entry_point_runs_django_commands(tmp_path):
 def test_unknown_environment_is_refused(tmp_path):
     env = os.environ | {"CONNECTING_PEOPLE_ENV": "staging"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run([sys.executable, "-m", "connecting_people.cli", "check"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "connecting_people.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0 and "CONNECTING_PEOPLE_ENV must be one of" in result.stderr

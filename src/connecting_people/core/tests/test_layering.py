@@ -62,7 +62,8 @@ def test_every_model_in_personal_apps_is_listed():
     unlisted = [
         model._meta.label
         for model in apps.get_models()
-        if model._meta.app_label in PERSONAL_DATA_APPS and model._meta.label not in PERSONAL_DATA_MODELS
+        if model._meta.app_label in PERSONAL_DATA_APPS
+        and model._meta.label not in PERSONAL_DATA_MODELS
         and not model._meta.auto_created
     ]
     assert unlisted == []

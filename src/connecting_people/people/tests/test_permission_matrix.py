@@ -9,8 +9,17 @@ from connecting_people.accounts.models import CoverAssignment
 from connecting_people.accounts.tests.factories import member
 from connecting_people.people.tests.factories import PersonFactory
 
-ROLES = ["practitioner", "colleague", "lead", "other_lead", "implementation_lead", "researcher", "administrator",
-         "no_role", "anonymous"]
+ROLES = [
+    "practitioner",
+    "colleague",
+    "lead",
+    "other_lead",
+    "implementation_lead",
+    "researcher",
+    "administrator",
+    "no_role",
+    "anonymous",
+]
 PEOPLE = ["mine", "colleagues", "unallocated", "other_team", "other_trust"]
 
 
@@ -33,8 +42,11 @@ RECORD_ACCESS = {
     "other_lead": {"other_team"},
 }
 ALLOCATE_ACCESS = {"lead": {"mine", "colleagues", "unallocated"}, "other_lead": {"other_team"}}
-AUDIT_ACCESS = {"lead": {"mine", "colleagues", "unallocated"}, "other_lead": {"other_team"},
-                "administrator": set(PEOPLE)}
+AUDIT_ACCESS = {
+    "lead": {"mine", "colleagues", "unallocated"},
+    "other_lead": {"other_team"},
+    "administrator": set(PEOPLE),
+}
 
 
 def client_for(client, org, role):
@@ -115,8 +127,13 @@ def test_practitioner_caseload_lists_only_their_people(client, org, people):
 class TestCover:
     def grant(self, org, *, starts, ends, ended_early=False):
         return CoverAssignment.objects.create(
-            team=org.team, practitioner=org.practitioner, starts_on=starts, ends_on=ends, reason="leave",
-            granted_by=org.lead, ended_early_at=timezone.now() if ended_early else None,
+            team=org.team,
+            practitioner=org.practitioner,
+            starts_on=starts,
+            ends_on=ends,
+            reason="leave",
+            granted_by=org.lead,
+            ended_early_at=timezone.now() if ended_early else None,
         )
 
     def test_current_cover_reaches_the_whole_team(self, client, org, people):
@@ -132,9 +149,11 @@ class TestCover:
     @pytest.mark.parametrize("when", ["expired", "future", "ended_early"])
     def test_cover_outside_its_dates_gives_nothing(self, client, org, people, when):
         today = timezone.localdate()
-        dates = {"expired": (today - timedelta(days=10), today - timedelta(days=1)),
-                 "future": (today + timedelta(days=1), today + timedelta(days=5)),
-                 "ended_early": (today - timedelta(days=1), today + timedelta(days=5))}[when]
+        dates = {
+            "expired": (today - timedelta(days=10), today - timedelta(days=1)),
+            "future": (today + timedelta(days=1), today + timedelta(days=5)),
+            "ended_early": (today - timedelta(days=1), today + timedelta(days=5)),
+        }[when]
         self.grant(org, starts=dates[0], ends=dates[1], ended_early=when == "ended_early")
         client.force_login(org.practitioner)
         assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 404
@@ -143,7 +162,13 @@ class TestCover:
         today = timezone.localdate()
         outsider = org.no_role
         member(outsider, "practitioner", team=org.other_team)
-        CoverAssignment.objects.create(team=org.team, practitioner=outsider, starts_on=today, ends_on=today,
-                                       reason="x", granted_by=org.lead)
+        CoverAssignment.objects.create(
+            team=org.team,
+            practitioner=outsider,
+            starts_on=today,
+            ends_on=today,
+            reason="x",
+            granted_by=org.lead,
+        )
         client.force_login(outsider)
         assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 404

@@ -14,11 +14,25 @@ from connecting_people.people.models import Person
 from connecting_people.people.tests.factories import PersonFactory, nhs_number_for
 
 VALID = {
-    "given_name": "Robin", "family_name": "Ashworth", "preferred_name": "", "date_of_birth_day": "4",
-    "date_of_birth_month": "11", "date_of_birth_year": "1979", "nhs_number": "", "phone": "", "email": "",
-    "address": "", "postcode": "", "opened_on_day": "1", "opened_on_month": "2", "opened_on_year": "2026",
-    "practice_consent": "unknown", "research_consent": "unknown", "strengths": "cooking, Listening",
-    "interests": "walking", "version": "1",
+    "given_name": "Robin",
+    "family_name": "Ashworth",
+    "preferred_name": "",
+    "date_of_birth_day": "4",
+    "date_of_birth_month": "11",
+    "date_of_birth_year": "1979",
+    "nhs_number": "",
+    "phone": "",
+    "email": "",
+    "address": "",
+    "postcode": "",
+    "opened_on_day": "1",
+    "opened_on_month": "2",
+    "opened_on_year": "2026",
+    "practice_consent": "unknown",
+    "research_consent": "unknown",
+    "strengths": "cooking, Listening",
+    "interests": "walking",
+    "version": "1",
 }
 
 
@@ -36,26 +50,35 @@ class TestPersonForm:
         assert form.cleaned_data["strengths"] == ["cooking", "listening"]
         assert form.cleaned_data["nhs_number"] == "9990000018"
 
-    @pytest.mark.parametrize("number, message", [
-        ("1234567890", "Enter a valid NHS number"),
-        ("99900000", "NHS number must be 10 digits"),
-        ("99900000AB", "NHS number must be 10 digits"),
-    ])
+    @pytest.mark.parametrize(
+        "number, message",
+        [
+            ("1234567890", "Enter a valid NHS number"),
+            ("99900000", "NHS number must be 10 digits"),
+            ("99900000AB", "NHS number must be 10 digits"),
+        ],
+    )
     def test_invalid_nhs_number(self, number, message):
         assert message in form_errors(nhs_number=number)["nhs_number"][0]
 
     def test_date_of_birth_in_the_future(self):
         future = timezone.localdate() + timedelta(days=1)
-        errors = form_errors(date_of_birth_day=str(future.day), date_of_birth_month=str(future.month),
-                             date_of_birth_year=str(future.year))
+        errors = form_errors(
+            date_of_birth_day=str(future.day),
+            date_of_birth_month=str(future.month),
+            date_of_birth_year=str(future.year),
+        )
         assert errors["date_of_birth"] == ["Date of birth must be today or in the past"]
 
-    @pytest.mark.parametrize("day, month, year, message", [
-        ("31", "2", "1990", "Date of birth must be a real date"),
-        ("", "2", "1990", "Date of birth must include a day"),
-        ("", "", "", "Enter date of birth"),
-        ("1", "1", "90", "Date of birth must be a real date"),
-    ])
+    @pytest.mark.parametrize(
+        "day, month, year, message",
+        [
+            ("31", "2", "1990", "Date of birth must be a real date"),
+            ("", "2", "1990", "Date of birth must include a day"),
+            ("", "", "", "Enter date of birth"),
+            ("1", "1", "90", "Date of birth must be a real date"),
+        ],
+    )
     def test_date_of_birth_must_be_real_and_complete(self, day, month, year, message):
         errors = form_errors(date_of_birth_day=day, date_of_birth_month=month, date_of_birth_year=year)
         assert errors["date_of_birth"] == [message]
@@ -66,7 +89,9 @@ class TestPersonForm:
         assert "60 characters or fewer" in errors["strengths"][0]
 
     def test_consent_needs_a_date(self):
-        assert form_errors(practice_consent="yes")["practice_consent_on"] == ["Enter the date they agreed or declined"]
+        assert form_errors(practice_consent="yes")["practice_consent_on"] == [
+            "Enter the date they agreed or declined"
+        ]
 
 
 @pytest.fixture
@@ -131,34 +156,58 @@ class TestEditPage:
         client.force_login(org.practitioner)
         client.get(f"/people/{person.pk}/")
         event = AuditEvent.objects.get(action="person.viewed")
-        assert (event.actor_id, event.person_id, event.summary) == (org.practitioner.pk, person.pk, {"page": "overview"})
+        assert (event.actor_id, event.person_id, event.summary) == (
+            org.practitioner.pk,
+            person.pk,
+            {"page": "overview"},
+        )
 
 
 class TestServices:
-    DATA = {"given_name": "Sam", "family_name": "Lowe", "date_of_birth": date(1990, 1, 1), "opened_on": date(2026, 1, 1)}
+    DATA = {
+        "given_name": "Sam",
+        "family_name": "Lowe",
+        "date_of_birth": date(1990, 1, 1),
+        "opened_on": date(2026, 1, 1),
+    }
 
     def test_practitioners_new_person_is_allocated_to_them(self, org):
-        person = services.person_create(user=org.practitioner, team_id=org.team.pk, data=self.DATA,
-                                        strengths=["art"], interests=[])
+        person = services.person_create(
+            user=org.practitioner, team_id=org.team.pk, data=self.DATA, strengths=["art"], interests=[]
+        )
         assert person.allocated_worker == org.practitioner and person.trust == org.trust
         assert AuditEvent.objects.filter(action="person.created", person_id=person.pk).exists()
 
     def test_cannot_add_to_another_team(self, org):
         with pytest.raises(NotAllowedError):
-            services.person_create(user=org.practitioner, team_id=org.other_team.pk, data=self.DATA,
-                                   strengths=[], interests=[])
+            services.person_create(
+                user=org.practitioner, team_id=org.other_team.pk, data=self.DATA, strengths=[], interests=[]
+            )
 
     def test_a_crash_part_way_leaves_nothing_behind(self, org):
-        with mock.patch("connecting_people.people.services.audit_record", side_effect=RuntimeError("disk full")):
+        with mock.patch(
+            "connecting_people.people.services.audit_record", side_effect=RuntimeError("disk full")
+        ):
             with pytest.raises(RuntimeError):
-                services.person_create(user=org.practitioner, team_id=org.team.pk, data=self.DATA,
-                                       strengths=["art"], interests=["music"])
+                services.person_create(
+                    user=org.practitioner,
+                    team_id=org.team.pk,
+                    data=self.DATA,
+                    strengths=["art"],
+                    interests=["music"],
+                )
         assert not Person.objects.filter(family_name="Lowe").exists()
 
     def test_stale_version_is_refused(self, org, person):
         with pytest.raises(StaleRecordError):
-            services.person_update(user=org.practitioner, person_id=person.pk, expected_version=person.version + 5,
-                                   data={"given_name": "Z"}, strengths=[], interests=[])
+            services.person_update(
+                user=org.practitioner,
+                person_id=person.pk,
+                expected_version=person.version + 5,
+                data={"given_name": "Z"},
+                strengths=[],
+                interests=[],
+            )
 
     def test_only_the_lead_allocates_and_only_to_team_practitioners(self, org, person):
         with pytest.raises(NotAllowedError):
@@ -173,15 +222,27 @@ class TestServices:
 
     def test_close_and_reopen(self, org, person):
         with pytest.raises(ServiceError, match="on or after"):
-            services.person_close(user=org.practitioner, person_id=person.pk, expected_version=person.version,
-                                  closed_on=person.opened_on - timedelta(days=1), reason="moved_on")
-        closed = services.person_close(user=org.practitioner, person_id=person.pk, expected_version=person.version,
-                                       closed_on=date(2026, 3, 1), reason="moved_on")
+            services.person_close(
+                user=org.practitioner,
+                person_id=person.pk,
+                expected_version=person.version,
+                closed_on=person.opened_on - timedelta(days=1),
+                reason="moved_on",
+            )
+        closed = services.person_close(
+            user=org.practitioner,
+            person_id=person.pk,
+            expected_version=person.version,
+            closed_on=date(2026, 3, 1),
+            reason="moved_on",
+        )
         assert closed.status == "closed"
         reopened = services.person_reopen(user=org.practitioner, person_id=person.pk)
         assert (reopened.status, reopened.closed_on) == ("open", None)
         assert list(AuditEvent.objects.filter(person_id=person.pk).values_list("action", flat=True)) == [
-            "person.closed", "person.reopened"]
+            "person.closed",
+            "person.reopened",
+        ]
 
 
 def test_add_a_person_through_the_page(client, org):
@@ -197,8 +258,10 @@ def test_add_a_person_through_the_page(client, org):
 
 def test_close_page_rejects_missing_reason(client, org, person):
     client.force_login(org.practitioner)
-    response = client.post(f"/people/{person.pk}/close/", {"closed_on_day": "1", "closed_on_month": "3",
-                                                            "closed_on_year": "2026", "version": person.version})
+    response = client.post(
+        f"/people/{person.pk}/close/",
+        {"closed_on_day": "1", "closed_on_month": "3", "closed_on_year": "2026", "version": person.version},
+    )
     assert "There is a problem" in response.content.decode()
     person.refresh_from_db()
     assert person.status == "open"

@@ -10,11 +10,17 @@ from connecting_people.synthetic.generate import SCALES, generate_scale, scale_e
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent). With --scale S, M or L, generate synthetic data at that scale instead."
+    help = (
+        "Load demo data (idempotent). With --scale S, M or L, generate synthetic data at that scale instead."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=sorted(SCALES), help="Synthetic scale from DESIGN.md (S, M or L)")
-        parser.add_argument("--seed", type=int, default=2026, help="Random seed (0 to 99999); same seed, same data")
+        parser.add_argument(
+            "--scale", choices=sorted(SCALES), help="Synthetic scale from DESIGN.md (S, M or L)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Random seed (0 to 99999); same seed, same data"
+        )
 
     def handle(self, *args, scale=None, seed=2026, **options):
         password = settings.CONNECTING_PEOPLE_DEMO_PASSWORD
@@ -28,7 +34,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo password (all accounts): {password}")
             return
         if scale_exists(scale=scale, seed=seed):
-            raise CommandError(f"Scale {scale} with seed {seed} is already loaded; use another --seed.", returncode=2)
+            raise CommandError(
+                f"Scale {scale} with seed {seed} is already loaded; use another --seed.", returncode=2
+            )
         started = time.perf_counter()
         self.stdout.write(f"Generating scale {scale} (seed {seed}) ...")
         counts = generate_scale(scale=scale, seed=seed, password=password, log=self.stdout.write)

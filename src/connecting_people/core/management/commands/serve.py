@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve Connecting People on http://127.0.0.1:8000 (development server; use gunicorn in production)."
+    help = (
+        "Serve Connecting People on http://127.0.0.1:8000 (development server; use gunicorn in production)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("address", nargs="?", default="127.0.0.1:8000")
