@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from connecting_people.accounts.selectors import scope_for
-from connecting_people.audit.chain import CHAINED_FIELDS, ChainBreak, find_first_break
+from connecting_people.audit.chain import CHAINED_FIELDS, GENESIS_HASH, ChainBreak, find_first_break
 from connecting_people.audit.models import AuditEvent
 
 
@@ -28,16 +28,18 @@ def audit_chain_length() -> int:
     return AuditEvent.objects.count()
 
 
+def audit_chain_last_hash() -> str:
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+
+
 def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
     """Events that concern one person. Administrators see any person's trail (it holds no clinical free text);
     a team lead sees the trail of people in their teams; anyone else gets 404."""
     from connecting_people.people.selectors import person_get
 
-    scope = scope_for(user=user)
-    if not scope.is_administrator:
-        if not scope.is_team_lead:
-            raise Http404
+    if not scope_for(user=user).is_administrator:
+        # person_get answers 404 for anyone who cannot reach the record at all.
         person = person_get(user=user, person_id=person_id)
-        if person.team_id not in scope.lead_team_ids:
+        if not user.has_perm("people.view_person_audit", person):
             raise Http404
     return AuditEvent.objects.filter(person_id=person_id).order_by("-id")

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("connecting_people.core.urls")),
     path("", include("connecting_people.accounts.urls")),
     path("", include("connecting_people.people.urls")),
+    path("", include("connecting_people.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

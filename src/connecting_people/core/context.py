@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from connecting_people.accounts.selectors import scope_for
+from connecting_people.accounts.selectors import role_labels, scope_for
 
 
 def navigation_for(request) -> list[dict]:
@@ -21,7 +21,9 @@ def navigation_for(request) -> list[dict]:
     if scope.is_team_lead:
         items.append(("accounts:cover", "Cover"))
     if scope.is_administrator:
-        items.append(("admin:index", "Administration"))
+        items.append(("audit:lookup", "Audit trail"))
+        if user.is_staff:
+            items.append(("admin:index", "Administration"))
     path = request.path
     result = []
     for name, text in items:
@@ -39,12 +41,18 @@ def navigation_for(request) -> list[dict]:
     return result
 
 
+def account_label(user) -> str:
+    """The signed-in user and where they work: "Alex Morgan, Practitioner, Riverside CMHT"."""
+    roles = role_labels(user=user)
+    return f"{user.display_name} ({'; '.join(roles)})" if roles else user.display_name
+
+
 def page_context(request) -> dict:
     user = request.user
     account = []
     if user.is_authenticated:
         account = [
-            {"text": user.display_name, "icon": True},
+            {"text": account_label(user), "icon": True},
             {"href": reverse("accounts:logout"), "text": "Sign out"},
         ]
     return {

@@ -165,7 +165,7 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
     """Allocate or reallocate a person to a practitioner in their team. Team leads only."""
     with transaction.atomic():
         person = _locked_person(user, person_id)
-        if person.team_id not in scope_for(user=user).lead_team_ids:
+        if not user.has_perm("people.allocate_person", person):
             raise NotAllowedError("Only the team lead can allocate people to workers.")
         if worker_id is not None:
             _check_worker_in_team(person.team, worker_id)

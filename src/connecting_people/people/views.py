@@ -55,7 +55,6 @@ def team_caseload(request):
 def person_overview(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
     services.person_record_viewed(user=request.user, person=person, page="overview")
-    scope = scope_for(user=request.user)
     step = selectors.with_next_steps([person])[0][1]
     return render(
         request,
@@ -64,7 +63,8 @@ def person_overview(request, person_id: int):
             "person": person,
             "tags": selectors.person_tags(person=person),
             "next_step": step,
-            "is_lead": person.team_id in scope.lead_team_ids,
+            "can_allocate": request.user.has_perm("people.allocate_person", person),
+            "can_view_audit": request.user.has_perm("people.view_person_audit", person),
             "page_title": person.full_name,
         },
     )
@@ -139,7 +139,7 @@ def person_edit(request, person_id: int):
 @login_required
 def person_allocate(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
-    if person.team_id not in scope_for(user=request.user).lead_team_ids:
+    if not request.user.has_perm("people.allocate_person", person):
         raise Http404
     form = AllocateForm(
         request.POST or None,

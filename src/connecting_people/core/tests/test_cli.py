@@ -79,3 +79,21 @@ def test_unknown_environment_is_refused(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0 and "CONNECTING_PEOPLE_ENV must be one of" in result.stderr
+
+
+def test_demo_refuses_to_run_under_production_settings(tmp_path):
+    env = os.environ | {
+        "CONNECTING_PEOPLE_ENV": "production",
+        "DJANGO_SECRET_KEY": "k7#Qp2!vX9@mL4$wR8^tZ1&nB6*cY3(hJ5)dF0_gS-aE+uI=oP",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "connecting_people.cli", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "never loaded under production settings" in result.stderr

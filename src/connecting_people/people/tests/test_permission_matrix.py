@@ -84,6 +84,7 @@ PAGE_ACCESS = {
     "/people/new/": {"practitioner", "colleague", "lead", "other_lead"},
     "/team/cover/": {"lead", "other_lead"},
     "/help/": set(ROLES),
+    "/audit/": {"administrator"},
 }
 
 
@@ -172,3 +173,15 @@ class TestCover:
         )
         client.force_login(outsider)
         assert client.get(f"/people/{people['colleagues'].pk}/").status_code == 404
+
+
+def test_administrator_finds_a_trail_by_record_number(client, org, people):
+    client.force_login(org.administrator)
+    response = client.get("/audit/", {"record": people["other_trust"].pk})
+    assert response["Location"] == f"/people/{people['other_trust'].pk}/audit/"
+    assert "Enter a record number" in client.get("/audit/", {"record": "abc"}).content.decode()
+
+
+def test_header_names_the_users_role_and_team(client, org):
+    client.force_login(org.practitioner)
+    assert f"Practitioner, {org.team.name}" in client.get("/").content.decode()

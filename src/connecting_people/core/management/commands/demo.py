@@ -23,6 +23,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale=None, seed=2026, **options):
+        if settings.SETTINGS_MODULE.endswith(".production"):
+            # Demo accounts have a published password; in production that would be a way in.
+            raise CommandError("Demo data is never loaded under production settings.", returncode=2)
         password = settings.CONNECTING_PEOPLE_DEMO_PASSWORD
         if not 0 <= seed <= 99_999:
             raise CommandError("--seed must be between 0 and 99999", returncode=2)

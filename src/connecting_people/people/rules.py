@@ -1,0 +1,23 @@
+"""Object permissions on a person's record, as `rules` predicates.
+
+Reaching a record at all is the selectors' job (out of scope is 404); these decide what a user who can reach it
+may do with it. Checked with `user.has_perm("people.allocate_person", person)`.
+"""
+
+import rules
+
+from connecting_people.accounts.selectors import scope_for
+
+
+@rules.predicate
+def leads_the_persons_team(user, person) -> bool:
+    return person is not None and person.team_id in scope_for(user=user).lead_team_ids
+
+
+@rules.predicate
+def is_administrator(user) -> bool:
+    return scope_for(user=user).is_administrator
+
+
+rules.add_perm("people.allocate_person", leads_the_persons_team)
+rules.add_perm("people.view_person_audit", leads_the_persons_team | is_administrator)
