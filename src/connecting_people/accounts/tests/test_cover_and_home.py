@@ -87,3 +87,16 @@ def test_practitioner_home_shows_their_caseload(client, org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     client.force_login(org.practitioner)
     assert f"/people/{person.pk}/" in client.get("/").content.decode()
+
+
+def test_membership_takes_its_teams_trust(org):
+    from django.core.exceptions import ValidationError
+
+    from connecting_people.accounts.models import Membership
+
+    membership = Membership(user=org.no_role, role="practitioner", team=org.team)
+    membership.full_clean()
+    assert membership.trust_id == org.team.trust_id
+    wrong = Membership(user=org.no_role, role="practitioner", team=org.team, trust=org.other_trust_team.trust)
+    with pytest.raises(ValidationError, match="team's own trust"):
+        wrong.full_clean()
