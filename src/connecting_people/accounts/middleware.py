@@ -1,5 +1,7 @@
 """Sends a signed-in member of staff to MFA set-up or verification when MFA is required and not yet done."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,5 +20,5 @@ class RequireMfaMiddleware:
             and not request.user.is_verified()
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
-            return redirect(f"{reverse('accounts:mfa')}?next={request.path}")
+            return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

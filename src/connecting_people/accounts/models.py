@@ -78,6 +78,10 @@ class Membership(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        where = self.team or self.trust or "all organisations"
+        return f"{self.user} – {self.get_role_display()} – {where}"
+
     def clean(self) -> None:
         """A team role's trust is its team's trust (filled in when left blank, refused when it differs)."""
         from django.core.exceptions import ValidationError
@@ -86,10 +90,6 @@ class Membership(models.Model):
             if self.trust_id is not None and self.trust_id != self.team.trust_id:
                 raise ValidationError({"trust": "The trust must be the team's own trust. Leave it blank to fill it in."})
             self.trust_id = self.team.trust_id
-
-    def __str__(self) -> str:
-        where = self.team or self.trust or "all organisations"
-        return f"{self.user} – {self.get_role_display()} – {where}"
 
 
 class CoverAssignment(models.Model):

@@ -13,6 +13,7 @@ from connecting_people.accounts import mfa, selectors, services
 from connecting_people.accounts.forms import CoverForm, MfaTokenForm, SignInForm
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
+from connecting_people.core.middleware import session_clock_start
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -27,6 +28,7 @@ def sign_in(request):
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         login(request, user)
+        session_clock_start(request)
         audit_record(actor=user, action="user.signed_in", object_type="user", object_id=user.pk)
         return redirect(_safe_next(request))
     return render(request, "accounts/sign_in.jinja", {"form": form, "next": _safe_next(request, ""), "page_title": "Sign in"})
@@ -51,15 +53,23 @@ def mfa_page(request):
     device = mfa.confirmed_device(user=request.user)
     form = MfaTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa.mfa_verify(request=request, token=form.cleaned_data["token"]):
+        result = mfa.mfa_verify(request=request, token=form.cleaned_data["token"])
+        if result:
             return redirect(_safe_next(request))
-        form.add_error("token", "The code is not right. Check your authenticator app and enter the newest code.")
+        form.add_error("token", _mfa_error(result))
     context = {"form": form, "next": _safe_next(request, ""), "page_title": "Security code"}
     if device is None:
         pending = mfa.pending_device(user=request.user)
         context |= {"setting_up": True, "secret": pending.bin_key.hex(), "qr_svg": mfa.qr_svg(pending.config_url),
                     "base32_secret": _base32(pending.bin_key)}
     return render(request, "accounts/mfa.jinja", context)
+
+
+def _mfa_error(result: mfa.MfaResult) -> str:
+    if result.wait_seconds:
+        wait = f"{result.wait_seconds} second{'' if result.wait_seconds == 1 else 's'}"
+        return f"Too many wrong codes. Wait {wait}, then enter the newest code from your authenticator app."
+    return "The code is not right. Check your authenticator app and enter the newest code."
 
 
 def _base32(key: bytes) -> str:

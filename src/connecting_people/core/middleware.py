@@ -3,7 +3,8 @@
 import logging
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,8 +46,20 @@ SESSION_STARTED = "_connecting_people_started"
 SESSION_LAST_SEEN = "_connecting_people_last_seen"
 
 
+def session_clock_start(request) -> None:
+    """Start the idle and absolute clocks afresh: call right after a password sign-in."""
+    now = timezone.now().isoformat()
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_LAST_SEEN] = now
+
+
+def sign_in_url_for(request) -> str:
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+
+
 class SessionTimeoutMiddleware:
-    """Ends a signed-in session after SESSION_IDLE_TIMEOUT without a request, or SESSION_ABSOLUTE_TIMEOUT in all."""
+    """Ends a signed-in session after SESSION_IDLE_TIMEOUT without a request or SESSION_ABSOLUTE_TIMEOUT in all,
+    and sends the person to sign in again with a message saying why."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,16 +67,31 @@ class SessionTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = timezone.now()
-            started = request.session.get(SESSION_STARTED)
-            last_seen = request.session.get(SESSION_LAST_SEEN)
-            if started is None:
+            started = _parse(request.session.get(SESSION_STARTED))
+            last_seen = _parse(request.session.get(SESSION_LAST_SEEN))
+            if started is None:  # signed in some other way than the sign-in page: the clock starts now
+                started = now
                 request.session[SESSION_STARTED] = now.isoformat()
-            else:
-                idle = last_seen and now - datetime.fromisoformat(last_seen) > settings.SESSION_IDLE_TIMEOUT
-                too_long = now - datetime.fromisoformat(started) > settings.SESSION_ABSOLUTE_TIMEOUT
-                if idle or too_long:
-                    logout(request)
-                    messages.info(request, "You were signed out to protect people's records. Sign in again to carry on.")
-                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
+            idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            too_long = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or too_long:
+                logout(request)
+                messages.info(
+                    request, "You were signed out to protect people's records. Sign in again to carry on."
+                )
+                return redirect(sign_in_url_for(request))
             request.session[SESSION_LAST_SEEN] = now.isoformat()
         return self.get_response(request)
+
+
+def _parse(value: str | None) -> datetime | None:
+    """A stored timestamp; None when missing; the distant past when unreadable, so the session ends."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or not timezone.is_aware(parsed):
+        return datetime.min.replace(tzinfo=UTC)
+    return parsed

@@ -5,3 +5,5 @@ from .base import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-never-used-in-production-0123456789"  # noqa: F405
+
+CONNECTING_PEOPLE_ENVIRONMENT = "local"

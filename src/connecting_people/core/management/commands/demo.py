@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale=None, seed=2026, **options):
-        if settings.SETTINGS_MODULE.endswith(".production"):
+        if settings.CONNECTING_PEOPLE_ENVIRONMENT == "production":
             # Demo accounts have a published password; in production that would be a way in.
             raise CommandError("Demo data is never loaded under production settings.", returncode=2)
         password = settings.CONNECTING_PEOPLE_DEMO_PASSWORD
