@@ -9,7 +9,20 @@ from csp.constants import NONCE, NONE, SELF
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 # The checkout (or the working directory when installed elsewhere) holds var/ for the SQLite database.
-PROJECT_DIR = Path(os.environ.get("CONNECTING_PEOPLE_HOME", PACKAGE_DIR.parent.parent)).resolve()
+_CHECKOUT = PACKAGE_DIR.parent.parent
+
+
+def _project_dir() -> Path:
+    """Where var/ (the default SQLite database) and staticfiles/ live: CONNECTING_PEOPLE_HOME, else the checkout
+    this package runs from, else the working directory (an installed package has no checkout)."""
+    if os.environ.get("CONNECTING_PEOPLE_HOME"):
+        return Path(os.environ["CONNECTING_PEOPLE_HOME"]).resolve()
+    if (_CHECKOUT / "pyproject.toml").exists():
+        return _CHECKOUT.resolve()
+    return Path.cwd().resolve()
+
+
+PROJECT_DIR = _project_dir()
 VAR_DIR = PROJECT_DIR / "var"
 
 
@@ -97,7 +110,8 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+if "DATABASE_URL" not in os.environ:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'connecting-people.sqlite3'}"),
