@@ -65,8 +65,17 @@ class Membership(models.Model):
     class Meta:
         ordering = ["user__username", "role"]
         constraints = [
+            # Three partial constraints rather than one with nulls_distinct, which SQLite cannot enforce.
             models.UniqueConstraint(
-                fields=["user", "role", "trust", "team"], name="membership_unique", nulls_distinct=False
+                fields=["user", "role", "team"], condition=Q(team__isnull=False), name="membership_unique_team"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "trust"],
+                condition=Q(team__isnull=True, trust__isnull=False),
+                name="membership_unique_trust",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(team__isnull=True, trust__isnull=True), name="membership_unique_global"
             ),
             models.CheckConstraint(
                 name="membership_team_roles_have_team",
