@@ -8,6 +8,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from connecting_people.core import presenters
 from connecting_people.core.components import error_summary, field
+from connecting_people.measures import presenters as measure_presenters
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -37,6 +38,8 @@ def environment(**options) -> Environment:
             "datetime_short": presenters.datetime_short,
             "nhs_number": presenters.nhs_number,
             "age": presenters.age,
+            "score_change": measure_presenters.format_change,
+            "headline_label": measure_presenters.headline_label,
         }
     )
     return env

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("connecting_people.accounts.urls")),
     path("", include("connecting_people.people.urls")),
     path("", include("connecting_people.audit.urls")),
+    path("", include("connecting_people.measures.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -135,7 +135,10 @@ def error_summary(env: Environment, form) -> Markup:
     """The error summary at the top of a page, linking each message to its field."""
     if not form.errors:
         return Markup("")
-    items = [{"text": str(error), "href": "#"} for error in form.non_field_errors()]
+    # An error about the whole form links to its first field, so following the link still lands somewhere useful.
+    visible = [bound for bound in form if not bound.is_hidden]
+    first = f"#{field_anchor(visible[0])}" if visible else "#maincontent"
+    items = [{"text": str(error), "href": first} for error in form.non_field_errors()]
     for name, errors in form.errors.items():
         if name == forms.forms.NON_FIELD_ERRORS:
             continue

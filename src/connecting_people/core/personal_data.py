@@ -8,6 +8,7 @@ PERSONAL_DATA_MODELS = {
     "people.Person",
     "people.Tag",
     "audit.AuditEvent",
+    "measures.Administration",
 }
 
-PERSONAL_DATA_APPS = {"people", "audit"}
+PERSONAL_DATA_APPS = {"people", "audit", "measures"}

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "connecting_people.accounts",
     "connecting_people.audit",
     "connecting_people.people",
+    "connecting_people.measures",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,11 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Outcome measures: a directory of extra instrument definitions or licensed wording (YAML), and the EQ-5D-5L
+# value set every index is reported under (vanhout2012-uk, devlin2018-england or rowen2026-uk).
+CONNECTING_PEOPLE_INSTRUMENTS_DIR = os.environ.get("CONNECTING_PEOPLE_INSTRUMENTS_DIR", "")
+CONNECTING_PEOPLE_EQ5D_VALUE_SET = os.environ.get("CONNECTING_PEOPLE_EQ5D_VALUE_SET", "vanhout2012-uk")
 
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")

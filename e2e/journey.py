@@ -1,0 +1,100 @@
+"""What every journey does with the browser: a tab that notes what the browser complains about, the axe
+check each page passes, and the steps several journeys share."""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Page, Response, expect
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Set to a directory to keep a full-page screenshot of every page the journeys check (off by default).
+SCREENSHOT_DIR = os.environ.get("E2E_SCREENSHOT_DIR")
+
+
+@dataclass
+class Tab:
+    """A page in a fresh browser context, with what the browser complained about so far."""
+
+    page: Page
+    problems: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> Response | None:
+        return self.page.goto(path)
+
+    def check(self, name: str) -> None:
+        """The page the journey is on passes axe's WCAG 2.2 AA rules, and nothing so far broke the
+        Content-Security-Policy or threw a script error."""
+        if SCREENSHOT_DIR:
+            Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+        problems = "\n".join(self.problems)
+        assert not problems, f"The browser reported problems up to the page '{name}':\n{problems}"
+        violations = axe_violations(self.page)
+        assert not violations, (
+            f"axe found WCAG 2.2 AA violations on '{name}' ({self.page.url}):\n{violations}"
+        )
+
+    def listen(self) -> None:
+        """Note CSP violations (reported on the console) and uncaught script errors."""
+
+        def on_console(message) -> None:
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+                self.problems.append(f"CSP violation: {message.text}")
+
+        self.page.on("console", on_console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"Script error: {error}"))
+
+
+def axe_violations(page: Page) -> str:
+    """Runs axe in the page and returns its violations, one readable block each ('' when there are none).
+
+    The page's CSP refuses script tags without its nonce, so axe goes in through the DevTools protocol
+    (page.evaluate), which the CSP does not govern; the application's policy stays as it is."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        WCAG_22_AA,
+    )
+    blocks = []
+    for violation in violations:
+        lines = [f"- {violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>"]
+        for node in violation["nodes"]:
+            lines.append(f"    at {node['target']}: {_one_line(node['html'])}")
+            lines.append(f"      {_one_line(node['summary'])}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def _one_line(text: str | None, limit: int = 240) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- steps shared by the journeys -----------------------------------------------------------------------
+
+
+def sign_in(tab: Tab, *, username: str, password: str) -> None:
+    tab.goto("/accounts/sign-in/")
+    tab.page.get_by_label("Username").fill(username)
+    tab.page.get_by_label("Password").fill(password)
+    tab.page.get_by_role("button", name="Sign in").click()
+
+
+def error_summary_items(page: Page) -> list[str]:
+    """The messages listed in the error summary, which the NHS.UK scripts focus when the page loads."""
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary).to_be_focused()
+    return [text.strip() for text in summary.locator(".nhsuk-error-summary__list a").all_inner_texts()]

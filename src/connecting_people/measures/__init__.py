@@ -1,0 +1,1 @@
+"""Outcome measures: instruments as data (definitions.py), exact vectorised scoring (scoring/), answer checks."""

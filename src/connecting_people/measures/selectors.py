@@ -1,0 +1,66 @@
+"""Reads of a person's outcome measures, scoped through the person's record (404 when out of reach)."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from connecting_people.measures import registry
+from connecting_people.measures.definitions import Instrument
+from connecting_people.measures.models import Administration
+from connecting_people.people.selectors import person_get
+
+
+def administrations_for(*, user, person_id: int) -> QuerySet[Administration]:
+    person = person_get(user=user, person_id=person_id)
+    return (
+        Administration.objects.filter(person=person)
+        .select_related("administered_by")
+        .order_by("instrument_id", "administered_on", "id")
+    )
+
+
+def headline_value(instrument: Instrument, administration: Administration) -> float | None:
+    """The score a chart and the change columns follow: the total, or a derived score such as the metric."""
+    if instrument.headline == "total":
+        return administration.total
+    if instrument.headline == "band":
+        return None
+    return administration.derived.get(instrument.headline)
+
+
+@dataclass
+class MeasureHistory:
+    instrument: Instrument
+    administrations: list[Administration]  # oldest first
+    headlines: list[float | None]
+
+    @property
+    def latest(self) -> Administration:
+        return self.administrations[-1]
+
+    def _scored(self) -> list[float]:
+        return [value for value in self.headlines if value is not None]
+
+    @property
+    def change_since_first(self) -> float | None:
+        scored = self._scored()
+        return round(scored[-1] - scored[0], 3) if len(scored) >= 2 else None
+
+    @property
+    def change_since_last(self) -> float | None:
+        scored = self._scored()
+        return round(scored[-1] - scored[-2], 3) if len(scored) >= 2 else None
+
+
+def measure_histories(*, user, person_id: int) -> list[MeasureHistory]:
+    """One history per instrument the person has completed, in the catalogue's order."""
+    by_instrument: dict[str, list[Administration]] = {}
+    for administration in administrations_for(user=user, person_id=person_id):
+        by_instrument.setdefault(administration.instrument_id, []).append(administration)
+    histories = []
+    for instrument_id, rows in by_instrument.items():
+        instrument = registry.instrument(instrument_id, rows[-1].instrument_version)
+        histories.append(MeasureHistory(instrument, rows, [headline_value(instrument, row) for row in rows]))
+    order = {instrument_id: index for index, instrument_id in enumerate(registry.catalogue().ids())}
+    histories.sort(key=lambda history: order.get(history.instrument.id, len(order)))
+    return histories

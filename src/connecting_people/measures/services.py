@@ -1,0 +1,74 @@
+"""Recording an administration of an outcome measure: validated, scored, saved and audited in one transaction."""
+
+from datetime import date
+
+from django.db import transaction
+
+from connecting_people.audit.services import audit_record
+from connecting_people.core.errors import ServiceError
+from connecting_people.measures import registry, scoring
+from connecting_people.measures.errors import AnswerError, UnknownInstrumentError
+from connecting_people.measures.models import Administration
+from connecting_people.people.selectors import person_get
+
+# Derived scores kept with each administration (whichever the instrument produces).
+DERIVED_KEYS = ("metric", "index", "state", "vas", "value_set", "t_score")
+
+
+def administration_record(
+    *,
+    user,
+    person_id: int,
+    instrument_id: str,
+    answers: list[float | None],
+    administered_on: date,
+    mode: str,
+    timepoint_label: str = "",
+) -> Administration:
+    """Score and save one administration for a person the user can reach (404 otherwise).
+
+    `answers` are codes in the definition's item order, None where the person gave no answer.
+    Raises ServiceError (field = the item's id) for an answer the instrument does not allow.
+    """
+    person = person_get(user=user, person_id=person_id)
+    try:
+        instrument = registry.instrument(instrument_id)
+    except UnknownInstrumentError as error:
+        raise ServiceError(str(error)) from error
+    if administered_on < person.date_of_birth:
+        raise ServiceError("The date must be after the person's date of birth.", field="administered_on")
+    try:
+        checked = scoring.check_answers(instrument, answers)
+    except AnswerError as error:
+        raise ServiceError(str(error), field=error.item_id) from error
+    result = scoring.score_one(instrument, checked, **registry.scoring_options(instrument))
+    with transaction.atomic():
+        administration = Administration.objects.create(
+            person=person,
+            instrument_id=instrument.id,
+            instrument_version=instrument.version,
+            administered_on=administered_on,
+            timepoint_label=timepoint_label,
+            mode=mode,
+            administered_by=user,
+            answers=checked,
+            total=result["total"],
+            subscales=result["subscales"],
+            band=result["band"] or "",
+            derived={key: result[key] for key in DERIVED_KEYS if key in result},
+            missing_items=result["missing"],
+            missing_rule=result["missing_rule"]["outcome"],
+        )
+        audit_record(
+            actor=user,
+            action="measure.recorded",
+            object_type="administration",
+            object_id=administration.pk,
+            person_id=person.pk,
+            summary={
+                "instrument": instrument.id,
+                "version": instrument.version,
+                "administered_on": administered_on,
+            },
+        )
+    return administration

@@ -1,0 +1,96 @@
+"""A person's outcome measures: history with charts, and recording a new administration."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from connecting_people.core.errors import ServiceError
+from connecting_people.measures import registry, selectors, services
+from connecting_people.measures.errors import UnknownInstrumentError
+from connecting_people.measures.forms import AdministrationForm
+from connecting_people.measures.presenters import history_rows, recordable_instruments, score_chart
+from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_record_viewed
+
+
+@login_required
+def measures_page(request, person_id: int):
+    person = person_get(user=request.user, person_id=person_id)
+    person_record_viewed(user=request.user, person=person, page="measures")
+    histories = selectors.measure_histories(user=request.user, person_id=person.pk)
+    sections = [
+        {"history": history, "rows": history_rows(history), "chart": score_chart(history, index)}
+        for index, history in enumerate(histories)
+    ]
+    return render(
+        request,
+        "measures/history.jinja",
+        {
+            "person": person,
+            "sections": sections,
+            "instruments": recordable_instruments(),
+            "value_set": registry.default_value_set(),
+            "page_title": f"Outcome measures for {person.full_name}",
+        },
+    )
+
+
+@login_required
+def choose_instrument(request, person_id: int):
+    person = person_get(user=request.user, person_id=person_id)
+    return render(
+        request,
+        "measures/choose.jinja",
+        {
+            "person": person,
+            "instruments": recordable_instruments(),
+            "page_title": "Record an outcome measure",
+        },
+    )
+
+
+@login_required
+def record(request, person_id: int, instrument_id: str):
+    person = person_get(user=request.user, person_id=person_id)
+    try:
+        instrument = registry.instrument(instrument_id)
+    except UnknownInstrumentError as error:
+        raise Http404("No such instrument") from error
+    if instrument not in recordable_instruments():
+        raise Http404("Recorded elsewhere")
+    form = AdministrationForm(
+        request.POST or None, instrument=instrument, initial={"administered_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.administration_record(
+                user=request.user,
+                person_id=person.pk,
+                instrument_id=instrument.id,
+                answers=form.answers(),
+                administered_on=form.cleaned_data["administered_on"],
+                mode=form.cleaned_data["mode"],
+                timepoint_label=form.cleaned_data["timepoint_label"],
+            )
+        except ServiceError as error:
+            field = (
+                form.item_field_name(error.field)
+                if error.field and error.field not in form.fields
+                else error.field
+            )
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{instrument.title} recorded.")
+            return redirect("measures:history", person_id=person.pk)
+    return render(
+        request,
+        "measures/record.jinja",
+        {
+            "person": person,
+            "instrument": instrument,
+            "form": form,
+            "page_title": f"{instrument.title}: {person.full_name}",
+        },
+    )
