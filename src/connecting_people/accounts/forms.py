@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from connecting_people.core.forms import DateField
+from connecting_people.core.forms import DateField, NHSForm
 
 
 class SignInForm(AuthenticationForm):
@@ -16,7 +16,7 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].label = "Password"
 
 
-class MfaTokenForm(forms.Form):
+class MfaTokenForm(NHSForm):
     token = forms.RegexField(
         label="Security code",
         regex=r"^\s*\d{6}\s*$",
@@ -32,7 +32,7 @@ class MfaTokenForm(forms.Form):
         return self.cleaned_data["token"].strip()
 
 
-class CoverForm(forms.Form):
+class CoverForm(NHSForm):
     team = forms.TypedChoiceField(label="Team", coerce=int)
     practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)
     starts_on = DateField(label="Cover starts")

@@ -113,3 +113,18 @@ class TagListField(forms.CharField):
                 code="too_long",
             )
         return tags
+
+
+class NHSForm(forms.Form):
+    """A form whose "required" messages say what to do, as the design system asks ("Enter your given name")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.error_messages.get("required") != "This field is required.":
+                continue
+            label = str(field.label or "").removesuffix(" (optional)").rstrip("?")
+            if isinstance(field.widget, forms.RadioSelect | forms.Select | forms.CheckboxSelectMultiple):
+                field.error_messages["required"] = f"Select an answer: {label[:1].lower()}{label[1:]}"
+            else:
+                field.error_messages["required"] = f"Enter {label[:1].lower()}{label[1:]}"

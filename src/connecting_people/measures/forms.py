@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connecting_people.core.forms import DateField
+from connecting_people.core.forms import DateField, NHSForm
 from connecting_people.measures.definitions import Instrument, Item
 from connecting_people.measures.models import Administration
 
@@ -46,7 +46,7 @@ def item_field(item: Item) -> forms.Field:
     )
 
 
-class AdministrationForm(forms.Form):
+class AdministrationForm(NHSForm):
     administered_on = DateField(label="Date completed", past_only=True)
     timepoint_label = forms.CharField(
         label="Timepoint (optional)",

@@ -6,7 +6,7 @@ import nhs_number
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connecting_people.core.forms import DateField, TagListField, YesNoField
+from connecting_people.core.forms import DateField, NHSForm, TagListField, YesNoField
 from connecting_people.people.models import Person
 
 
@@ -24,7 +24,7 @@ def clean_nhs_number(value: str) -> str | None:
     return digits
 
 
-class PersonForm(forms.Form):
+class PersonForm(NHSForm):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     preferred_name = forms.CharField(
@@ -130,7 +130,7 @@ class NewPersonForm(PersonForm):
             self.fields["team"].initial = self.fields["team"].choices[0][0]
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(NHSForm):
     worker = forms.TypedChoiceField(
         label="Allocate to", coerce=int, widget=forms.RadioSelect, empty_value=None
     )
@@ -140,7 +140,7 @@ class AllocateForm(forms.Form):
         self.fields["worker"].choices = [(p.pk, p.display_name) for p in practitioners]
 
 
-class CloseForm(forms.Form):
+class CloseForm(NHSForm):
     closed_on = DateField(label="Date the case closed", past_only=True)
     reason = forms.ChoiceField(
         label="Why is the case closing?", choices=Person.ClosureReason.choices, widget=forms.RadioSelect

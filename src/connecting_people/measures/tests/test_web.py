@@ -84,7 +84,7 @@ def test_eq5d_reports_its_value_set(client, org, person, settings):
     [
         ({"item_useful": "9"}, "Select a valid choice"),
         ({"administered_on_day": "40"}, "Date completed must be a real date"),
-        ({"mode": ""}, "This field is required"),
+        ({"mode": ""}, "Select an answer: how was it completed"),
     ],
 )
 def test_bad_input_saves_nothing(client, org, person, changes, message):
