@@ -64,7 +64,9 @@ def team_caseload(*, user, team_id: int | None = None, include_closed: bool = Fa
     people = people_visible_to(user=user).filter(team_id__in=team_ids)
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
-    return people.select_related("team", "allocated_worker")
+    # Workers are prefetched, not joined: a team has a handful, and joining the staff table made PostgreSQL
+    # hash the whole of it (a sequential scan growing with every trust's staff; see docs/performance.md).
+    return people.select_related("team").prefetch_related("allocated_worker")
 
 
 def with_next_steps(people, today: date | None = None) -> list[tuple[Person, NextStep]]:

@@ -8,6 +8,7 @@ Later capabilities add their own data here (measures, maps, plans ...), each in 
 """
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -44,16 +45,26 @@ SCALES = {
 BATCH = 5_000
 
 
-def _person_rows(rng: random.Random, fake: Faker, *, count: int, teams: list[Team], workers_by_team: dict[int, list[int]],
-                 today: date) -> list[Person]:
-    people = []
-    nhs_numbers = {team.trust_id: None for team in teams}
+def _nhs_numbers_by_trust(
+    rng: random.Random, *, batches: list[int], teams: list[Team]
+) -> dict[int, Iterator[str]]:
+    """Distinct NHS numbers for each trust, enough for batches of people each spread over `teams` in turn."""
     per_trust_needed: dict[int, int] = {}
+    for count in batches:
+        for i in range(count):
+            trust_id = teams[i % len(teams)].trust_id
+            per_trust_needed[trust_id] = per_trust_needed.get(trust_id, 0) + 1
+    return {trust_id: iter(test_range_numbers(needed, rng)) for trust_id, needed in per_trust_needed.items()}
+
+
+def _person_rows(rng: random.Random, fake: Faker, *, count: int, teams: list[Team], workers_by_team: dict[int, list[int]],
+                 today: date, nhs_numbers: dict[int, Iterator[str]] | None = None) -> list[Person]:
+    """`count` people spread over `teams` in turn. When calling in batches, pass `nhs_numbers` (from
+    _nhs_numbers_by_trust, drawn once for the whole run) so that numbers stay unique within each trust."""
+    people = []
+    if nhs_numbers is None:
+        nhs_numbers = _nhs_numbers_by_trust(rng, batches=[count], teams=teams)
     assigned_teams = [teams[i % len(teams)] for i in range(count)]
-    for team in assigned_teams:
-        per_trust_needed[team.trust_id] = per_trust_needed.get(team.trust_id, 0) + 1
-    for trust_id, needed in per_trust_needed.items():
-        nhs_numbers[trust_id] = iter(test_range_numbers(needed, rng))
     for team in assigned_teams:
         born = today - timedelta(days=rng.randint(18 * 365, 85 * 365))
         opened = today - timedelta(days=rng.randint(7, 900))
@@ -125,7 +136,7 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
              for j in range(spec.teams_per_trust)]
         )
         users, memberships, workers_by_team = [], [], {}
-        for index, team in enumerate(teams):
+        for index in range(len(teams)):
             lead = User(username=f"{prefix}.lead{index + 1}", first_name=fake.first_name(), last_name=fake.last_name(),
                         password=password_hash)
             workers = [User(username=f"{prefix}.worker{index + 1}.{k + 1}", first_name=fake.first_name(),
@@ -145,9 +156,14 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
 
         created = 0
         person_ids: list[int] = []
+        # Each batch starts again at the first team; draw each trust's NHS numbers once for all the batches,
+        # so that they stay unique within the trust (drawing per batch collides at scale L).
+        batches = [min(BATCH * 4, spec.people - start) for start in range(0, spec.people, BATCH * 4)]
+        nhs_numbers = _nhs_numbers_by_trust(rng, batches=batches, teams=teams)
         while created < spec.people:
             count = min(BATCH * 4, spec.people - created)
-            rows = _person_rows(rng, fake, count=count, teams=teams, workers_by_team=workers_by_team, today=today)
+            rows = _person_rows(rng, fake, count=count, teams=teams, workers_by_team=workers_by_team,
+                                today=today, nhs_numbers=nhs_numbers)
             Person.objects.bulk_create(rows, batch_size=BATCH)
             created += count
             log(f"  {created:,} people")
