@@ -10,6 +10,7 @@ from connecting_people.accounts.models import Membership, Role, Team, Trust, Use
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
 from connecting_people.synthetic.generate import _person_rows, _tag_people
+from connecting_people.synthetic.measures import generate_administrations
 
 DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
 DEMO_TEAMS = ("Riverside Community Mental Health Team", "Hillside Community Mental Health Team")
@@ -72,6 +73,8 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 row.next_review_on = date.today() - timedelta(days=3 + index)
         Person.objects.bulk_create(rows)
         _tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
+        generate_administrations(people=list(Person.objects.filter(trust=trust)), workers_by_team=workers_by_team,
+                                 seed=seed, today=date.today())
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",

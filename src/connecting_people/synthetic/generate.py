@@ -19,6 +19,7 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person, Tag
+from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
 
 STRENGTHS = ["listening", "cooking", "humour", "organising", "kindness", "practical skills", "art", "music",
@@ -169,9 +170,18 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
             log(f"  {created:,} people")
         person_ids = list(Person.objects.filter(trust__in=trusts).values_list("pk", flat=True))
         _tag_people(rng, person_ids)
+        administrations = 0
+        for start in range(0, len(person_ids), BATCH * 4):
+            people = list(Person.objects.filter(pk__in=person_ids[start:start + BATCH * 4])
+                          .only("pk", "team_id", "allocated_worker_id", "opened_on"))
+            administrations += generate_administrations(people=people, workers_by_team=workers_by_team,
+                                                        seed=seed + start, today=today)
+        log(f"  {administrations:,} outcome-measure administrations")
         audit_record(actor=None, action="synthetic.generated", object_type="scale", object_id=scale,
-                     summary={"seed": seed, "trusts": len(trusts), "teams": len(teams), "people": created})
-    return {"trusts": len(trusts), "teams": len(teams), "staff": len(users), "people": created}
+                     summary={"seed": seed, "trusts": len(trusts), "teams": len(teams), "people": created,
+                              "administrations": administrations})
+    return {"trusts": len(trusts), "teams": len(teams), "staff": len(users), "people": created,
+            "administrations": administrations}
 
 
 def scale_exists(*, scale: str, seed: int) -> bool:
