@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
+        "--skip-scoring", action="store_true", help="leave out the outcome-measure scoring benchmark"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without a database name (trust auth)",
@@ -131,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         skipped["PostgreSQL"] = reason
         print(f"PostgreSQL not measured: {reason}", file=sys.stderr)
 
+    sections = []
+    if not args.skip_scoring:
+        from bench import scoring
+
+        sections.append(scoring.run())
     elapsed = time.perf_counter() - started
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2))
     args.output.write_text(
@@ -143,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             elapsed_s=elapsed,
             notes=report.kept_notes(args.output),
+            sections=tuple(sections),
         )
     )
     print(

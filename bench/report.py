@@ -7,7 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-PAGE_ORDER = ["caseload", "team", "person"]
+PAGE_ORDER = ["caseload", "team", "person", "measures"]
 # DESIGN.md, "Performance targets": person, caseload and map pages.
 P95_TARGET_MS = 100
 GENERATION_TARGET_S = {"M": 120, "L": 1800}
@@ -83,8 +83,8 @@ def _queries(page: dict) -> str:
 def _engine_section(engine: str, runs: list[dict]) -> list[str]:
     lines = [f"## {ENGINES.get(engine, engine)} {runs[0]['database']['version']}", ""]
     lines += [
-        "| Scale | Trusts | Teams | Staff | People | Person tags | Generate (s) | Target |",
-        "|---|--:|--:|--:|--:|--:|--:|---|",
+        "| Scale | Trusts | Teams | Staff | People | Person tags | Measures | Generate (s) | Target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for run in runs:
         rows = run["rows"]
@@ -95,7 +95,8 @@ def _engine_section(engine: str, runs: list[dict]) -> list[str]:
             verdict = f"under {target // 60} min: {'yes' if generated < target else 'NO'}"
         lines.append(
             f"| {run['scale']} | {rows['trusts']:,} | {rows['teams']:,} | {rows['staff']:,} | {rows['people']:,} "
-            f"| {rows['person_tags']:,} | {'' if generated is None else f'{generated:.1f}'} | {verdict} |"
+            f"| {rows['person_tags']:,} | {rows.get('administrations', 0):,} "
+            f"| {'' if generated is None else f'{generated:.1f}'} | {verdict} |"
         )
     lines += [
         "",
@@ -182,6 +183,7 @@ def render(
     seed: int,
     elapsed_s: float,
     notes: str = "",
+    sections: tuple[str, ...] = (),
 ) -> str:
     engines: dict[str, list[dict]] = {}
     for run in results:
@@ -191,7 +193,8 @@ def render(
         "",
         "Written by `make bench` (`.venv/bin/python -m bench`); rerun it rather than editing these numbers by hand.",
         'Targets are in `../shared/DESIGN.md`, "Performance targets"; this covers the first of them: synthetic',
-        "data at scale, and the query count and latency of the caseload, team caseload and person pages.",
+        "data at scale, the query count and latency of the caseload, team caseload, person and measures pages, and",
+        "the speed of outcome-measure scoring.",
         "",
         METHOD.format(seed=seed, warmup=warmup, requests=requests),
         "## Machine",
@@ -230,6 +233,8 @@ def render(
     ):
         measured = [ENGINES.get(e, e) for e, runs in engines.items() if any(r["scale"] == "L" for r in runs)]
         lines += [f"Scale L was measured on {' and '.join(measured)} only (`--postgres-scales S,M,L`).", ""]
+    for section in sections:
+        lines += [section.rstrip(), ""]
     if notes:
         lines += [notes.rstrip(), ""]
     return "\n".join(lines)

@@ -63,6 +63,7 @@ def analyze() -> None:
 def row_counts() -> dict[str, int]:
     from connecting_people.accounts.models import Membership, Team, Trust, User
     from connecting_people.audit.models import AuditEvent
+    from connecting_people.measures.models import Administration
     from connecting_people.people.models import Person
 
     return {
@@ -72,6 +73,7 @@ def row_counts() -> dict[str, int]:
         "memberships": Membership.objects.count(),
         "people": Person.objects.count(),
         "person_tags": Person.tags.through.objects.count(),
+        "administrations": Administration.objects.count(),
         "audit_events": AuditEvent.objects.count(),
     }
 
@@ -159,6 +161,11 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
         Page("caseload", "Practitioner's caseload `/people/`", [(c, "/people/") for c in workers]),
         Page("team", "Team caseload `/people/team/` (lead)", [(c, "/people/team/") for c in leads]),
         Page("person", "Person overview `/people/<id>/` (writes an audit event)", person_targets),
+        Page(
+            "measures",
+            "Outcome measures `/people/<id>/measures/` (history, charts; writes an audit event)",
+            [(client, f"{url}measures/") for client, url in person_targets],
+        ),
     ]
 
 
