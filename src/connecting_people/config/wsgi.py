@@ -6,3 +6,8 @@ from connecting_people.config.environment import configure_settings
 
 configure_settings()
 application = get_wsgi_application()
+
+# Refuse to start with a broken instrument definition or value-set setting, rather than failing on a page later.
+from connecting_people.measures.registry import catalogue  # noqa: E402
+
+catalogue()

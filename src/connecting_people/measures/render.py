@@ -76,9 +76,11 @@ def score_chart_svg(
     if ordered:
         labelled = {ordered[0][0], ordered[-1][0]}
         for day in sorted(labelled):
+            # The first date starts at its point and the last ends at its point, so neither runs off the edge.
+            anchor = "middle" if len(labelled) == 1 else ("start" if day == ordered[0][0] else "end")
             parts.append(
-                f'<text x="{x_of(day):.1f}" y="{HEIGHT - 16}" text-anchor="middle" font-size="14" fill="{TEXT_COLOUR}">'
-                f"{day.day} {day:%b %Y}</text>"
+                f'<text x="{x_of(day):.1f}" y="{HEIGHT - 16}" text-anchor="{anchor}" font-size="14" '
+                f'fill="{TEXT_COLOUR}">{day.day} {day:%b %Y}</text>'
             )
         path = " ".join(
             f"{'M' if i == 0 else 'L'}{x_of(d):.1f},{y_of(v):.1f}" for i, (d, v) in enumerate(ordered)
