@@ -8,6 +8,19 @@ from connecting_people.accounts.models import CoverAssignment, Membership, Team,
 from connecting_people.audit.services import audit_record
 
 
+def describe_change(message) -> str:
+    """Django's structured change message as one line: changed fields, and inline rows added, changed or
+    deleted (so a role granted on the user page shows as "added membership: ...")."""
+    parts = []
+    for entry in message or []:
+        for kind, detail in entry.items():
+            if "name" in detail:
+                parts.append(f"{kind} {detail['name']}: {detail.get('object', '')}".strip())
+            if detail.get("fields"):
+                parts.append(f"{kind} fields: {', '.join(detail['fields'])}")
+    return "; ".join(parts) or "saved with no changes"
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Writes our audit event beside Django's admin log for every add, change and delete."""
 
@@ -25,10 +38,7 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        changed = [
-            field for item in message if "changed" in item for field in item["changed"].get("fields", [])
-        ]
-        self._audit(request, obj, "changed", ", ".join(changed) or "changed")
+        self._audit(request, obj, "changed", describe_change(message))
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
@@ -83,3 +93,28 @@ admin.site.login = _admin_sign_in
 admin.site.site_header = "Connecting People administration"
 admin.site.site_title = "Connecting People administration"
 admin.site.index_title = "Users and organisations"
+
+
+# django-otp and django-axes register their own admin pages; replace them with audited ones, so resetting a
+# member of staff's security code or unlocking an account leaves a trace in our audit trail.
+def _audited(model, base_admin):
+    admin.site.unregister(model)
+    admin.site.register(model, type(f"Audited{base_admin.__name__}", (AuditedAdmin, base_admin), {}))
+
+
+def _audit_third_party_admins() -> None:
+    from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+    from axes.models import AccessAttempt, AccessLog
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model, base_admin in (
+        (TOTPDevice, TOTPDeviceAdmin),
+        (AccessAttempt, AccessAttemptAdmin),
+        (AccessLog, AccessLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            _audited(model, base_admin)
+
+
+_audit_third_party_admins()

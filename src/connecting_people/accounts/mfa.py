@@ -35,6 +35,7 @@ def pending_device(*, user) -> TOTPDevice:
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+            audit_record(actor=user, action="mfa.setup_started", object_type="user", object_id=user.pk)
     return device
 
 

@@ -67,7 +67,9 @@ class Membership(models.Model):
         constraints = [
             # Three partial constraints rather than one with nulls_distinct, which SQLite cannot enforce.
             models.UniqueConstraint(
-                fields=["user", "role", "team"], condition=Q(team__isnull=False), name="membership_unique_team"
+                fields=["user", "role", "team"],
+                condition=Q(team__isnull=False),
+                name="membership_unique_team",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "trust"],
@@ -75,7 +77,9 @@ class Membership(models.Model):
                 name="membership_unique_trust",
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], condition=Q(team__isnull=True, trust__isnull=True), name="membership_unique_global"
+                fields=["user", "role"],
+                condition=Q(team__isnull=True, trust__isnull=True),
+                name="membership_unique_global",
             ),
             models.CheckConstraint(
                 name="membership_team_roles_have_team",
@@ -97,7 +101,9 @@ class Membership(models.Model):
 
         if self.team_id is not None:
             if self.trust_id is not None and self.trust_id != self.team.trust_id:
-                raise ValidationError({"trust": "The trust must be the team's own trust. Leave it blank to fill it in."})
+                raise ValidationError(
+                    {"trust": "The trust must be the team's own trust. Leave it blank to fill it in."}
+                )
             self.trust_id = self.team.trust_id
 
 

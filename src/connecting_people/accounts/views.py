@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from connecting_people.accounts import mfa, selectors, services
@@ -18,11 +20,15 @@ from connecting_people.core.middleware import session_clock_start
 
 def _safe_next(request, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
 
+@never_cache
+@sensitive_post_parameters("password")
 def sign_in(request):
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -31,7 +37,11 @@ def sign_in(request):
         session_clock_start(request)
         audit_record(actor=user, action="user.signed_in", object_type="user", object_id=user.pk)
         return redirect(_safe_next(request))
-    return render(request, "accounts/sign_in.jinja", {"form": form, "next": _safe_next(request, ""), "page_title": "Sign in"})
+    return render(
+        request,
+        "accounts/sign_in.jinja",
+        {"form": form, "next": _safe_next(request, ""), "page_title": "Sign in"},
+    )
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
@@ -41,13 +51,17 @@ def locked_out(request, credentials=None, *args, **kwargs):
 def sign_out(request):
     if request.method == "POST":
         if request.user.is_authenticated:
-            audit_record(actor=request.user, action="user.signed_out", object_type="user", object_id=request.user.pk)
+            audit_record(
+                actor=request.user, action="user.signed_out", object_type="user", object_id=request.user.pk
+            )
         logout(request)
         messages.success(request, "You have signed out.")
         return redirect(settings.LOGOUT_REDIRECT_URL)
     return render(request, "accounts/sign_out.jinja", {"page_title": "Sign out"})
 
 
+@never_cache
+@sensitive_post_parameters("token")
 @login_required
 def mfa_page(request):
     device = mfa.confirmed_device(user=request.user)
@@ -60,8 +74,11 @@ def mfa_page(request):
     context = {"form": form, "next": _safe_next(request, ""), "page_title": "Security code"}
     if device is None:
         pending = mfa.pending_device(user=request.user)
-        context |= {"setting_up": True, "secret": pending.bin_key.hex(), "qr_svg": mfa.qr_svg(pending.config_url),
-                    "base32_secret": _base32(pending.bin_key)}
+        context |= {
+            "setting_up": True,
+            "qr_svg": mfa.qr_svg(pending.config_url),
+            "base32_secret": _base32(pending.bin_key),
+        }
     return render(request, "accounts/mfa.jinja", context)
 
 
@@ -89,8 +106,11 @@ def cover_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.cover_grant(
-                user=request.user, team_id=form.cleaned_data["team"], practitioner_id=form.cleaned_data["practitioner"],
-                starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"],
+                user=request.user,
+                team_id=form.cleaned_data["team"],
+                practitioner_id=form.cleaned_data["practitioner"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
@@ -98,9 +118,15 @@ def cover_list(request):
         else:
             messages.success(request, "Cover granted.")
             return redirect("accounts:cover")
-    return render(request, "accounts/cover.jinja", {
-        "form": form, "covers": selectors.cover_for_teams(user=request.user), "page_title": "Cover",
-    })
+    return render(
+        request,
+        "accounts/cover.jinja",
+        {
+            "form": form,
+            "covers": selectors.cover_for_teams(user=request.user),
+            "page_title": "Cover",
+        },
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
+import rules
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -40,6 +41,6 @@ def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
     if not scope_for(user=user).is_administrator:
         # person_get answers 404 for anyone who cannot reach the record at all.
         person = person_get(user=user, person_id=person_id)
-        if not user.has_perm("people.view_person_audit", person):
+        if not rules.test_rule("view_person_audit", user, person):
             raise Http404
     return AuditEvent.objects.filter(person_id=person_id).order_by("-id")

@@ -95,3 +95,17 @@ def _parse(value: str | None) -> datetime | None:
     if parsed is None or not timezone.is_aware(parsed):
         return datetime.min.replace(tzinfo=UTC)
     return parsed
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages shown to a signed-in user hold personal data (or a TOTP secret): browsers and proxies must not keep
+    them. Static files and anonymous pages are left to their own caching headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -61,27 +61,56 @@ def headline_label(instrument: Instrument) -> str:
     }.get(instrument.headline, instrument.headline.replace("_", " ").capitalize())
 
 
-def score_chart(history: MeasureHistory, index: int) -> str | None:
-    """An SVG chart of the headline score, or None when there is nothing numeric to draw."""
+def _series(history: MeasureHistory) -> list[tuple[str, str, list]]:
+    """Every score worth a chart: (score name, label, value per administration). The headline first, then
+    each subscale, then the EQ VAS."""
     instrument = history.instrument
-    if instrument.headline == "band":
-        return None
-    points = [
-        (a.administered_on, value)
-        for a, value in zip(history.administrations, history.headlines, strict=True)
-        if value is not None
-    ]
-    if not points:
-        return None
-    options = registry.scoring_options(instrument)
-    low, high = scoring.score_ranges(instrument, value_set=options.get("value_set"))[instrument.headline]
-    label = headline_label(instrument)
-    return score_chart_svg(
-        points,
-        low=low,
-        high=high,
-        chart_id=f"chart-{index}",
-        title=f"{instrument.title}: {label.lower()} over time",
-        description=f"{len(points)} scored administrations from {points[0][0]:%d %B %Y} to {points[-1][0]:%d %B %Y}; "
-        f"the table below lists every value.",
-    )
+    series = []
+    if instrument.headline != "band":
+        series.append((instrument.headline, headline_label(instrument), history.headlines))
+    for subscale in instrument.subscales:
+        series.append(
+            (
+                subscale.id,
+                _sentence(subscale.label),
+                [a.subscales.get(subscale.id) for a in history.administrations],
+            )
+        )
+    if any("vas" in a.derived for a in history.administrations):
+        series.append(
+            ("vas", "Visual analogue scale", [a.derived.get("vas") for a in history.administrations])
+        )
+    return series
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def score_charts(history: MeasureHistory, index: int) -> list[str]:
+    """An SVG chart for each numeric score of this history that has at least one value."""
+    instrument = history.instrument
+    value_set = history.latest.derived.get("value_set")
+    ranges = scoring.score_ranges(instrument, value_set=value_set)
+    charts = []
+    for position, (name, label, values) in enumerate(_series(history)):
+        points = [
+            (a.administered_on, value)
+            for a, value in zip(history.administrations, values, strict=True)
+            if value is not None
+        ]
+        if not points or name not in ranges:
+            continue
+        low, high = ranges[name]
+        charts.append(
+            score_chart_svg(
+                points,
+                low=low,
+                high=high,
+                chart_id=f"chart-{index}-{position}",
+                title=f"{instrument.title}: {label.lower()} over time",
+                description=f"{len(points)} scored administrations from {points[0][0]:%d %B %Y} to "
+                f"{points[-1][0]:%d %B %Y}; the table below lists every value.",
+            )
+        )
+    return charts

@@ -7,11 +7,11 @@ from django.db.models import QuerySet
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.models import Administration
-from connecting_people.people.selectors import person_get
+from connecting_people.people.models import Person
 
 
-def administrations_for(*, user, person_id: int) -> QuerySet[Administration]:
-    person = person_get(user=user, person_id=person_id)
+def administrations_for(*, person: Person) -> QuerySet[Administration]:
+    """A person's administrations. `person` must come from a scoped read (people.selectors.person_get)."""
     return (
         Administration.objects.filter(person=person)
         .select_related("administered_by")
@@ -52,14 +52,22 @@ class MeasureHistory:
         return round(scored[-1] - scored[-2], 3) if len(scored) >= 2 else None
 
 
-def measure_histories(*, user, person_id: int) -> list[MeasureHistory]:
-    """One history per instrument the person has completed, in the catalogue's order."""
-    by_instrument: dict[str, list[Administration]] = {}
-    for administration in administrations_for(user=user, person_id=person_id):
-        by_instrument.setdefault(administration.instrument_id, []).append(administration)
+def measure_histories(*, person: Person) -> list[MeasureHistory]:
+    """One history per instrument the person has completed, in the catalogue's order.
+
+    An instrument's scores are only compared within one definition version and, for EQ-5D-5L, one value set:
+    a change of either starts a separate history, so no change is worked out across different scales."""
+    by_instrument: dict[tuple, list[Administration]] = {}
+    for administration in administrations_for(person=person):
+        key = (
+            administration.instrument_id,
+            administration.instrument_version,
+            administration.derived.get("value_set", ""),
+        )
+        by_instrument.setdefault(key, []).append(administration)
     histories = []
-    for instrument_id, rows in by_instrument.items():
-        instrument = registry.instrument(instrument_id, rows[-1].instrument_version)
+    for (instrument_id, version, _value_set), rows in by_instrument.items():
+        instrument = registry.instrument(instrument_id, version)
         histories.append(MeasureHistory(instrument, rows, [headline_value(instrument, row) for row in rows]))
     order = {instrument_id: index for index, instrument_id in enumerate(registry.catalogue().ids())}
     histories.sort(key=lambda history: order.get(history.instrument.id, len(order)))

@@ -10,18 +10,25 @@ from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, selectors, services
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.forms import AdministrationForm
-from connecting_people.measures.presenters import history_rows, recordable_instruments, score_chart
+from connecting_people.measures.presenters import history_rows, recordable_instruments, score_charts
 from connecting_people.people.selectors import person_get
 from connecting_people.people.services import person_record_viewed
+from connecting_people.people.views import person_for_request
 
 
 @login_required
 def measures_page(request, person_id: int):
-    person = person_get(user=request.user, person_id=person_id)
-    person_record_viewed(user=request.user, person=person, page="measures")
-    histories = selectors.measure_histories(user=request.user, person_id=person.pk)
+    person = person_for_request(request, person_id, "measures")
+    histories = selectors.measure_histories(person=person)
     sections = [
-        {"history": history, "rows": history_rows(history), "chart": score_chart(history, index)}
+        {
+            "history": history,
+            "rows": history_rows(history),
+            "charts": score_charts(history, index),
+            "anchor": history.instrument.id
+            if index == 0 or histories[index - 1].instrument.id != history.instrument.id
+            else f"{history.instrument.id}-{index}",
+        }
         for index, history in enumerate(histories)
     ]
     return render(
@@ -39,7 +46,7 @@ def measures_page(request, person_id: int):
 
 @login_required
 def choose_instrument(request, person_id: int):
-    person = person_get(user=request.user, person_id=person_id)
+    person = person_for_request(request, person_id, "measures-choose")
     return render(
         request,
         "measures/choose.jinja",
@@ -60,6 +67,8 @@ def record(request, person_id: int, instrument_id: str):
         raise Http404("No such instrument") from error
     if instrument not in recordable_instruments():
         raise Http404("Recorded elsewhere")
+    if request.method == "GET":
+        person_record_viewed(user=request.user, person=person, page=f"measures-record-{instrument.id}")
     form = AdministrationForm(
         request.POST or None, instrument=instrument, initial={"administered_on": timezone.localdate()}
     )

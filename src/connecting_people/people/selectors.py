@@ -30,7 +30,9 @@ def people_visible_to(*, user) -> QuerySet[Person]:
 def person_get(*, user, person_id: int) -> Person:
     """One person in scope, with team and worker; Http404 for unknown and out-of-scope ids alike."""
     try:
-        return people_visible_to(user=user).select_related("team", "trust", "allocated_worker").get(pk=person_id)
+        return (
+            people_visible_to(user=user).select_related("team", "trust", "allocated_worker").get(pk=person_id)
+        )
     except (Person.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such person") from error
 
@@ -105,7 +107,9 @@ def team_open_counts(*, trust_ids) -> list[dict]:
         .annotate(
             open_cases=Count("people", filter=Q(people__status=Person.Status.OPEN)),
             closed_cases=Count("people", filter=Q(people__status=Person.Status.CLOSED)),
-            practice_consented=Count("people", filter=Q(people__status="open", people__practice_consent=True)),
+            practice_consented=Count(
+                "people", filter=Q(people__status="open", people__practice_consent=True)
+            ),
         )
         .values("id", "name", "trust__name", "open_cases", "closed_cases", "practice_consented")
         .order_by("trust__name", "name")

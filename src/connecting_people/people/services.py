@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+import rules
 from django.db import transaction
 from django.http import Http404
 
@@ -11,7 +12,7 @@ from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
 from connecting_people.people.models import Person, Tag
-from connecting_people.people.selectors import nhs_number_in_use, people_visible_to
+from connecting_people.people.selectors import nhs_number_in_use, people_visible_to, person_get
 
 # Fields whose values may appear in the audit summary: codes and dates, never free text or identifiers.
 AUDITABLE_VALUES = {
@@ -165,7 +166,7 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
     """Allocate or reallocate a person to a practitioner in their team. Team leads only."""
     with transaction.atomic():
         person = _locked_person(user, person_id)
-        if not user.has_perm("people.allocate_person", person):
+        if not rules.test_rule("allocate_person", user, person):
             raise NotAllowedError("Only the team lead can allocate people to workers.")
         if worker_id is not None:
             _check_worker_in_team(person.team, worker_id)
@@ -235,8 +236,17 @@ def person_reopen(*, user, person_id: int) -> Person:
     return person
 
 
+def person_open(*, user, person_id: int, page: str) -> Person:
+    """Fetch a person the user can reach (404 otherwise) to show on a page, and audit that it was shown.
+
+    Every page that shows a person's record calls this (or `person_get` when it only acts on a POST)."""
+    person = person_get(user=user, person_id=person_id)
+    person_record_viewed(user=user, person=person, page=page)
+    return person
+
+
 def person_record_viewed(*, user, person: Person, page: str) -> None:
-    """Every view of a person's record is audited (which page, not what was on it)."""
+    """Audit that a page showed this person's record (which page, not what was on it)."""
     audit_record(
         actor=user,
         action="person.viewed",

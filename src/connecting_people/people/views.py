@@ -1,5 +1,6 @@
 """Pages for the person supported. Thin: parse, call one service or selector, render."""
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,6 +14,14 @@ from connecting_people.audit.selectors import audit_events_for_person
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
+
+
+def person_for_request(request, person_id: int, page: str):
+    """The person a page is about: shown (GET) means audited as viewed; acted on (POST) is audited by the
+    service that does the writing."""
+    if request.method == "GET":
+        return services.person_open(user=request.user, person_id=person_id, page=page)
+    return selectors.person_get(user=request.user, person_id=person_id)
 
 
 def _show_service_error(form, error: ServiceError) -> None:
@@ -53,8 +62,7 @@ def team_caseload(request):
 
 @login_required
 def person_overview(request, person_id: int):
-    person = selectors.person_get(user=request.user, person_id=person_id)
-    services.person_record_viewed(user=request.user, person=person, page="overview")
+    person = services.person_open(user=request.user, person_id=person_id, page="overview")
     step = selectors.with_next_steps([person])[0][1]
     return render(
         request,
@@ -63,8 +71,8 @@ def person_overview(request, person_id: int):
             "person": person,
             "tags": selectors.person_tags(person=person),
             "next_step": step,
-            "can_allocate": request.user.has_perm("people.allocate_person", person),
-            "can_view_audit": request.user.has_perm("people.view_person_audit", person),
+            "can_allocate": rules.test_rule("allocate_person", request.user, person),
+            "can_view_audit": rules.test_rule("view_person_audit", request.user, person),
             "page_title": person.full_name,
         },
     )
@@ -105,7 +113,7 @@ def person_new(request):
 
 @login_required
 def person_edit(request, person_id: int):
-    person = selectors.person_get(user=request.user, person_id=person_id)
+    person = person_for_request(request, person_id, "edit")
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
@@ -127,7 +135,6 @@ def person_edit(request, person_id: int):
                 messages.success(request, "Changes saved.")
                 return redirect("people:overview", person_id=person.pk)
     else:
-        services.person_record_viewed(user=request.user, person=person, page="edit")
         form = PersonForm(initial=PersonForm.initial_for(person, selectors.person_tags(person=person)))
     return render(
         request,
@@ -139,8 +146,10 @@ def person_edit(request, person_id: int):
 @login_required
 def person_allocate(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
-    if not request.user.has_perm("people.allocate_person", person):
+    if not rules.test_rule("allocate_person", request.user, person):
         raise Http404
+    if request.method == "GET":
+        services.person_record_viewed(user=request.user, person=person, page="allocate")
     form = AllocateForm(
         request.POST or None,
         practitioners=practitioners_in_team(team=person.team),
@@ -165,7 +174,7 @@ def person_allocate(request, person_id: int):
 
 @login_required
 def person_close(request, person_id: int):
-    person = selectors.person_get(user=request.user, person_id=person_id)
+    person = person_for_request(request, person_id, "close")
     form = CloseForm(
         request.POST or None, initial={"closed_on": timezone.localdate(), "version": person.version}
     )

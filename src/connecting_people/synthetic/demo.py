@@ -73,8 +73,12 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 row.next_review_on = date.today() - timedelta(days=3 + index)
         Person.objects.bulk_create(rows)
         _tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
-        generate_administrations(people=list(Person.objects.filter(trust=trust)), workers_by_team=workers_by_team,
-                                 seed=seed, today=date.today())
+        generate_administrations(
+            people=list(Person.objects.filter(trust=trust)),
+            workers_by_team=workers_by_team,
+            seed=seed,
+            today=date.today(),
+        )
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",

@@ -22,10 +22,42 @@ from connecting_people.people.models import Person, Tag
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
 
-STRENGTHS = ["listening", "cooking", "humour", "organising", "kindness", "practical skills", "art", "music",
-             "writing", "caring for animals", "fixing things", "languages", "patience", "sport"]
-INTERESTS = ["gardening", "football", "walking", "reading", "music", "art", "cooking", "volunteering", "faith",
-             "gaming", "swimming", "photography", "history", "crafts", "cycling", "fishing", "films", "dancing"]
+STRENGTHS = [
+    "listening",
+    "cooking",
+    "humour",
+    "organising",
+    "kindness",
+    "practical skills",
+    "art",
+    "music",
+    "writing",
+    "caring for animals",
+    "fixing things",
+    "languages",
+    "patience",
+    "sport",
+]
+INTERESTS = [
+    "gardening",
+    "football",
+    "walking",
+    "reading",
+    "music",
+    "art",
+    "cooking",
+    "volunteering",
+    "faith",
+    "gaming",
+    "swimming",
+    "photography",
+    "history",
+    "crafts",
+    "cycling",
+    "fishing",
+    "films",
+    "dancing",
+]
 
 
 @dataclass(frozen=True)
@@ -58,8 +90,16 @@ def _nhs_numbers_by_trust(
     return {trust_id: iter(test_range_numbers(needed, rng)) for trust_id, needed in per_trust_needed.items()}
 
 
-def _person_rows(rng: random.Random, fake: Faker, *, count: int, teams: list[Team], workers_by_team: dict[int, list[int]],
-                 today: date, nhs_numbers: dict[int, Iterator[str]] | None = None) -> list[Person]:
+def _person_rows(
+    rng: random.Random,
+    fake: Faker,
+    *,
+    count: int,
+    teams: list[Team],
+    workers_by_team: dict[int, list[int]],
+    today: date,
+    nhs_numbers: dict[int, Iterator[str]] | None = None,
+) -> list[Person]:
     """`count` people spread over `teams` in turn. When calling in batches, pass `nhs_numbers` (from
     _nhs_numbers_by_trust, drawn once for the whole run) so that numbers stay unique within each trust."""
     people = []
@@ -78,22 +118,35 @@ def _person_rows(rng: random.Random, fake: Faker, *, count: int, teams: list[Tea
         review = None if rng.random() < 0.2 else today + timedelta(days=rng.randint(-30, 120))
         number = next(nhs_numbers[team.trust_id])
         given = fake.first_name()
-        people.append(Person(
-            trust_id=team.trust_id, team=team, allocated_worker_id=worker,
-            given_name=given, family_name=fake.last_name(),
-            preferred_name=given[:3] if rng.random() < 0.1 else "",
-            date_of_birth=born, nhs_number=number if rng.random() < 0.9 else None,
-            phone=f"07700 900{rng.randrange(1000):03d}" if rng.random() < 0.8 else "",
-            email="", address="", postcode="",
-            status=Person.Status.CLOSED if closed else Person.Status.OPEN,
-            opened_on=opened, closed_on=min(today, opened + timedelta(days=rng.randint(30, 400))) if closed else None,
-            closure_reason=rng.choice(Person.ClosureReason.values) if closed else "",
-            practice_consent=practice_consent,
-            practice_consent_on=opened + timedelta(days=rng.randint(0, 14)) if practice_consent is not None else None,
-            research_consent=research_consent,
-            research_consent_on=opened + timedelta(days=rng.randint(0, 30)) if research_consent is not None else None,
-            next_review_on=None if closed else review,
-        ))
+        people.append(
+            Person(
+                trust_id=team.trust_id,
+                team=team,
+                allocated_worker_id=worker,
+                given_name=given,
+                family_name=fake.last_name(),
+                preferred_name=given[:3] if rng.random() < 0.1 else "",
+                date_of_birth=born,
+                nhs_number=number if rng.random() < 0.9 else None,
+                phone=f"07700 900{rng.randrange(1000):03d}" if rng.random() < 0.8 else "",
+                email="",
+                address="",
+                postcode="",
+                status=Person.Status.CLOSED if closed else Person.Status.OPEN,
+                opened_on=opened,
+                closed_on=min(today, opened + timedelta(days=rng.randint(30, 400))) if closed else None,
+                closure_reason=rng.choice(Person.ClosureReason.values) if closed else "",
+                practice_consent=practice_consent,
+                practice_consent_on=opened + timedelta(days=rng.randint(0, 14))
+                if practice_consent is not None
+                else None,
+                research_consent=research_consent,
+                research_consent_on=opened + timedelta(days=rng.randint(0, 30))
+                if research_consent is not None
+                else None,
+                next_review_on=None if closed else review,
+            )
+        )
     return people
 
 
@@ -129,28 +182,49 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
     password_hash = make_password(password)
     with transaction.atomic():
         trusts = Trust.objects.bulk_create(
-            [Trust(name=f"Synthetic {scale} trust {i + 1} (seed {seed})", ods_code=f"{prefix}t{i + 1}"[:10])
-             for i in range(spec.trusts)]
+            [
+                Trust(
+                    name=f"Synthetic {scale} trust {i + 1} (seed {seed})", ods_code=f"{prefix}t{i + 1}"[:10]
+                )
+                for i in range(spec.trusts)
+            ]
         )
         teams = Team.objects.bulk_create(
-            [Team(trust=trust, name=f"Community mental health team {j + 1}") for trust in trusts
-             for j in range(spec.teams_per_trust)]
+            [
+                Team(trust=trust, name=f"Community mental health team {j + 1}")
+                for trust in trusts
+                for j in range(spec.teams_per_trust)
+            ]
         )
         users, memberships, workers_by_team = [], [], {}
         for index in range(len(teams)):
-            lead = User(username=f"{prefix}.lead{index + 1}", first_name=fake.first_name(), last_name=fake.last_name(),
-                        password=password_hash)
-            workers = [User(username=f"{prefix}.worker{index + 1}.{k + 1}", first_name=fake.first_name(),
-                            last_name=fake.last_name(), password=password_hash)
-                       for k in range(spec.practitioners_per_team)]
+            lead = User(
+                username=f"{prefix}.lead{index + 1}",
+                first_name=fake.first_name(),
+                last_name=fake.last_name(),
+                password=password_hash,
+            )
+            workers = [
+                User(
+                    username=f"{prefix}.worker{index + 1}.{k + 1}",
+                    first_name=fake.first_name(),
+                    last_name=fake.last_name(),
+                    password=password_hash,
+                )
+                for k in range(spec.practitioners_per_team)
+            ]
             users.extend([lead, *workers])
         User.objects.bulk_create(users, batch_size=BATCH)
         by_name = dict(User.objects.filter(username__startswith=f"{prefix}.").values_list("username", "pk"))
         for index, team in enumerate(teams):
             lead_id = by_name[f"{prefix}.lead{index + 1}"]
-            worker_ids = [by_name[f"{prefix}.worker{index + 1}.{k + 1}"] for k in range(spec.practitioners_per_team)]
+            worker_ids = [
+                by_name[f"{prefix}.worker{index + 1}.{k + 1}"] for k in range(spec.practitioners_per_team)
+            ]
             memberships.append(Membership(user_id=lead_id, role=Role.TEAM_LEAD, team=team, trust=team.trust))
-            memberships.extend(Membership(user_id=w, role=Role.PRACTITIONER, team=team, trust=team.trust) for w in worker_ids)
+            memberships.extend(
+                Membership(user_id=w, role=Role.PRACTITIONER, team=team, trust=team.trust) for w in worker_ids
+            )
             workers_by_team[team.pk] = worker_ids
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
         log(f"  {len(trusts)} trusts, {len(teams)} teams, {len(users)} staff")
@@ -163,8 +237,15 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         nhs_numbers = _nhs_numbers_by_trust(rng, batches=batches, teams=teams)
         while created < spec.people:
             count = min(BATCH * 4, spec.people - created)
-            rows = _person_rows(rng, fake, count=count, teams=teams, workers_by_team=workers_by_team,
-                                today=today, nhs_numbers=nhs_numbers)
+            rows = _person_rows(
+                rng,
+                fake,
+                count=count,
+                teams=teams,
+                workers_by_team=workers_by_team,
+                today=today,
+                nhs_numbers=nhs_numbers,
+            )
             Person.objects.bulk_create(rows, batch_size=BATCH)
             created += count
             log(f"  {created:,} people")
@@ -172,16 +253,35 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         _tag_people(rng, person_ids)
         administrations = 0
         for start in range(0, len(person_ids), BATCH * 4):
-            people = list(Person.objects.filter(pk__in=person_ids[start:start + BATCH * 4])
-                          .only("pk", "team_id", "allocated_worker_id", "opened_on"))
-            administrations += generate_administrations(people=people, workers_by_team=workers_by_team,
-                                                        seed=seed + start, today=today)
+            people = list(
+                Person.objects.filter(pk__in=person_ids[start : start + BATCH * 4]).only(
+                    "pk", "team_id", "allocated_worker_id", "opened_on"
+                )
+            )
+            administrations += generate_administrations(
+                people=people, workers_by_team=workers_by_team, seed=seed + start, today=today
+            )
         log(f"  {administrations:,} outcome-measure administrations")
-        audit_record(actor=None, action="synthetic.generated", object_type="scale", object_id=scale,
-                     summary={"seed": seed, "trusts": len(trusts), "teams": len(teams), "people": created,
-                              "administrations": administrations})
-    return {"trusts": len(trusts), "teams": len(teams), "staff": len(users), "people": created,
-            "administrations": administrations}
+        audit_record(
+            actor=None,
+            action="synthetic.generated",
+            object_type="scale",
+            object_id=scale,
+            summary={
+                "seed": seed,
+                "trusts": len(trusts),
+                "teams": len(teams),
+                "people": created,
+                "administrations": administrations,
+            },
+        )
+    return {
+        "trusts": len(trusts),
+        "teams": len(teams),
+        "staff": len(users),
+        "people": created,
+        "administrations": administrations,
+    }
 
 
 def scale_exists(*, scale: str, seed: int) -> bool:

@@ -102,13 +102,17 @@ def test_membership_takes_its_teams_trust(org):
         wrong.full_clean()
 
 
-@pytest.mark.parametrize("role, where", [("practitioner", "team"), ("researcher", "trust"), ("administrator", None)])
+@pytest.mark.parametrize(
+    "role, where", [("practitioner", "team"), ("researcher", "trust"), ("administrator", None)]
+)
 def test_the_same_membership_cannot_be_given_twice(org, role, where):
     from django.db import IntegrityError, transaction
 
     from connecting_people.accounts.models import Membership
 
-    kwargs = {"team": org.team, "trust": org.trust} if where == "team" else {"trust": org.trust} if where else {}
+    kwargs = (
+        {"team": org.team, "trust": org.trust} if where == "team" else {"trust": org.trust} if where else {}
+    )
     Membership.objects.create(user=org.no_role, role=role, **kwargs)
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=org.no_role, role=role, **kwargs)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "connecting_people.core.middleware.SessionTimeoutMiddleware",
+    "connecting_people.core.middleware.NoStoreForSignedInMiddleware",
     "connecting_people.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,7 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No ATOMIC_REQUESTS: each service runs its own short transaction, so a page's reads and rendering never hold
+# the SQLite write lock or the audit chain's lock. A crash inside a service still rolls its writes back whole.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -174,6 +176,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "connecting_people.accounts.views.locked_out"
 AXES_VERBOSE = False
+# Without a proxy the client address is the connection's own; X-Forwarded-For could be forged, so it is ignored.
+# Production, behind a proxy, trusts the last AXES_PROXY_COUNT entries of X-Forwarded-For instead.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Multi-factor authentication (TOTP). Required for every staff account when True.
 CONNECTING_PEOPLE_REQUIRE_MFA = env_bool("CONNECTING_PEOPLE_REQUIRE_MFA", False)
@@ -207,14 +212,18 @@ CONNECTING_PEOPLE_EQ5D_VALUE_SET = os.environ.get("CONNECTING_PEOPLE_EQ5D_VALUE_
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")
 # Aggregates shown to implementation leads hide counts below this number.
-CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD = int(os.environ.get("CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD", "5"))
+CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD = int(
+    os.environ.get("CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD", "5")
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "connecting_people.core.middleware.RequestIdLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
