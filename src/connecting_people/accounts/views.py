@@ -15,6 +15,7 @@ from connecting_people.accounts import mfa, selectors, services
 from connecting_people.accounts.forms import CoverForm, MfaTokenForm, SignInForm
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import show_service_error
 from connecting_people.core.middleware import session_clock_start
 
 
@@ -114,7 +115,7 @@ def cover_list(request):
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_service_error(form, error)
         else:
             messages.success(request, "Cover granted.")
             return redirect("accounts:cover")

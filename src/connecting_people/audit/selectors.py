@@ -36,11 +36,18 @@ def audit_chain_last_hash() -> str:
 def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
     """Events that concern one person. Administrators see any person's trail (it holds no clinical free text);
     a team lead sees the trail of people in their teams; anyone else gets 404."""
-    from connecting_people.people.selectors import person_get
+    from connecting_people.people.selectors import person_exists, person_get
 
     if not scope_for(user=user).is_administrator:
         # person_get answers 404 for anyone who cannot reach the record at all.
         person = person_get(user=user, person_id=person_id)
         if not rules.test_rule("view_person_audit", user, person):
             raise Http404
-    return AuditEvent.objects.filter(person_id=person_id).order_by("-id")
+    events = AuditEvent.objects.filter(person_id=person_id).order_by("-id")
+    if (
+        scope_for(user=user).is_administrator
+        and not person_exists(person_id=person_id)
+        and not events.exists()
+    ):
+        raise Http404("No such record")
+    return events

@@ -8,6 +8,7 @@ configure_settings()
 application = get_wsgi_application()
 
 # Refuse to start with a broken instrument definition or value-set setting, rather than failing on a page later.
-from connecting_people.measures.registry import catalogue  # noqa: E402
+from connecting_people.measures.checks import instruments_load  # noqa: E402
 
-catalogue()
+if problems := instruments_load():
+    raise RuntimeError("; ".join(problem.msg for problem in problems))

@@ -128,3 +128,10 @@ class NHSForm(forms.Form):
                 field.error_messages["required"] = f"Select an answer: {label[:1].lower()}{label[1:]}"
             else:
                 field.error_messages["required"] = f"Enter {label[:1].lower()}{label[1:]}"
+
+
+def show_service_error(form: forms.Form, error, field_names: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on the form: against its field when the form has it, else at the top.
+    `field_names` maps a service's field name to the form's where they differ."""
+    field = (field_names or {}).get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, error.message)

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
-from connecting_people.people.presenters import suppress_small_numbers
-from connecting_people.people.selectors import caseload_for, team_open_counts, with_next_steps
+from connecting_people.people.selectors import caseload_for, team_case_counts, with_next_steps
 
 
 @login_required
@@ -23,11 +22,7 @@ def home(request):
         context["led_teams"] = list(teams_led_by(user=user))
     if scope.is_implementation_lead:
         context["trusts"] = list(trusts_for_implementation(user=user))
-        context["team_counts"] = suppress_small_numbers(
-            team_open_counts(trust_ids=scope.implementation_trust_ids),
-            ["open_cases", "closed_cases", "practice_consented"],
-            settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
-        )
+        context["team_counts"] = team_case_counts(user=user)
         context["threshold"] = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
     return render(request, "core/home.jinja", context)
 

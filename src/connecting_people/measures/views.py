@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import show_service_error
 from connecting_people.measures import registry, selectors, services
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.forms import AdministrationForm
@@ -84,12 +85,10 @@ def record(request, person_id: int, instrument_id: str):
                 timepoint_label=form.cleaned_data["timepoint_label"],
             )
         except ServiceError as error:
-            field = (
-                form.item_field_name(error.field)
-                if error.field and error.field not in form.fields
-                else error.field
+            item_field = (
+                {error.field: form.item_field_name(error.field)} if error.field not in form.fields else None
             )
-            form.add_error(field if field in form.fields else None, error.message)
+            show_service_error(form, error, item_field)
         else:
             messages.success(request, f"{instrument.title} recorded.")
             return redirect("measures:history", person_id=person.pk)

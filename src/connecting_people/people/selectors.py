@@ -90,6 +90,11 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
+def person_exists(*, person_id: int) -> bool:
+    """Whether any record has this id (for an administrator's audit look-up; reveals nothing else)."""
+    return Person.objects.filter(pk=person_id).exists()
+
+
 def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int | None = None) -> bool:
     """Whether another record in the trust already has this NHS number (a uniqueness check, not a read)."""
     others = Person.objects.filter(trust=trust, nhs_number=nhs_number)
@@ -98,12 +103,16 @@ def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int |
     return others.exists()
 
 
-def team_open_counts(*, trust_ids) -> list[dict]:
-    """Open and closed case counts per team for the given trusts: aggregates only, no identifiable data."""
+def team_case_counts(*, user) -> list[dict]:
+    """Open and closed case counts per team in the implementation lead's trusts: aggregates only, with counts
+    from 1 to the small-number threshold hidden (None) so that no one can be picked out."""
+    from django.conf import settings
     from django.db.models import Count
 
-    return list(
-        Team.objects.filter(trust_id__in=trust_ids)
+    from connecting_people.people.presenters import suppress_small_numbers
+
+    rows = list(
+        Team.objects.filter(trust_id__in=scope_for(user=user).implementation_trust_ids)
         .annotate(
             open_cases=Count("people", filter=Q(people__status=Person.Status.OPEN)),
             closed_cases=Count("people", filter=Q(people__status=Person.Status.CLOSED)),
@@ -113,4 +122,9 @@ def team_open_counts(*, trust_ids) -> list[dict]:
         )
         .values("id", "name", "trust__name", "open_cases", "closed_cases", "practice_consented")
         .order_by("trust__name", "name")
+    )
+    return suppress_small_numbers(
+        rows,
+        ["open_cases", "closed_cases", "practice_consented"],
+        settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
     )

@@ -1,10 +1,11 @@
 """Every write to a person's record. Each runs in one transaction and writes its audit event in it."""
 
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import rules
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from connecting_people.accounts.models import Role, Team
@@ -91,15 +92,14 @@ def person_create(
         if allocated_worker_id is not None:
             _check_worker_in_team(team, allocated_worker_id)
         if data.get("nhs_number") and nhs_number_in_use(trust=team.trust, nhs_number=data["nhs_number"]):
-            raise ServiceError(
-                "This NHS number is already recorded for someone else in this trust.", field="nhs_number"
+            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number")
+        with _duplicate_nhs_number_refused():
+            person = Person.objects.create(
+                trust=team.trust,
+                team=team,
+                allocated_worker_id=allocated_worker_id,
+                **{name: data.get(name) for name in RECORD_FIELDS if name in data},
             )
-        person = Person.objects.create(
-            trust=team.trust,
-            team=team,
-            allocated_worker_id=allocated_worker_id,
-            **{name: data.get(name) for name in RECORD_FIELDS if name in data},
-        )
         _set_tags(person, strengths=strengths, interests=interests)
         audit_record(
             actor=user,
@@ -135,9 +135,7 @@ def person_update(
         if data.get("nhs_number") and nhs_number_in_use(
             trust=person.trust, nhs_number=data["nhs_number"], exclude_person_id=person.pk
         ):
-            raise ServiceError(
-                "This NHS number is already recorded for someone else in this trust.", field="nhs_number"
-            )
+            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number")
         changes = {}
         for name in RECORD_FIELDS:
             if name in data and getattr(person, name) != data[name]:
@@ -150,7 +148,8 @@ def person_update(
             changes["tags"] = True
         if changes:
             person.version += 1
-            person.save()
+            with _duplicate_nhs_number_refused():
+                person.save()
             audit_record(
                 actor=user,
                 action="person.updated",
@@ -264,6 +263,22 @@ def _locked_person(user, person_id: int) -> Person:
         )
     except Person.DoesNotExist as error:
         raise Http404("No such person") from error
+
+
+DUPLICATE_NHS_NUMBER = "This NHS number is already recorded for someone else in this trust."
+
+
+@contextmanager
+def _duplicate_nhs_number_refused():
+    """Two saves of the same NHS number at the same moment both pass the check; the database's unique
+    constraint stops the second, and this turns that into the same message the check gives."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if "nhs_number" in str(error):
+            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number") from error
+        raise
 
 
 def _check_worker_in_team(team: Team, worker_id: int) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from connecting_people.accounts.selectors import practitioners_in_team, scope_for, teams_of
 from connecting_people.audit.selectors import audit_events_for_person
 from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.forms import show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
 
@@ -22,10 +23,6 @@ def person_for_request(request, person_id: int, page: str):
     if request.method == "GET":
         return services.person_open(user=request.user, person_id=person_id, page=page)
     return selectors.person_get(user=request.user, person_id=person_id)
-
-
-def _show_service_error(form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @login_required
@@ -43,7 +40,7 @@ def team_caseload(request):
     if not scope.team_wide_ids:
         raise Http404
     team_id = request.GET.get("team")
-    team_id = int(team_id) if team_id and team_id.isdigit() else None
+    team_id = int(team_id) if team_id and team_id.isascii() and team_id.isdigit() else None
     show_closed = request.GET.get("closed") == "1"
     people = selectors.team_caseload(user=request.user, team_id=team_id, include_closed=show_closed)
     page = Paginator(selectors.with_next_steps(people), 100).get_page(request.GET.get("page"))
@@ -102,7 +99,7 @@ def person_new(request):
                 interests=form.cleaned_data["interests"],
             )
         except ServiceError as error:
-            _show_service_error(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name} has been added.")
             return redirect("people:overview", person_id=person.pk)
@@ -130,7 +127,7 @@ def person_edit(request, person_id: int):
                 messages.error(request, error.message)
                 return redirect("people:overview", person_id=person.pk)
             except ServiceError as error:
-                _show_service_error(form, error)
+                show_service_error(form, error)
             else:
                 messages.success(request, "Changes saved.")
                 return redirect("people:overview", person_id=person.pk)
@@ -161,7 +158,7 @@ def person_allocate(request, person_id: int):
                 user=request.user, person_id=person.pk, worker_id=form.cleaned_data["worker"]
             )
         except ServiceError as error:
-            _show_service_error(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name} is now allocated.")
             return redirect("people:overview", person_id=person.pk)
@@ -188,7 +185,7 @@ def person_close(request, person_id: int):
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
-            _show_service_error(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, f"{person.full_name}'s case is closed.")
             return redirect("people:overview", person_id=person.pk)

@@ -97,3 +97,20 @@ def test_demo_refuses_to_run_under_production_settings(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert "never loaded under production settings" in result.stderr
+
+
+def test_web_server_refuses_to_start_with_an_unknown_value_set(tmp_path):
+    env = os.environ | {
+        "CONNECTING_PEOPLE_ENV": "local",
+        "CONNECTING_PEOPLE_EQ5D_VALUE_SET": "made-up",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import connecting_people.config.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "made-up" in result.stderr

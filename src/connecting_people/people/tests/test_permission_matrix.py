@@ -185,3 +185,8 @@ def test_administrator_finds_a_trail_by_record_number(client, org, people):
 def test_header_names_the_users_role_and_team(client, org):
     client.force_login(org.practitioner)
     assert f"Practitioner, {org.team.name}" in client.get("/").content.decode()
+
+
+def test_administrator_gets_not_found_for_a_record_that_never_existed(client, org):
+    client.force_login(org.administrator)
+    assert client.get("/people/99999999/audit/").status_code == 404

@@ -265,3 +265,41 @@ def test_close_page_rejects_missing_reason(client, org, person):
     assert "There is a problem" in response.content.decode()
     person.refresh_from_db()
     assert person.status == "open"
+
+
+def test_duplicate_nhs_number_saved_at_the_same_moment_is_refused_cleanly(org, person):
+    """The check passes for both of two simultaneous saves; the database constraint stops the second."""
+    data = TestServices.DATA | {"nhs_number": person.nhs_number}
+    with mock.patch("connecting_people.people.services.nhs_number_in_use", return_value=False):
+        with pytest.raises(ServiceError, match="already recorded") as refused:
+            services.person_create(
+                user=org.practitioner, team_id=org.team.pk, data=data, strengths=[], interests=[]
+            )
+    assert refused.value.field == "nhs_number"
+    assert Person.objects.filter(nhs_number=person.nhs_number).count() == 1
+
+
+def test_odd_team_filter_is_ignored_not_an_error(client, org):
+    client.force_login(org.lead)
+    assert client.get("/people/team/", {"team": "²"}).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["edit", "close", "allocate", "measures", "measures/new"])
+def test_every_page_showing_a_record_audits_the_view(client, org, person, page):
+    client.force_login(org.lead)
+    assert client.get(f"/people/{person.pk}/{page}/").status_code == 200
+    assert AuditEvent.objects.filter(action="person.viewed", person_id=person.pk).exists()
+
+
+def test_a_superuser_gets_no_lead_powers_from_being_superuser(client, org, person):
+    org.practitioner.is_superuser = True
+    org.practitioner.save()
+    client.force_login(org.practitioner)
+    assert client.get(f"/people/{person.pk}/allocate/").status_code == 404
+    with pytest.raises(NotAllowedError):
+        services.person_allocate(user=org.practitioner, person_id=person.pk, worker_id=org.colleague.pk)
+
+
+def test_signed_in_pages_are_not_stored_by_browsers(client, org, person):
+    client.force_login(org.practitioner)
+    assert client.get(f"/people/{person.pk}/")["Cache-Control"] == "no-store, private"
