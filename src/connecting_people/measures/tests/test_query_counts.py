@@ -1,0 +1,46 @@
+"""The measures page costs the same number of queries however many administrations a person has."""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from connecting_people.measures.services import administration_record
+from connecting_people.people.tests.factories import PersonFactory
+
+INSTRUMENTS = {
+    "swemwbs": [3] * 7,
+    "ucla3": [2, 1, 3],
+    "eq5d5l": [1, 2, 3, 2, 1, 60],
+    "lsns6": [1, 2, 3, 4, 5, 0],
+}
+
+
+def _record(org, person, rounds: int) -> None:
+    for round_number in range(rounds):
+        for instrument_id, answers in INSTRUMENTS.items():
+            administration_record(
+                user=org.practitioner,
+                person_id=person.pk,
+                instrument_id=instrument_id,
+                answers=answers,
+                administered_on=date(2025, 1, 1) + timedelta(days=round_number),
+                mode="with_person",
+            )
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_measures_page_query_count_does_not_grow(client, org):
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner, date_of_birth=date(1970, 1, 1))
+    client.force_login(org.practitioner)
+    url = f"/people/{person.pk}/measures/"
+    _record(org, person, 1)
+    client.get(url)  # warm the instrument catalogue and the session
+    few = _count(client, url)
+    _record(org, person, 9)
+    assert _count(client, url) == few
