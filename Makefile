@@ -33,11 +33,13 @@ assets: node_modules/.installed ## Build the NHS.UK frontend styles, scripts and
 migrate: install
 	$(CP) migrate --noinput
 
-demo: install
+demo: migrate
 	$(CP) demo
 
 browser: ## Debian's Chromium for the browser journeys (Playwright never downloads its own)
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (the browser journeys need it)." >&2; exit 1; fi; }
 
 test: install assets browser ## The whole suite: lint, migrations check, SQLite, then PostgreSQL when it answers
 	scripts/test.sh
@@ -48,8 +50,11 @@ bench: install assets ## Benchmarks; numbers go to docs/performance.md
 lint: install
 	$(BIN)/ruff check src e2e bench
 
-lock: install ## Rewrite requirements.lock from the virtual environment
-	$(BIN)/pip freeze --exclude-editable | grep -v -i '^connecting-people' > requirements.lock.new && mv requirements.lock.new requirements.lock
+lock: ## Rewrite requirements.lock from pyproject.toml, resolved in a fresh environment
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[test]"
+	{ head -n 2 requirements.lock; .lock-venv/bin/pip freeze --exclude-editable | grep -v -i '^connecting-people'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) node_modules src/connecting_people/core/static/nhsuk staticfiles
