@@ -190,3 +190,125 @@ def test_header_names_the_users_role_and_team(client, org):
 def test_administrator_gets_not_found_for_a_record_that_never_existed(client, org):
     client.force_login(org.administrator)
     assert client.get("/people/99999999/audit/").status_code == 404
+
+
+# Every URL of ours is in one of these groups; the test below fails when a new URL is added without a place here.
+COVERED_URL_NAMES = {
+    "core:home",
+    "core:healthz",
+    "core:help",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:mfa",
+    "accounts:cover",
+    "accounts:cover_end",
+    "people:caseload",
+    "people:team",
+    "people:new",
+    "people:overview",
+    "people:edit",
+    "people:allocate",
+    "people:close",
+    "people:reopen",
+    "people:audit",
+    "audit:lookup",
+    "measures:history",
+    "measures:choose",
+    "measures:record",
+}
+
+
+def _our_url_names() -> set[str]:
+    from django.urls import get_resolver
+
+    names = set()
+    for namespace, (_prefix, resolver) in get_resolver().namespace_dict.items():
+        if namespace == "admin":
+            continue
+        names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    assert _our_url_names() == COVERED_URL_NAMES
+
+
+MEASURE_PAGES = ["measures/", "measures/new/", "measures/swemwbs/new/"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", MEASURE_PAGES)
+def test_measure_pages(client, org, people, role, page):
+    client = client_for(client, org, role)
+    for key, person in people.items():
+        response = client.get(f"/people/{person.pk}/{page}")
+        if role == "anonymous":
+            assert response.status_code == 302
+        else:
+            expected = 200 if key in RECORD_ACCESS.get(role, set()) else 404
+            assert response.status_code == expected, f"{role} {key} {page}"
+
+
+WRITES = [
+    ("edit/", {"given_name": "Changed"}),
+    (
+        "close/",
+        {
+            "closed_on_day": "1",
+            "closed_on_month": "3",
+            "closed_on_year": "2026",
+            "reason": "moved_on",
+            "version": "1",
+        },
+    ),
+    ("allocate/", {"worker": "1"}),
+    ("reopen/", {}),
+    (
+        "measures/ucla3/new/",
+        {
+            "administered_on_day": "1",
+            "administered_on_month": "3",
+            "administered_on_year": "2026",
+            "mode": "phone",
+            "item_companionship": "1",
+            "item_left_out": "1",
+            "item_isolated": "1",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
+)
+@pytest.mark.parametrize("path, data", WRITES)
+def test_writes_out_of_scope_are_404_and_change_nothing(client, org, people, role, path, data):
+    from connecting_people.audit.models import AuditEvent
+    from connecting_people.measures.models import Administration
+    from connecting_people.people.models import Person
+
+    person = people["mine"]
+    before = Person.objects.values().get(pk=person.pk)
+    events = AuditEvent.objects.count()
+    client.force_login(getattr(org, role))
+    assert client.post(f"/people/{person.pk}/{path}", data).status_code == 404
+    assert Person.objects.values().get(pk=person.pk) == before
+    assert not Administration.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_cover_end_out_of_scope_is_404(client, org):
+    from connecting_people.accounts.models import CoverAssignment
+
+    today = timezone.localdate()
+    cover = CoverAssignment.objects.create(
+        team=org.team,
+        practitioner=org.practitioner,
+        starts_on=today,
+        ends_on=today,
+        reason="x",
+        granted_by=org.lead,
+    )
+    for role in ("practitioner", "other_lead", "administrator"):
+        client.force_login(getattr(org, role))
+        assert client.post(f"/team/cover/{cover.pk}/end/").status_code == 404
