@@ -134,6 +134,8 @@ class Item:
         if self.wording is not None:
             out["wording"] = self.wording
         if self.range is not None:
+            # Every item has a `codes` key; a number-range item (a VAS, a count) has null there and a `range`.
+            out["codes"] = None
             out["range"] = {
                 "min": _plain_number(self.range.minimum),
                 "max": _plain_number(self.range.maximum),

@@ -31,18 +31,29 @@ def item_field(item: Item) -> forms.Field:
         )
     low, high = item.range.minimum, item.range.maximum
     unit = f" ({item.range.unit})" if item.range.unit else ""
-    return forms.IntegerField(
+    if item.range.whole_numbers:
+        low, high = int(low), int(high)
+        message = f"Enter a whole number from {low} to {high}"
+        field_class, extra = forms.IntegerField, {}
+    else:
+        message = f"Enter a number from {low:g} to {high:g}"
+        field_class, extra = forms.DecimalField, {"decimal_places": 6}
+    return field_class(
         label=f"{question_text(item)}{unit}",
         required=False,
-        min_value=int(low),
-        max_value=int(high),
-        help_text=f"A whole number from {int(low)} to {int(high)}. {NOT_ANSWERED_HINT}",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
+        min_value=low,
+        max_value=high,
+        help_text=f"{message[6:].capitalize()}. {NOT_ANSWERED_HINT}",
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric" if item.range.whole_numbers else "decimal", "spellcheck": False}
+        ),
         error_messages={
-            "invalid": f"Enter a whole number from {int(low)} to {int(high)}",
-            "min_value": f"Enter a whole number from {int(low)} to {int(high)}",
-            "max_value": f"Enter a whole number from {int(low)} to {int(high)}",
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+            "max_decimal_places": message,
         },
+        **extra,
     )
 
 
