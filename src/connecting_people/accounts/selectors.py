@@ -109,12 +109,18 @@ def trusts_for_implementation(*, user: User) -> QuerySet[Trust]:
     return Trust.objects.filter(pk__in=scope_for(user=user).implementation_trust_ids)
 
 
-def practitioners_in_team(*, team: Team) -> QuerySet[User]:
+def practitioners_in_team(*, team: Team | int) -> QuerySet[User]:
+    """Active practitioners of a team (a Team or its id)."""
+    team_id = team.pk if isinstance(team, Team) else team
     return (
-        User.objects.filter(memberships__team=team, memberships__role=Role.PRACTITIONER, is_active=True)
+        User.objects.filter(memberships__team_id=team_id, memberships__role=Role.PRACTITIONER, is_active=True)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def is_practitioner_in_team(*, user_id: int, team: Team | int) -> bool:
+    return practitioners_in_team(team=team).filter(pk=user_id).exists()
 
 
 def cover_for_teams(*, user: User) -> QuerySet[CoverAssignment]:

@@ -5,8 +5,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from connecting_people.accounts.models import CoverAssignment, Role
-from connecting_people.accounts.selectors import cover_get_for_lead, scope_for
+from connecting_people.accounts.models import CoverAssignment
+from connecting_people.accounts.selectors import cover_get_for_lead, is_practitioner_in_team, scope_for
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError, ServiceError
 
@@ -29,11 +29,7 @@ def cover_grant(
     if ends_on < timezone.localdate():
         raise ServiceError("The end date must not be in the past.", field="ends_on")
     with transaction.atomic():
-        from connecting_people.accounts.models import Membership
-
-        if not Membership.objects.filter(
-            user_id=practitioner_id, team_id=team_id, role=Role.PRACTITIONER
-        ).exists():
+        if not is_practitioner_in_team(user_id=practitioner_id, team=team_id):
             raise ServiceError("Choose a practitioner who works in this team.", field="practitioner")
         cover = CoverAssignment.objects.create(
             team_id=team_id,

@@ -1,21 +1,11 @@
 """Finding a record's audit trail by its number (administrators, who cannot open records themselves)."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from connecting_people.accounts.selectors import scope_for
-
-
-class RecordNumberForm(forms.Form):
-    record = forms.IntegerField(
-        label="Record number",
-        min_value=1,
-        help_text="The number in the record's web address, for example 123 in /people/123/",
-        error_messages={"invalid": "Enter a record number, like 123", "required": "Enter a record number"},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
-    )
+from connecting_people.audit.forms import RecordNumberForm
 
 
 @login_required

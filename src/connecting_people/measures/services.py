@@ -15,6 +15,37 @@ from connecting_people.people.selectors import person_get
 DERIVED_KEYS = ("metric", "index", "state", "vas", "value_set", "t_score")
 
 
+def administration_from_score(
+    *,
+    person_id: int,
+    instrument,
+    answers: list,
+    result: dict,
+    administered_on: date,
+    mode: str,
+    timepoint_label: str,
+    administered_by_id: int,
+) -> Administration:
+    """An unsaved Administration holding `result` (a score_one dict or a BatchResult row). Shared by the
+    service and the synthetic data generator, so both store scores the same way."""
+    return Administration(
+        person_id=person_id,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        administered_on=administered_on,
+        timepoint_label=timepoint_label,
+        mode=mode,
+        administered_by_id=administered_by_id,
+        answers=answers,
+        total=result["total"],
+        subscales=result["subscales"],
+        band=result["band"] or "",
+        derived={key: result[key] for key in DERIVED_KEYS if key in result},
+        missing_items=result["missing"],
+        missing_rule=result["missing_rule"]["outcome"],
+    )
+
+
 def administration_record(
     *,
     user,
@@ -43,22 +74,17 @@ def administration_record(
         raise ServiceError(str(error), field=error.item_id) from error
     result = scoring.score_one(instrument, checked, **registry.scoring_options(instrument))
     with transaction.atomic():
-        administration = Administration.objects.create(
-            person=person,
-            instrument_id=instrument.id,
-            instrument_version=instrument.version,
-            administered_on=administered_on,
-            timepoint_label=timepoint_label,
-            mode=mode,
-            administered_by=user,
+        administration = administration_from_score(
+            person_id=person.pk,
+            instrument=instrument,
             answers=checked,
-            total=result["total"],
-            subscales=result["subscales"],
-            band=result["band"] or "",
-            derived={key: result[key] for key in DERIVED_KEYS if key in result},
-            missing_items=result["missing"],
-            missing_rule=result["missing_rule"]["outcome"],
+            result=result,
+            administered_on=administered_on,
+            mode=mode,
+            timepoint_label=timepoint_label,
+            administered_by_id=user.pk,
         )
+        administration.save()
         audit_record(
             actor=user,
             action="measure.recorded",

@@ -8,8 +8,8 @@ import rules
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from connecting_people.accounts.models import Role, Team
-from connecting_people.accounts.selectors import scope_for
+from connecting_people.accounts.models import Team
+from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
 from connecting_people.people.models import Person, Tag
@@ -282,5 +282,5 @@ def _duplicate_nhs_number_refused():
 
 
 def _check_worker_in_team(team: Team, worker_id: int) -> None:
-    if not team.memberships.filter(user_id=worker_id, role=Role.PRACTITIONER, user__is_active=True).exists():
+    if not is_practitioner_in_team(user_id=worker_id, team=team):
         raise ServiceError("Choose a practitioner who works in this team.", field="worker")

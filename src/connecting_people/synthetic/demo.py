@@ -9,7 +9,7 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
-from connecting_people.synthetic.generate import _person_rows, _tag_people
+from connecting_people.synthetic.generate import person_rows, tag_people
 from connecting_people.synthetic.measures import generate_administrations
 
 DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
@@ -58,7 +58,7 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
             teams[0].pk: [users["practitioner.a"].pk, users["practitioner.b"].pk],
             teams[1].pk: [users["practitioner.c"].pk],
         }
-        rows = _person_rows(
+        rows = person_rows(
             rng, fake, count=40, teams=teams, workers_by_team=workers_by_team, today=date.today()
         )
         # Make the two named practitioners' caseloads clearly separate and non-empty.
@@ -72,7 +72,7 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 row.practice_consent, row.practice_consent_on = True, row.opened_on
                 row.next_review_on = date.today() - timedelta(days=3 + index)
         Person.objects.bulk_create(rows)
-        _tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
+        tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
         generate_administrations(
             people=list(Person.objects.filter(trust=trust)),
             workers_by_team=workers_by_team,

@@ -90,7 +90,7 @@ def _nhs_numbers_by_trust(
     return {trust_id: iter(test_range_numbers(needed, rng)) for trust_id, needed in per_trust_needed.items()}
 
 
-def _person_rows(
+def person_rows(
     rng: random.Random,
     fake: Faker,
     *,
@@ -150,7 +150,7 @@ def _person_rows(
     return people
 
 
-def _tag_people(rng: random.Random, people_ids: list[int]) -> None:
+def tag_people(rng: random.Random, people_ids: list[int]) -> None:
     tags = {}
     for kind, names in ((Tag.Kind.STRENGTH, STRENGTHS), (Tag.Kind.INTEREST, INTERESTS)):
         for name in names:
@@ -237,7 +237,7 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         nhs_numbers = _nhs_numbers_by_trust(rng, batches=batches, teams=teams)
         while created < spec.people:
             count = min(BATCH * 4, spec.people - created)
-            rows = _person_rows(
+            rows = person_rows(
                 rng,
                 fake,
                 count=count,
@@ -250,7 +250,7 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
             created += count
             log(f"  {created:,} people")
         person_ids = list(Person.objects.filter(trust__in=trusts).values_list("pk", flat=True))
-        _tag_people(rng, person_ids)
+        tag_people(rng, person_ids)
         administrations = 0
         for start in range(0, len(person_ids), BATCH * 4):
             people = list(

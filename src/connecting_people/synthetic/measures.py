@@ -12,6 +12,7 @@ import numpy as np
 from connecting_people.measures import registry
 from connecting_people.measures.models import Administration
 from connecting_people.measures.scoring import score_batch
+from connecting_people.measures.services import administration_from_score
 from connecting_people.people.models import Person
 
 # Instrument id, and whether a higher code is the better direction (so drift can move answers the right way).
@@ -59,30 +60,18 @@ def generate_administrations(
                 result = score_batch(instrument, answers, validate=False, **options)
                 rows = []
                 for index, person in enumerate(chunk):
-                    scored = result.row(index)
                     worker = person.allocated_worker_id or pick.choice(workers_by_team[person.team_id])
+                    day = min(today, person.opened_on + timedelta(days=offset + pick.randint(0, 13)))
                     rows.append(
-                        Administration(
+                        administration_from_score(
                             person_id=person.pk,
-                            instrument_id=instrument.id,
-                            instrument_version=instrument.version,
-                            administered_on=min(
-                                today, person.opened_on + timedelta(days=offset + pick.randint(0, 13))
-                            ),
-                            timepoint_label=label,
-                            mode=pick.choice(MODES),
-                            administered_by_id=worker,
+                            instrument=instrument,
                             answers=[None if np.isnan(value) else int(value) for value in answers[index]],
-                            total=scored["total"],
-                            subscales=scored["subscales"],
-                            band=scored["band"] or "",
-                            derived={
-                                key: scored[key]
-                                for key in ("metric", "index", "state", "vas", "value_set")
-                                if key in scored
-                            },
-                            missing_items=scored["missing"],
-                            missing_rule=scored["missing_rule"]["outcome"],
+                            result=result.row(index),
+                            administered_on=day,
+                            mode=pick.choice(MODES),
+                            timepoint_label=label,
+                            administered_by_id=worker,
                         )
                     )
                 Administration.objects.bulk_create(rows, batch_size=5_000)
