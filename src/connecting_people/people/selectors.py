@@ -6,7 +6,7 @@ a team lead reaches their teams' people. Nobody else reaches identifiable record
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -69,6 +69,30 @@ def team_caseload(*, user, team_id: int | None = None, include_closed: bool = Fa
     # Workers are prefetched, not joined: a team has a handful, and joining the staff table made PostgreSQL
     # hash the whole of it (a sequential scan growing with every trust's staff; see docs/performance.md).
     return people.select_related("team").prefetch_related("allocated_worker")
+
+
+def most_urgent_first(people: QuerySet[Person], today: date | None = None) -> QuerySet[Person]:
+    """Order people in the database as `due.next_step` ranks them (its sort_key), then by name, so that a long
+    caseload can be paged by the database rather than loaded whole. A test keeps the two rankings in step."""
+    today = today or timezone.localdate()
+    urgency = Case(
+        When(status=Person.Status.CLOSED, then=Value(4)),
+        When(practice_consent__isnull=True, then=Value(1)),
+        When(practice_consent=False, then=Value(3)),
+        When(next_review_on__isnull=True, then=Value(2)),
+        When(next_review_on__lt=today, then=Value(0)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    # Only an overdue or planned review orders by its date; every other group orders by name alone.
+    review_date = Case(
+        When(urgency__in=[0, 2], then=F("next_review_on")), default=None, output_field=DateField()
+    )
+    return (
+        people.annotate(urgency=urgency)
+        .annotate(review_date=review_date)
+        .order_by("urgency", F("review_date").asc(nulls_last=True), "family_name", "given_name", "id")
+    )
 
 
 def with_next_steps(people, today: date | None = None) -> list[tuple[Person, NextStep]]:

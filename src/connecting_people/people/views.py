@@ -43,7 +43,8 @@ def team_caseload(request):
     team_id = int(team_id) if team_id and team_id.isascii() and team_id.isdigit() else None
     show_closed = request.GET.get("closed") == "1"
     people = selectors.team_caseload(user=request.user, team_id=team_id, include_closed=show_closed)
-    page = Paginator(selectors.with_next_steps(people), 100).get_page(request.GET.get("page"))
+    page = Paginator(selectors.most_urgent_first(people), 100).get_page(request.GET.get("page"))
+    page.rows = selectors.with_next_steps(page.object_list)
     return render(
         request,
         "people/team.jinja",

@@ -303,3 +303,35 @@ def test_a_superuser_gets_no_lead_powers_from_being_superuser(client, org, perso
 def test_signed_in_pages_are_not_stored_by_browsers(client, org, person):
     client.force_login(org.practitioner)
     assert client.get(f"/people/{person.pk}/")["Cache-Control"] == "no-store, private"
+
+
+def test_database_ordering_matches_the_due_next_ranking(org):
+    """The team caseload pages in SQL (most_urgent_first); it must rank exactly as due.next_step does."""
+    import random
+
+    from connecting_people.people.selectors import most_urgent_first, with_next_steps
+
+    rng = random.Random(4)
+    today = timezone.localdate()
+    for index in range(60):
+        closed = rng.random() < 0.15
+        PersonFactory(
+            team=org.team,
+            family_name=f"Name{index:02d}",
+            given_name="A",
+            status="closed" if closed else "open",
+            closed_on=today if closed else None,
+            practice_consent=rng.choice([None, True, True, False]),
+            next_review_on=rng.choice(
+                [
+                    None,
+                    today - timedelta(days=rng.randint(1, 30)),
+                    today + timedelta(days=rng.randint(0, 30)),
+                    today,
+                ]
+            ),
+        )
+    people = Person.objects.filter(team=org.team)
+    in_python = [person.pk for person, _ in with_next_steps(people, today=today)]
+    in_sql = list(most_urgent_first(people, today=today).values_list("pk", flat=True))
+    assert in_sql == in_python
