@@ -101,13 +101,11 @@ def person_create(
                 **{name: data.get(name) for name in RECORD_FIELDS if name in data},
             )
         _set_tags(person, strengths=strengths, interests=interests)
-        audit_record(
-            actor=user,
-            action="person.created",
-            object_type="person",
-            object_id=person.pk,
-            person_id=person.pk,
-            summary=_summary_of_changes(
+        _audit(
+            user,
+            person,
+            "person.created",
+            _summary_of_changes(
                 {name: data.get(name) for name in RECORD_FIELDS if data.get(name) not in (None, "")}
                 | {"team_id": team.pk, "allocated_worker_id": allocated_worker_id}
             ),
@@ -150,14 +148,7 @@ def person_update(
             person.version += 1
             with _duplicate_nhs_number_refused():
                 person.save()
-            audit_record(
-                actor=user,
-                action="person.updated",
-                object_type="person",
-                object_id=person.pk,
-                person_id=person.pk,
-                summary=_summary_of_changes(changes),
-            )
+            _audit(user, person, "person.updated", _summary_of_changes(changes))
     return person
 
 
@@ -174,14 +165,7 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
             person.allocated_worker_id = worker_id
             person.version += 1
             person.save(update_fields=["allocated_worker", "version", "updated_at"])
-            audit_record(
-                actor=user,
-                action="person.allocated",
-                object_type="person",
-                object_id=person.pk,
-                person_id=person.pk,
-                summary={"from_worker_id": previous, "to_worker_id": worker_id},
-            )
+            _audit(user, person, "person.allocated", {"from_worker_id": previous, "to_worker_id": worker_id})
     return person
 
 
@@ -204,14 +188,7 @@ def person_close(*, user, person_id: int, expected_version: int, closed_on: date
         person.closure_reason = reason
         person.version += 1
         person.save()
-        audit_record(
-            actor=user,
-            action="person.closed",
-            object_type="person",
-            object_id=person.pk,
-            person_id=person.pk,
-            summary={"closed_on": closed_on, "closure_reason": reason},
-        )
+        _audit(user, person, "person.closed", {"closed_on": closed_on, "closure_reason": reason})
     return person
 
 
@@ -225,13 +202,7 @@ def person_reopen(*, user, person_id: int) -> Person:
         person.closure_reason = ""
         person.version += 1
         person.save()
-        audit_record(
-            actor=user,
-            action="person.reopened",
-            object_type="person",
-            object_id=person.pk,
-            person_id=person.pk,
-        )
+        _audit(user, person, "person.reopened")
     return person
 
 
@@ -246,13 +217,17 @@ def person_open(*, user, person_id: int, page: str) -> Person:
 
 def person_record_viewed(*, user, person: Person, page: str) -> None:
     """Audit that a page showed this person's record (which page, not what was on it)."""
+    _audit(user, person, "person.viewed", {"page": page})
+
+
+def _audit(user, person: Person, action: str, summary: dict[str, Any] | None = None) -> None:
     audit_record(
         actor=user,
-        action="person.viewed",
+        action=action,
         object_type="person",
         object_id=person.pk,
         person_id=person.pk,
-        summary={"page": page},
+        summary=summary,
     )
 
 

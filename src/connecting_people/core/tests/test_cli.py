@@ -52,18 +52,16 @@ def test_seed_out_of_range_is_refused(db):
         call_command("demo", scale="S", seed=100_000)
 
 
+def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_command_line_entry_point_runs_django_commands(tmp_path):
     env = os.environ | {
         "CONNECTING_PEOPLE_ENV": "local",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "connecting_people.cli", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(["-m", "connecting_people.cli", "check"], env)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
@@ -71,13 +69,7 @@ def test_command_line_entry_point_runs_django_commands(tmp_path):
 def test_unknown_environment_is_refused(tmp_path):
     env = os.environ | {"CONNECTING_PEOPLE_ENV": "staging"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "connecting_people.cli", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(["-m", "connecting_people.cli", "check"], env)
     assert result.returncode != 0 and "CONNECTING_PEOPLE_ENV must be one of" in result.stderr
 
 
@@ -88,13 +80,7 @@ def test_demo_refuses_to_run_under_production_settings(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "connecting_people.cli", "demo"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(["-m", "connecting_people.cli", "demo"], env)
     assert result.returncode == 2, result.stderr
     assert "never loaded under production settings" in result.stderr
 
@@ -106,11 +92,5 @@ def test_web_server_refuses_to_start_with_an_unknown_value_set(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(
-        [sys.executable, "-c", "import connecting_people.config.wsgi"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(["-c", "import connecting_people.config.wsgi"], env)
     assert result.returncode != 0 and "made-up" in result.stderr
