@@ -1,0 +1,132 @@
+"""Connections-map exports and imports: GraphML, our JSON, and Network Canvas-style CSV. Pure (no Django).
+
+Exports take one Snapshot plus the person's pseudonymous case id and the snapshot's id, and give text that
+depends on nothing else (same snapshot, same bytes; entry order comes from `ordering.export_order`)::
+
+    export_graphml(snapshot, *, case_id, snapshot_id) -> str
+    export_json(snapshot, *, case_id, snapshot_id) -> str
+    export_network_canvas(snapshot, *, case_id, snapshot_id) -> {file name: text}
+    export_map(snapshot, *, format, case_id, snapshot_id) -> {file name: text}      # format in FORMATS
+
+Imports give an ImportResult (entries, ties, the file's date/case/snapshot ids, and an ImportReport), or
+raise ImportRejected with ``"file:line: problem"`` strings and give nothing::
+
+    import_json(text, *, key_namespace, file_name="map.json") -> ImportResult
+    import_graphml(text, *, key_namespace, file_name="map.graphml") -> ImportResult
+    import_network_canvas({file name: content}, *, key_namespace) -> ImportResult
+    import_map({file name: content}, *, key_namespace) -> ImportResult                # picks by file names
+
+key_namespace decides the new entries' keys: uuid5(key_namespace, the id in the file), deterministic, so
+import the same file with the same namespace (say, the person's UUID) twice and the keys agree; or None to
+keep the file's ids as keys (restoring a map into the person it came from: export → import → export then
+gives the same bytes). Labels go through the label policy (`vocabulary.minimal_label`) on every import.
+
+Each format module's docstring documents its layout; `import_network_canvas` documents the mapping.
+"""
+
+import io
+import uuid
+import zipfile
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Literal
+
+from ..domain import Snapshot
+from .graphml import export_graphml, import_graphml
+from .json_document import export_json, import_json
+from .network_canvas import export_network_canvas, import_network_canvas
+from .ordering import file_prefix
+from .result import FORMAT_NAME, FORMAT_VERSION, ImportRejected, ImportReport, ImportResult, new_key
+from .vocabulary import LABEL_MAX_LENGTH, minimal_label
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "LABEL_MAX_LENGTH",
+    "ImportRejected",
+    "ImportReport",
+    "ImportResult",
+    "export_graphml",
+    "export_json",
+    "export_map",
+    "export_network_canvas",
+    "import_graphml",
+    "import_json",
+    "import_map",
+    "import_network_canvas",
+    "minimal_label",
+    "new_key",
+    "unpack_zip",
+]
+
+Format = Literal["graphml", "json", "nc-csv"]
+FORMATS: tuple[Format, ...] = ("graphml", "json", "nc-csv")
+ZIP_LIMIT_BYTES = 50_000_000  # unpacked; a real interview's export is a few hundred kilobytes
+
+
+def export_map(
+    snapshot: Snapshot, *, format: Format, case_id: str | None, snapshot_id: str | None
+) -> dict[str, str]:
+    """The snapshot in one of FORMATS as {file name: text}: one file, or the Network Canvas set."""
+    if format == "nc-csv":
+        return export_network_canvas(snapshot, case_id=case_id, snapshot_id=snapshot_id)
+    prefix = file_prefix(snapshot, case_id=case_id, snapshot_id=snapshot_id)
+    if format == "graphml":
+        return {f"{prefix}.graphml": export_graphml(snapshot, case_id=case_id, snapshot_id=snapshot_id)}
+    if format == "json":
+        return {f"{prefix}.json": export_json(snapshot, case_id=case_id, snapshot_id=snapshot_id)}
+    raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+def unpack_zip(name: str, data: bytes) -> tuple[dict[str, bytes], list[str]]:
+    """The CSV files of a zipped Network Canvas export, and the names of other members skipped.
+
+    Raises ImportRejected for something that is not a readable zip, or unpacks to more than ZIP_LIMIT_BYTES.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if sum(info.file_size for info in members) > ZIP_LIMIT_BYTES:
+                raise ImportRejected([f"{name}: unpacks to more than {ZIP_LIMIT_BYTES:,} bytes"])
+            files: dict[str, bytes] = {}
+            skipped: list[str] = []
+            for info in members:
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.filename.startswith("__MACOSX/") or base.startswith("."):
+                    continue
+                if base.lower().endswith(".csv"):
+                    files[base] = archive.read(info)  # reads at most the declared size
+                else:
+                    skipped.append(info.filename)
+            return files, skipped
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as error:
+        raise ImportRejected([f"{name}: not a readable zip file ({error})"]) from None
+
+
+def import_map(files: Mapping[str, str | bytes], *, key_namespace: uuid.UUID | None) -> ImportResult:
+    """Import whatever the file names say: one ``.json``, one ``.graphml`` (or ``.xml``), one ``.zip`` of a
+    Network Canvas CSV export, or the ``.csv`` files of one. Raises ImportRejected otherwise.
+    """
+    names = list(files)
+    suffixes = {name.rsplit(".", 1)[-1].lower() if "." in name else "" for name in names}
+    single = names[0] if len(names) == 1 else None
+    if single and suffixes == {"json"}:
+        return import_json(files[single], key_namespace=key_namespace, file_name=single)
+    if single and suffixes & {"graphml", "xml"}:
+        return import_graphml(files[single], key_namespace=key_namespace, file_name=single)
+    if single and suffixes == {"zip"}:
+        content = files[single]
+        unpacked, skipped = unpack_zip(single, content if isinstance(content, bytes) else content.encode())
+        result = import_network_canvas(unpacked, key_namespace=key_namespace)
+        notes = tuple(f"{single}: {member} skipped (not a CSV file)" for member in skipped)
+        return replace(result, report=replace(result.report, warnings=result.report.warnings + notes))
+    if names and suffixes == {"csv"}:
+        return import_network_canvas(files, key_namespace=key_namespace)
+    listed = ", ".join(names) or "no files"
+    raise ImportRejected(
+        [
+            f"{listed}: expected one .json, one .graphml, one .zip of a Network Canvas export,"
+            " or the .csv files of one"
+        ]
+    )
