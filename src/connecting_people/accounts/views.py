@@ -6,6 +6,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -103,7 +104,12 @@ def cover_list(request):
     if not teams:
         raise Http404
     practitioners = [(p, team.name) for team in teams for p in selectors.practitioners_in_team(team=team)]
-    form = CoverForm(request.POST or None, teams=teams, practitioners=practitioners)
+    form = CoverForm(
+        request.POST or None,
+        teams=teams,
+        practitioners=practitioners,
+        initial={"starts_on": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.cover_grant(
