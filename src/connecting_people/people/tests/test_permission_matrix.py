@@ -312,3 +312,5 @@ def test_cover_end_out_of_scope_is_404(client, org):
     for role in ("practitioner", "other_lead", "administrator"):
         client.force_login(getattr(org, role))
         assert client.post(f"/team/cover/{cover.pk}/end/").status_code == 404
+    cover.refresh_from_db()
+    assert cover.ended_early_at is None
