@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("connecting_people.people.urls")),
     path("", include("connecting_people.audit.urls")),
     path("", include("connecting_people.measures.urls")),
+    path("", include("connecting_people.connections.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -95,7 +95,8 @@ def field(
         # The first item's id is <id>_0 so the error summary can link to it.
         for index, item in enumerate(items):
             item["id"] = f"{bound_field.auto_id}_{index}"
-        key = "radios" if isinstance(widget, forms.RadioSelect) else "checkboxes"
+        # CheckboxSelectMultiple is a subclass of RadioSelect in Django, so ask about it first.
+        key = "checkboxes" if isinstance(widget, forms.CheckboxSelectMultiple) else "radios"
         params = common | {"idPrefix": bound_field.auto_id, "items": items, "fieldset": {"legend": legend}}
         if classes:
             params["classes"] = classes

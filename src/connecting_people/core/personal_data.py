@@ -9,6 +9,9 @@ PERSONAL_DATA_MODELS = {
     "people.Tag",
     "audit.AuditEvent",
     "measures.Administration",
+    "connections.MapSnapshot",
+    "connections.MapEntry",
+    "connections.MapTie",
 }
 
-PERSONAL_DATA_APPS = {"people", "audit", "measures"}
+PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections"}

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "connecting_people.audit",
     "connecting_people.people",
     "connecting_people.measures",
+    "connecting_people.connections",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from connecting_people.accounts.models import CoverAssignment
-from connecting_people.accounts.tests.factories import member
+from connecting_people.accounts.tests.factories import member, team_lead
 from connecting_people.people.tests.factories import PersonFactory
 
 ROLES = [
@@ -215,6 +215,16 @@ COVERED_URL_NAMES = {
     "measures:history",
     "measures:choose",
     "measures:record",
+    "connections:map",
+    "connections:new",
+    "connections:compare",
+    "connections:snapshot",
+    "connections:entry_add",
+    "connections:print",
+    "connections:export",
+    "connections:entry_edit",
+    "connections:entry_ties",
+    "connections:entry_remove",
 }
 
 
@@ -314,3 +324,104 @@ def test_cover_end_out_of_scope_is_404(client, org):
         assert client.post(f"/team/cover/{cover.pk}/end/").status_code == 404
     cover.refresh_from_db()
     assert cover.ended_early_at is None
+
+
+@pytest.fixture
+def maps(org, people):
+    """Two maps for every person (each made by someone who can reach them), with one entry each."""
+    from connecting_people.connections import services
+
+    makers = {
+        "mine": "practitioner",
+        "colleagues": "colleague",
+        "unallocated": "lead",
+        "other_team": "other_lead",
+    }
+    made = {}
+    for key, person in people.items():
+        maker = team_lead(org.other_trust_team) if key == "other_trust" else getattr(org, makers[key])
+        today = timezone.localdate()
+        first = services.snapshot_start(user=maker, person_id=person.pk, taken_on=today - timedelta(days=30))
+        services.entry_add(
+            user=maker,
+            person_id=person.pk,
+            snapshot_id=first.pk,
+            data=services.EntryData(label="Sam", kind="person", category="friend", ring="close"),
+        )
+        latest = services.snapshot_start(user=maker, person_id=person.pk, taken_on=today)
+        made[key] = (first, latest, latest.entries.get())
+    return made
+
+
+def map_pages(person, first, latest, entry):
+    base = f"/people/{person.pk}/map/"
+    return [
+        base,
+        f"{base}new/",
+        f"{base}compare/",
+        f"{base}{first.pk}/",
+        f"{base}{latest.pk}/add/",
+        f"{base}{latest.pk}/print/",
+        f"{base}{latest.pk}/export/json/",
+        f"{base}entries/{entry.pk}/",
+        f"{base}entries/{entry.pk}/ties/",
+        f"{base}entries/{entry.pk}/remove/",
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_map_pages(client, org, people, maps, role):
+    client = client_for(client, org, role)
+    for key, person in people.items():
+        for url in map_pages(person, *maps[key]):
+            response = client.get(url)
+            if role == "anonymous":
+                assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"], url
+            else:
+                expected = 200 if key in RECORD_ACCESS.get(role, set()) else 404
+                assert response.status_code == expected, f"{role} {key} {url}"
+
+
+def test_map_ids_of_another_person_are_404(client, org, people, maps):
+    """A snapshot or entry id that exists, but belongs to someone else, under a person the user can reach."""
+    client.force_login(org.practitioner)
+    mine = people["mine"]
+    first, latest, entry = maps["colleagues"]
+    for url in map_pages(mine, first, latest, entry)[3:]:
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/people/{mine.pk}/map/compare/?from={first.pk}").status_code == 404
+
+
+MAP_WRITES = [
+    ("new/", {"taken_on_day": "1", "taken_on_month": "1", "taken_on_year": "2026"}),
+    ("{latest}/add/", {"label": "Jo", "kind": "person", "category": "friend", "ring": "close"}),
+    ("entries/{entry}/", {"label": "Jo", "kind": "person", "category": "friend", "ring": "outer"}),
+    ("entries/{entry}/ties/", {"ties": []}),
+    ("entries/{entry}/remove/", {}),
+]
+
+
+@pytest.mark.parametrize(
+    "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
+)
+@pytest.mark.parametrize("path, data", MAP_WRITES)
+def test_map_writes_out_of_scope_are_404_and_change_nothing(client, org, people, maps, role, path, data):
+    from connecting_people.audit.models import AuditEvent
+    from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
+
+    person = people["mine"]
+    _first, latest, entry = maps["mine"]
+
+    def state():
+        return (
+            list(MapSnapshot.objects.values()),
+            list(MapEntry.objects.values()),
+            list(MapTie.objects.values()),
+            AuditEvent.objects.count(),
+        )
+
+    before = state()
+    client.force_login(getattr(org, role))
+    url = f"/people/{person.pk}/map/" + path.format(latest=latest.pk, entry=entry.pk)
+    assert client.post(url, data).status_code == 404
+    assert state() == before

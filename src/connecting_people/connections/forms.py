@@ -1,0 +1,98 @@
+"""Forms for building a connections map with the person: one short form per entry, a date for a new map."""
+
+from django import forms
+
+from connecting_people.connections import models
+from connecting_people.connections.interchange import LABEL_MAX_LENGTH
+from connecting_people.connections.services import EntryData
+from connecting_people.core.forms import DateField, NHSForm
+
+
+class EntryForm(NHSForm):
+    label = forms.CharField(
+        label="Name",
+        max_length=LABEL_MAX_LENGTH,
+        help_text="A first name or initials for a person. The name of a group, place or service.",
+        error_messages={
+            "required": "Enter a name for this entry",
+            "max_length": f"Name must be {LABEL_MAX_LENGTH} characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"spellcheck": False}),
+    )
+    kind = forms.ChoiceField(
+        label="Who or what is it?",
+        choices=models.KIND_CHOICES,
+        widget=forms.RadioSelect,
+        initial="person",
+        error_messages={"required": "Select whether it is a person, group, place or service"},
+    )
+    category = forms.ChoiceField(
+        label="Relationship",
+        choices=[("", "Choose a relationship"), *models.CATEGORY_CHOICES],
+        error_messages={"required": "Select the relationship"},
+    )
+    ring = forms.ChoiceField(
+        label="How close do they feel?",
+        choices=models.RING_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how close they feel"},
+    )
+    supports = forms.MultipleChoiceField(
+        label="What support do they give? (optional)",
+        choices=models.SUPPORT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    frequency = forms.ChoiceField(
+        label="How often are you in touch? (optional)",
+        choices=[("", "Not asked"), *models.FREQUENCY_CHOICES],
+        required=False,
+    )
+    wish = forms.ChoiceField(
+        label="What would the person like? (optional)",
+        choices=models.WISH_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    @classmethod
+    def initial_for(cls, entry: models.MapEntry) -> dict:
+        return {
+            "label": entry.label,
+            "kind": entry.kind,
+            "category": entry.category,
+            "ring": entry.ring,
+            "supports": list(entry.supports),
+            "frequency": entry.frequency,
+            "wish": entry.wish,
+        }
+
+    def entry_data(self) -> EntryData:
+        data = self.cleaned_data
+        return EntryData(
+            label=data["label"],
+            kind=data["kind"],
+            category=data["category"],
+            ring=data["ring"],
+            supports=tuple(data["supports"]),
+            frequency=data["frequency"],
+            wish=data["wish"],
+        )
+
+
+class TiesForm(NHSForm):
+    ties = forms.TypedMultipleChoiceField(
+        label="Who or what on the map is this entry connected to? (optional)",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the entries who know each other or are part of the same group.",
+    )
+
+    def __init__(self, *args, others: list[models.MapEntry], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ties"].choices = [(other.pk, other.label) for other in others]
+
+
+class SnapshotForm(NHSForm):
+    taken_on = DateField(label="Date of this map", past_only=True)

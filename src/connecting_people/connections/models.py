@@ -1,0 +1,124 @@
+"""Connections maps in the database: dated snapshots per person, their entries, and ties between entries.
+
+The plain-data twin of these models is `domain.py`; `selectors.snapshot_domain` turns one into the other so the
+pure modules (measures, SVG, file formats) never see Django.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from connecting_people.connections.domain import Category, Frequency, Kind, Ring, Support, Wish
+from connecting_people.connections.interchange import LABEL_MAX_LENGTH
+from connecting_people.people.models import Person
+
+KIND_CHOICES = [
+    (Kind.PERSON.value, "Person"),
+    (Kind.GROUP.value, "Group"),
+    (Kind.PLACE.value, "Place"),
+    (Kind.SERVICE.value, "Service"),
+]
+CATEGORY_CHOICES = [
+    (Category.FAMILY.value, "Family"),
+    (Category.PARTNER.value, "Partner"),
+    (Category.FRIEND.value, "Friend"),
+    (Category.NEIGHBOUR.value, "Neighbour"),
+    (Category.WORK_EDUCATION.value, "Work or education"),
+    (Category.COMMUNITY_GROUP.value, "Community group"),
+    (Category.FAITH.value, "Faith"),
+    (Category.PEER_SUPPORT.value, "Peer support"),
+    (Category.ONLINE.value, "Online"),
+    (Category.SERVICES.value, "Services"),
+]
+RING_CHOICES = [(Ring.CLOSE.value, "Close"), (Ring.MIDDLE.value, "Middle"), (Ring.OUTER.value, "Outer")]
+SUPPORT_CHOICES = [
+    (Support.EMOTIONAL.value, "Emotional"),
+    (Support.PRACTICAL.value, "Practical help"),
+    (Support.INFORMATION.value, "Information"),
+    (Support.COMPANIONSHIP.value, "Companionship"),
+    (Support.ADVICE.value, "Advice"),
+]
+FREQUENCY_CHOICES = [
+    (Frequency.DAILY.value, "Every day or most days"),
+    (Frequency.WEEKLY.value, "Every week"),
+    (Frequency.MONTHLY.value, "Every month"),
+    (Frequency.LESS_OFTEN.value, "Less often"),
+    (Frequency.NOT_IN_TOUCH.value, "Not in touch at the moment"),
+]
+WISH_CHOICES = [
+    (Wish.KEEP.value, "Keep as it is"),
+    (Wish.CLOSER.value, "Get closer"),
+    (Wish.RECONNECT.value, "Get back in touch"),
+    (Wish.FEWER.value, "See less of them"),
+]
+
+
+class MapSnapshot(models.Model):
+    """One person's connections map as it stood on one date. Only the latest snapshot can be changed."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="map_snapshots")
+    taken_on = models.DateField()
+    # The snapshot this one started as a copy of (null for the first, or for one imported as a fresh start).
+    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # How it began: "new" (empty), "copy" (of the previous one), or "import:<format>".
+    source = models.CharField(max_length=20, default="new")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # metrics.snapshot_measures of this snapshot against `previous`, kept up to date by every write, for
+    # dashboards that must not recompute a map per row.
+    measures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "taken_on"], name="map_snapshot_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Map of person {self.person_id} on {self.taken_on}"
+
+
+class MapEntry(models.Model):
+    """Someone or something in the person's life. `key` stays the same in every snapshot the entry is in."""
+
+    snapshot = models.ForeignKey(MapSnapshot, on_delete=models.CASCADE, related_name="entries")
+    key = models.UUIDField(default=uuid.uuid4)
+    label = models.CharField(
+        max_length=LABEL_MAX_LENGTH
+    )  # first name or initials: third parties get minimal data
+    kind = models.CharField(max_length=10, choices=KIND_CHOICES)
+    category = models.CharField(max_length=20, choices=CATEGORY_CHOICES)
+    ring = models.CharField(max_length=10, choices=RING_CHOICES)
+    supports = models.JSONField(default=list, blank=True)  # Support codes, in Support order
+    frequency = models.CharField(max_length=20, choices=FREQUENCY_CHOICES, blank=True)
+    wish = models.CharField(max_length=10, choices=WISH_CHOICES, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "key"], name="map_entry_key_unique_in_snapshot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Entry {self.key} of snapshot {self.snapshot_id}"
+
+
+class MapTie(models.Model):
+    """Two entries of one snapshot who know each other (undirected: stored once, lower id first)."""
+
+    snapshot = models.ForeignKey(MapSnapshot, on_delete=models.CASCADE, related_name="ties")
+    a = models.ForeignKey(MapEntry, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(MapEntry, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["a_id", "b_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="map_tie_once"),
+            models.CheckConstraint(condition=Q(a__lt=F("b")), name="map_tie_lower_id_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tie {self.a_id}–{self.b_id}"

@@ -1,0 +1,125 @@
+"""Reads of connections maps, always through a person the acting user can reach (404 otherwise).
+
+Functions taking `person` expect one from a scoped read (`people.selectors.person_get` or `person_open`);
+functions taking `user` do the scoping themselves.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from connecting_people.connections.domain import (
+    Category,
+    Entry,
+    Frequency,
+    Kind,
+    Ring,
+    Snapshot,
+    Support,
+    Tie,
+    Wish,
+)
+from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
+from connecting_people.people.models import Person
+from connecting_people.people.selectors import person_get
+
+
+def snapshots_for(*, person: Person) -> list[MapSnapshot]:
+    """The person's snapshots, oldest first (without their entries)."""
+    return list(MapSnapshot.objects.filter(person=person).order_by("taken_on", "id"))
+
+
+def snapshot_get(*, user, person_id: int, snapshot_id: int) -> MapSnapshot:
+    """One snapshot of a person the user can reach; Http404 for anything else."""
+    person = person_get(user=user, person_id=person_id)
+    return snapshot_of(person=person, snapshot_id=snapshot_id)
+
+
+def snapshot_of(*, person: Person, snapshot_id) -> MapSnapshot:
+    try:
+        snapshot = MapSnapshot.objects.get(person=person, pk=snapshot_id)
+    except (MapSnapshot.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such map") from error
+    snapshot.person = person
+    return snapshot
+
+
+def latest_snapshot(*, person: Person) -> MapSnapshot | None:
+    snapshot = MapSnapshot.objects.filter(person=person).order_by("-taken_on", "-id").first()
+    if snapshot is not None:
+        snapshot.person = person
+    return snapshot
+
+
+def is_latest(snapshot: MapSnapshot) -> bool:
+    latest = MapSnapshot.objects.filter(person_id=snapshot.person_id).order_by("-taken_on", "-id")
+    return latest.values_list("pk", flat=True).first() == snapshot.pk
+
+
+def entries_of(snapshot: MapSnapshot) -> QuerySet[MapEntry]:
+    return MapEntry.objects.filter(snapshot=snapshot).order_by("id")
+
+
+def entry_of(*, person: Person, entry_id) -> MapEntry:
+    """An entry of one of the person's snapshots (with its snapshot); Http404 otherwise."""
+    try:
+        entry = MapEntry.objects.select_related("snapshot").get(pk=entry_id, snapshot__person=person)
+    except (MapEntry.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such entry") from error
+    entry.snapshot.person = person
+    return entry
+
+
+def tie_pairs(snapshot: MapSnapshot) -> list[tuple[int, int]]:
+    """The snapshot's ties as (entry id, entry id) pairs, lower id first."""
+    return list(MapTie.objects.filter(snapshot=snapshot).values_list("a_id", "b_id"))
+
+
+def as_entry(row: MapEntry) -> Entry:
+    """The plain-data entry of a stored one; its key is the UUID as text."""
+    return Entry(
+        key=str(row.key),
+        label=row.label,
+        kind=Kind(row.kind),
+        category=Category(row.category),
+        ring=Ring(row.ring),
+        supports=frozenset(Support(code) for code in row.supports),
+        frequency=Frequency(row.frequency) if row.frequency else None,
+        wish=Wish(row.wish) if row.wish else None,
+    )
+
+
+@dataclass
+class LoadedSnapshot:
+    """A stored snapshot with its rows and its plain-data twin, loaded in two queries."""
+
+    snapshot: MapSnapshot
+    rows: list[MapEntry]
+    tie_ids: list[tuple[int, int]]
+    domain: Snapshot
+
+    def row_for_key(self) -> dict[str, MapEntry]:
+        return {str(row.key): row for row in self.rows}
+
+
+def snapshot_load(snapshot: MapSnapshot) -> LoadedSnapshot:
+    """Entries and ties of one snapshot: two queries whatever its size."""
+    rows = list(entries_of(snapshot))
+    pairs = tie_pairs(snapshot)
+    key_of = {row.pk: str(row.key) for row in rows}
+    domain = Snapshot(
+        taken_on=snapshot.taken_on,
+        entries=tuple(as_entry(row) for row in rows),
+        ties=tuple(Tie(key_of[a], key_of[b]) for a, b in pairs),
+    )
+    return LoadedSnapshot(snapshot, rows, pairs, domain)
+
+
+def snapshot_domain(snapshot: MapSnapshot) -> Snapshot:
+    return snapshot_load(snapshot).domain
+
+
+def previous_of(snapshot: MapSnapshot, snapshots: list[MapSnapshot]) -> MapSnapshot | None:
+    """The snapshot before this one (from a list `snapshots_for` gave)."""
+    return next((other for other in snapshots if other.pk == snapshot.previous_id), None)

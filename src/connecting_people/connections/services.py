@@ -1,0 +1,372 @@
+"""Every write to a connections map. Each runs in one transaction, keeps the snapshot's stored measures up to
+date, and writes its audit event in the same transaction. Labels and other free text never enter the audit.
+
+Only a person's latest snapshot can be changed: earlier ones are the record of how things were, and a
+review compares against them.
+"""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.audit.services import audit_record
+from connecting_people.connections import metrics, selectors
+from connecting_people.connections.domain import Entry, Kind, Support, Tie
+from connecting_people.connections.interchange import (
+    FORMATS,
+    LABEL_MAX_LENGTH,
+    ImportReport,
+    ImportResult,
+    export_map,
+    import_map,
+    minimal_label,
+    new_key,
+)
+from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
+from connecting_people.core.errors import ServiceError
+from connecting_people.people.models import Person
+from connecting_people.people.selectors import person_get
+
+# Keys of entries imported from another tool's file: uuid5(this, "person:<id>") is the namespace, so importing
+# the same file into the same person twice gives the same keys (and a follow-up interview that kept its node
+# ids lines up with the first). Fixed forever.
+IMPORT_NAMESPACE = uuid.UUID("0d9a3c55-6a8e-5b0f-8c1e-5a3b9e7d2f40")
+
+NOT_LATEST = "Only the latest map can be changed. Earlier maps are kept as they were, so reviews can compare."
+
+
+@dataclass(frozen=True)
+class EntryData:
+    """What a practitioner records about one entry (codes as in `domain`)."""
+
+    label: str
+    kind: str
+    category: str
+    ring: str
+    supports: tuple[str, ...] = ()
+    frequency: str = ""
+    wish: str = ""
+
+
+def case_id_for(person: Person) -> str:
+    """The id exports carry for the person: their record number, never a name or NHS number."""
+    return str(person.pk)
+
+
+def _audit(user, person: Person, action: str, object_type: str, object_id: Any, summary: dict) -> None:
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person.pk,
+        summary=summary,
+    )
+
+
+def _checked_label(label: str, kind: str) -> str:
+    text = " ".join(label.split())
+    if not text:
+        raise ServiceError("Enter a name for this entry", field="label")
+    if len(text) > LABEL_MAX_LENGTH:
+        raise ServiceError(f"Name must be {LABEL_MAX_LENGTH} characters or fewer", field="label")
+    cleaned, changes = minimal_label(text, kind=Kind(kind))
+    if kind == Kind.PERSON and "first word kept" in changes:
+        raise ServiceError(
+            "For a person, enter a first name or initials only, without a family name", field="label"
+        )
+    if not cleaned:
+        raise ServiceError("Enter a name for this entry", field="label")
+    return cleaned
+
+
+def _entry_fields(data: EntryData) -> dict[str, Any]:
+    chosen = set(data.supports)
+    return {
+        "label": _checked_label(data.label, data.kind),
+        "kind": data.kind,
+        "category": data.category,
+        "ring": data.ring,
+        "supports": [support.value for support in Support if support.value in chosen],
+        "frequency": data.frequency,
+        "wish": data.wish,
+    }
+
+
+def _shape_summary(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Codes only: the label is about a third party and stays out of the audit."""
+    return {name: fields[name] for name in ("kind", "category", "ring", "supports", "frequency", "wish")}
+
+
+def _locked_snapshot(person: Person, snapshot_id) -> MapSnapshot:
+    try:
+        snapshot = MapSnapshot.objects.select_for_update().get(person=person, pk=snapshot_id)
+    except (MapSnapshot.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such map") from error
+    latest = (
+        MapSnapshot.objects.filter(person=person).order_by("-taken_on", "-id").values_list("pk", flat=True)
+    )
+    if latest.first() != snapshot.pk:
+        raise ServiceError(NOT_LATEST)
+    snapshot.person = person
+    return snapshot
+
+
+def _refresh_measures(snapshot: MapSnapshot) -> None:
+    """Work the snapshot's measures out again and store them (a few milliseconds for a large map)."""
+    current = selectors.snapshot_domain(snapshot)
+    previous = None
+    if snapshot.previous_id:
+        previous = selectors.snapshot_domain(MapSnapshot.objects.get(pk=snapshot.previous_id))
+    snapshot.measures = metrics.snapshot_measures(current, previous)
+    snapshot.save(update_fields=["measures", "updated_at"])
+
+
+def _check_new_date(person: Person, taken_on: date, latest: MapSnapshot | None) -> None:
+    if taken_on > timezone.localdate():
+        raise ServiceError("The date of the map must be today or in the past", field="taken_on")
+    if taken_on < person.date_of_birth:
+        raise ServiceError("The date of the map must be after the person's date of birth", field="taken_on")
+    if latest is not None and taken_on <= latest.taken_on:
+        raise ServiceError(
+            f"The date must be after the last map's date ({latest.taken_on:%-d %B %Y})", field="taken_on"
+        )
+
+
+def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
+    """Start the person's next map, dated `taken_on`: a copy of the latest one (same entries, same keys, same
+    ties), or an empty map if this is the first. Raises ServiceError for a date not after the latest map's."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        latest = (
+            MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
+        )
+        _check_new_date(person, taken_on, latest)
+        snapshot = MapSnapshot.objects.create(
+            person=person,
+            taken_on=taken_on,
+            previous=latest,
+            source="copy" if latest else "new",
+            created_by=user,
+        )
+        snapshot.person = person
+        if latest is not None:
+            loaded = selectors.snapshot_load(latest)
+            _store_entries_and_ties(snapshot, loaded.domain.entries, loaded.domain.ties)
+        _refresh_measures(snapshot)
+        _audit(
+            user,
+            person,
+            "map.snapshot_started",
+            "map_snapshot",
+            snapshot.pk,
+            {"taken_on": taken_on, "copied_from": latest.pk if latest else None},
+        )
+    return snapshot
+
+
+def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], ties: Iterable[Tie]) -> None:
+    rows = MapEntry.objects.bulk_create(
+        MapEntry(
+            snapshot=snapshot,
+            key=uuid.UUID(entry.key),
+            label=entry.label,
+            kind=entry.kind.value,
+            category=entry.category.value,
+            ring=entry.ring.value,
+            supports=[support.value for support in Support if support in entry.supports],
+            frequency=entry.frequency.value if entry.frequency else "",
+            wish=entry.wish.value if entry.wish else "",
+        )
+        for entry in entries
+    )
+    if any(row.pk is None for row in rows):  # every supported database returns ids from bulk_create
+        rows = list(selectors.entries_of(snapshot))
+    id_of = {str(row.key): row.pk for row in rows}
+    pairs = {tuple(sorted((id_of[tie.a], id_of[tie.b]))) for tie in ties}
+    MapTie.objects.bulk_create(MapTie(snapshot=snapshot, a_id=a, b_id=b) for a, b in sorted(pairs))
+
+
+def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        snapshot = _locked_snapshot(person, snapshot_id)
+        fields = _entry_fields(data)
+        entry = MapEntry.objects.create(snapshot=snapshot, **fields)
+        _refresh_measures(snapshot)
+        _audit(user, person, "map.entry_added", "map_entry", entry.pk, _shape_summary(fields))
+    return entry
+
+
+def _locked_entry(user, person_id: int, entry_id) -> tuple[Person, MapEntry]:
+    person = person_get(user=user, person_id=person_id)
+    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry.snapshot = _locked_snapshot(person, entry.snapshot_id)
+    return person, entry
+
+
+def entry_update(*, user, person_id: int, entry_id: int, data: EntryData) -> MapEntry:
+    with transaction.atomic():
+        person, entry = _locked_entry(user, person_id, entry_id)
+        fields = _entry_fields(data)
+        changed = sorted(name for name, value in fields.items() if getattr(entry, name) != value)
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        entry.save()
+        _refresh_measures(entry.snapshot)
+        summary = {"fields": changed} | {
+            name: fields[name] for name in changed if name in _shape_summary(fields)
+        }
+        _audit(user, person, "map.entry_changed", "map_entry", entry.pk, summary)
+    return entry
+
+
+def entry_remove(*, user, person_id: int, entry_id: int) -> None:
+    """Take an entry off the latest map (earlier maps keep it), with its ties."""
+    with transaction.atomic():
+        person, entry = _locked_entry(user, person_id, entry_id)
+        entry_pk = entry.pk
+        entry.delete()
+        _refresh_measures(entry.snapshot)
+        _audit(user, person, "map.entry_removed", "map_entry", entry_pk, {"key": str(entry.key)})
+
+
+def entry_ties_set(*, user, person_id: int, entry_id: int, other_entry_ids: Iterable[int]) -> MapEntry:
+    """Record exactly which other entries of the same map this entry is tied to (knows, sees, is part of)."""
+    with transaction.atomic():
+        person, entry = _locked_entry(user, person_id, entry_id)
+        wanted = set(other_entry_ids)
+        found = set(selectors.entries_of(entry.snapshot).filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted - found or entry.pk in wanted:
+            raise ServiceError("Choose entries from this map only", field="ties")
+        existing = MapTie.objects.filter(snapshot=entry.snapshot).filter(a=entry) | MapTie.objects.filter(
+            snapshot=entry.snapshot, b=entry
+        )
+        current = {a if b == entry.pk else b for a, b in existing.values_list("a_id", "b_id")}
+        added, removed = wanted - current, current - wanted
+        if removed:
+            existing.filter(a_id__in=removed).delete()
+            existing.filter(b_id__in=removed).delete()
+        MapTie.objects.bulk_create(
+            MapTie(snapshot=entry.snapshot, a_id=min(entry.pk, other), b_id=max(entry.pk, other))
+            for other in sorted(added)
+        )
+        _refresh_measures(entry.snapshot)
+        _audit(
+            user,
+            person,
+            "map.ties_changed",
+            "map_entry",
+            entry.pk,
+            {"added": len(added), "removed": len(removed), "ties": len(wanted)},
+        )
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files
+
+
+def map_export(*, user, person_id: int, snapshot_id: int | None, format: str) -> tuple[MapSnapshot, dict]:
+    """The person's map (the latest, or `snapshot_id`) as files {name: text} in `format` (one of FORMATS).
+    Audited: who exported which map in which format. Http404 when there is no such map in reach."""
+    if format not in FORMATS:
+        raise ServiceError(f"Choose a format: {', '.join(FORMATS)}", field="format")
+    person = person_get(user=user, person_id=person_id)
+    if snapshot_id is None:
+        snapshot = selectors.latest_snapshot(person=person)
+        if snapshot is None:
+            raise Http404("No map yet")
+    else:
+        snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    files = export_map(
+        selectors.snapshot_domain(snapshot),
+        format=format,
+        case_id=case_id_for(person),
+        snapshot_id=str(snapshot.pk),
+    )
+    with transaction.atomic():
+        _audit(
+            user,
+            person,
+            "map.exported",
+            "map_snapshot",
+            snapshot.pk,
+            {"format": format, "files": len(files), "entries": snapshot.measures.get("size")},
+        )
+    return snapshot, files
+
+
+def _with_keys_for(person: Person, result: ImportResult) -> ImportResult:
+    """Keep the file's keys when it is our own export of this same person (so a restored map lines up with the
+    maps it came from); otherwise derive keys from the file's ids within the person's namespace."""
+    own = result.case_id == case_id_for(person)
+    if own:
+        try:
+            for entry in result.entries:
+                uuid.UUID(entry.key)
+        except ValueError:
+            own = False
+    if own:
+        return result
+    namespace = uuid.uuid5(IMPORT_NAMESPACE, f"person:{person.pk}")
+    key = {entry.key: new_key(entry.key, namespace) for entry in result.entries}
+    return replace(
+        result,
+        entries=tuple(replace(entry, key=key[entry.key]) for entry in result.entries),
+        ties=tuple(Tie(key[tie.a], key[tie.b]) for tie in result.ties),
+    )
+
+
+def snapshot_import(
+    *, user, person_id: int, files: Mapping[str, str | bytes], taken_on: date | None = None
+) -> tuple[MapSnapshot, ImportReport]:
+    """Read a map file (JSON, GraphML, or a Network Canvas CSV export) into a new snapshot for the person.
+
+    The snapshot is dated `taken_on`, else the file's date, else today, and must come after the latest map.
+    Raises ImportRejected (file:line problems) for a malformed file and ServiceError for a date that does
+    not fit; either way nothing is saved."""
+    person = person_get(user=user, person_id=person_id)
+    result = _with_keys_for(person, import_map(files, key_namespace=None))
+    when = taken_on or result.taken_on or timezone.localdate()
+    try:
+        with transaction.atomic():
+            latest = (
+                MapSnapshot.objects.select_for_update()
+                .filter(person=person)
+                .order_by("-taken_on", "-id")
+                .first()
+            )
+            _check_new_date(person, when, latest)
+            snapshot = MapSnapshot.objects.create(
+                person=person,
+                taken_on=when,
+                previous=latest,
+                source=f"import:{result.report.format}",
+                created_by=user,
+            )
+            _store_entries_and_ties(snapshot, result.entries, result.ties)
+            _refresh_measures(snapshot)
+            _audit(
+                user,
+                person,
+                "map.imported",
+                "map_snapshot",
+                snapshot.pk,
+                {
+                    "format": result.report.format,
+                    "taken_on": when,
+                    "entries": result.report.entries_created,
+                    "ties": result.report.ties_created,
+                },
+            )
+    except IntegrityError as error:  # two imports for the same day at the same moment
+        raise ServiceError(f"There is already a map dated {when:%-d %B %Y}", field="taken_on") from error
+    snapshot.person = person
+    return snapshot, result.report
