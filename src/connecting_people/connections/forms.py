@@ -96,3 +96,39 @@ class TiesForm(NHSForm):
 
 class SnapshotForm(NHSForm):
     taken_on = DateField(label="Date of this map", past_only=True)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input: cleaned to a list of uploads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        if not uploads:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
+
+
+class ImportForm(NHSForm):
+    """One JSON or GraphML file, a zip of a Network Canvas export, or its CSV files."""
+
+    files = MultipleFileField(
+        label="Files",
+        error_messages={"required": "Select the files to import"},
+    )
+    taken_on = DateField(label="Date of this map (optional)", past_only=True, required=False)
+
+    MAX_BYTES = 20_000_000  # in all; a real interview export is a few hundred kilobytes
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        if sum(upload.size for upload in uploads) > self.MAX_BYTES:
+            raise forms.ValidationError("The files must be smaller than 20 MB in all")
+        return uploads

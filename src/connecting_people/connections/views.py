@@ -13,8 +13,8 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from connecting_people.connections import metrics, presenters, selectors, services
-from connecting_people.connections.forms import EntryForm, SnapshotForm, TiesForm
-from connecting_people.connections.interchange import FORMATS
+from connecting_people.connections.forms import EntryForm, ImportForm, SnapshotForm, TiesForm
+from connecting_people.connections.interchange import FORMATS, ImportRejected
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import show_service_error
@@ -22,6 +22,11 @@ from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
 EXPORT_NAMES = {"graphml": "GraphML", "json": "JSON", "nc-csv": "Network Canvas CSV (zip)"}
+
+
+def _posted(request):
+    """The form data of a POST, even an empty one (all boxes unticked); None for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _unless_latest(request, snapshot):
@@ -203,7 +208,7 @@ def entry_ties(request, person_id: int, entry_id: int):
         (row for row in loaded.rows if row.pk != entry.pk), key=lambda row: (row.label.casefold(), row.pk)
     )
     current = [a if b == entry.pk else b for a, b in loaded.tie_ids if entry.pk in (a, b)]
-    form = TiesForm(request.POST or None, others=others, initial={"ties": current})
+    form = TiesForm(_posted(request), others=others, initial={"ties": current})
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_ties_set(
@@ -347,3 +352,51 @@ def export(request, person_id: int, snapshot_id: int, format: str):
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def import_files(request, person_id: int):
+    """Bring in a map from a file: our JSON or GraphML, or a Network Canvas CSV export (its zip or its CSVs)."""
+    person = person_for_request(request, person_id, "map-import")
+    form = ImportForm(_posted(request), request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        files = {upload.name: upload.read() for upload in form.cleaned_data["files"]}
+        try:
+            snapshot, report = services.snapshot_import(
+                user=request.user, person_id=person.pk, files=files, taken_on=form.cleaned_data["taken_on"]
+            )
+        except ImportRejected as rejected:
+            problems = list(rejected.problems)
+            form.add_error(
+                "files", "The file could not be imported. Nothing was saved. The problems are listed below."
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            request.session["map_import_report"] = report.as_dict()
+            messages.success(
+                request,
+                f"Map imported: {report.entries_created} entries and {report.ties_created} ties.",
+            )
+            return redirect("connections:imported", person_id=person.pk, snapshot_id=snapshot.pk)
+    return render(
+        request,
+        "connections/import.jinja",
+        {"person": person, "form": form, "problems": problems, "page_title": "Import a connections map"},
+    )
+
+
+@login_required
+def imported(request, person_id: int, snapshot_id: int):
+    """What the last import did and what it could not use, then on to the map."""
+    person = person_for_request(request, person_id, "map-imported")
+    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    report = request.session.pop("map_import_report", None)
+    if report is None:
+        return redirect("connections:snapshot", person_id=person.pk, snapshot_id=snapshot.pk)
+    return render(
+        request,
+        "connections/imported.jinja",
+        {"person": person, "snapshot": snapshot, "report": report, "page_title": "Map imported"},
+    )

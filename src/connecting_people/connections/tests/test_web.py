@@ -230,3 +230,59 @@ def test_map_page_query_count_does_not_depend_on_entries(signed_in, org, person)
         user=org.practitioner, person_id=person.pk, entry_id=first.pk, other_entry_ids=[o.pk for o in others]
     )
     assert count() == few
+
+
+def test_import_a_file_through_the_page(signed_in, org, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    source = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    snapshot = services.snapshot_start(user=org.practitioner, person_id=source.pk, taken_on=TODAY)
+    services.entry_add(
+        user=org.practitioner,
+        person_id=source.pk,
+        snapshot_id=snapshot.pk,
+        data=EntryData(**{**ENTRY, "supports": ()}),
+    )
+    _, files = services.map_export(
+        user=org.practitioner, person_id=source.pk, snapshot_id=None, format="json"
+    )
+    ((name, text),) = files.items()
+    assert signed_in.get(f"/people/{person.pk}/map/import/").status_code == 200
+    response = signed_in.post(
+        f"/people/{person.pk}/map/import/", {"files": [SimpleUploadedFile(name, text.encode())]}
+    )
+    assert response.status_code == 302
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "Entries created" in page
+    assert MapSnapshot.objects.get(person=person).entries.get().label == "Sam"
+
+
+def test_a_malformed_upload_lists_its_problems_and_saves_nothing(signed_in, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("interview_ego.csv", b"not,a,network canvas,file\n1,2,3,4\n")
+    events = AuditEvent.objects.count()
+    response = signed_in.post(f"/people/{person.pk}/map/import/", {"files": [bad]})
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page and "Nothing was saved" in page
+    assert "attributeList" in page.split('id="problems"')[1]
+    assert not MapSnapshot.objects.exists()
+    assert AuditEvent.objects.count() == events
+    empty = signed_in.post(f"/people/{person.pk}/map/import/", {})
+    assert "Select the files to import" in empty.content.decode()
+
+
+def test_unticking_every_tie_clears_them(signed_in, org, person):
+    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    add = lambda label: services.entry_add(  # noqa: E731
+        user=org.practitioner,
+        person_id=person.pk,
+        snapshot_id=snapshot.pk,
+        data=EntryData(label=label, kind="person", category="friend", ring="close"),
+    )
+    sam, jo = add("Sam"), add("Jo")
+    services.entry_ties_set(
+        user=org.practitioner, person_id=person.pk, entry_id=sam.pk, other_entry_ids=[jo.pk]
+    )
+    assert signed_in.post(f"/people/{person.pk}/map/entries/{jo.pk}/ties/", {}).status_code == 302
+    assert not MapTie.objects.exists()

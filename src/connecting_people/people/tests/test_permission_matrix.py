@@ -225,6 +225,8 @@ COVERED_URL_NAMES = {
     "connections:entry_edit",
     "connections:entry_ties",
     "connections:entry_remove",
+    "connections:import",
+    "connections:imported",
 }
 
 
@@ -359,6 +361,7 @@ def map_pages(person, first, latest, entry):
         base,
         f"{base}new/",
         f"{base}compare/",
+        f"{base}import/",
         f"{base}{first.pk}/",
         f"{base}{latest.pk}/add/",
         f"{base}{latest.pk}/print/",
@@ -382,12 +385,27 @@ def test_map_pages(client, org, people, maps, role):
                 assert response.status_code == expected, f"{role} {key} {url}"
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_import_report_page(client, org, people, maps, role):
+    """Without a report to show it goes on to the map (302) for those who reach the person; 404 for others."""
+    client = client_for(client, org, role)
+    for key, person in people.items():
+        latest = maps[key][1]
+        response = client.get(f"/people/{person.pk}/map/{latest.pk}/imported/")
+        if role == "anonymous":
+            assert "/accounts/sign-in/" in response["Location"]
+        elif key in RECORD_ACCESS.get(role, set()):
+            assert response.status_code == 302 and response["Location"].endswith(f"/map/{latest.pk}/")
+        else:
+            assert response.status_code == 404, f"{role} {key}"
+
+
 def test_map_ids_of_another_person_are_404(client, org, people, maps):
     """A snapshot or entry id that exists, but belongs to someone else, under a person the user can reach."""
     client.force_login(org.practitioner)
     mine = people["mine"]
     first, latest, entry = maps["colleagues"]
-    for url in map_pages(mine, first, latest, entry)[3:]:
+    for url in map_pages(mine, first, latest, entry)[4:]:
         assert client.get(url).status_code == 404, url
     assert client.get(f"/people/{mine.pk}/map/compare/?from={first.pk}").status_code == 404
 
