@@ -7,6 +7,7 @@ review compares against them.
 
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -139,10 +140,24 @@ def _check_new_date(person: Person, taken_on: date, latest: MapSnapshot | None) 
         )
 
 
+@contextmanager
+def _one_map_per_day(taken_on: date):
+    """Two new maps for the same day at the same moment both pass the date check; the database's unique
+    constraint stops the second, and this gives it the message the check would have given."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "map_snapshot_one_per_day" in str(error) or "taken_on" in str(error):
+            raise ServiceError(
+                f"There is already a map dated {taken_on:%-d %B %Y}", field="taken_on"
+            ) from error
+        raise
+
+
 def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
     """Start the person's next map, dated `taken_on`: a copy of the latest one (same entries, same keys, same
     ties), or an empty map if this is the first. Raises ServiceError for a date not after the latest map's."""
-    with transaction.atomic():
+    with _one_map_per_day(taken_on), transaction.atomic():
         person = person_get(user=user, person_id=person_id)
         latest = (
             MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
@@ -335,38 +350,32 @@ def snapshot_import(
     person = person_get(user=user, person_id=person_id)
     result = _with_keys_for(person, import_map(files, key_namespace=None))
     when = taken_on or result.taken_on or timezone.localdate()
-    try:
-        with transaction.atomic():
-            latest = (
-                MapSnapshot.objects.select_for_update()
-                .filter(person=person)
-                .order_by("-taken_on", "-id")
-                .first()
-            )
-            _check_new_date(person, when, latest)
-            snapshot = MapSnapshot.objects.create(
-                person=person,
-                taken_on=when,
-                previous=latest,
-                source=f"import:{result.report.format}",
-                created_by=user,
-            )
-            _store_entries_and_ties(snapshot, result.entries, result.ties)
-            _refresh_measures(snapshot)
-            _audit(
-                user,
-                person,
-                "map.imported",
-                "map_snapshot",
-                snapshot.pk,
-                {
-                    "format": result.report.format,
-                    "taken_on": when,
-                    "entries": result.report.entries_created,
-                    "ties": result.report.ties_created,
-                },
-            )
-    except IntegrityError as error:  # two imports for the same day at the same moment
-        raise ServiceError(f"There is already a map dated {when:%-d %B %Y}", field="taken_on") from error
+    with _one_map_per_day(when), transaction.atomic():
+        latest = (
+            MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
+        )
+        _check_new_date(person, when, latest)
+        snapshot = MapSnapshot.objects.create(
+            person=person,
+            taken_on=when,
+            previous=latest,
+            source=f"import:{result.report.format}",
+            created_by=user,
+        )
+        _store_entries_and_ties(snapshot, result.entries, result.ties)
+        _refresh_measures(snapshot)
+        _audit(
+            user,
+            person,
+            "map.imported",
+            "map_snapshot",
+            snapshot.pk,
+            {
+                "format": result.report.format,
+                "taken_on": when,
+                "entries": result.report.entries_created,
+                "ties": result.report.ties_created,
+            },
+        )
     snapshot.person = person
     return snapshot, result.report

@@ -203,3 +203,12 @@ def test_export_then_import_into_the_same_person_keeps_keys(org, person, snapsho
         user=org.practitioner, person_id=other.pk, files={name: text.encode() for name, text in files.items()}
     )
     assert not set(copied.entries.values_list("key", flat=True)) & {sam.key, jo.key}
+
+
+def test_two_maps_for_one_day_at_the_same_moment_get_the_date_message(org, person, snapshot, monkeypatch):
+    # Both requests passed the date check before either saved; the database's constraint refuses the second.
+    monkeypatch.setattr(services, "_check_new_date", lambda *args: None)
+    before = everything()
+    with pytest.raises(ServiceError, match="already a map dated"):
+        services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=snapshot.taken_on)
+    assert everything() == before
