@@ -119,6 +119,11 @@ def _locked_snapshot(person: Person, snapshot_id) -> MapSnapshot:
     return snapshot
 
 
+def _latest_locked(person: Person) -> MapSnapshot | None:
+    """The person's latest map, locked until the transaction ends, so two new maps cannot both follow it."""
+    return MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
+
+
 def _refresh_measures(snapshot: MapSnapshot) -> None:
     """Work the snapshot's measures out again and store them (a few milliseconds for a large map)."""
     current = selectors.snapshot_domain(snapshot)
@@ -159,9 +164,7 @@ def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
     ties), or an empty map if this is the first. Raises ServiceError for a date not after the latest map's."""
     with _one_map_per_day(taken_on), transaction.atomic():
         person = person_get(user=user, person_id=person_id)
-        latest = (
-            MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
-        )
+        latest = _latest_locked(person)
         _check_new_date(person, taken_on, latest)
         snapshot = MapSnapshot.objects.create(
             person=person,
@@ -351,9 +354,7 @@ def snapshot_import(
     result = _with_keys_for(person, import_map(files, key_namespace=None))
     when = taken_on or result.taken_on or timezone.localdate()
     with _one_map_per_day(when), transaction.atomic():
-        latest = (
-            MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
-        )
+        latest = _latest_locked(person)
         _check_new_date(person, when, latest)
         snapshot = MapSnapshot.objects.create(
             person=person,
