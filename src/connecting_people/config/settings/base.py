@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "connecting_people.people",
     "connecting_people.measures",
     "connecting_people.connections",
+    "connecting_people.community",
 ]
 
 MIDDLEWARE = [
