@@ -1,8 +1,9 @@
-"""`python -m bench` (`make bench`): synthetic data at scale, page query counts and latency.
+"""`python -m bench` (`make bench`): synthetic data at scale, page query counts and latency, map measures in bulk.
 
 For each database engine (SQLite always; PostgreSQL when it answers at 127.0.0.1:5432 with trust auth) and
 each scale, this makes a fresh database, runs `bench.run_one` in a child process against it (migrate,
-generate, time the pages) and finally writes docs/performance.md. Each scale gets a database of its own,
+generate, time the pages), then `bench.maps` on a fresh database of its own (100,000 stored maps: load, compute
+and store their measures), and finally writes docs/performance.md. Each scale gets a database of its own,
 so that scale S is measured on S's data alone. `make bench` runs S and M; add L on PostgreSQL with
 `--postgres-scales S,M,L` (a few more minutes).
 """
@@ -80,6 +81,30 @@ def run_one(*, database_url: str, scale: str, args) -> dict:
     return json.loads(out.read_text())
 
 
+def run_map_batch(*, database_url: str, args) -> dict:
+    """`bench.maps generate` then `bench.maps measure`, each a process of its own; their results merged."""
+    engine = "pg" if database_url.startswith("postgres") else "sqlite"
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "CONNECTING_PEOPLE_ENV": "local",
+        "DJANGO_SETTINGS_MODULE": "connecting_people.config.settings.local",
+        "DJANGO_DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    result: dict = {}
+    for step in ("generate", "measure"):
+        out = BENCH_DIR / f"maps-{engine}-{step}.json"
+        command = [sys.executable, "-m", "bench.maps", step, "--seed", str(args.seed), "--out", str(out)]
+        if step == "generate":
+            command += ["--people", str(args.map_people)]
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
+        step_result = json.loads(out.read_text())
+        result |= (
+            step_result if step == "generate" else {k: v for k, v in step_result.items() if k != "people"}
+        )
+    return result
+
+
 def _scales(parser, text: str) -> list[str]:
     scales = [s.strip().upper() for s in text.split(",") if s.strip()]
     if unknown := set(scales) - {"S", "M", "L"}:
@@ -108,6 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-scoring", action="store_true", help="leave out the outcome-measure scoring benchmark"
     )
     parser.add_argument(
+        "--skip-map-batch", action="store_true", help="leave out the map measures benchmark (100,000 maps)"
+    )
+    parser.add_argument(
+        "--map-people",
+        type=int,
+        default=50_000,
+        help="people with two maps each for the map measures benchmark",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without a database name (trust auth)",
@@ -121,20 +155,29 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     results: list[dict] = []
     skipped: dict[str, str] = {}
+    map_batches: list[dict] = []
     if not args.skip_sqlite:
         for scale in scales:
             results.append(run_one(database_url=fresh_sqlite(scale), scale=scale, args=args))
+        if not args.skip_map_batch:
+            map_batches.append(run_map_batch(database_url=fresh_sqlite("maps"), args=args))
     else:
         skipped["SQLite"] = "skipped (--skip-sqlite)"
     reason = "skipped (--skip-postgres)" if args.skip_postgres else postgres_answers(args.postgres)
     if reason is None:
         for scale in pg_scales:
             results.append(run_one(database_url=fresh_postgres(args.postgres), scale=scale, args=args))
+        if not args.skip_map_batch:
+            map_batches.append(run_map_batch(database_url=fresh_postgres(args.postgres), args=args))
     else:
         skipped["PostgreSQL"] = reason
         print(f"PostgreSQL not measured: {reason}", file=sys.stderr)
 
     sections = []
+    if map_batches:
+        from bench import maps
+
+        sections.append(maps.section(map_batches))
     if not args.skip_scoring:
         from bench import scoring
 

@@ -6,8 +6,10 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from bench.maps import BIG_ENTRIES, BIG_TIES, MAP_REQUESTS, MAP_WARMUP, SMALL_ENTRIES, SMALL_TIES
+
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-PAGE_ORDER = ["caseload", "team", "person", "measures"]
+PAGE_ORDER = ["caseload", "team", "person", "measures", "map", "map_small"]
 # DESIGN.md, "Performance targets": person, caseload and map pages.
 P95_TARGET_MS = 100
 GENERATION_TARGET_S = {"M": 120, "L": 1800}
@@ -27,6 +29,10 @@ How the numbers are made (`bench/`):
   teams (two at S), requests rotating among them. The person overview rotates over up to 20 people from each
   of those practitioners' caseloads, and every view writes an audit event (hash chain; on PostgreSQL under an
   advisory lock), as in production.
+- **Map pages.** On top of the scale's own synthetic maps, `bench/maps.py` gives each of those practitioners'
+  first person a new latest map of {big_entries} entries and {big_ties} ties, and their second person one of
+  {small_entries} entries and {small_ties} ties; each map page is timed over {map_requests} requests after
+  {map_warmup} untimed ones, and the two must cost the same number of queries.
 - **Counts and timings.** After {warmup} untimed requests per page, 20 requests run with the SQL captured
   (query count, including `BEGIN`/`COMMIT`/savepoints and the session read and write), then {requests} timed
   requests without capture give p50 and p95 (inclusive percentiles), mean and maximum, in milliseconds of
@@ -83,8 +89,9 @@ def _queries(page: dict) -> str:
 def _engine_section(engine: str, runs: list[dict]) -> list[str]:
     lines = [f"## {ENGINES.get(engine, engine)} {runs[0]['database']['version']}", ""]
     lines += [
-        "| Scale | Trusts | Teams | Staff | People | Person tags | Measures | Generate (s) | Target |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| Scale | Trusts | Teams | Staff | People | Person tags | Measures | Maps | Map entries | Map ties "
+        "| Generate (s) | Target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for run in runs:
         rows = run["rows"]
@@ -95,7 +102,8 @@ def _engine_section(engine: str, runs: list[dict]) -> list[str]:
             verdict = f"under {target // 60} min: {'yes' if generated < target else 'NO'}"
         lines.append(
             f"| {run['scale']} | {rows['trusts']:,} | {rows['teams']:,} | {rows['staff']:,} | {rows['people']:,} "
-            f"| {rows['person_tags']:,} | {rows.get('administrations', 0):,} "
+            f"| {rows['person_tags']:,} | {rows.get('administrations', 0):,} | {rows.get('map_snapshots', 0):,} "
+            f"| {rows.get('map_entries', 0):,} | {rows.get('map_ties', 0):,} "
             f"| {'' if generated is None else f'{generated:.1f}'} | {verdict} |"
         )
     lines += [
@@ -137,6 +145,19 @@ def _verdicts(runs: list[dict]) -> list[str]:
             f"- Query count the same at every scale measured ({', '.join(r['scale'] for r in runs)}): "
             f"{'yes' if constant else 'NO, see the table'}."
         )
+    for scale, pages in sorted(by_page.get("map", {}).items(), key=lambda item: "SML".index(item[0])):
+        small = by_page.get("map_small", {}).get(scale)
+        if small is not None:
+            same = (pages["queries_min"], pages["queries_max"]) == (
+                small["queries_min"],
+                small["queries_max"],
+            )
+            notes.append(
+                f"- Map page at {scale}: {_queries(pages)} queries with {BIG_ENTRIES} entries and {BIG_TIES} ties, "
+                f"{_queries(small)} with {SMALL_ENTRIES} entries: {'the same' if same else 'NOT the same'}; "
+                f"p95 {_fmt(pages['p95_ms'])} ms "
+                f"(target under {P95_TARGET_MS} ms: {'yes' if pages['p95_ms'] < P95_TARGET_MS else 'NO'})."
+            )
     for scale in ("M", "L"):
         p95s = {name: scales[scale]["p95_ms"] for name, scales in by_page.items() if scale in scales}
         if p95s:
@@ -193,10 +214,20 @@ def render(
         "",
         "Written by `make bench` (`.venv/bin/python -m bench`); rerun it rather than editing these numbers by hand.",
         'Targets are in `../shared/DESIGN.md`, "Performance targets"; this covers the first of them: synthetic',
-        "data at scale, the query count and latency of the caseload, team caseload, person and measures pages, and",
-        "the speed of outcome-measure scoring.",
+        "data at scale, the query count and latency of the caseload, team caseload, person, measures and map pages,",
+        "the speed of outcome-measure scoring, and connections map measures in bulk.",
         "",
-        METHOD.format(seed=seed, warmup=warmup, requests=requests),
+        METHOD.format(
+            seed=seed,
+            warmup=warmup,
+            requests=requests,
+            big_entries=BIG_ENTRIES,
+            big_ties=BIG_TIES,
+            small_entries=SMALL_ENTRIES,
+            small_ties=SMALL_TIES,
+            map_requests=MAP_REQUESTS,
+            map_warmup=MAP_WARMUP,
+        ),
         "## Machine",
         "",
         "| | |",

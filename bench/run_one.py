@@ -1,4 +1,5 @@
-"""One benchmark run in a process of its own: migrate a fresh database, generate a scale, time the pages.
+"""One benchmark run in a process of its own: migrate a fresh database, generate a scale, time the pages
+(the map pages with the large and small maps `bench.maps` adds).
 
     python -m bench.run_one --scale M --seed 2026 --requests 200 --out result.json
 
@@ -63,6 +64,7 @@ def analyze() -> None:
 def row_counts() -> dict[str, int]:
     from connecting_people.accounts.models import Membership, Team, Trust, User
     from connecting_people.audit.models import AuditEvent
+    from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
     from connecting_people.measures.models import Administration
     from connecting_people.people.models import Person
 
@@ -74,6 +76,9 @@ def row_counts() -> dict[str, int]:
         "people": Person.objects.count(),
         "person_tags": Person.tags.through.objects.count(),
         "administrations": Administration.objects.count(),
+        "map_snapshots": MapSnapshot.objects.count(),
+        "map_entries": MapEntry.objects.count(),
+        "map_ties": MapTie.objects.count(),
         "audit_events": AuditEvent.objects.count(),
     }
 
@@ -82,8 +87,18 @@ class Page:
     """One page to measure: a rotation of (signed-in client, url) pairs, so that successive requests are
     different users and different records rather than one row the database has just cached."""
 
-    def __init__(self, name: str, label: str, targets: list[tuple[object, str]]):
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        targets: list[tuple[object, str]],
+        *,
+        requests: int | None = None,
+        warmup: int | None = None,
+    ):
         self.name, self.label, self.targets = name, label, targets
+        # Pages that cost more a request (the large map) are timed over fewer requests than the run's default.
+        self.requests, self.warmup = requests, warmup
 
     def measure(self, *, requests: int, warmup: int, count_samples: int) -> dict:
         from django.db import connection
@@ -140,6 +155,7 @@ def signed_in(username: str, password: str):
 def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
     from django.conf import settings
 
+    from bench import maps
     from connecting_people.people.models import Person
     from connecting_people.synthetic.generate import SCALES
 
@@ -157,6 +173,12 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
         ids = Person.objects.filter(allocated_worker__username=f"{prefix}.worker{t}.1").order_by("pk")
         per_worker.append([(client, f"/people/{pk}/") for pk in ids.values_list("pk", flat=True)[:20]])
     person_targets = [target for group in zip_longest(*per_worker) for target in group if target]
+    # Map pages: each practitioner's first person gets a large latest map, their second a small one.
+    worker_names = [f"{prefix}.worker{t}.1" for t in team_numbers]
+    map_pages = [
+        Page(name, label, targets, requests=maps.MAP_REQUESTS, warmup=maps.MAP_WARMUP)
+        for name, label, targets in maps.map_pages(list(zip(worker_names, workers, strict=True)), seed=seed)
+    ]
     return [
         Page("caseload", "Practitioner's caseload `/people/`", [(c, "/people/") for c in workers]),
         Page("team", "Team caseload `/people/team/` (lead)", [(c, "/people/team/") for c in leads]),
@@ -166,6 +188,7 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
             "Outcome measures `/people/<id>/measures/` (history, charts; writes an audit event)",
             [(client, f"{url}measures/") for client, url in person_targets],
         ),
+        *map_pages,
     ]
 
 
@@ -208,7 +231,9 @@ def main(argv: list[str] | None = None) -> None:
 
     results = []
     for page in pages_for(scale=args.scale, seed=args.seed, rotation=args.rotation):
-        result = page.measure(requests=args.requests, warmup=args.warmup, count_samples=20)
+        result = page.measure(
+            requests=page.requests or args.requests, warmup=page.warmup or args.warmup, count_samples=20
+        )
         log(
             f"[{facts['vendor']} {args.scale}] {page.name}: {result['queries_min']}-{result['queries_max']} "
             f"queries, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms"

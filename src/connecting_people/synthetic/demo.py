@@ -10,6 +10,7 @@ from connecting_people.accounts.models import Membership, Role, Team, Trust, Use
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
 from connecting_people.synthetic.generate import person_rows, tag_people
+from connecting_people.synthetic.maps import generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 
 DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
@@ -73,20 +74,32 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 row.next_review_on = date.today() - timedelta(days=3 + index)
         Person.objects.bulk_create(rows)
         tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
+        people = list(Person.objects.filter(trust=trust))
         generate_administrations(
-            people=list(Person.objects.filter(trust=trust)),
+            people=people, workers_by_team=workers_by_team, seed=seed, today=date.today()
+        )
+        # Practitioner A's open cases each get two or three maps, so the compare page has something to show.
+        practitioner_a = users["practitioner.a"].pk
+        maps = generate_maps(
+            people=people,
             workers_by_team=workers_by_team,
             seed=seed,
             today=date.today(),
+            at_least_two=[
+                p.pk
+                for p in people
+                if p.allocated_worker_id == practitioner_a and p.status == Person.Status.OPEN
+            ],
         )
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",
             object_type="trust",
             object_id=trust.pk,
-            summary={"people": len(rows)},
+            summary={"people": len(rows), "map_snapshots": maps.snapshots},
         )
     log(
-        f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people."
+        f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people, "
+        f"{maps.snapshots} connections maps."
     )
     return True

@@ -4,7 +4,7 @@ Scales (DESIGN.md, "Performance targets"):
   S: 1 trust, 2 teams, 40 people (the demo)
   M: 1 trust, 20 teams, 5,000 people
   L: 50 trusts, 1,000 teams, 250,000 people
-Later capabilities add their own data here (measures, maps, plans ...), each in a function of its own.
+Later capabilities add their own data here (measures, maps, plans ...), each in a module of its own.
 """
 
 import random
@@ -19,6 +19,7 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person, Tag
+from connecting_people.synthetic.maps import MapCounts, generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
 
@@ -252,16 +253,21 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         person_ids = list(Person.objects.filter(trust__in=trusts).values_list("pk", flat=True))
         tag_people(rng, person_ids)
         administrations = 0
+        maps = MapCounts()
         for start in range(0, len(person_ids), BATCH * 4):
             people = list(
                 Person.objects.filter(pk__in=person_ids[start : start + BATCH * 4]).only(
-                    "pk", "team_id", "allocated_worker_id", "opened_on"
+                    "pk", "team_id", "allocated_worker_id", "opened_on", "status", "closed_on"
                 )
             )
             administrations += generate_administrations(
                 people=people, workers_by_team=workers_by_team, seed=seed + start, today=today
             )
+            maps += generate_maps(
+                people=people, workers_by_team=workers_by_team, seed=seed + start, today=today
+            )
         log(f"  {administrations:,} outcome-measure administrations")
+        log(f"  {maps.snapshots:,} connections maps, {maps.entries:,} entries, {maps.ties:,} ties")
         audit_record(
             actor=None,
             action="synthetic.generated",
@@ -273,6 +279,8 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 "teams": len(teams),
                 "people": created,
                 "administrations": administrations,
+                "map_snapshots": maps.snapshots,
+                "map_entries": maps.entries,
             },
         )
     return {
@@ -281,6 +289,9 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         "staff": len(users),
         "people": created,
         "administrations": administrations,
+        "map_snapshots": maps.snapshots,
+        "map_entries": maps.entries,
+        "map_ties": maps.ties,
     }
 
 

@@ -46,5 +46,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Scale {scale}: {counts['trusts']} trusts, {counts['teams']} teams, {counts['staff']} staff, "
-            f"{counts['people']:,} people, {counts['administrations']:,} outcome measures in {elapsed:.1f} s. Staff usernames start '{scale.lower()}{seed}.'"
+            f"{counts['people']:,} people, {counts['administrations']:,} outcome measures, "
+            f"{counts['map_snapshots']:,} connections maps ({counts['map_entries']:,} entries) in {elapsed:.1f} s. "
+            f"Staff usernames start '{scale.lower()}{seed}.'"
         )
