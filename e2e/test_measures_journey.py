@@ -12,7 +12,9 @@ from e2e.journey import error_summary_items, sign_in
 class TestPractitionerRecordsAMeasure:
     def test_record_and_review_swemwbs(self, tab, demo):
         self.tab, self.page, self.demo = tab, tab.page, demo
-        self.person = Person.objects.filter(allocated_worker__username="practitioner.a", status="open").first()
+        self.person = Person.objects.filter(
+            allocated_worker__username="practitioner.a", status="open"
+        ).first()
         self.recorded_before = Administration.objects.filter(person=self.person).count()
 
         self.given_i_am_on_the_persons_measures_page()
@@ -48,15 +50,23 @@ class TestPractitionerRecordsAMeasure:
 
     def when_i_answer_every_item_and_save(self):
         self.page.get_by_role("radio", name="Together, in person").check()
-        for fieldset in self.page.locator("fieldset").filter(has=self.page.locator("input[name^='item_']")).all():
+        for fieldset in (
+            self.page.locator("fieldset").filter(has=self.page.locator("input[name^='item_']")).all()
+        ):
             fieldset.get_by_role("radio").nth(3).check()
         self.page.get_by_role("button", name="Save answers").click()
 
     def then_i_see_the_score_in_the_history_with_a_chart(self):
         expect(self.page.locator(".nhsuk-notification-banner--success")).to_contain_text("recorded")
-        expect(self.page.locator("#swemwbs ~ .app-score-chart-wrapper svg.app-score-chart").first).to_be_visible()
-        table = self.page.get_by_role("table", name="Short Warwick-Edinburgh Mental Wellbeing Scale", exact=False)
-        expect(table.locator("tbody tr").first).to_contain_text("25.03")  # all seven answered 4: raw 28, metric 25.03
+        expect(
+            self.page.locator("#swemwbs ~ .app-score-chart-wrapper svg.app-score-chart").first
+        ).to_be_visible()
+        table = self.page.get_by_role(
+            "table", name="Short Warwick-Edinburgh Mental Wellbeing Scale", exact=False
+        )
+        expect(table.locator("tbody tr").first).to_contain_text(
+            "25.03"
+        )  # all seven answered 4: raw 28, metric 25.03
         administration = Administration.objects.filter(person=self.person).latest("id")
         assert (administration.total, administration.derived["metric"]) == (28, 25.03)
         self.tab.check("measures-history")

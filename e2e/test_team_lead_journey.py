@@ -48,7 +48,7 @@ class TestTeamLeadAllocatesAPerson:
             .filter(has_text="Not allocated")
             .first
         )
-        link = row.get_by_role("link")
+        link = row.get_by_role("link").first  # the name; prompts follow it
         self.person_name = link.inner_text().strip()
         link.click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text(self.person_name)

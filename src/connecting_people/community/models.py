@@ -81,6 +81,9 @@ class Opportunity(models.Model):
     source = models.CharField(max_length=300, blank=True)
     source_id = models.CharField(max_length=200, blank=True)
     last_verified_on = models.DateField(null=True, blank=True)
+    # The name, the organisation's name and the description in lower case, kept by the services, so that a
+    # text search reads one column with a plain LIKE (no join, no UPPER() on every row).
+    search_text = models.TextField(blank=True, editable=False)
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,6 +102,8 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["active", "category"], name="opportunity_category_idx"),
             models.Index(fields=["latitude", "longitude"], name="opportunity_place_idx"),
+            # The directory lists by name: a page of 20 reads 20 index entries instead of sorting every row.
+            models.Index(fields=["name", "id"], name="opportunity_name_idx"),
         ]
 
     def __str__(self) -> str:

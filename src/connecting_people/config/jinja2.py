@@ -9,6 +9,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from connecting_people.core import presenters
 from connecting_people.core.components import error_summary, field
 from connecting_people.measures import presenters as measure_presenters
+from connecting_people.plans import presenters as plan_presenters
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -40,6 +41,8 @@ def environment(**options) -> Environment:
             "age": presenters.age,
             "score_change": measure_presenters.format_change,
             "headline_label": measure_presenters.headline_label,
+            "barrier_name": plan_presenters.barrier_name,
+            "prompt_url": plan_presenters.prompt_url,
         }
     )
     return env

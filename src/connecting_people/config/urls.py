@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("connecting_people.audit.urls")),
     path("", include("connecting_people.measures.urls")),
     path("", include("connecting_people.connections.urls")),
+    path("", include("connecting_people.plans.urls")),
+    path("", include("connecting_people.community.urls")),
     path("admin/", admin.site.urls),
 ]
 

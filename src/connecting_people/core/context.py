@@ -1,5 +1,6 @@
 """Context every page gets: the signed-in user's navigation and the CSP nonce."""
 
+import rules
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ def navigation_for(request) -> list[dict]:
         items.append(("people:new", "Add a person"))
     if scope.is_team_lead:
         items.append(("accounts:cover", "Cover"))
+    if rules.test_rule("search_directory", user):
+        items.append(("community:search", "Community directory"))
     if scope.is_administrator:
         items.append(("audit:lookup", "Audit trail"))
         if user.is_staff:

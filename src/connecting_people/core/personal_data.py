@@ -12,6 +12,14 @@ PERSONAL_DATA_MODELS = {
     "connections.MapSnapshot",
     "connections.MapEntry",
     "connections.MapTie",
+    "plans.Assessment",
+    "plans.Goal",
+    "plans.Step",
+    "plans.Activity",
+    "plans.Link",
+    "plans.LinkChange",
+    "plans.Review",
+    "plans.GoalScore",
 }
 
-PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections"}
+PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans"}

@@ -7,7 +7,7 @@ from django.db import transaction
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring
-from connecting_people.measures.errors import AnswerError, UnknownInstrumentError
+from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.models import Administration
 from connecting_people.people.selectors import person_get
 
@@ -55,10 +55,12 @@ def administration_record(
     administered_on: date,
     mode: str,
     timepoint_label: str = "",
+    weights: list[float] | None = None,
 ) -> Administration:
     """Score and save one administration for a person the user can reach (404 otherwise).
 
-    `answers` are codes in the definition's item order, None where the person gave no answer.
+    `answers` are codes in the definition's item order, None where the person gave no answer. `weights`, for
+    Goal Attainment Scaling only, gives each goal's weight (kept with the scores).
     Raises ServiceError (field = the item's id) for an answer the instrument does not allow.
     """
     person = person_get(user=user, person_id=person_id)
@@ -72,7 +74,13 @@ def administration_record(
         checked = scoring.check_answers(instrument, answers)
     except AnswerError as error:
         raise ServiceError(str(error), field=error.item_id) from error
-    result = scoring.score_one(instrument, checked, **registry.scoring_options(instrument))
+    options = registry.scoring_options(instrument)
+    if weights is not None:
+        options["weights"] = weights
+    try:
+        result = scoring.score_one(instrument, checked, **options)
+    except ScoringOptionError as error:
+        raise ServiceError(str(error)) from error
     with transaction.atomic():
         administration = administration_from_score(
             person_id=person.pk,
@@ -84,6 +92,8 @@ def administration_record(
             timepoint_label=timepoint_label,
             administered_by_id=user.pk,
         )
+        if weights is not None:
+            administration.derived["weights"] = list(weights)
         administration.save()
         audit_record(
             actor=user,

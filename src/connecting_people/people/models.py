@@ -45,6 +45,8 @@ class Person(models.Model):
     allocated_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="caseload"
     )
+    # When the current worker was allocated (null when nobody is): "what is due" counts from here.
+    allocated_on = models.DateField(null=True, blank=True)
 
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)

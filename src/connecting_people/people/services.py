@@ -7,6 +7,7 @@ from typing import Any
 import rules
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from connecting_people.accounts.models import Team
 from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
@@ -98,6 +99,7 @@ def person_create(
                 trust=team.trust,
                 team=team,
                 allocated_worker_id=allocated_worker_id,
+                allocated_on=timezone.localdate() if allocated_worker_id is not None else None,
                 **{name: data.get(name) for name in RECORD_FIELDS if name in data},
             )
         _set_tags(person, strengths=strengths, interests=interests)
@@ -163,8 +165,9 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
         previous = person.allocated_worker_id
         if previous != worker_id:
             person.allocated_worker_id = worker_id
+            person.allocated_on = timezone.localdate() if worker_id is not None else None
             person.version += 1
-            person.save(update_fields=["allocated_worker", "version", "updated_at"])
+            person.save(update_fields=["allocated_worker", "allocated_on", "version", "updated_at"])
             _audit(user, person, "person.allocated", {"from_worker_id": previous, "to_worker_id": worker_id})
     return person
 
@@ -203,6 +206,34 @@ def person_reopen(*, user, person_id: int) -> Person:
         person.version += 1
         person.save()
         _audit(user, person, "person.reopened")
+    return person
+
+
+def person_tags_set(*, user, person_id: int, strengths: list[str], interests: list[str]) -> Person:
+    """Replace a person's strengths and interests (from the assessment page), without touching the rest."""
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        before = set(person.tags.values_list("kind", "name"))
+        after = {(Tag.Kind.STRENGTH, n) for n in strengths} | {(Tag.Kind.INTEREST, n) for n in interests}
+        if before != after:
+            _set_tags(person, strengths=strengths, interests=interests)
+            person.version += 1
+            person.save(update_fields=["version", "updated_at"])
+            _audit(user, person, "person.updated", _summary_of_changes({"tags": True}))
+    return person
+
+
+def person_next_review_set(*, user, person_id: int, next_review_on: date | None) -> Person:
+    """Plan the next review (at a review). Refused for a date in the past."""
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if next_review_on is not None and next_review_on < timezone.localdate():
+            raise ServiceError("The next review must be today or later", field="next_review_on")
+        if person.next_review_on != next_review_on:
+            person.next_review_on = next_review_on
+            person.version += 1
+            person.save(update_fields=["next_review_on", "version", "updated_at"])
+            _audit(user, person, "person.updated", _summary_of_changes({"next_review_on": next_review_on}))
     return person
 
 

@@ -15,6 +15,7 @@ from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
+from connecting_people.plans import selectors as plan_selectors
 
 
 def person_for_request(request, person_id: int, page: str):
@@ -30,7 +31,9 @@ def caseload(request):
     scope = scope_for(user=request.user)
     if not scope.is_practitioner:
         raise Http404
-    rows = selectors.with_next_steps(selectors.caseload_for(user=request.user))
+    rows = plan_selectors.with_prompts(
+        selectors.with_next_steps(plan_selectors.with_due_facts(selectors.caseload_for(user=request.user)))
+    )
     return render(request, "people/caseload.jinja", {"rows": rows, "page_title": "My caseload"})
 
 
@@ -43,8 +46,10 @@ def team_caseload(request):
     team_id = int(team_id) if team_id and team_id.isascii() and team_id.isdigit() else None
     show_closed = request.GET.get("closed") == "1"
     people = selectors.team_caseload(user=request.user, team_id=team_id, include_closed=show_closed)
-    page = Paginator(selectors.most_urgent_first(people), 100).get_page(request.GET.get("page"))
-    page.rows = selectors.with_next_steps(page.object_list)
+    page = Paginator(selectors.most_urgent_first(plan_selectors.with_due_facts(people)), 100).get_page(
+        request.GET.get("page")
+    )
+    page.rows = plan_selectors.with_prompts(selectors.with_next_steps(page.object_list))
     return render(
         request,
         "people/team.jinja",
@@ -62,6 +67,7 @@ def team_caseload(request):
 def person_overview(request, person_id: int):
     person = services.person_open(user=request.user, person_id=person_id, page="overview")
     step = selectors.with_next_steps([person])[0][1]
+    prompts = plan_selectors.prompts_for(person=person)
     return render(
         request,
         "people/overview.jinja",
@@ -69,6 +75,7 @@ def person_overview(request, person_id: int):
             "person": person,
             "tags": selectors.person_tags(person=person),
             "next_step": step,
+            "prompts": prompts,
             "can_allocate": rules.test_rule("allocate_person", request.user, person),
             "can_view_audit": rules.test_rule("view_person_audit", request.user, person),
             "page_title": person.full_name,

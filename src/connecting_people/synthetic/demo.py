@@ -9,9 +9,11 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
+from connecting_people.synthetic.community import generate_opportunities
 from connecting_people.synthetic.generate import person_rows, tag_people
 from connecting_people.synthetic.maps import generate_maps
 from connecting_people.synthetic.measures import generate_administrations
+from connecting_people.synthetic.plans import Shape, generate_plans
 
 DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
 DEMO_TEAMS = ("Riverside Community Mental Health Team", "Hillside Community Mental Health Team")
@@ -75,6 +77,7 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
         Person.objects.bulk_create(rows)
         tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
         people = list(Person.objects.filter(trust=trust))
+        generate_opportunities(count=60, seed=seed, source="synthetic:demo", log=lambda *args: None)
         generate_administrations(
             people=people, workers_by_team=workers_by_team, seed=seed, today=date.today()
         )
@@ -91,15 +94,43 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 if p.allocated_worker_id == practitioner_a and p.status == Person.Status.OPEN
             ],
         )
+        plans = generate_plans(
+            people=people,
+            workers_by_team=workers_by_team,
+            seed=seed,
+            today=date.today(),
+            shapes=practitioner_a_plans(people, practitioner_a),
+        )
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",
             object_type="trust",
             object_id=trust.pk,
-            summary={"people": len(rows), "map_snapshots": maps.snapshots},
+            summary={"people": len(rows), "map_snapshots": maps.snapshots, "goals": plans.goals},
         )
     log(
         f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people, "
-        f"{maps.snapshots} connections maps."
+        f"{maps.snapshots} connections maps, {plans.goals} goals, {plans.reviews} reviews."
     )
+    if plans.links_skipped:
+        log("No community opportunities in the directory: community links skipped.")
     return True
+
+
+def practitioner_a_plans(people: list[Person], practitioner_a: int) -> dict[int, Shape]:
+    """Plans made to order for practitioner A's open cases who agreed to work this way, so that the caseload
+    shows every kind of prompt: the first has goals, steps (one overdue) and a review; the last two have no
+    goals yet (one assessed, one with nothing recorded); the others goals, steps and a review, none overdue."""
+    theirs = sorted(
+        person.pk
+        for person in people
+        if person.allocated_worker_id == practitioner_a
+        and person.status == Person.Status.OPEN
+        and person.practice_consent is True
+    )
+    shapes = dict.fromkeys(theirs, Shape.FULL)
+    if theirs:
+        shapes[theirs[0]] = Shape.FULL_OVERDUE
+    if len(theirs) >= 3:
+        shapes[theirs[-2]], shapes[theirs[-1]] = Shape.NO_GOALS, Shape.NOTHING
+    return shapes

@@ -22,6 +22,7 @@ from connecting_people.people.models import Person, Tag
 from connecting_people.synthetic.maps import MapCounts, generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
+from connecting_people.synthetic.plans import PlanCounts, generate_plans
 
 STRENGTHS = [
     "listening",
@@ -77,6 +78,10 @@ SCALES = {
 }
 
 BATCH = 5_000
+
+
+# Community opportunities per scale: a town's worth for the demo and S, a city's for M, a region's for L.
+OPPORTUNITIES = {"S": 60, "M": 2_000, "L": 20_000}
 
 
 def _nhs_numbers_by_trust(
@@ -252,12 +257,28 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
             log(f"  {created:,} people")
         person_ids = list(Person.objects.filter(trust__in=trusts).values_list("pk", flat=True))
         tag_people(rng, person_ids)
+        # The directory first: plans link people to opportunities in it. (Imported here: the directory's
+        # generator takes its interest words from this module.)
+        from connecting_people.synthetic.community import generate_opportunities
+
+        directory = generate_opportunities(
+            count=OPPORTUNITIES[scale], seed=seed, source=f"synthetic:{prefix}", log=lambda *args: None
+        )
+        log(f"  {directory.created:,} community opportunities")
         administrations = 0
         maps = MapCounts()
+        plans = PlanCounts()
         for start in range(0, len(person_ids), BATCH * 4):
             people = list(
                 Person.objects.filter(pk__in=person_ids[start : start + BATCH * 4]).only(
-                    "pk", "team_id", "allocated_worker_id", "opened_on", "status", "closed_on"
+                    "pk",
+                    "team_id",
+                    "allocated_worker_id",
+                    "opened_on",
+                    "status",
+                    "closed_on",
+                    "practice_consent",
+                    "next_review_on",
                 )
             )
             administrations += generate_administrations(
@@ -266,8 +287,17 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
             maps += generate_maps(
                 people=people, workers_by_team=workers_by_team, seed=seed + start, today=today
             )
+            plans += generate_plans(
+                people=people, workers_by_team=workers_by_team, seed=seed + start, today=today
+            )
         log(f"  {administrations:,} outcome-measure administrations")
         log(f"  {maps.snapshots:,} connections maps, {maps.entries:,} entries, {maps.ties:,} ties")
+        log(
+            f"  {plans.assessments:,} assessments, {plans.goals:,} goals, {plans.steps:,} steps, "
+            f"{plans.activities:,} activities, {plans.reviews:,} reviews, {plans.links:,} community links"
+        )
+        if plans.links_skipped:
+            log("  no community opportunities in the directory: community links skipped")
         audit_record(
             actor=None,
             action="synthetic.generated",
@@ -281,6 +311,8 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 "administrations": administrations,
                 "map_snapshots": maps.snapshots,
                 "map_entries": maps.entries,
+                "goals": plans.goals,
+                "reviews": plans.reviews,
             },
         )
     return {
@@ -292,6 +324,10 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         "map_snapshots": maps.snapshots,
         "map_entries": maps.entries,
         "map_ties": maps.ties,
+        "goals": plans.goals,
+        "steps": plans.steps,
+        "reviews": plans.reviews,
+        "community_links": plans.links,
     }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "connecting_people.measures",
     "connecting_people.connections",
     "connecting_people.community",
+    "connecting_people.plans",
 ]
 
 MIDDLEWARE = [

@@ -227,6 +227,24 @@ COVERED_URL_NAMES = {
     "connections:entry_remove",
     "connections:import",
     "connections:imported",
+    "community:search",
+    "community:detail",
+    "community:new",
+    "community:edit",
+    "plans:plan",
+    "plans:print",
+    "plans:assessment",
+    "plans:goal_new",
+    "plans:goal_edit",
+    "plans:step_new",
+    "plans:step_edit",
+    "plans:step_done",
+    "plans:activity_new",
+    "plans:link_new",
+    "plans:link",
+    "plans:link_choose",
+    "plans:review_new",
+    "plans:review",
 }
 
 
@@ -442,4 +460,145 @@ def test_map_writes_out_of_scope_are_404_and_change_nothing(client, org, people,
     client.force_login(getattr(org, role))
     url = f"/people/{person.pk}/map/" + path.format(latest=latest.pk, entry=entry.pk)
     assert client.post(url, data).status_code == 404
+    assert state() == before
+
+
+@pytest.fixture
+def plans(org, people):
+    """For every person: a goal with a step, a community link and a review (made by someone who reaches them)."""
+    from connecting_people.community.models import Opportunity
+    from connecting_people.plans import services
+
+    today = timezone.localdate()
+    opportunity = Opportunity.objects.create(name="Walking group", category="sport")
+    makers = {
+        "mine": "practitioner",
+        "colleagues": "colleague",
+        "unallocated": "lead",
+        "other_team": "other_lead",
+    }
+    levels = {level: f"Level {level}" for level in (-2, -1, 0, 1, 2)}
+    made = {}
+    for key, person in people.items():
+        maker = team_lead(org.other_trust_team) if key == "other_trust" else getattr(org, makers[key])
+        goal = services.goal_create(
+            user=maker,
+            person_id=person.pk,
+            data=services.GoalData(text="Walk weekly", levels=levels),
+            set_on=today,
+        )
+        step = services.step_add(
+            user=maker,
+            person_id=person.pk,
+            goal_id=goal.pk,
+            data=services.StepData(what="Find a route", owner="person", due_on=today),
+        )
+        link = services.link_create(user=maker, person_id=person.pk, opportunity_id=opportunity.pk)
+        review = services.review_hold(
+            user=maker,
+            person_id=person.pk,
+            data=services.ReviewData(
+                held_on=today, decision="move_on", next_review_on=None, start_new_map=False
+            ),
+        )
+        made[key] = {"goal": goal, "step": step, "link": link, "review": review, "opportunity": opportunity}
+    return made
+
+
+def plan_pages(person, made):
+    base = f"/people/{person.pk}/plan/"
+    return [
+        base,
+        f"{base}print/",
+        f"{base}assessment/",
+        f"{base}goals/new/",
+        f"{base}goals/{made['goal'].pk}/",
+        f"{base}goals/{made['goal'].pk}/steps/new/",
+        f"{base}steps/{made['step'].pk}/",
+        f"{base}activities/new/",
+        f"{base}links/{made['link'].pk}/",
+        f"{base}links/choose/{made['opportunity'].pk}/",
+        f"{base}reviews/new/",
+        f"{base}reviews/{made['review'].pk}/",
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_plan_pages(client, org, people, plans, role):
+    client = client_for(client, org, role)
+    for key, person in people.items():
+        for url in plan_pages(person, plans[key]):
+            response = client.get(url)
+            if role == "anonymous":
+                assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"], url
+            else:
+                expected = 200 if key in RECORD_ACCESS.get(role, set()) else 404
+                assert response.status_code == expected, f"{role} {key} {url}"
+
+
+def test_plan_ids_of_another_person_are_404(client, org, people, plans):
+    client.force_login(org.practitioner)
+    theirs = plans["colleagues"]
+    base = f"/people/{people['mine'].pk}/plan/"
+    for url in (
+        f"{base}goals/{theirs['goal'].pk}/",
+        f"{base}goals/{theirs['goal'].pk}/steps/new/",
+        f"{base}steps/{theirs['step'].pk}/",
+        f"{base}links/{theirs['link'].pk}/",
+        f"{base}reviews/{theirs['review'].pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+PLAN_WRITES = [
+    ("assessment/", {"assessed_on_day": "1", "assessed_on_month": "1", "assessed_on_year": "2026"}),
+    (
+        "goals/new/",
+        {"text": "x", **{f"level_{n}": "x" for n in ("minus_2", "minus_1", "0", "plus_1", "plus_2")}},
+    ),
+    ("goals/{goal}/", {"text": "x", "status": "achieved", "version": "1"}),
+    (
+        "goals/{goal}/steps/new/",
+        {"what": "x", "owner": "person", "due_on_day": "1", "due_on_month": "1", "due_on_year": "2030"},
+    ),
+    (
+        "steps/{step}/",
+        {"what": "x", "owner": "person", "due_on_day": "1", "due_on_month": "1", "due_on_year": "2030"},
+    ),
+    ("steps/{step}/done/", {"done": "yes"}),
+    (
+        "activities/new/",
+        {
+            "kind": "contact_phone",
+            "occurred_on_day": "1",
+            "occurred_on_month": "1",
+            "occurred_on_year": "2026",
+        },
+    ),
+    ("links/new/", {"opportunity": "{opportunity}"}),
+    ("links/{link}/", {"status": "discussed", "version": "1"}),
+    ("reviews/new/", {"decision": "move_on", "start_new_map": "no"}),
+]
+
+
+@pytest.mark.parametrize(
+    "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
+)
+@pytest.mark.parametrize("path, data", PLAN_WRITES)
+def test_plan_writes_out_of_scope_are_404_and_change_nothing(client, org, people, plans, role, path, data):
+    from django.apps import apps
+
+    from connecting_people.audit.models import AuditEvent
+
+    made = plans["mine"]
+    ids = {name: made[name].pk for name in ("goal", "step", "link", "opportunity")}
+
+    def state():
+        rows = [list(model.objects.values()) for model in apps.get_app_config("plans").get_models()]
+        return rows, list(people["mine"].tags.all()), AuditEvent.objects.count()
+
+    before = state()
+    client.force_login(getattr(org, role))
+    url = f"/people/{people['mine'].pk}/plan/" + path.format(**ids)
+    assert client.post(url, {k: v.format(**ids) for k, v in data.items()}).status_code == 404
     assert state() == before

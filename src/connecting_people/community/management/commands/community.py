@@ -1,0 +1,135 @@
+"""`connecting-people community import|export`: the directory from and to Open Referral UK / HSDS 3.0.
+
+    connecting-people community import SOURCE [--user USERNAME] [--timeout SECONDS]
+    connecting-people community export --out FILE [--force] [--user USERNAME]
+
+import reads SOURCE, which is a JSON file (a page of services, a service, an organization with services or a
+service_at_location), a folder or .zip of HSDS CSV tables, or the http(s) base URL of an HSDS API (every page
+of /services, then /services/{id} for services a page gives only in short). It saves everything in one
+transaction, keyed by (source, id), and prints one JSON line: source, created, updated, unchanged, rejected
+(how many), organisations (created, updated, unchanged) and rejections (each with where, record, reason and
+what was left out). Importing the same source again changes nothing and reports everything unchanged.
+
+export writes the whole directory to FILE as one HSDS 3.0 page of full services, and prints one JSON line:
+file, services, organisations. FILE is not replaced unless --force.
+
+Both are audited, under --user (or the environment variable CONNECTING_PEOPLE_USER) when given, who must be
+allowed to change the directory; otherwise as done from the command line. A source that cannot be read or is
+not HSDS, a file that cannot be written, an unknown user: a message on stderr, exit code 2, nothing saved.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import rules
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from connecting_people.community import hsds, selectors, services
+from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
+from connecting_people.core.errors import ServiceError
+
+USAGE_ERROR = 2  # the exit code for anything the user can put right, as in every command of ours
+USER_VARIABLE = "CONNECTING_PEOPLE_USER"
+
+
+class Command(BaseCommand):
+    help = "Import the community directory from Open Referral UK / HSDS, or export it as HSDS JSON."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True, metavar="import|export")
+        to_import = actions.add_parser(
+            "import",
+            help="Import opportunities from an HSDS file, CSV package or API.",
+            description="Read an HSDS JSON file, a folder or .zip of HSDS CSV tables, or an HSDS API base URL, "
+            "save it in one go, and print one JSON line saying what changed and what was rejected.",
+        )
+        to_import.add_argument("source", metavar="SOURCE", help="a file or folder path, or an http(s) URL")
+        to_import.add_argument(
+            "--timeout",
+            type=float,
+            default=TIMEOUT_SECONDS,
+            metavar="SECONDS",
+            help=f"how long to wait for each answer from an API (default {TIMEOUT_SECONDS:g})",
+        )
+        _add_user_argument(to_import)
+        export = actions.add_parser(
+            "export",
+            help="Write the whole directory as HSDS 3.0 JSON.",
+            description="Write every opportunity and organisation to FILE as one HSDS 3.0 page of full "
+            "services, and print one JSON line naming the file.",
+        )
+        export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+        export.add_argument("--force", action="store_true", help="replace FILE if it is there")
+        _add_user_argument(export)
+
+    def handle(self, *args, **options):
+        user = _acting_user(options["user"])
+        if options["action"] == "import":
+            self._import(user, options)
+        else:
+            self._export(user, options)
+
+    def _import(self, user, options) -> None:
+        if options["timeout"] <= 0:
+            raise CommandError("--timeout must be more than 0 seconds", returncode=USAGE_ERROR)
+        try:
+            source = read_source(options["source"], timeout=options["timeout"])
+        except SourceError as error:
+            raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        try:
+            report = services.directory_import(records=source.directory, source=source.label, user=user)
+        except ServiceError as error:
+            raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+
+    def _export(self, user, options) -> None:
+        path = Path(options["out"])
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder: give a file name", returncode=USAGE_ERROR)
+        if path.exists() and not options["force"]:
+            raise CommandError(f"{path} is already there: use --force to replace it", returncode=USAGE_ERROR)
+        directory = selectors.directory_for_export()
+        text = json.dumps(hsds.service_list(directory), indent=2, ensure_ascii=False) + "\n"
+        # One transaction: the audit event is kept only if the file was written.
+        with transaction.atomic():
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise CommandError(f"cannot write {path}: {error.strerror}", returncode=USAGE_ERROR) from None
+            services.directory_exported(user=user, services=len(directory.opportunities))
+        summary = {
+            "file": str(path.resolve()),
+            "services": len(directory.opportunities),
+            "organisations": len(directory.organisations),
+        }
+        self.stdout.write(json.dumps(summary))
+
+
+def _add_user_argument(parser) -> None:
+    parser.add_argument(
+        "--user",
+        metavar="USERNAME",
+        help=f"who is acting, for the audit trail (default: the environment variable {USER_VARIABLE}, else "
+        "nobody: the command line)",
+    )
+
+
+def _acting_user(username: str | None):
+    """The active user named by --user, else by CONNECTING_PEOPLE_USER, who may change the directory; None
+    when neither names anyone. CommandError (exit 2) for anyone else."""
+    name = (os.environ.get(USER_VARIABLE, "") if username is None else username).strip()
+    if not name:
+        return None
+    users = get_user_model()._default_manager
+    try:
+        user = users.get_by_natural_key(name)
+    except users.model.DoesNotExist:
+        raise CommandError(f"No user named {name}", returncode=USAGE_ERROR) from None
+    if not user.is_active:
+        raise CommandError(f"User {name} is not active", returncode=USAGE_ERROR)
+    if not rules.test_rule("edit_directory", user):
+        raise CommandError(f"User {name} cannot change the community directory", returncode=USAGE_ERROR)
+    return user

@@ -1,0 +1,311 @@
+"""Forms for assess, plan, do and review: short, in plain words, one page each."""
+
+from django import forms
+from django.utils import timezone
+
+from connecting_people.core.forms import DateField, NHSForm, TagListField
+from connecting_people.plans.models import Activity, Barrier, Goal, Link, Review, Step
+from connecting_people.plans.services import (
+    LEVEL_FIELDS,
+    ActivityData,
+    AssessmentData,
+    GoalData,
+    ReviewData,
+    StepData,
+)
+
+WEIGHT_CHOICES = [("", "Not rated"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3")]
+LEVEL_LABELS = {
+    2: "+2: much more than expected",
+    1: "+1: somewhat more than expected",
+    0: "0: the expected outcome",
+    -1: "−1: somewhat less than expected",
+    -2: "−2: much less than expected",
+}
+
+
+class AssessmentForm(NHSForm):
+    assessed_on = DateField(label="Date talked about", past_only=True)
+    strengths = TagListField(
+        label="Strengths (optional)", help_text="Separate each with a comma, for example: cooking, listening"
+    )
+    interests = TagListField(
+        label="Interests (optional)", help_text="Separate each with a comma, for example: gardening, football"
+    )
+    strengths_in_own_words = forms.CharField(
+        label="What they are good at, in their own words (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    aspirations = forms.CharField(
+        label="What they would like, in their own words (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    barriers = forms.MultipleChoiceField(
+        label="What gets in the way? (optional)",
+        choices=Barrier.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    barriers_in_own_words = forms.CharField(
+        label="What gets in the way, in their own words (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def assessment_data(self) -> AssessmentData:
+        data = self.cleaned_data
+        return AssessmentData(
+            assessed_on=data["assessed_on"],
+            aspirations=data["aspirations"],
+            strengths_in_own_words=data["strengths_in_own_words"],
+            barriers=tuple(data["barriers"]),
+            barriers_in_own_words=data["barriers_in_own_words"],
+            strengths=tuple(data["strengths"]),
+            interests=tuple(data["interests"]),
+        )
+
+
+class GoalForm(NHSForm):
+    text = forms.CharField(
+        label="The goal, in the person's words",
+        max_length=300,
+        error_messages={"required": "Enter the goal, in the person's words"},
+    )
+    level_plus_2 = forms.CharField(label=LEVEL_LABELS[2], max_length=300, required=False)
+    level_plus_1 = forms.CharField(label=LEVEL_LABELS[1], max_length=300, required=False)
+    level_0 = forms.CharField(label=LEVEL_LABELS[0], max_length=300, required=False)
+    level_minus_1 = forms.CharField(label=LEVEL_LABELS[-1], max_length=300, required=False)
+    level_minus_2 = forms.CharField(label=LEVEL_LABELS[-2], max_length=300, required=False)
+    importance = forms.TypedChoiceField(
+        label="How important is it to them? (optional)",
+        choices=WEIGHT_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="0 not at all to 3 very. With difficulty, this weights the goal in the review score.",
+    )
+    difficulty = forms.TypedChoiceField(
+        label="How hard will it be? (optional)",
+        choices=WEIGHT_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="0 not at all to 3 very",
+    )
+    map_entry_keys = forms.MultipleChoiceField(
+        label="Who or what on their map is it about? (optional)",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    opportunities = forms.TypedMultipleChoiceField(
+        label="Which community opportunities is it about? (optional)",
+        widget=forms.CheckboxSelectMultiple,
+        coerce=int,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label="How is it going?", choices=Goal.Status.choices, widget=forms.RadioSelect
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, entries=(), opportunities=(), editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["map_entry_keys"].choices = [(str(entry.key), entry.label) for entry in entries]
+        self.fields["opportunities"].choices = [(o.pk, o.name) for o in opportunities]
+        if not entries:
+            del self.fields["map_entry_keys"]
+        if not opportunities:
+            del self.fields["opportunities"]
+        if not editing:
+            del self.fields["status"]
+
+    @classmethod
+    def initial_for(cls, goal: Goal) -> dict:
+        initial = {
+            name: getattr(goal, name) for name in (*LEVEL_FIELDS.values(), "text", "status", "version")
+        }
+        initial["importance"] = "" if goal.importance is None else str(goal.importance)
+        initial["difficulty"] = "" if goal.difficulty is None else str(goal.difficulty)
+        initial["map_entry_keys"] = list(goal.map_entry_keys)
+        initial["opportunities"] = [o.pk for o in goal.opportunities.all()]
+        return initial
+
+    def level_fields(self):
+        return [
+            self[name]
+            for name in ("level_plus_2", "level_plus_1", "level_0", "level_minus_1", "level_minus_2")
+        ]
+
+    def goal_data(self) -> GoalData:
+        data = self.cleaned_data
+        return GoalData(
+            text=data["text"],
+            levels={level: data[name] for level, name in LEVEL_FIELDS.items()},
+            importance=data["importance"],
+            difficulty=data["difficulty"],
+            map_entry_keys=tuple(data.get("map_entry_keys") or ()),
+            opportunity_ids=tuple(data.get("opportunities") or ()),
+            status=data.get("status") or Goal.Status.ACTIVE,
+        )
+
+
+class StepForm(NHSForm):
+    what = forms.CharField(
+        label="What is the step?", max_length=300, error_messages={"required": "Enter what the step is"}
+    )
+    owner = forms.ChoiceField(
+        label="Who will do it?",
+        choices=Step.Owner.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who will do it"},
+    )
+    owner_name = forms.CharField(
+        label="If someone else, who? (optional)",
+        max_length=100,
+        required=False,
+        help_text="A first name or a role",
+    )
+    due_on = DateField(label="By when?")
+
+    def step_data(self) -> StepData:
+        data = self.cleaned_data
+        return StepData(
+            what=data["what"], owner=data["owner"], owner_name=data["owner_name"], due_on=data["due_on"]
+        )
+
+
+class ActivityForm(NHSForm):
+    kind = forms.ChoiceField(
+        label="What happened?",
+        choices=Activity.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what happened"},
+    )
+    occurred_on = DateField(label="When?", past_only=True)
+    opportunity = forms.TypedChoiceField(
+        label="Where? (for a visit or a session)", coerce=int, empty_value=None, required=False
+    )
+    help_given = forms.MultipleChoiceField(
+        label="Practical help given (optional)",
+        choices=Activity.Help.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    barriers = forms.MultipleChoiceField(
+        label="Barriers met (optional)",
+        choices=Barrier.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    notes = forms.CharField(
+        label="Notes (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="What happened, and how any barrier was tackled",
+    )
+    goal = forms.TypedChoiceField(
+        label="Which goal is it for? (optional)", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, opportunities=(), goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opportunity"].choices = [("", "Not at an opportunity")] + [
+            (o.pk, o.name) for o in opportunities
+        ]
+        self.fields["goal"].choices = [("", "Not for a particular goal")] + [(g.pk, g.text) for g in goals]
+
+    def activity_data(self) -> ActivityData:
+        data = self.cleaned_data
+        return ActivityData(
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            help_given=tuple(data["help_given"]),
+            barriers=tuple(data["barriers"]),
+            notes=data["notes"],
+            opportunity_id=data["opportunity"],
+            goal_id=data["goal"],
+        )
+
+
+class LinkForm(NHSForm):
+    status = forms.ChoiceField(
+        label="Where are things now?",
+        choices=Link.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where things are"},
+    )
+    reason = forms.CharField(
+        label="If it stopped, why? (optional otherwise)",
+        max_length=300,
+        required=False,
+    )
+    changed_on = DateField(label="Since when?", past_only=True)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReviewForm(NHSForm):
+    held_on = DateField(label="Date of the review", past_only=True)
+    decision = forms.ChoiceField(
+        label="What happens next?",
+        choices=Review.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what happens next"},
+    )
+    next_review_on = DateField(label="Next review (not needed when moving on)", required=False)
+    start_new_map = forms.ChoiceField(
+        label="Connections map",
+        choices=[("yes", "Start a new map from the last one, to update together"), ("no", "Not this time")],
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    notes = forms.CharField(
+        label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, required=False
+    )
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        for goal in self.goals:
+            self.fields[self.goal_field(goal.pk)] = forms.TypedChoiceField(
+                label=goal.text,
+                choices=[(str(level), f"{LEVEL_LABELS[level]}: {text}") for level, text in goal.levels()]
+                + [("none", "Not scored this time")],
+                coerce=lambda value: None if value == "none" else int(value),
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": f"Score the goal “{goal.text}”, or choose “Not scored this time”"
+                },
+            )
+
+    @staticmethod
+    def goal_field(goal_id: int) -> str:
+        return f"goal_{goal_id}"
+
+    def goal_fields(self):
+        return [self[self.goal_field(goal.pk)] for goal in self.goals]
+
+    def review_data(self) -> ReviewData:
+        data = self.cleaned_data
+        return ReviewData(
+            held_on=data["held_on"],
+            decision=data["decision"],
+            next_review_on=data["next_review_on"],
+            scores={goal.pk: data[self.goal_field(goal.pk)] for goal in self.goals},
+            notes=data["notes"],
+            start_new_map=data["start_new_map"] == "yes",
+        )
+
+
+def today_initial() -> dict:
+    return {
+        "occurred_on": timezone.localdate(),
+        "held_on": timezone.localdate(),
+        "changed_on": timezone.localdate(),
+    }

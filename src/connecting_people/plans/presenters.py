@@ -1,0 +1,69 @@
+"""Words and side-by-side rows for plan and review pages."""
+
+from datetime import date
+
+from django.urls import reverse
+
+from connecting_people.measures import registry
+from connecting_people.measures.presenters import format_change, format_score
+from connecting_people.measures.selectors import MeasureHistory
+from connecting_people.plans.models import Barrier
+
+BARRIER_NAMES = dict(Barrier.choices)
+# Measured at the start and at each review when nothing has been recorded yet: well-being and loneliness.
+STARTING_MEASURES = ("swemwbs", "ucla3")
+
+
+def measures_due(histories: list[MeasureHistory]) -> list:
+    """The instruments to complete at a review: each one the person has completed before (their measures are
+    followed over time), or the starting pair when there is none yet. Goal attainment is scored on the review
+    page itself."""
+    seen = []
+    for history in histories:
+        if history.instrument.id != "gas" and history.instrument.id not in [i.id for i in seen]:
+            seen.append(registry.instrument(history.instrument.id))
+    return seen or [registry.instrument(instrument_id) for instrument_id in STARTING_MEASURES]
+
+
+def measure_changes(histories: list[MeasureHistory], on_or_before: date) -> list[dict]:
+    """For each measure: the latest score up to the review and the one before it, with the change."""
+    rows = []
+    for history in histories:
+        if history.instrument.id == "gas":
+            continue  # goal attainment is shown with the goals
+        pairs = [
+            (administration, headline)
+            for administration, headline in zip(history.administrations, history.headlines, strict=True)
+            if administration.administered_on <= on_or_before and headline is not None
+        ]
+        if not pairs:
+            continue
+        latest = pairs[-1]
+        before = pairs[-2] if len(pairs) > 1 else None
+        rows.append(
+            {
+                "title": history.instrument.title,
+                "before": f"{format_score(before[1])} ({before[0].administered_on:%-d %b %Y})"
+                if before
+                else "–",
+                "after": f"{format_score(latest[1])} ({latest[0].administered_on:%-d %b %Y})",
+                "change": format_change(latest[1] - before[1]) if before else "–",
+            }
+        )
+    return rows
+
+
+def barrier_name(code: str) -> str:
+    return BARRIER_NAMES.get(code, code)
+
+
+def prompt_url(prompt, person) -> str:
+    """Where a "what is due" prompt leads: straight to the step it is about."""
+    if prompt.code == "map":
+        return reverse("connections:map", args=[person.pk])
+    if prompt.code == "goal":
+        return reverse("plans:goal_new", args=[person.pk])
+    if prompt.code == "review":
+        return reverse("plans:review_new", args=[person.pk])
+    anchor = {"steps": "goals", "link": "links"}.get(prompt.code, "")
+    return reverse("plans:plan", args=[person.pk]) + (f"#{anchor}" if anchor else "")

@@ -1,0 +1,191 @@
+"""Reads of a person's plan–do–review record. Functions taking `person` expect one from a scoped read
+(`people.selectors.person_get` / `person_open`); anything that is not theirs answers 404."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.community.selectors import opportunities_for_interests
+from connecting_people.connections.models import MapSnapshot
+from connecting_people.people.models import Person
+from connecting_people.people.selectors import person_tags
+from connecting_people.plans.due import DueFacts, Prompt, prompts
+from connecting_people.plans.models import (
+    Activity,
+    Assessment,
+    Goal,
+    GoalScore,
+    Link,
+    LinkChange,
+    Review,
+    Step,
+)
+
+
+def _one(queryset, pk, message: str):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404(message) from error
+
+
+def assessment_of(*, person: Person) -> Assessment | None:
+    return Assessment.objects.filter(person=person).first()
+
+
+def goals_of(*, person: Person) -> list[Goal]:
+    """Every goal, oldest first, with steps and opportunities (three queries)."""
+    return list(
+        Goal.objects.filter(person=person)
+        .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")), "opportunities")
+        .order_by("set_on", "id")
+    )
+
+
+def goals_to_score(*, person: Person) -> list[Goal]:
+    """The goals a review scores: those still being worked on."""
+    return list(Goal.objects.filter(person=person, status=Goal.Status.ACTIVE).order_by("set_on", "id"))
+
+
+def goal_of(*, person: Person, goal_id) -> Goal:
+    return _one(Goal.objects.filter(person=person).prefetch_related("opportunities"), goal_id, "No such goal")
+
+
+def step_of(*, person: Person, step_id) -> Step:
+    return _one(Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step")
+
+
+def links_of(*, person: Person) -> list[Link]:
+    return list(
+        Link.objects.filter(person=person)
+        .select_related("opportunity", "opportunity__organisation")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def link_of(*, person: Person, link_id) -> Link:
+    return _one(
+        Link.objects.filter(person=person).select_related("opportunity", "opportunity__organisation"),
+        link_id,
+        "No such link",
+    )
+
+
+def link_history(*, link: Link) -> list[LinkChange]:
+    return list(
+        LinkChange.objects.filter(link=link).select_related("changed_by").order_by("created_at", "id")
+    )
+
+
+def activities_of(*, person: Person, limit: int | None = None) -> list[Activity]:
+    activities = (
+        Activity.objects.filter(person=person)
+        .select_related("opportunity", "goal", "recorded_by")
+        .order_by("-occurred_on", "-id")
+    )
+    return list(activities[:limit] if limit else activities)
+
+
+def reviews_of(*, person: Person) -> list[Review]:
+    return list(
+        Review.objects.filter(person=person).select_related("snapshot", "gas").order_by("-held_on", "-id")
+    )
+
+
+def review_of(*, person: Person, review_id) -> Review:
+    return _one(
+        Review.objects.filter(person=person).select_related("snapshot", "gas", "held_by"),
+        review_id,
+        "No such review",
+    )
+
+
+def scores_of(*, review: Review) -> list[GoalScore]:
+    return list(
+        GoalScore.objects.filter(review=review).select_related("goal").order_by("goal__set_on", "goal_id")
+    )
+
+
+def review_before(*, review: Review) -> Review | None:
+    return (
+        Review.objects.filter(person_id=review.person_id)
+        .filter(Q(held_on__lt=review.held_on) | Q(held_on=review.held_on, pk__lt=review.pk))
+        .select_related("snapshot", "gas")
+        .order_by("-held_on", "-id")
+        .first()
+    )
+
+
+@dataclass
+class Suggestion:
+    opportunity: object
+    matched: list[str]
+
+
+def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
+    """Opportunities that share the person's interests, not linked yet, most matches first."""
+    interests = person_tags(person=person)["interest"]
+    if not interests:
+        return []
+    linked = set(Link.objects.filter(person=person).values_list("opportunity_id", flat=True))
+    found = opportunities_for_interests(interests=interests, limit=limit + len(linked))
+    return [
+        Suggestion(opportunity, matched) for opportunity, matched in found if opportunity.pk not in linked
+    ][:limit]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What is due
+
+
+def with_due_facts(people: QuerySet[Person], today: date | None = None) -> QuerySet[Person]:
+    """Annotate people with what `due.prompts` needs, in the same single query (constant for any caseload)."""
+    today = today or timezone.localdate()
+    overdue = (
+        Step.objects.filter(
+            goal__person=OuterRef("pk"),
+            goal__status=Goal.Status.ACTIVE,
+            done_on__isnull=True,
+            due_on__lt=today,
+        )
+        .order_by()
+        .values("goal__person")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return people.annotate(
+        has_map=Exists(MapSnapshot.objects.filter(person=OuterRef("pk"))),
+        has_goal=Exists(Goal.objects.filter(person=OuterRef("pk"))),
+        has_link=Exists(Link.objects.filter(person=OuterRef("pk"))),
+        overdue_steps=Coalesce(Subquery(overdue, output_field=IntegerField()), 0),
+    )
+
+
+def due_facts(person: Person) -> DueFacts:
+    """From a person annotated by `with_due_facts`."""
+    return DueFacts(
+        status=person.status,
+        allocated_on=person.allocated_on or person.opened_on,
+        practice_consent=person.practice_consent,
+        has_map=person.has_map,
+        has_goal=person.has_goal,
+        has_link=person.has_link,
+        overdue_steps=person.overdue_steps,
+        next_review_on=person.next_review_on,
+    )
+
+
+def prompts_for(*, person: Person, today: date | None = None) -> list[Prompt]:
+    """What is due for one person (a scoped one), in one query."""
+    annotated = with_due_facts(Person.objects.filter(pk=person.pk), today).get()
+    return prompts(due_facts(annotated), today or timezone.localdate())
+
+
+def with_prompts(rows, today: date | None = None) -> list[tuple]:
+    """(person, next step) rows of people annotated by `with_due_facts`, as (person, next step, prompts)."""
+    today = today or timezone.localdate()
+    return [(person, step, prompts(due_facts(person), today)) for person, step in rows]

@@ -1,0 +1,613 @@
+"""Every write to a person's plan–do–review record. Each runs in one transaction with its audit event; a
+review, which also scores goals (GAS, through the measures engine), starts a new connections map and plans the
+next review, does all of that in one transaction or none of it. Audit summaries hold codes, ids and dates only:
+the person's own words stay out of the audit trail."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.audit.services import audit_record
+from connecting_people.community.models import Opportunity
+from connecting_people.community.selectors import opportunity_get
+from connecting_people.connections import services as map_services
+from connecting_people.connections.interchange import LABEL_MAX_LENGTH
+from connecting_people.connections.models import MapEntry
+from connecting_people.connections.selectors import latest_snapshot
+from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.measures.services import administration_record
+from connecting_people.people.models import Person
+from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_next_review_set, person_tags_set
+from connecting_people.plans import selectors
+from connecting_people.plans.models import (
+    Activity,
+    Assessment,
+    Barrier,
+    Goal,
+    GoalScore,
+    Link,
+    LinkChange,
+    Review,
+    Step,
+)
+
+STALE = (
+    "Someone else saved changes here while you were editing. Their changes have been kept. "
+    "Check and make your changes again."
+)
+LEVEL_FIELDS = {-2: "level_minus_2", -1: "level_minus_1", 0: "level_0", 1: "level_plus_1", 2: "level_plus_2"}
+LEVEL_NAMES = {
+    -2: "much less than expected (−2)",
+    -1: "somewhat less than expected (−1)",
+    0: "the expected outcome (0)",
+    1: "somewhat more than expected (+1)",
+    2: "much more than expected (+2)",
+}
+# Where an opportunity goes on the connections map when the person starts going.
+MAP_CATEGORY = {
+    Opportunity.Category.FAITH: "faith",
+    Opportunity.Category.PEER_SUPPORT: "peer_support",
+    Opportunity.Category.WORK: "work_education",
+    Opportunity.Category.LEARNING: "work_education",
+}
+ON_THE_MAP = {Link.Status.ATTENDED, Link.Status.REGULAR}
+
+
+def _audit(user, person: Person, action: str, object_type: str, object_id: Any, summary: dict) -> None:
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person.pk,
+        summary=summary,
+    )
+
+
+def _not_before_support(person: Person, when: date, field_name: str, what: str) -> None:
+    if when > timezone.localdate():
+        raise ServiceError(f"{what} must be today or in the past", field=field_name)
+    if when < person.opened_on:
+        raise ServiceError(f"{what} must be on or after the day support started", field=field_name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Assess
+
+
+@dataclass(frozen=True)
+class AssessmentData:
+    assessed_on: date
+    aspirations: str = ""
+    strengths_in_own_words: str = ""
+    barriers: tuple[str, ...] = ()
+    barriers_in_own_words: str = ""
+    strengths: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+
+
+def assessment_save(
+    *, user, person_id: int, expected_version: int | None, data: AssessmentData
+) -> Assessment:
+    """Record or update what the person brings and wants, and their strengths and interests.
+    `expected_version` is the assessment's version the form was opened with (None when there was none)."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        _not_before_support(person, data.assessed_on, "assessed_on", "The date")
+        unknown = set(data.barriers) - set(Barrier.values)
+        if unknown:
+            raise ServiceError("Choose barriers from the list", field="barriers")
+        assessment = Assessment.objects.select_for_update().filter(person=person).first()
+        if (assessment.version if assessment else None) != expected_version:
+            raise StaleRecordError(STALE)
+        fields = {
+            "aspirations": data.aspirations.strip(),
+            "strengths_in_own_words": data.strengths_in_own_words.strip(),
+            "barriers": [code for code in Barrier.values if code in set(data.barriers)],
+            "barriers_in_own_words": data.barriers_in_own_words.strip(),
+            "assessed_on": data.assessed_on,
+        }
+        if assessment is None:
+            assessment = Assessment(person=person, updated_by=user, **fields)
+            changed = sorted(fields)
+        else:
+            changed = sorted(name for name, value in fields.items() if getattr(assessment, name) != value)
+            for name, value in fields.items():
+                setattr(assessment, name, value)
+            assessment.updated_by = user
+            assessment.version += 1
+        assessment.save()
+        person_tags_set(
+            user=user, person_id=person.pk, strengths=list(data.strengths), interests=list(data.interests)
+        )
+        _audit(
+            user,
+            person,
+            "plan.assessment_saved",
+            "assessment",
+            assessment.pk,
+            {"fields": changed, "barriers": fields["barriers"], "assessed_on": data.assessed_on},
+        )
+    return assessment
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plan
+
+
+@dataclass(frozen=True)
+class GoalData:
+    text: str
+    levels: dict[int, str]  # -2 .. 2 → what that level would look like
+    importance: int | None = None
+    difficulty: int | None = None
+    map_entry_keys: tuple[str, ...] = ()
+    opportunity_ids: tuple[int, ...] = ()
+    status: str = Goal.Status.ACTIVE
+
+
+def _checked_goal(person: Person, data: GoalData) -> tuple[dict[str, Any], list[Opportunity]]:
+    text = " ".join(data.text.split())
+    if not text:
+        raise ServiceError("Enter the goal, in the person's words", field="text")
+    levels = {}
+    for level, field_name in LEVEL_FIELDS.items():
+        described = " ".join((data.levels.get(level) or "").split())
+        if not described:
+            raise ServiceError(f"Describe what {LEVEL_NAMES[level]} would look like", field=field_name)
+        levels[field_name] = described
+    if (data.importance is None) != (data.difficulty is None):
+        field_name = "difficulty" if data.difficulty is None else "importance"
+        raise ServiceError("Give both importance and difficulty, or neither", field=field_name)
+    for name, value in (("importance", data.importance), ("difficulty", data.difficulty)):
+        if value is not None and not 0 <= value <= 3:
+            raise ServiceError(f"{name.capitalize()} must be from 0 to 3", field=name)
+    if data.status not in Goal.Status.values:
+        raise ServiceError("Choose how the goal is going", field="status")
+    keys = sorted(set(data.map_entry_keys))
+    if keys:
+        snapshot = latest_snapshot(person=person)
+        known = (
+            {str(key) for key in MapEntry.objects.filter(snapshot=snapshot).values_list("key", flat=True)}
+            if snapshot
+            else set()
+        )
+        if set(keys) - known:
+            raise ServiceError("Choose entries from the person's latest map", field="map_entry_keys")
+    opportunities = list(Opportunity.objects.filter(pk__in=set(data.opportunity_ids)))
+    if len(opportunities) != len(set(data.opportunity_ids)):
+        raise ServiceError("Choose opportunities from the directory", field="opportunities")
+    fields = {
+        "text": text,
+        **levels,
+        "importance": data.importance,
+        "difficulty": data.difficulty,
+        "map_entry_keys": keys,
+        "status": data.status,
+    }
+    return fields, opportunities
+
+
+def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = None) -> Goal:
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        fields, opportunities = _checked_goal(person, data)
+        goal = Goal.objects.create(
+            person=person, set_on=set_on or timezone.localdate(), created_by=user, **fields
+        )
+        goal.opportunities.set(opportunities)
+        _audit(
+            user,
+            person,
+            "plan.goal_set",
+            "goal",
+            goal.pk,
+            {
+                "weighted": goal.weight is not None,
+                "opportunities": len(opportunities),
+                "entries": len(fields["map_entry_keys"]),
+            },
+        )
+    return goal
+
+
+def goal_update(*, user, person_id: int, goal_id: int, expected_version: int, data: GoalData) -> Goal:
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        goal = _locked(Goal.objects.filter(person=person), goal_id, "No such goal")
+        if goal.version != expected_version:
+            raise StaleRecordError(STALE)
+        fields, opportunities = _checked_goal(person, data)
+        changed = sorted(name for name, value in fields.items() if getattr(goal, name) != value)
+        if {o.pk for o in opportunities} != set(goal.opportunities.values_list("pk", flat=True)):
+            changed.append("opportunities")
+            goal.opportunities.set(opportunities)
+        for name, value in fields.items():
+            setattr(goal, name, value)
+        goal.version += 1
+        goal.save()
+        _audit(user, person, "plan.goal_changed", "goal", goal.pk, {"fields": changed, "status": goal.status})
+    return goal
+
+
+def _locked(queryset, pk, message: str):
+    try:
+        return queryset.select_for_update().get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404(message) from error
+
+
+@dataclass(frozen=True)
+class StepData:
+    what: str
+    owner: str
+    due_on: date | None
+    owner_name: str = ""
+
+
+def _checked_step(goal: Goal, data: StepData) -> dict[str, Any]:
+    what = " ".join(data.what.split())
+    if not what:
+        raise ServiceError("Enter what the step is", field="what")
+    if data.owner not in Step.Owner.values:
+        raise ServiceError("Select who will do it", field="owner")
+    owner_name = " ".join(data.owner_name.split())
+    if data.owner == Step.Owner.OTHER and not owner_name:
+        raise ServiceError("Enter who will do it", field="owner_name")
+    if data.due_on is None:
+        raise ServiceError("Enter the date it should be done by", field="due_on")
+    if data.due_on < goal.set_on:
+        raise ServiceError("The date must be on or after the day the goal was set", field="due_on")
+    return {
+        "what": what,
+        "owner": data.owner,
+        "owner_name": owner_name if data.owner == Step.Owner.OTHER else "",
+        "due_on": data.due_on,
+    }
+
+
+def step_add(*, user, person_id: int, goal_id: int, data: StepData) -> Step:
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        goal = _locked(Goal.objects.filter(person=person), goal_id, "No such goal")
+        step = Step.objects.create(goal=goal, **_checked_step(goal, data))
+        _audit(
+            user,
+            person,
+            "plan.step_added",
+            "step",
+            step.pk,
+            {"goal_id": goal.pk, "owner": step.owner, "due_on": step.due_on},
+        )
+    return step
+
+
+def step_update(*, user, person_id: int, step_id: int, data: StepData) -> Step:
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        step = _locked(
+            Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
+        )
+        fields = _checked_step(step.goal, data)
+        changed = sorted(name for name, value in fields.items() if getattr(step, name) != value)
+        for name, value in fields.items():
+            setattr(step, name, value)
+        step.save()
+        _audit(user, person, "plan.step_changed", "step", step.pk, {"fields": changed, "due_on": step.due_on})
+    return step
+
+
+def step_done(*, user, person_id: int, step_id: int, done: bool, done_on: date | None = None) -> Step:
+    """Mark a step done (today, or `done_on`) or not done."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        step = _locked(
+            Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
+        )
+        when = (done_on or timezone.localdate()) if done else None
+        if when is not None and when > timezone.localdate():
+            raise ServiceError("The date must be today or in the past", field="done_on")
+        step.done_on = when
+        step.save(update_fields=["done_on"])
+        _audit(
+            user,
+            person,
+            "plan.step_done" if done else "plan.step_reopened",
+            "step",
+            step.pk,
+            {"done_on": when},
+        )
+    return step
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Do
+
+
+@dataclass(frozen=True)
+class ActivityData:
+    kind: str
+    occurred_on: date
+    help_given: tuple[str, ...] = ()
+    barriers: tuple[str, ...] = ()
+    notes: str = ""
+    opportunity_id: int | None = None
+    goal_id: int | None = None
+
+
+def activity_add(*, user, person_id: int, data: ActivityData) -> Activity:
+    """Log something done. A session attended at a linked opportunity moves the link on to "went along",
+    which puts the opportunity on the person's connections map."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        if data.kind not in Activity.Kind.values:
+            raise ServiceError("Select what happened", field="kind")
+        _not_before_support(person, data.occurred_on, "occurred_on", "The date")
+        if set(data.help_given) - set(Activity.Help.values):
+            raise ServiceError("Choose the help given from the list", field="help_given")
+        if set(data.barriers) - set(Barrier.values):
+            raise ServiceError("Choose barriers from the list", field="barriers")
+        if data.kind == Activity.Kind.PRACTICAL and not data.help_given:
+            raise ServiceError("Select the practical help given", field="help_given")
+        if data.kind == Activity.Kind.BARRIER and not data.barriers:
+            raise ServiceError("Select the barrier met", field="barriers")
+        opportunity = opportunity_get(opportunity_id=data.opportunity_id) if data.opportunity_id else None
+        if data.kind in (Activity.Kind.ATTENDED, Activity.Kind.ACCOMPANIED) and opportunity is None:
+            raise ServiceError("Select where the person went", field="opportunity")
+        goal = None
+        if data.goal_id:
+            goal = Goal.objects.filter(person=person, pk=data.goal_id).first()
+            if goal is None:
+                raise ServiceError("Choose one of the person's goals", field="goal")
+        activity = Activity.objects.create(
+            person=person,
+            kind=data.kind,
+            occurred_on=data.occurred_on,
+            help_given=[code for code in Activity.Help.values if code in set(data.help_given)],
+            barriers=[code for code in Barrier.values if code in set(data.barriers)],
+            notes=data.notes.strip(),
+            opportunity=opportunity,
+            goal=goal,
+            recorded_by=user,
+        )
+        _audit(
+            user,
+            person,
+            "plan.activity_logged",
+            "activity",
+            activity.pk,
+            {
+                "kind": activity.kind,
+                "occurred_on": activity.occurred_on,
+                "opportunity_id": data.opportunity_id,
+            },
+        )
+        if opportunity is not None and data.kind in (Activity.Kind.ATTENDED, Activity.Kind.ACCOMPANIED):
+            link = Link.objects.select_for_update().filter(person=person, opportunity=opportunity).first()
+            if link is None:
+                link = _link_create(user, person, opportunity, Link.Status.DISCUSSED, [], data.occurred_on)
+            if _rank(link.status) < _rank(Link.Status.ATTENDED):
+                _link_move(user, person, link, Link.Status.ATTENDED, "", data.occurred_on)
+    return activity
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Links to community opportunities
+
+_ORDER = [
+    Link.Status.SUGGESTED,
+    Link.Status.DISCUSSED,
+    Link.Status.INTRODUCED,
+    Link.Status.ATTENDED,
+    Link.Status.REGULAR,
+]
+
+
+def _rank(status: str) -> int:
+    return _ORDER.index(status) if status in _ORDER else -1
+
+
+def _link_create(user, person, opportunity, status, matched_interests, when) -> Link:
+    try:
+        with transaction.atomic():
+            link = Link.objects.create(
+                person=person,
+                opportunity=opportunity,
+                status=status,
+                matched_interests=list(matched_interests),
+            )
+    except IntegrityError as error:
+        raise ServiceError(
+            f"{person.known_as} is already linked to {opportunity.name}", field="opportunity"
+        ) from error
+    LinkChange.objects.create(link=link, status=status, changed_on=when, changed_by=user)
+    _audit(
+        user,
+        person,
+        "plan.link_made",
+        "link",
+        link.pk,
+        {"opportunity_id": opportunity.pk, "status": status, "matched": len(matched_interests)},
+    )
+    return link
+
+
+def link_create(
+    *,
+    user,
+    person_id: int,
+    opportunity_id: int,
+    status: str = Link.Status.SUGGESTED,
+    matched_interests: list[str] | None = None,
+) -> Link:
+    if status not in (Link.Status.SUGGESTED, Link.Status.DISCUSSED):
+        raise ServiceError("A new link starts as suggested or talked about", field="status")
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        opportunity = opportunity_get(opportunity_id=opportunity_id)
+        if not opportunity.active:
+            raise ServiceError("This opportunity is no longer running", field="opportunity")
+        return _link_create(user, person, opportunity, status, matched_interests or [], timezone.localdate())
+
+
+def link_status_set(
+    *,
+    user,
+    person_id: int,
+    link_id: int,
+    expected_version: int,
+    status: str,
+    reason: str = "",
+    changed_on: date | None = None,
+) -> Link:
+    """Move a link on (or back, or to stopped, which needs a reason). Going along puts it on the map."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        link = _locked(
+            Link.objects.filter(person=person).select_related("opportunity"), link_id, "No such link"
+        )
+        if link.version != expected_version:
+            raise StaleRecordError(STALE)
+        when = changed_on or timezone.localdate()
+        _not_before_support(person, when, "changed_on", "The date")
+        return _link_move(user, person, link, status, reason, when)
+
+
+def _link_move(user, person: Person, link: Link, status: str, reason: str, when: date) -> Link:
+    if status not in Link.Status.values:
+        raise ServiceError("Select where things are", field="status")
+    reason = " ".join(reason.split())
+    if status == Link.Status.STOPPED and not reason:
+        raise ServiceError("Enter why it stopped", field="reason")
+    if status == link.status:
+        raise ServiceError(f"It is already “{link.get_status_display().lower()}”", field="status")
+    link.status = status
+    link.stopped_reason = reason if status == Link.Status.STOPPED else ""
+    link.version += 1
+    if status in ON_THE_MAP and link.map_entry_key is None:
+        link.map_entry_key = _put_on_map(user, person, link.opportunity, when)
+    link.save()
+    LinkChange.objects.create(link=link, status=status, reason=reason, changed_on=when, changed_by=user)
+    _audit(
+        user,
+        person,
+        "plan.link_moved",
+        "link",
+        link.pk,
+        {"status": status, "changed_on": when, "on_map": link.map_entry_key is not None},
+    )
+    return link
+
+
+def _put_on_map(user, person: Person, opportunity: Opportunity, when: date):
+    """Add the opportunity to the person's latest map (starting one if they have none): a group in the outer
+    ring, giving companionship. Returns the entry's key."""
+    snapshot = latest_snapshot(person=person)
+    if snapshot is None:
+        snapshot = map_services.snapshot_start(
+            user=user, person_id=person.pk, taken_on=min(when, timezone.localdate())
+        )
+    entry = map_services.entry_add(
+        user=user,
+        person_id=person.pk,
+        snapshot_id=snapshot.pk,
+        data=map_services.EntryData(
+            label=opportunity.name[:LABEL_MAX_LENGTH].rstrip(),
+            kind="group",
+            category=MAP_CATEGORY.get(opportunity.category, "community_group"),
+            ring="outer",
+            supports=("companionship",),
+        ),
+    )
+    return entry.key
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Review
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    held_on: date
+    decision: str
+    next_review_on: date | None
+    scores: dict[int, int | None] = field(default_factory=dict)  # goal id → level, None when not scored
+    notes: str = ""
+    start_new_map: bool = True
+
+
+def review_hold(*, user, person_id: int, data: ReviewData) -> Review:
+    """Hold a review: score goals (and work out the GAS T-score through the measures engine), start the next
+    connections map from the last one, plan the next review and record the decision. All or nothing."""
+    with transaction.atomic():
+        person = person_get(user=user, person_id=person_id)
+        _not_before_support(person, data.held_on, "held_on", "The date of the review")
+        if data.decision not in Review.Decision.values:
+            raise ServiceError("Select what happens next", field="decision")
+        if data.decision != Review.Decision.MOVE_ON and data.next_review_on is None:
+            raise ServiceError("Enter the date of the next review", field="next_review_on")
+        if data.next_review_on is not None and data.next_review_on <= data.held_on:
+            raise ServiceError("The next review must be after this one", field="next_review_on")
+        goals = {goal.pk: goal for goal in selectors.goals_to_score(person=person)}
+        if set(data.scores) - set(goals):
+            raise ServiceError("Score the person's current goals only", field="scores")
+        for goal_id, level in data.scores.items():
+            if level is not None and level not in LEVEL_FIELDS:
+                raise ServiceError("Choose a score from −2 to +2", field=f"goal_{goal_id}")
+        review = Review.objects.create(
+            person=person,
+            held_on=data.held_on,
+            decision=data.decision,
+            notes=data.notes.strip(),
+            next_review_on=data.next_review_on,
+            held_by=user,
+        )
+        scored = [
+            (goals[goal_id], level) for goal_id, level in sorted(data.scores.items()) if level is not None
+        ]
+        GoalScore.objects.bulk_create(
+            GoalScore(review=review, goal=goal, level=level) for goal, level in scored
+        )
+        if scored:
+            weights = [goal.weight for goal, _ in scored]
+            review.gas = administration_record(
+                user=user,
+                person_id=person.pk,
+                instrument_id="gas",
+                answers=[float(level) for _, level in scored],
+                administered_on=data.held_on,
+                mode="with_person",
+                timepoint_label="Review",
+                weights=None if None in weights else [float(w) for w in weights],
+            )
+        if data.start_new_map:
+            latest = latest_snapshot(person=person)
+            if latest is not None and latest.taken_on == data.held_on:
+                review.snapshot = latest  # already started today: the review uses it
+            else:
+                review.snapshot = map_services.snapshot_start(
+                    user=user, person_id=person.pk, taken_on=data.held_on
+                )
+        review.save()
+        person_next_review_set(user=user, person_id=person.pk, next_review_on=data.next_review_on)
+        _audit(
+            user,
+            person,
+            "plan.review_held",
+            "review",
+            review.pk,
+            {
+                "held_on": data.held_on,
+                "decision": data.decision,
+                "goals_scored": len(scored),
+                "gas_id": review.gas_id,
+                "snapshot_id": review.snapshot_id,
+                "next_review_on": data.next_review_on,
+            },
+        )
+    return review

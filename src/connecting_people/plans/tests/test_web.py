@@ -1,0 +1,230 @@
+"""The plan pages as a practitioner uses them: forms, messages for bad input, and the review summary."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connecting_people.audit.models import AuditEvent
+from connecting_people.community.models import Interest, Opportunity
+from connecting_people.people.tests.factories import PersonFactory
+from connecting_people.plans import services
+from connecting_people.plans.models import Activity, Assessment, Goal, Link, Review, Step
+
+TODAY = timezone.localdate()
+LEVELS = {
+    "level_minus_2": "Stays in all week",
+    "level_minus_1": "Goes out once a fortnight",
+    "level_0": "Goes to the choir each week",
+    "level_plus_1": "Goes to the choir and the café",
+    "level_plus_2": "Sings in the summer concert",
+}
+
+
+def date_fields(name, when):
+    return {f"{name}_day": when.day, f"{name}_month": when.month, f"{name}_year": when.year}
+
+
+@pytest.fixture
+def person(org):
+    return PersonFactory(
+        team=org.team,
+        allocated_worker=org.practitioner,
+        opened_on=TODAY - timedelta(days=120),
+        practice_consent=True,
+    )
+
+
+@pytest.fixture
+def signed_in(client, org):
+    client.force_login(org.practitioner)
+    return client
+
+
+@pytest.fixture
+def choir(db):
+    opportunity = Opportunity.objects.create(name="Riverside Choir", category="arts", schedule="Tuesdays 7pm")
+    Interest.objects.create(opportunity=opportunity, name="singing")
+    return opportunity
+
+
+def test_assessment_records_interests_and_barriers(signed_in, person):
+    url = f"/people/{person.pk}/plan/assessment/"
+    assert signed_in.get(url).status_code == 200
+    response = signed_in.post(
+        url,
+        {
+            **date_fields("assessed_on", TODAY),
+            "interests": "Singing, walking",
+            "strengths": "listening",
+            "aspirations": "I'd like to sing again",
+            "barriers": ["confidence", "travel"],
+        },
+    )
+    assert response.status_code == 302
+    assessment = Assessment.objects.get(person=person)
+    assert (
+        assessment.barriers == ["confidence", "travel"] and assessment.aspirations == "I'd like to sing again"
+    )
+    assert sorted(person.tags.filter(kind="interest").values_list("name", flat=True)) == [
+        "singing",
+        "walking",
+    ]
+    page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
+    assert "Confidence or anxiety, Travel or transport" in page
+
+
+def test_a_goal_needs_every_level_and_says_which(signed_in, person):
+    response = signed_in.post(
+        f"/people/{person.pk}/plan/goals/new/", {"text": "Sing with others", **LEVELS, "level_plus_1": ""}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "Describe what somewhat more than expected (+1) would look like" in page
+    assert 'href="#id_level_plus_1"' in page
+    assert not Goal.objects.exists()
+
+
+def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
+    response = signed_in.post(
+        f"/people/{person.pk}/plan/goals/new/",
+        {"text": "Sing with others", **LEVELS, "importance": "3", "difficulty": "2"},
+    )
+    goal = Goal.objects.get(person=person)
+    assert response["Location"] == f"/people/{person.pk}/plan/goals/{goal.pk}/steps/new/"
+    assert goal.weight == 6
+    step_url = f"/people/{person.pk}/plan/goals/{goal.pk}/steps/new/"
+    refused = signed_in.post(step_url, {"what": "Ring the choir leader", **date_fields("due_on", TODAY)})
+    assert "Select who will do it" in refused.content.decode() and not Step.objects.exists()
+    again = signed_in.post(
+        step_url,
+        {
+            "what": "Ring the choir leader",
+            "owner": "worker",
+            **date_fields("due_on", TODAY),
+            "then": "another",
+        },
+    )
+    assert again["Location"] == step_url
+    signed_in.post(
+        step_url, {"what": "Go along", "owner": "person", **date_fields("due_on", TODAY + timedelta(days=7))}
+    )
+    first = Step.objects.get(what="Ring the choir leader")
+    assert (
+        signed_in.post(f"/people/{person.pk}/plan/steps/{first.pk}/done/", {"done": "yes"}).status_code == 302
+    )
+    first.refresh_from_db()
+    assert first.done_on == TODAY
+    page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
+    assert "Sing with others" in page and "weight 6" in page
+
+
+def test_suggestions_come_from_interests_and_attending_puts_it_on_the_map(signed_in, person, choir):
+    person.tags.create(kind="interest", name="singing")
+    page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
+    assert "Riverside Choir" in page and "Matches: singing" in page
+    signed_in.post(f"/people/{person.pk}/plan/links/new/", {"opportunity": choir.pk, "matched": ["singing"]})
+    link = Link.objects.get(person=person)
+    assert link.matched_interests == ["singing"]
+    response = signed_in.post(
+        f"/people/{person.pk}/plan/activities/new/",
+        {
+            "kind": "attended",
+            **date_fields("occurred_on", TODAY),
+            "opportunity": choir.pk,
+            "notes": "Loved it",
+        },
+    )
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.status == "attended"
+    map_page = signed_in.get(f"/people/{person.pk}/map/").content.decode()
+    assert "Riverside Choir" in map_page
+
+
+def test_stopping_a_link_without_a_reason_is_refused(signed_in, org, person, choir):
+    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+    url = f"/people/{person.pk}/plan/links/{link.pk}/"
+    response = signed_in.post(
+        url, {"status": "stopped", **date_fields("changed_on", TODAY), "version": link.version}
+    )
+    assert "Enter why it stopped" in response.content.decode()
+    link.refresh_from_db()
+    assert link.status == "suggested"
+
+
+def test_an_activity_must_say_what_happened(signed_in, person):
+    events = AuditEvent.objects.count()
+    response = signed_in.post(f"/people/{person.pk}/plan/activities/new/", date_fields("occurred_on", TODAY))
+    assert "Select what happened" in response.content.decode()
+    assert not Activity.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_review_page_scores_goals_and_the_summary_shows_everything_side_by_side(signed_in, org, person):
+    levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
+    goal = services.goal_create(
+        user=org.practitioner,
+        person_id=person.pk,
+        data=services.GoalData(text="Sing with others", levels=levels),
+        set_on=TODAY - timedelta(days=60),
+    )
+    url = f"/people/{person.pk}/plan/reviews/new/"
+    page = signed_in.get(url).content.decode()
+    assert "Short Warwick-Edinburgh Mental Wellbeing Scale" in page  # measures due: the starting pair
+    assert "Goes to the choir each week" in page
+    missing = signed_in.post(
+        url, {**date_fields("held_on", TODAY), "decision": "continue", "start_new_map": "yes"}
+    )
+    assert "Score the goal" in missing.content.decode() and not Review.objects.exists()
+    no_date = signed_in.post(
+        url,
+        {
+            **date_fields("held_on", TODAY),
+            "decision": "continue",
+            "start_new_map": "yes",
+            f"goal_{goal.pk}": "1",
+        },
+    )
+    assert "Enter the date of the next review" in no_date.content.decode() and not Review.objects.exists()
+    response = signed_in.post(
+        url,
+        {
+            **date_fields("held_on", TODAY),
+            **date_fields("next_review_on", TODAY + timedelta(days=90)),
+            "decision": "continue",
+            "start_new_map": "yes",
+            f"goal_{goal.pk}": "1",
+        },
+    )
+    review = Review.objects.get()
+    assert response["Location"] == f"/people/{person.pk}/plan/reviews/{review.pk}/"
+    summary = signed_in.get(response["Location"]).content.decode()
+    assert "Goal attainment T-score: <strong>" in summary
+    assert "The map for this review is" in summary
+    assert review.snapshot is not None and review.gas.derived["t_score"] > 50
+
+
+def test_printable_plan_is_in_plain_words(signed_in, org, person):
+    levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
+    goal = services.goal_create(
+        user=org.practitioner,
+        person_id=person.pk,
+        data=services.GoalData(text="Sing with others", levels=levels),
+    )
+    services.step_add(
+        user=org.practitioner,
+        person_id=person.pk,
+        goal_id=goal.pk,
+        data=services.StepData(what="Go along", owner="person", due_on=TODAY),
+    )
+    page = signed_in.get(f"/people/{person.pk}/plan/print/").content.decode()
+    assert "Your plan" in page
+    assert "We will know it has gone as we hoped when: Goes to the choir each week" in page
+    assert "Go along: you, by" in page
+
+
+def test_person_page_links_each_prompt_to_its_step(signed_in, person):
+    page = signed_in.get(f"/people/{person.pk}/").content.decode()
+    assert "What is due" in page
+    assert f'href="/people/{person.pk}/plan/goals/new/"' in page
+    assert f'href="/people/{person.pk}/map/"' in page
