@@ -228,3 +228,16 @@ def test_person_page_links_each_prompt_to_its_step(signed_in, person):
     assert "What is due" in page
     assert f'href="/people/{person.pk}/plan/goals/new/"' in page
     assert f'href="/people/{person.pk}/map/"' in page
+
+
+def test_searching_the_directory_for_a_person_offers_to_suggest_to_them(signed_in, org, person, choir):
+    page = signed_in.get(f"/community/?for={person.pk}&q=choir").content.decode()
+    assert f"Searching for {person.full_name}" in page
+    assert f'/community/{choir.pk}/?for={person.pk}"' in page
+    detail = signed_in.get(f"/community/{choir.pk}/?for={person.pk}").content.decode()
+    assert f'href="/people/{person.pk}/plan/links/choose/{choir.pk}/"' in detail
+    # Someone out of reach: "Page not found", as for any record.
+    other = PersonFactory(team=org.other_team)
+    assert signed_in.get(f"/community/?for={other.pk}").status_code == 404
+    assert signed_in.get(f"/community/{choir.pk}/?for={other.pk}").status_code == 404
+    assert signed_in.get("/community/?for=abc").status_code == 404
