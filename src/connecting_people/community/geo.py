@@ -58,7 +58,9 @@ def bounding_box(centre: Point, miles: float) -> Box:
     search comes near it)."""
     if miles < 0:
         raise ValueError("miles must be 0 or more")
-    dlat = miles / MILES_PER_DEGREE_LATITUDE
+    # A hair wider than the distance (about a micrometre), so that rounding never leaves out a point exactly
+    # at the distance: the box only narrows the search, and the distance itself is checked after.
+    dlat = miles / MILES_PER_DEGREE_LATITUDE + 1e-11
     # Longitude degrees shrink with the cosine of latitude; use the box edge nearer the pole, where they are
     # shortest, so the box stays wide enough.
     nearer_pole = min(90.0, abs(centre.latitude) + dlat)

@@ -8,6 +8,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from connecting_people.core import presenters
 from connecting_people.core.components import error_summary, field
+from connecting_people.implementation.presenters import guidance_link
 from connecting_people.measures import presenters as measure_presenters
 from connecting_people.plans import presenters as plan_presenters
 
@@ -30,6 +31,7 @@ def environment(**options) -> Environment:
             "debug": settings.DEBUG,
             "field": field,
             "error_summary": error_summary,
+            "guidance_link": guidance_link,
         }
     )
     env.filters.update(

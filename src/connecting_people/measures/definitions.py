@@ -27,6 +27,10 @@ Loading several directories (``load_definitions([SHIPPED_DIR, deployment_dir])``
 A shipped definition whose ``wording_ships`` is false may not carry any item text itself: the loader refuses it,
 so licensed wording cannot slip into the repository.
 
+A fidelity scale (loaded by the ``implementation`` app from directories of its own, never into the outcome
+measures) is a full definition with one more field, ``rated``: the levels it rates, ``[worker]``, ``[team]`` or
+both.
+
 Every problem raises :class:`DefinitionError` naming the file and the field, for example
 ``swemwbs.yaml: items[3].codes: codes must be whole numbers``.
 """
@@ -57,6 +61,7 @@ BAND_STATUSES = ("official", "conventional")
 MISSING_RULES = ("complete", "max-missing", "skip-missing")
 MISSING_FILLS = ("none", "person-mean")
 RULE_SOURCES = ("published", "project")
+RATED_LEVELS = ("worker", "team")  # who a fidelity scale rates (`rated`); outcome measures leave it out
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
@@ -239,6 +244,8 @@ class Instrument:
     notes: str = ""
     illustrative: bool = False
     wording_source: str | None = None  # set when a deployment's wording file supplied item text
+    # A fidelity scale: who it rates ("worker", "team"). Empty for outcome measures.
+    rated: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -305,6 +312,7 @@ class Instrument:
             "derived": [dataclasses.asdict(d) for d in self.derived],
             "headline": self.headline,
             "notes": self.notes,
+            **({"rated": list(self.rated)} if self.rated else {}),
         }
 
 
@@ -471,6 +479,7 @@ _FULL_FIELDS = {
     "instructions",
     "notes",
     "illustrative",
+    "rated",
 }
 _WORDING_FIELDS = {"id", "version", "source", "instructions", "wording", "code_wording"}
 
@@ -569,6 +578,7 @@ def _parse(path: Path, raw: dict) -> Instrument:
         instructions=_text(raw, "instructions", required=False),
         notes=_text(raw, "notes", required=False) or "",
         illustrative=_bool(raw, "illustrative", default=False),
+        rated=_rated(raw.get("rated")),
     )
 
 
@@ -645,6 +655,17 @@ def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DefinitionProblem(name, "must be a number")
     return float(value)
+
+
+def _rated(raw: object) -> tuple[str, ...]:
+    """`rated: [worker, team]` marks a fidelity scale and says who it rates (absent for outcome measures)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or any(level not in RATED_LEVELS for level in raw):
+        raise DefinitionProblem("rated", f"must list who the scale rates: {_choices(RATED_LEVELS)}, or both")
+    if len(set(raw)) != len(raw):
+        raise DefinitionProblem("rated", "a level is listed twice")
+    return tuple(level for level in RATED_LEVELS if level in raw)
 
 
 def _repeat(raw: object) -> Repeat | None:

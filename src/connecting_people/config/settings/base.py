@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "connecting_people.connections",
     "connecting_people.community",
     "connecting_people.plans",
+    "connecting_people.implementation",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # value set every index is reported under (vanhout2012-uk, devlin2018-england or rowen2026-uk).
 CONNECTING_PEOPLE_INSTRUMENTS_DIR = os.environ.get("CONNECTING_PEOPLE_INSTRUMENTS_DIR", "")
 CONNECTING_PEOPLE_EQ5D_VALUE_SET = os.environ.get("CONNECTING_PEOPLE_EQ5D_VALUE_SET", "vanhout2012-uk")
+# Fidelity scales: a directory of extra scale definitions (YAML, such as the official research scale).
+CONNECTING_PEOPLE_FIDELITY_DIR = os.environ.get("CONNECTING_PEOPLE_FIDELITY_DIR", "")
 
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")

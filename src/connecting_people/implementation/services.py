@@ -1,0 +1,483 @@
+"""Every write of implementation data. Each runs in one transaction with its audit event, and checks reach
+through the selectors first (out of scope is 404, as for a read). Audit summaries hold codes, ids and dates:
+no scores, names or notes.
+
+Bad input a user can cause raises ServiceError (with the form field it concerns) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.audit.services import audit_record
+from connecting_people.core.errors import ServiceError
+from connecting_people.implementation import registry, selectors
+from connecting_people.implementation.checklist import checklist_item
+from connecting_people.implementation.models import (
+    ChecklistStatus,
+    FidelityRating,
+    SupervisionRecord,
+    TeamChampion,
+    TeamCommunityLink,
+    TrainingAttendance,
+    TrainingSession,
+)
+from connecting_people.measures import scoring
+from connecting_people.measures.definitions import Instrument
+from connecting_people.measures.errors import AnswerError, UnknownInstrumentError
+
+
+def _audit(user, action: str, object_type: str, object_id: Any, summary: dict) -> None:
+    audit_record(actor=user, action=action, object_type=object_type, object_id=object_id, summary=summary)
+
+
+def _not_in_future(when: date, field_name: str, what: str) -> None:
+    if when > timezone.localdate():
+        raise ServiceError(f"{what} must be today or in the past", field=field_name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fidelity ratings
+
+
+def rating_from_score(
+    *,
+    kind: str,
+    scale: Instrument,
+    team_id: int,
+    worker_id: int | None,
+    rated_by_id: int,
+    answers: list,
+    result: dict,
+    rated_on: date,
+    period_start: date,
+    period_end: date,
+) -> FidelityRating:
+    """An unsaved rating holding `result` (a score_one dict or a BatchResult row). Shared by the service and the
+    synthetic data generator, so both store scores the same way."""
+    return FidelityRating(
+        kind=kind,
+        team_id=team_id,
+        worker_id=worker_id,
+        rated_by_id=rated_by_id,
+        scale_id=scale.id,
+        scale_version=scale.version,
+        rated_on=rated_on,
+        period_start=period_start,
+        period_end=period_end,
+        answers=answers,
+        total=result["total"],
+        subscales=result["subscales"],
+        missing_items=result["missing"],
+        missing_rule=result["missing_rule"]["outcome"],
+    )
+
+
+def fidelity_rating_record(
+    *,
+    user,
+    kind: str,
+    scale_id: str,
+    answers: list[float | None] | dict[str, float | None],
+    rated_on: date,
+    period_start: date,
+    period_end: date,
+    team_id: int,
+    worker_id: int | None = None,
+) -> FidelityRating:
+    """Score a fidelity rating with the measures engine and save it.
+
+    kind: "self" (the user rates their own practice in a team where they are a practitioner), "supervisor"
+    (a lead of `team_id` rates `worker_id`, a practitioner of that team) or "team" (a lead rates the team).
+    answers: item codes in the scale's item order (or a mapping of item id to code); None for an item left out.
+    Raises Http404 when the team or worker is out of reach, ServiceError (field = the item id or form field)
+    for an answer the scale does not allow, an item left out that the scale needs, or dates out of order.
+    """
+    if kind == FidelityRating.Kind.SELF:
+        if team_id not in set(selectors.practitioner_teams(user=user).values_list("pk", flat=True)):
+            raise Http404("No such team")
+        worker_id, level = user.pk, "worker"
+    elif kind == FidelityRating.Kind.SUPERVISOR:
+        _team, worker = selectors.worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+        if worker.pk == user.pk:
+            raise ServiceError("You cannot give yourself a supervisor rating: use a self-rating instead")
+        level = "worker"
+    elif kind == FidelityRating.Kind.TEAM:
+        selectors.team_for_lead(user=user, team_id=team_id)
+        worker_id, level = None, "team"
+    else:
+        raise ServiceError(f"Unknown kind of rating {kind!r}")
+    try:
+        scale = registry.scale(scale_id)
+    except UnknownInstrumentError as error:
+        raise ServiceError(str(error)) from error
+    if level not in scale.rated:
+        raise ServiceError(f"{scale.title} does not rate a {level}")
+    _rating_dates(rated_on, period_start, period_end)
+    try:
+        checked = scoring.check_answers(scale, answers)
+    except AnswerError as error:
+        item = _item_or_none(scale, error.item_id)
+        message = (
+            f"Choose a score from {item.allowed_text()} for “{item.label}”"
+            if item is not None
+            else str(error)
+        )
+        raise ServiceError(message, field=error.item_id) from error
+    if scale.missing.rule == "complete":
+        for item, value in zip(scale.items, checked, strict=True):
+            if value is None:
+                raise ServiceError(f"Choose a score for “{item.label}”", field=item.id)
+    result = scoring.score_one(scale, checked)
+    with transaction.atomic():
+        rating = rating_from_score(
+            kind=kind,
+            scale=scale,
+            team_id=team_id,
+            worker_id=worker_id,
+            rated_by_id=user.pk,
+            answers=checked,
+            result=result,
+            rated_on=rated_on,
+            period_start=period_start,
+            period_end=period_end,
+        )
+        rating.save()
+        _audit(
+            user,
+            "fidelity.rated",
+            "fidelity_rating",
+            rating.pk,
+            {
+                "kind": kind,
+                "scale": scale.id,
+                "version": scale.version,
+                "team": team_id,
+                "worker": worker_id,
+                "rated_on": rated_on,
+                "period_start": period_start,
+                "period_end": period_end,
+            },
+        )
+    return rating
+
+
+def _item_or_none(scale: Instrument, item_id: str):
+    try:
+        return scale.item(item_id)
+    except KeyError:
+        return None
+
+
+def _rating_dates(rated_on: date, period_start: date, period_end: date) -> None:
+    _not_in_future(rated_on, "rated_on", "The date of the rating")
+    if period_end < period_start:
+        raise ServiceError("The end of the period must be on or after its start", field="period_end")
+    if period_end > rated_on:
+        raise ServiceError("The period must end on or before the date of the rating", field="period_end")
+    if period_end - period_start > timedelta(days=366):
+        raise ServiceError("The period can be a year at most", field="period_start")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    title: str
+    held_on: date
+    level: str
+    trainer: str
+    trust_id: int
+    team_id: int | None = None  # None: open to the whole trust
+    notes: str = ""
+
+
+def training_session_create(*, user, data: TrainingData, attendee_ids: Iterable[int] = ()) -> TrainingSession:
+    """Record a training session held for a team the user leads, or (as an implementation lead) for any team of
+    their trust or the whole trust, with who attended. Raises ServiceError for bad input, Http404 out of reach."""
+    scope_trusts, scope_teams = _training_reach(user)
+    if data.team_id is None:
+        if data.trust_id not in scope_trusts:
+            raise ServiceError("Choose who the session was for", field="audience")
+    elif data.team_id not in scope_teams or scope_teams[data.team_id] != data.trust_id:
+        raise ServiceError("Choose who the session was for", field="audience")
+    if data.level not in TrainingSession.Level.values:
+        raise ServiceError("Choose the level of the training", field="level")
+    _not_in_future(data.held_on, "held_on", "The date of the session")
+    if not data.title.strip():
+        raise ServiceError("Enter the title of the session", field="title")
+    if not data.trainer.strip():
+        raise ServiceError("Enter who ran the session", field="trainer")
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
+            trust_id=data.trust_id,
+            team_id=data.team_id,
+            title=data.title.strip(),
+            held_on=data.held_on,
+            level=data.level,
+            trainer=data.trainer.strip(),
+            notes=data.notes.strip(),
+            recorded_by=user,
+        )
+        _audit(
+            user,
+            "training.session_recorded",
+            "training_session",
+            session.pk,
+            {"trust": data.trust_id, "team": data.team_id, "level": data.level, "held_on": data.held_on},
+        )
+        training_attendance_set(user=user, session_id=session.pk, attendee_ids=attendee_ids)
+    return session
+
+
+def _training_reach(user) -> tuple[set[int], dict[int, int]]:
+    """(trusts where the user may record trust-wide sessions, {team id: trust id} they may record sessions for)."""
+    scope = scope_for(user=user)
+    if not (scope.is_team_lead or scope.is_implementation_lead):
+        raise Http404("No training here")
+    teams = {
+        team.pk: team.trust_id
+        for team in selectors.implementation_teams(user=user)
+        if team.pk in scope.lead_team_ids or team.trust_id in scope.implementation_trust_ids
+    }
+    return set(scope.implementation_trust_ids), teams
+
+
+@dataclass(frozen=True)
+class AttendanceChange:
+    added: tuple[int, ...]
+    removed: tuple[int, ...]
+
+
+def training_attendance_set(*, user, session_id: int, attendee_ids: Iterable[int]) -> AttendanceChange:
+    """Make the attendance of the staff the user may mark (see `selectors.attendance_candidates`) exactly
+    `attendee_ids`; attendance of anyone else is left as it is. Raises ServiceError for someone the user may
+    not mark."""
+    wanted = {int(attendee_id) for attendee_id in attendee_ids}
+    with transaction.atomic():
+        session = selectors.training_session_get(user=user, session_id=session_id)
+        markable = {
+            member.pk
+            for member, _team in selectors.attendance_candidates(user=user, trust_id=session.trust_id)
+        }
+        if wanted - markable:
+            raise ServiceError("Choose attendees from the list", field="attendees")
+        present = set(
+            TrainingAttendance.objects.filter(session=session, attendee_id__in=markable).values_list(
+                "attendee_id", flat=True
+            )
+        )
+        added, removed = sorted(wanted - present), sorted(present - wanted)
+        TrainingAttendance.objects.bulk_create(
+            TrainingAttendance(session=session, attendee_id=attendee_id, recorded_by=user)
+            for attendee_id in added
+        )
+        TrainingAttendance.objects.filter(session=session, attendee_id__in=removed).delete()
+        if added or removed:
+            _audit(
+                user,
+                "training.attendance_set",
+                "training_session",
+                session.pk,
+                {"added": added, "removed": removed},
+            )
+    return AttendanceChange(tuple(added), tuple(removed))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Champion, supervision
+
+
+def champion_name(*, user, team_id: int, champion_id: int, since: date) -> TeamChampion:
+    """Name the team's champion from `since`, ending the current champion's time the day before (or on the
+    same day when they started that day). History is kept. Naming the current champion again changes nothing
+    and is refused."""
+    with transaction.atomic():
+        team = selectors.team_for_lead(user=user, team_id=team_id)
+        if champion_id not in {member.pk for member in selectors.team_members(team=team)}:
+            raise ServiceError("Choose a member of the team", field="champion")
+        _not_in_future(since, "since", "The start date")
+        current = TeamChampion.objects.select_for_update().filter(team=team, until__isnull=True).first()
+        if current is not None:
+            if current.champion_id == champion_id:
+                raise ServiceError("They are already the team's champion", field="champion")
+            if since < current.since:
+                raise ServiceError(
+                    "The start date must be on or after the current champion's start date", field="since"
+                )
+            current.until = max(current.since, since - timedelta(days=1))
+            current.save(update_fields=["until"])
+        champion = TeamChampion.objects.create(team=team, champion_id=champion_id, since=since, named_by=user)
+        _audit(
+            user,
+            "implementation.champion_named",
+            "team_champion",
+            champion.pk,
+            {
+                "team": team.pk,
+                "champion": champion_id,
+                "since": since,
+                "previous": current.champion_id if current else None,
+            },
+        )
+    return champion
+
+
+def supervision_record(
+    *,
+    user,
+    team_id: int,
+    worker_id: int,
+    held_on: date,
+    connection_work_discussed: bool,
+    notes: str = "",
+) -> SupervisionRecord:
+    """Record a supervision session the user (a lead of the team) held with a practitioner of the team."""
+    with transaction.atomic():
+        team, worker = selectors.worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+        if worker.pk == user.pk:
+            raise ServiceError("Choose someone you supervise", field="worker")
+        _not_in_future(held_on, "held_on", "The date of the supervision")
+        if connection_work_discussed not in (True, False):
+            raise ServiceError("Say whether connection work was discussed", field="connection_work_discussed")
+        record = SupervisionRecord.objects.create(
+            team=team,
+            worker=worker,
+            supervisor=user,
+            held_on=held_on,
+            connection_work_discussed=connection_work_discussed,
+            notes=notes.strip(),
+        )
+        _audit(
+            user,
+            "implementation.supervision_recorded",
+            "supervision_record",
+            record.pk,
+            {
+                "team": team.pk,
+                "worker": worker.pk,
+                "held_on": held_on,
+                "connection_work_discussed": connection_work_discussed,
+            },
+        )
+    return record
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The team's community links
+
+
+@dataclass(frozen=True)
+class CommunityLinkData:
+    since: date
+    organisation_id: int | None = None
+    name: str = ""  # used when the organisation is not in the directory
+    contact: str = ""
+    notes: str = ""
+    ended_on: date | None = None
+
+
+def _link_fields(data: CommunityLinkData) -> dict:
+    organisation = None
+    if data.organisation_id is not None:
+        organisation = selectors.directory_organisations().filter(pk=data.organisation_id).first()
+        if organisation is None:
+            raise ServiceError("Choose an organisation from the list", field="organisation")
+    name = organisation.name if organisation else data.name.strip()
+    if not name:
+        raise ServiceError(
+            "Choose an organisation from the directory, or enter its name", field="organisation"
+        )
+    _not_in_future(data.since, "since", "The date the link started")
+    if data.ended_on is not None:
+        _not_in_future(data.ended_on, "ended_on", "The date the link ended")
+        if data.ended_on < data.since:
+            raise ServiceError("The end date must be on or after the start date", field="ended_on")
+    return {
+        "organisation": organisation,
+        "name": name[:200],
+        "contact": data.contact.strip(),
+        "since": data.since,
+        "ended_on": data.ended_on,
+        "notes": data.notes.strip(),
+    }
+
+
+def community_link_create(*, user, team_id: int, data: CommunityLinkData) -> TeamCommunityLink:
+    """Add a working link between a team the user leads and a community organisation."""
+    with transaction.atomic():
+        team = selectors.team_for_lead(user=user, team_id=team_id)
+        link = TeamCommunityLink.objects.create(team=team, recorded_by=user, **_link_fields(data))
+        _audit(
+            user,
+            "implementation.community_link_added",
+            "team_community_link",
+            link.pk,
+            {"team": team.pk, "organisation": link.organisation_id, "since": link.since},
+        )
+    return link
+
+
+def community_link_update(*, user, team_id: int, link_id: int, data: CommunityLinkData) -> TeamCommunityLink:
+    """Change a team's community link (for example, record that it ended)."""
+    with transaction.atomic():
+        team = selectors.team_for_lead(user=user, team_id=team_id)
+        link = selectors.community_link_of(team=team, link_id=link_id)
+        fields = _link_fields(data)
+        changed = sorted(
+            name
+            for name, value in fields.items()
+            if (getattr(link, f"{name}_id") if name == "organisation" else getattr(link, name))
+            != (value.pk if name == "organisation" and value is not None else value)
+        )
+        for name, value in fields.items():
+            setattr(link, name, value)
+        link.save()
+        _audit(
+            user,
+            "implementation.community_link_changed",
+            "team_community_link",
+            link.pk,
+            {"team": team.pk, "fields": changed, "ended_on": link.ended_on},
+        )
+    return link
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The implementation checklist
+
+
+def checklist_status_set(
+    *, user, team_id: int, item_id: str, status: str, status_on: date
+) -> ChecklistStatus:
+    """Set a team's status for one checklist item (not started, in progress or done), with its date and who."""
+    with transaction.atomic():
+        team = selectors.team_for_lead(user=user, team_id=team_id)
+        if checklist_item(item_id) is None:
+            raise Http404("No such checklist item")
+        if status not in ChecklistStatus.Status.values:
+            raise ServiceError("Choose a status", field="status")
+        _not_in_future(status_on, "status_on", "The date")
+        row, _created = ChecklistStatus.objects.update_or_create(
+            team=team,
+            item_id=item_id,
+            defaults={"status": status, "status_on": status_on, "updated_by": user},
+        )
+        _audit(
+            user,
+            "implementation.checklist_status_set",
+            "checklist_status",
+            row.pk,
+            {"team": team.pk, "item": item_id, "status": status, "status_on": status_on},
+        )
+    return row

@@ -1,0 +1,607 @@
+"""Implementation pages: fidelity ratings, training, champion, supervision, community links, the checklist, and
+guidance. Thin: parse, call one service or selector, render. Out of reach is 404 (the selectors decide)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import show_service_error
+from connecting_people.implementation import presenters, registry, selectors, services
+from connecting_people.implementation.forms import (
+    AttendanceForm,
+    ChampionForm,
+    ChecklistStatusForm,
+    CommunityLinkForm,
+    FidelityRatingForm,
+    SupervisionForm,
+    TrainingSessionForm,
+)
+from connecting_people.implementation.models import FidelityRating
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _require_user_of_pages(request) -> None:
+    if not selectors.uses_implementation_pages(user=request.user):
+        raise Http404("Not available")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Overview
+
+
+@login_required
+def index(request):
+    _require_user_of_pages(request)
+    scope = scope_for(user=request.user)
+    return render(
+        request,
+        "implementation/index.jinja",
+        {
+            "scope": scope,
+            "summaries": selectors.team_implementation_summaries(user=request.user),
+            "coverage": {row["team_id"]: row for row in selectors.training_coverage(user=request.user)},
+            "page_title": "Implementation and fidelity",
+        },
+    )
+
+
+@login_required
+def mine(request):
+    practice = selectors.own_practice(user=request.user)
+    return render(
+        request,
+        "implementation/mine.jinja",
+        {
+            "practice": practice,
+            "sections": presenters.history_sections(selectors.rating_histories(practice.self_ratings)),
+            "scales": registry.scales_for("worker"),
+            "page_title": "Your practice",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fidelity ratings
+
+
+def _rating_page(request, *, scale, kind, team, worker=None, teams=None, back_url, heading, caption):
+    form = FidelityRatingForm(
+        _posted(request),
+        scale=scale,
+        teams=teams,
+        initial=FidelityRatingForm.initial_dates(timezone.localdate()),
+    )
+    if request.method == "POST" and form.is_valid():
+        team_id = form.chosen_team_id() or team.pk
+        try:
+            rating = services.fidelity_rating_record(
+                user=request.user,
+                kind=kind,
+                scale_id=scale.id,
+                answers=form.answers(),
+                rated_on=form.cleaned_data["rated_on"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                team_id=team_id,
+                worker_id=worker.pk if worker else None,
+            )
+        except ServiceError as error:
+            show_service_error(form, error, {error.field: form.service_field(error.field)})
+        else:
+            messages.success(request, f"Rating saved: total {presenters.format_score(rating.total)}.")
+            return redirect(back_url)
+    return render(
+        request,
+        "implementation/rate.jinja",
+        {
+            "form": form,
+            "scale": scale,
+            "back_url": back_url,
+            "heading": heading,
+            "caption": caption,
+            "page_title": heading,
+        },
+    )
+
+
+@login_required
+def self_rate(request, scale_id: str):
+    teams = list(selectors.practitioner_teams(user=request.user))
+    if not teams:
+        raise Http404("Not a practitioner")
+    scale = registry.scale_or_404(scale_id, "worker")
+    return _rating_page(
+        request,
+        scale=scale,
+        kind=FidelityRating.Kind.SELF,
+        team=teams[0],
+        teams=teams,
+        back_url=_url("implementation:mine"),
+        heading="Rate your own practice",
+        caption=request.user.display_name,
+    )
+
+
+@login_required
+def worker_rate(request, team_id: int, worker_id: int, scale_id: str):
+    team, worker = selectors.worker_in_team(user=request.user, team_id=team_id, worker_id=worker_id)
+    scale = registry.scale_or_404(scale_id, "worker")
+    return _rating_page(
+        request,
+        scale=scale,
+        kind=FidelityRating.Kind.SUPERVISOR,
+        team=team,
+        worker=worker,
+        back_url=_url("implementation:worker", team.pk, worker.pk),
+        heading=f"Rate {worker.display_name}'s practice",
+        caption=team.name,
+    )
+
+
+@login_required
+def team_rate(request, team_id: int, scale_id: str):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    scale = registry.scale_or_404(scale_id, "team")
+    return _rating_page(
+        request,
+        scale=scale,
+        kind=FidelityRating.Kind.TEAM,
+        team=team,
+        back_url=_url("implementation:team_fidelity", team.pk),
+        heading="Rate the team's practice",
+        caption=team.name,
+    )
+
+
+@login_required
+def team_fidelity(request, team_id: int):
+    access = selectors.team_access(user=request.user, team_id=team_id)
+    ratings = selectors.team_ratings(user=request.user, team_id=access.team.pk)
+    return render(
+        request,
+        "implementation/team_fidelity.jinja",
+        {
+            "access": access,
+            "team": access.team,
+            "sections": presenters.history_sections(selectors.rating_histories(ratings)),
+            "scales": registry.scales_for("team"),
+            "worker_summaries": selectors.worker_rating_summaries(
+                user=request.user, team_ids=[access.team.pk]
+            ),
+            "threshold": settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
+            "page_title": f"Fidelity ratings: {access.team.name}",
+        },
+    )
+
+
+@login_required
+def worker(request, team_id: int, worker_id: int):
+    team, member = selectors.worker_in_team(user=request.user, team_id=team_id, worker_id=worker_id)
+    ratings = selectors.worker_ratings(user=request.user, team_id=team.pk, worker_id=member.pk)
+    return render(
+        request,
+        "implementation/worker.jinja",
+        {
+            "team": team,
+            "worker": member,
+            "sections": presenters.history_sections(selectors.rating_histories(ratings)),
+            "scales": registry.scales_for("worker"),
+            "supervision": selectors.worker_supervision(
+                user=request.user, team_id=team.pk, worker_id=member.pk
+            ),
+            "training": selectors.worker_training(user=request.user, team_id=team.pk, worker_id=member.pk),
+            "page_title": f"{member.display_name}: practice",
+        },
+    )
+
+
+@login_required
+def rating(request, rating_id: int):
+    found = selectors.rating_get(user=request.user, rating_id=rating_id)
+    scale = selectors.scale_of(found)
+    if found.kind == FidelityRating.Kind.TEAM:
+        back_url = _url("implementation:team_fidelity", found.team_id)
+    elif found.worker_id == request.user.pk:
+        back_url = _url("implementation:mine")
+    else:
+        back_url = _url("implementation:worker", found.team_id, found.worker_id)
+    return render(
+        request,
+        "implementation/rating.jinja",
+        {
+            "rating": found,
+            "scale": scale,
+            "items": presenters.rating_items(found, scale),
+            "domains": presenters.rating_domains(found, scale),
+            "total": presenters.rating_total(found, scale),
+            "back_url": back_url,
+            "page_title": f"{found.get_kind_display()} of {found.rated_on:%d %B %Y}",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The team
+
+
+@login_required
+def team(request, team_id: int):
+    access = selectors.team_access(user=request.user, team_id=team_id)
+    summary = selectors.team_implementation_summaries(user=request.user, team_ids=[access.team.pk])[0]
+    context = {
+        "access": access,
+        "team": access.team,
+        "summary": summary,
+        "coverage": selectors.training_coverage(user=request.user, team_ids=[access.team.pk])[0],
+        "links": selectors.community_links_of(team=access.team),
+        "team_scales": registry.scales_for("team"),
+        "page_title": f"Implementation: {access.team.name}",
+    }
+    if access.as_lead:
+        context["workers"] = selectors.team_workers(user=request.user, team_id=access.team.pk)
+        context["supervision"] = selectors.team_supervision(
+            user=request.user, team_id=access.team.pk, limit=10
+        )
+        context["worker_scales"] = registry.scales_for("worker")
+    else:
+        context["supervision_summary"] = selectors.supervision_summaries(
+            user=request.user, team_ids=[access.team.pk]
+        )[0]
+        context["threshold"] = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
+    return render(request, "implementation/team.jinja", context)
+
+
+@login_required
+def champion(request, team_id: int):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    form = ChampionForm(
+        _posted(request), members=selectors.team_members(team=team), initial={"since": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.champion_name(
+                user=request.user,
+                team_id=team.pk,
+                champion_id=int(form.cleaned_data["champion"]),
+                since=form.cleaned_data["since"],
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Champion named.")
+            return redirect("implementation:team", team_id=team.pk)
+    return render(
+        request,
+        "implementation/champion.jinja",
+        {
+            "team": team,
+            "form": form,
+            "history": selectors.champion_history(team=team),
+            "page_title": "Name the team's champion",
+        },
+    )
+
+
+@login_required
+def supervision_new(request, team_id: int):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    workers = [w for w in selectors.team_practitioners(team=team) if w.pk != request.user.pk]
+    form = SupervisionForm(_posted(request), workers=workers, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supervision_record(
+                user=request.user,
+                team_id=team.pk,
+                worker_id=int(form.cleaned_data["worker"]),
+                held_on=form.cleaned_data["held_on"],
+                connection_work_discussed=form.discussed(),
+                notes=form.cleaned_data["notes"],
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Supervision recorded.")
+            return redirect("implementation:team", team_id=team.pk)
+    return render(
+        request,
+        "implementation/form_page.jinja",
+        {
+            "team": team,
+            "form": form,
+            "heading": "Record a supervision",
+            "submit": "Save supervision",
+            "back_url": _url("implementation:team", team.pk),
+            "page_title": "Record a supervision",
+        },
+    )
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in selectors.directory_organisations().values_list("pk", "name")]
+
+
+@login_required
+def community_link_new(request, team_id: int):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    form = CommunityLinkForm(
+        _posted(request), organisations=_organisation_choices(), initial={"since": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_link_create(user=request.user, team_id=team.pk, data=form.link_data())
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Community link added.")
+            return redirect(_url("implementation:team", team.pk) + "#community-links")
+    return render(
+        request,
+        "implementation/form_page.jinja",
+        {
+            "team": team,
+            "form": form,
+            "heading": "Add a link with a community organisation",
+            "submit": "Add link",
+            "back_url": _url("implementation:team", team.pk),
+            "page_title": "Add a community link",
+        },
+    )
+
+
+@login_required
+def community_link_edit(request, team_id: int, link_id: int):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    link = selectors.community_link_of(team=team, link_id=link_id)
+    form = CommunityLinkForm(
+        _posted(request),
+        organisations=_organisation_choices(),
+        editing=True,
+        initial={
+            "organisation": str(link.organisation_id or ""),
+            "name": "" if link.organisation_id else link.name,
+            "contact": link.contact,
+            "since": link.since,
+            "ended_on": link.ended_on,
+            "notes": link.notes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_link_update(
+                user=request.user, team_id=team.pk, link_id=link.pk, data=form.link_data()
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Community link updated.")
+            return redirect(_url("implementation:team", team.pk) + "#community-links")
+    return render(
+        request,
+        "implementation/form_page.jinja",
+        {
+            "team": team,
+            "form": form,
+            "heading": f"Change the link with {link.name}",
+            "submit": "Save changes",
+            "back_url": _url("implementation:team", team.pk),
+            "page_title": "Change a community link",
+        },
+    )
+
+
+@login_required
+def checklist(request, team_id: int):
+    access = selectors.team_access(user=request.user, team_id=team_id)
+    return render(
+        request,
+        "implementation/checklist.jinja",
+        {
+            "access": access,
+            "team": access.team,
+            "rows": selectors.checklist_for(team=access.team),
+            "page_title": f"Implementation checklist: {access.team.name}",
+        },
+    )
+
+
+@login_required
+def checklist_item(request, team_id: int, item_id: str):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    row = selectors.checklist_row(team=team, item_id=item_id)
+    form = ChecklistStatusForm(
+        _posted(request),
+        initial={
+            "status": row.status_code,
+            "status_on": row.status.status_on if row.status else timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checklist_status_set(
+                user=request.user,
+                team_id=team.pk,
+                item_id=row.item.id,
+                status=form.cleaned_data["status"],
+                status_on=form.cleaned_data["status_on"],
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Checklist updated.")
+            return redirect("implementation:checklist", team_id=team.pk)
+    return render(
+        request,
+        "implementation/form_page.jinja",
+        {
+            "team": team,
+            "form": form,
+            "heading": row.item.text,
+            "intro": row.item.hint,
+            "submit": "Save",
+            "back_url": _url("implementation:checklist", team.pk),
+            "page_title": "Update the checklist",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training
+
+
+def _training_choices(request) -> tuple[list[tuple[str, str]], dict[int, int]]:
+    """Who a new session can be for ("trust:<id>" / "team:<id>", label), and each team's trust."""
+    scope = scope_for(user=request.user)
+    audiences, trust_of_team, trusts_done = [], {}, set()
+    for team in selectors.implementation_teams(user=request.user):
+        if team.trust_id in scope.implementation_trust_ids and team.trust_id not in trusts_done:
+            trusts_done.add(team.trust_id)
+            audiences.append((f"trust:{team.trust_id}", f"Everyone in {team.trust.name}"))
+        if team.pk in scope.lead_team_ids or team.trust_id in scope.implementation_trust_ids:
+            audiences.append((f"team:{team.pk}", team.name))
+            trust_of_team[team.pk] = team.trust_id
+    return audiences, trust_of_team
+
+
+def _candidate_choices(request, trust_ids) -> list[tuple[str, str]]:
+    out, seen = [], set()
+    for trust_id in trust_ids:
+        for member, member_team in selectors.attendance_candidates(user=request.user, trust_id=trust_id):
+            if member.pk not in seen:
+                seen.add(member.pk)
+                out.append((str(member.pk), f"{member.display_name} ({member_team.name})"))
+    return out
+
+
+def _require_training_pages(request) -> None:
+    scope = scope_for(user=request.user)
+    if not (scope.is_team_lead or scope.is_implementation_lead):
+        raise Http404("Not available")
+
+
+@login_required
+def training(request):
+    _require_training_pages(request)
+    return render(
+        request,
+        "implementation/training.jinja",
+        {"sessions": selectors.training_sessions(user=request.user), "page_title": "Training"},
+    )
+
+
+@login_required
+def training_new(request):
+    _require_training_pages(request)
+    audiences, trust_of_team = _training_choices(request)
+    candidates = _candidate_choices(request, sorted(set(trust_of_team.values())))
+    form = TrainingSessionForm(
+        _posted(request),
+        audiences=audiences,
+        candidates=candidates,
+        initial={"held_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.training_session_create(
+                user=request.user, data=form.training_data(trust_of_team), attendee_ids=form.attendee_ids()
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Training session recorded.")
+            return redirect("implementation:training_session", session_id=session.pk)
+    return render(
+        request,
+        "implementation/training_new.jinja",
+        {"form": form, "page_title": "Record a training session"},
+    )
+
+
+@login_required
+def training_session(request, session_id: int):
+    session = selectors.training_session_get(user=request.user, session_id=session_id)
+    attendees = selectors.session_attendees(user=request.user, session=session)
+    return render(
+        request,
+        "implementation/training_session.jinja",
+        {
+            "session": session,
+            "attendees": attendees,
+            "others": selectors.session_attendee_count(session=session) - len(attendees),
+            "page_title": session.title,
+        },
+    )
+
+
+@login_required
+def training_attendance(request, session_id: int):
+    session = selectors.training_session_get(user=request.user, session_id=session_id)
+    candidates = _candidate_choices(request, [session.trust_id])
+    present = [str(a.attendee_id) for a in selectors.session_attendees(user=request.user, session=session)]
+    form = AttendanceForm(_posted(request), candidates=candidates, initial={"attendees": present})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_attendance_set(
+                user=request.user, session_id=session.pk, attendee_ids=form.attendee_ids()
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Attendance saved.")
+            return redirect("implementation:training_session", session_id=session.pk)
+    return render(
+        request,
+        "implementation/form_page.jinja",
+        {
+            "form": form,
+            "heading": "Who attended?",
+            "caption": session.title,
+            "submit": "Save attendance",
+            "back_url": _url("implementation:training_session", session.pk),
+            "page_title": f"Attendance: {session.title}",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Guidance: every signed-in member of staff
+
+
+@login_required
+def guidance_index(request):
+    return render(
+        request,
+        "implementation/guidance_index.jinja",
+        {"pages": selectors.guidance_pages(), "page_title": "Guidance"},
+    )
+
+
+def _guidance(request, slug: str, template: str):
+    page = selectors.guidance_page(slug=slug)
+    sections = [
+        {"heading": section.heading, "blocks": presenters.section_blocks(section.text)}
+        for section in page.sections.all()
+    ]
+    return render(request, template, {"page": page, "sections": sections, "page_title": page.title})
+
+
+@login_required
+def guidance_page(request, slug: str):
+    return _guidance(request, slug, "implementation/guidance_page.jinja")
+
+
+@login_required
+def guidance_print(request, slug: str):
+    return _guidance(request, slug, "implementation/guidance_print.jinja")
+
+
+def _url(name: str, *args) -> str:
+    return reverse(name, args=args or None)
