@@ -1,6 +1,6 @@
 from django.urls import path
 
-from connecting_people.implementation import views
+from connecting_people.implementation import dashboards, views
 
 app_name = "implementation"
 team = "implementation/teams/<int:team_id>/"
@@ -11,6 +11,10 @@ urlpatterns = [
     path("implementation/ratings/<int:rating_id>/", views.rating, name="rating"),
     path(team, views.team, name="team"),
     path(f"{team}fidelity/", views.team_fidelity, name="team_fidelity"),
+    path(f"{team}dashboard/", dashboards.team_dashboard, name="team_dashboard"),
+    path(
+        "implementation/trusts/<int:trust_id>/dashboard/", dashboards.trust_dashboard, name="trust_dashboard"
+    ),
     path(f"{team}fidelity/rate/<slug:scale_id>/", views.team_rate, name="team_rate"),
     path(f"{team}workers/<int:worker_id>/", views.worker, name="worker"),
     path(f"{team}workers/<int:worker_id>/rate/<slug:scale_id>/", views.worker_rate, name="worker_rate"),

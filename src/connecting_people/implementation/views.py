@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from connecting_people.accounts.selectors import scope_for
+from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import show_service_error
 from connecting_people.implementation import presenters, registry, selectors, services
@@ -49,6 +49,8 @@ def index(request):
             "scope": scope,
             "summaries": selectors.team_implementation_summaries(user=request.user),
             "coverage": {row["team_id"]: row for row in selectors.training_coverage(user=request.user)},
+            "led_teams": list(teams_led_by(user=request.user)),
+            "trusts": list(trusts_for_implementation(user=request.user)),
             "page_title": "Implementation and fidelity",
         },
     )

@@ -252,6 +252,8 @@ COVERED_URL_NAMES = {
     "implementation:rating",
     "implementation:team",
     "implementation:team_fidelity",
+    "implementation:team_dashboard",
+    "implementation:trust_dashboard",
     "implementation:team_rate",
     "implementation:worker",
     "implementation:worker_rate",

@@ -1,0 +1,283 @@
+"""Team and trust dashboards: practice indicators now and over a year, fidelity ratings, training coverage,
+what is overdue and outcome change, with a CSV of the same numbers. Aggregates only; on the trust dashboard,
+numbers from 1 to the small-number threshold are hidden."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from markupsafe import Markup
+
+from connecting_people.accounts.selectors import scope_for
+from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.implementation import indicators as ind
+from connecting_people.implementation import practice, selectors
+from connecting_people.implementation.models import FidelityRating
+from connecting_people.measures.render import score_chart_svg
+
+DEFAULT_DAYS = 91  # the default period: about the last three months
+CHARTED = ("map_within_28_days", "with_link_introduced", "reviewed_on_time")
+
+
+class PeriodForm(NHSForm):
+    start = DateField(label="From", past_only=True)
+    end = DateField(label="To", past_only=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end of the period must be on or after its start")
+        return data
+
+
+def period_of(request) -> tuple[PeriodForm, date, date]:
+    """The period asked for (GET start_day.. end_year), or the last 91 days; the form carries any errors."""
+    today = timezone.localdate()
+    default = (today - timedelta(days=DEFAULT_DAYS - 1), today)
+    asked = any(key.startswith(("start_", "end_")) for key in request.GET)
+    form = PeriodForm(request.GET if asked else None, initial={"start": default[0], "end": default[1]})
+    if asked and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, *default
+
+
+def value_text(indicator: ind.Indicator) -> str:
+    if indicator.suppressed:
+        return f"Fewer than {settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD}"
+    if indicator.value is None:
+        return "No data"
+    if indicator.key in ind.MEDIANS:
+        return f"{indicator.value:g} days"
+    return f"{indicator.value * 100:.0f}%"
+
+
+def basis_text(indicator: ind.Indicator) -> str:
+    if indicator.suppressed or indicator.value is None:
+        return ""
+    if indicator.key in ind.MEDIANS:
+        return f"over {indicator.denominator}"
+    return f"{indicator.numerator} of {indicator.denominator}"
+
+
+def small(count: int | None, threshold: int) -> int | None:
+    return None if count is not None and 0 < count < threshold else count
+
+
+@dataclass
+class TeamNumbers:
+    team: object
+    caseload: int | None
+    indicators: dict[str, ind.Indicator]
+    overdue: practice.Overdue
+    outcomes: list[practice.OutcomeChange]
+    training: dict | None = None
+    ratings: list[dict] = field(default_factory=list)
+
+
+def _numbers(teams, facts, overdue, outcomes, start, end, threshold: int | None) -> list[TeamNumbers]:
+    rows = []
+    for team in teams:
+        found = ind.indicators(facts[team.pk], start, end)
+        caseload = ind.caseload_size(facts[team.pk], end)
+        counts = overdue[team.pk]
+        changes = outcomes[team.pk]
+        if threshold:
+            found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
+            caseload = small(caseload, threshold)
+            counts = practice.Overdue(**{k: small(v, threshold) for k, v in counts.__dict__.items()})
+            changes = [change for change in changes if change.people >= threshold]
+        rows.append(TeamNumbers(team, caseload, found, counts, changes))
+    return rows
+
+
+def _csv(name: str, rows: list[TeamNumbers], start: date, end: date) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["team_id", "team", "start", "end", "measure", "value", "numerator", "denominator", "suppressed"]
+    )
+    for row in rows:
+        base = [row.team.pk, row.team.name, start.isoformat(), end.isoformat()]
+        writer.writerow([*base, "caseload", _cell(row.caseload), "", "", row.caseload is None])
+        for key in ind.KEYS:
+            found = row.indicators[key]
+            writer.writerow(
+                [
+                    *base,
+                    key,
+                    _cell(found.value),
+                    _cell(found.numerator),
+                    _cell(found.denominator),
+                    found.suppressed,
+                ]
+            )
+        for name_, count in row.overdue.__dict__.items():
+            writer.writerow([*base, f"overdue.{name_}", _cell(count), "", "", count is None])
+        for change in row.outcomes:
+            writer.writerow(
+                [
+                    *base,
+                    f"outcome_change.{change.instrument_id}",
+                    change.mean_change,
+                    "",
+                    change.people,
+                    False,
+                ]
+            )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"'
+    return response
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict], list[tuple[str, Markup]]]:
+    months = ind.months_ending(end, 12)
+    series = [ind.indicators(facts, first, last) for first, last in months]
+    if threshold:
+        series = [{key: ind.suppressed(value, threshold) for key, value in found.items()} for found in series]
+    table = [
+        {"title": ind.TITLES[key], "cells": [value_text(found[key]) for found in series]} for key in ind.KEYS
+    ]
+    charts = []
+    for index, key in enumerate(CHARTED):
+        points = [
+            (last, found[key].value * 100)
+            for (_first, last), found in zip(months, series, strict=True)
+            if found[key].value is not None
+        ]
+        if points:
+            charts.append(
+                (
+                    ind.TITLES[key],
+                    Markup(
+                        score_chart_svg(
+                            points,
+                            low=0,
+                            high=100,
+                            chart_id=f"indicator-chart-{index}",
+                            title=f"{ind.TITLES[key]}, % by month",
+                            description=f"{len(points)} months with data; the table below gives every month.",
+                        )
+                    ),
+                )
+            )
+    return months, table, charts
+
+
+@login_required
+def team_dashboard(request, team_id: int):
+    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    form, start, end = period_of(request)
+    teams = [team]
+    facts = practice.practice_facts(teams=teams)
+    row = _numbers(
+        teams,
+        facts,
+        practice.overdue_by_team(teams=teams),
+        practice.outcome_changes(teams=teams, end=end),
+        start,
+        end,
+        None,
+    )[0]
+    if request.GET.get("format") == "csv":
+        return _csv(f"team-{team.pk}-dashboard", [row], start, end)
+    months, monthly, charts = _monthly(facts[team.pk], end, None)
+    return render(
+        request,
+        "implementation/dashboard_team.jinja",
+        {
+            "team": team,
+            "form": form,
+            "start": start,
+            "end": end,
+            "row": row,
+            "keys": ind.KEYS,
+            "titles": ind.TITLES,
+            "value_text": value_text,
+            "basis_text": basis_text,
+            "months": months,
+            "monthly": monthly,
+            "charts": charts,
+            "training": (selectors.training_coverage(user=request.user, team_ids=[team.pk]) or [None])[0],
+            "ratings": selectors.worker_rating_summaries(
+                user=request.user,
+                kind=FidelityRating.Kind.SUPERVISOR,
+                team_ids=[team.pk],
+                start=start,
+                end=end,
+            ),
+            "self_ratings": selectors.worker_rating_summaries(
+                user=request.user, kind=FidelityRating.Kind.SELF, team_ids=[team.pk], start=start, end=end
+            ),
+            "team_ratings": selectors.team_ratings(user=request.user, team_id=team.pk)[-3:],
+            "page_title": f"{team.name}: dashboard",
+        },
+    )
+
+
+@login_required
+def trust_dashboard(request, trust_id: int):
+    if trust_id not in scope_for(user=request.user).implementation_trust_ids:
+        raise Http404("No such trust")
+    teams = [team for team in practice.teams_in_reach(user=request.user) if team.trust_id == trust_id]
+    if not teams:
+        raise Http404("No such trust")
+    form, start, end = period_of(request)
+    threshold = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
+    rows = _numbers(
+        teams,
+        practice.practice_facts(teams=teams),
+        practice.overdue_by_team(teams=teams),
+        practice.outcome_changes(teams=teams, end=end),
+        start,
+        end,
+        threshold,
+    )
+    if request.GET.get("format") == "csv":
+        return _csv(f"trust-{trust_id}-dashboard", rows, start, end)
+    training = {
+        row["team_id"]: row
+        for row in selectors.training_coverage(user=request.user, team_ids=[t.pk for t in teams])
+    }
+    ratings = {
+        row["team_id"]: row
+        for row in selectors.worker_rating_summaries(
+            user=request.user,
+            kind=FidelityRating.Kind.SUPERVISOR,
+            team_ids=[t.pk for t in teams],
+            start=start,
+            end=end,
+        )
+    }
+    instruments = sorted({(c.instrument_id, c.title) for row in rows for c in row.outcomes})
+    return render(
+        request,
+        "implementation/dashboard_trust.jinja",
+        {
+            "trust": teams[0].trust,
+            "form": form,
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "keys": ind.KEYS,
+            "titles": ind.TITLES,
+            "value_text": value_text,
+            "basis_text": basis_text,
+            "training": training,
+            "ratings": ratings,
+            "instruments": instruments,
+            "threshold": threshold,
+            "page_title": f"{teams[0].trust.name}: teams side by side",
+        },
+    )

@@ -1,0 +1,208 @@
+"""Fidelity indicators derived from recorded practice. Pure: plain facts about people in, indicator values out.
+
+One definition of each indicator, used by the dashboards, the CSV export and `connecting-people fidelity
+indicators`. Every indicator is worked out for a period [start, end] (both days included) over a set of people
+(a worker's, a team's or a trust's), from facts the selectors load once (`PersonFacts`).
+
+The people counted ("the active caseload at the end of the period"): people whose support had started by the
+period's end (`opened_on` ≤ end) and was still open at its end (not closed, or closed after the end). Closed
+cases therefore count for periods before they closed and not after; deleted records do not exist to count.
+Allocation date: when the current worker was allocated, or the day support started when that is not known.
+
+Key (JSON name)                     Definition
+``map_within_28_days``              Of the caseload allocated at least 28 days before the period's end, the share
+                                    whose first connections map is dated no later than 28 days after allocation.
+``with_goal``                       Share of the caseload with at least one goal set by the period's end.
+``with_link_introduced``            Share of the caseload with at least one community link that reached
+                                    "introduced" or beyond (went along, goes regularly) by the period's end.
+``reviewed_on_time``                Of the reviews due in the period (each review's planned next date, when
+                                    that date plus 14 days' grace had passed by the period's end), the share
+                                    followed by a review held no later than 14 days after the date due. Counts
+                                    reviews due, not people.
+``median_days_to_first_map``        Median days from allocation to the first connections map, over the caseload
+                                    with a first map by the period's end (a map drawn before allocation: 0).
+``median_days_to_first_link``       Median days from allocation to the first community link reaching
+                                    "introduced" or beyond, over the caseload with one by the period's end.
+``goals_linked_to_opportunity``     Of the caseload's goals set by the period's end, the share linked to at
+                                    least one community opportunity. Counts goals, not people.
+``new_community_tie_at_latest_review``
+                                    Of the caseload with a review held by the period's end that started a
+                                    connections map, the share whose latest such map counted at least one new
+                                    community tie (`new_community_ties` ≥ 1, see connections/metrics.py).
+
+Each value comes with its numerator and denominator (for medians: the number of people it is over). With a
+denominator of 0 the value is None: shown as "no data", never as 0.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+from typing import Any
+
+MAP_WINDOW = timedelta(days=28)
+REVIEW_GRACE = timedelta(days=14)
+
+SHARES = (
+    "map_within_28_days",
+    "with_goal",
+    "with_link_introduced",
+    "reviewed_on_time",
+    "goals_linked_to_opportunity",
+    "new_community_tie_at_latest_review",
+)
+MEDIANS = ("median_days_to_first_map", "median_days_to_first_link")
+KEYS = (
+    "map_within_28_days",
+    "with_goal",
+    "with_link_introduced",
+    "reviewed_on_time",
+    "median_days_to_first_map",
+    "median_days_to_first_link",
+    "goals_linked_to_opportunity",
+    "new_community_tie_at_latest_review",
+)
+TITLES = {
+    "map_within_28_days": "Connections map within 28 days of allocation",
+    "with_goal": "At least one goal set together",
+    "with_link_introduced": "A community link introduced or beyond",
+    "reviewed_on_time": "Reviews held on time",
+    "median_days_to_first_map": "Median days from allocation to first map",
+    "median_days_to_first_link": "Median days from allocation to first community link",
+    "goals_linked_to_opportunity": "Goals linked to a community opportunity",
+    "new_community_tie_at_latest_review": "New community tie at the latest review",
+}
+
+
+@dataclass(frozen=True)
+class ReviewFact:
+    held_on: date
+    next_review_on: date | None
+    new_community_ties: int | None  # of the map the review started; None when it started none
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    person_id: int
+    opened_on: date
+    closed_on: date | None
+    allocated_on: date | None
+    first_map_on: date | None
+    first_goal_on: date | None
+    first_link_introduced_on: date | None
+    goals: tuple[tuple[date, bool], ...] = ()  # (set on, linked to an opportunity)
+    reviews: tuple[ReviewFact, ...] = field(default_factory=tuple)  # oldest first
+
+    def in_caseload(self, end: date) -> bool:
+        return self.opened_on <= end and (self.closed_on is None or self.closed_on > end)
+
+    @property
+    def allocated(self) -> date:
+        return self.allocated_on or self.opened_on
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    value: float | None  # a share 0–1, or days for the medians; None when there is nothing to count
+    numerator: int | None  # None for medians
+    denominator: int | None  # None only when suppressed
+    suppressed: bool = False  # hidden: too few people or events behind it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "suppressed": self.suppressed,
+        }
+
+
+def _share(key: str, hits: int, total: int) -> Indicator:
+    return Indicator(key, hits / total if total else None, hits, total)
+
+
+def _median(key: str, values: list[int]) -> Indicator:
+    return Indicator(key, float(median(values)) if values else None, None, len(values))
+
+
+def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, Indicator]:
+    """Every indicator for the period [start, end] over `people` (see the module docstring)."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    caseload = [person for person in people if person.in_caseload(end)]
+
+    window_passed = [p for p in caseload if p.allocated + MAP_WINDOW <= end]
+    map_on_time = sum(
+        1 for p in window_passed if p.first_map_on is not None and p.first_map_on <= p.allocated + MAP_WINDOW
+    )
+    with_goal = sum(1 for p in caseload if p.first_goal_on is not None and p.first_goal_on <= end)
+    with_link = sum(
+        1 for p in caseload if p.first_link_introduced_on is not None and p.first_link_introduced_on <= end
+    )
+
+    due = on_time = 0
+    for person in caseload:
+        held = [review.held_on for review in person.reviews if review.held_on <= end]
+        for review in person.reviews:
+            when = review.next_review_on
+            if when is None or not (start <= when <= end) or when + REVIEW_GRACE > end:
+                continue
+            due += 1
+            if any(review.held_on < later <= when + REVIEW_GRACE for later in held):
+                on_time += 1
+
+    days_to_map = [
+        max(0, (p.first_map_on - p.allocated).days)
+        for p in caseload
+        if p.first_map_on is not None and p.first_map_on <= end
+    ]
+    days_to_link = [
+        max(0, (p.first_link_introduced_on - p.allocated).days)
+        for p in caseload
+        if p.first_link_introduced_on is not None and p.first_link_introduced_on <= end
+    ]
+    goals = [linked for p in caseload for set_on, linked in p.goals if set_on <= end]
+
+    with_review_map = [
+        [r for r in p.reviews if r.held_on <= end and r.new_community_ties is not None] for p in caseload
+    ]
+    reviewed = [reviews[-1] for reviews in with_review_map if reviews]
+    tie = sum(1 for review in reviewed if review.new_community_ties >= 1)
+
+    return {
+        "map_within_28_days": _share("map_within_28_days", map_on_time, len(window_passed)),
+        "with_goal": _share("with_goal", with_goal, len(caseload)),
+        "with_link_introduced": _share("with_link_introduced", with_link, len(caseload)),
+        "reviewed_on_time": _share("reviewed_on_time", on_time, due),
+        "median_days_to_first_map": _median("median_days_to_first_map", days_to_map),
+        "median_days_to_first_link": _median("median_days_to_first_link", days_to_link),
+        "goals_linked_to_opportunity": _share("goals_linked_to_opportunity", sum(goals), len(goals)),
+        "new_community_tie_at_latest_review": _share(
+            "new_community_tie_at_latest_review", tie, len(reviewed)
+        ),
+    }
+
+
+def caseload_size(people: list[PersonFacts], end: date) -> int:
+    return sum(1 for person in people if person.in_caseload(end))
+
+
+def months_ending(end: date, count: int) -> list[tuple[date, date]]:
+    """The `count` calendar months up to and including `end`'s month, oldest first, the last cut at `end`."""
+    periods = []
+    year, month = end.year, end.month
+    for _ in range(count):
+        first = date(year, month, 1)
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        periods.append((first, min(following - timedelta(days=1), end)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(periods))
+
+
+def suppressed(indicator: Indicator, threshold: int) -> Indicator:
+    """The indicator with its value, numerator and denominator hidden (None) when fewer than `threshold` people
+    or events stand behind it, so that nobody can be picked out of a small number. A denominator of 0 stays
+    as it is ("no data")."""
+    if indicator.denominator and indicator.denominator < threshold:
+        return Indicator(indicator.key, None, None, None, suppressed=True)
+    return indicator
