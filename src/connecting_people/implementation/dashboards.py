@@ -22,6 +22,8 @@ from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures.render import score_chart_svg
 
 DEFAULT_DAYS = 91  # the default period: about the last three months
+# The indicators shown per worker on the team dashboard (all of them are in the CSV per team).
+WORKER_KEYS = ("map_within_28_days", "with_goal", "with_link_introduced", "reviewed_on_time")
 CHARTED = ("map_within_28_days", "with_link_introduced", "reviewed_on_time")
 
 
@@ -193,6 +195,15 @@ def team_dashboard(request, team_id: int):
     if request.GET.get("format") == "csv":
         return _csv(f"team-{team.pk}-dashboard", [row], start, end)
     months, monthly, charts = _monthly(facts[team.pk], end, None)
+    groups = ind.by_worker(facts[team.pk])
+    workers = [
+        {
+            "name": worker.display_name,
+            "caseload": ind.caseload_size(groups.get(worker.pk, []), end),
+            "indicators": ind.indicators(groups.get(worker.pk, []), start, end),
+        }
+        for worker in selectors.team_practitioners(team=team)
+    ]
     return render(
         request,
         "implementation/dashboard_team.jinja",
@@ -209,6 +220,8 @@ def team_dashboard(request, team_id: int):
             "months": months,
             "monthly": monthly,
             "charts": charts,
+            "workers": workers,
+            "worker_keys": WORKER_KEYS,
             "training": (selectors.training_coverage(user=request.user, team_ids=[team.pk]) or [None])[0],
             "ratings": selectors.worker_rating_summaries(
                 user=request.user,

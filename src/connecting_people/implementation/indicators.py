@@ -90,6 +90,7 @@ class PersonFacts:
     first_goal_on: date | None
     first_link_introduced_on: date | None
     goals: tuple[tuple[date, bool], ...] = ()  # (set on, linked to an opportunity)
+    worker_id: int | None = None  # the allocated worker, for indicators per worker
     reviews: tuple[ReviewFact, ...] = field(default_factory=tuple)  # oldest first
 
     def in_caseload(self, end: date) -> bool:
@@ -181,6 +182,14 @@ def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, I
             "new_community_tie_at_latest_review", tie, len(reviewed)
         ),
     }
+
+
+def by_worker(people: list[PersonFacts]) -> dict[int | None, list[PersonFacts]]:
+    """People grouped by their allocated worker (None: not allocated), for indicators per worker."""
+    groups: dict[int | None, list[PersonFacts]] = {}
+    for person in people:
+        groups.setdefault(person.worker_id, []).append(person)
+    return groups
 
 
 def caseload_size(people: list[PersonFacts], end: date) -> int:

@@ -60,7 +60,14 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
             ),
         )
         .values_list(
-            "pk", "team_id", "opened_on", "closed_on", "allocated_on", "first_map_on", "first_goal_on"
+            "pk",
+            "team_id",
+            "allocated_worker_id",
+            "opened_on",
+            "closed_on",
+            "allocated_on",
+            "first_map_on",
+            "first_goal_on",
         )
     )
     rows = list(people)
@@ -91,10 +98,11 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
         ties = None if snapshot_id is None else int(new_ties or 0)
         reviews[person_id].append(ReviewFact(held_on, next_on, ties))
     by_team: dict[int, list[PersonFacts]] = {team.pk: [] for team in teams}
-    for pk, team_id, opened_on, closed_on, allocated_on, first_map_on, first_goal_on in rows:
+    for pk, team_id, worker_id, opened_on, closed_on, allocated_on, first_map_on, first_goal_on in rows:
         by_team[team_id].append(
             PersonFacts(
                 person_id=pk,
+                worker_id=worker_id,
                 opened_on=opened_on,
                 closed_on=closed_on,
                 allocated_on=allocated_on,

@@ -122,3 +122,33 @@ def test_dashboard_query_count_does_not_grow_with_people(client, org, url_name):
     for n in range(8):
         person_with_practice(org, mapped=n % 2 == 0, goal=n % 3 == 0)
     assert count() == few
+
+
+def test_team_dashboard_breaks_the_indicators_down_by_worker(client, org):
+    person_with_practice(org, mapped=True, goal=True)
+    person_with_practice(org, mapped=False, goal=False, worker=org.colleague)
+    client.force_login(org.lead)
+    page = client.get(f"/implementation/teams/{org.team.pk}/dashboard/").content.decode()
+    workers = page.split('id="worker-table"')[1].split("</table>")[0]
+    mine = workers.split(org.practitioner.display_name)[1].split("</tr>")[0]
+    theirs = workers.split(org.colleague.display_name)[1].split("</tr>")[0]
+    assert "100%" in mine and "1 of 1" in mine
+    assert "0%" in theirs and "0 of 1" in theirs
+
+
+def test_a_team_with_no_lead_shows_on_the_trust_dashboard_as_no_data(client, org):
+    from connecting_people.accounts.tests.factories import TeamFactory
+
+    leaderless = TeamFactory(trust=org.trust, name="Team without a lead")
+    client.force_login(org.implementation_lead)
+    page = client.get(f"/implementation/trusts/{org.trust.pk}/dashboard/").content.decode()
+    assert "Team without a lead" in page
+    exported = [
+        row
+        for row in rows(client.get(f"/implementation/trusts/{org.trust.pk}/dashboard/?format=csv"))
+        if row["team_id"] == str(leaderless.pk)
+    ]
+    assert {row["measure"]: row["value"] for row in exported}["caseload"] == "0"
+    assert all(
+        row["value"] == "" for row in exported if row["measure"] in ("with_goal", "map_within_28_days")
+    )
