@@ -154,8 +154,10 @@ def signed_in(username: str, password: str):
 
 def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
     from django.conf import settings
+    from django.urls import reverse
 
     from bench import maps
+    from connecting_people.accounts.models import Membership, Role, Trust
     from connecting_people.people.models import Person
     from connecting_people.synthetic.generate import SCALES
 
@@ -167,6 +169,22 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
     team_numbers = list(range(1, min(rotation, teams) + 1))
     workers = [signed_in(f"{prefix}.worker{t}.1", password) for t in team_numbers]
     leads = [signed_in(f"{prefix}.lead{t}", password) for t in team_numbers]
+    # Dashboards: each lead's own team; each of the first trusts' implementation lead, their trust.
+    lead_teams = dict(
+        Membership.objects.filter(
+            user__username__in=[f"{prefix}.lead{t}" for t in team_numbers], role=Role.TEAM_LEAD
+        ).values_list("user__username", "team_id")
+    )
+    team_dashboards = [
+        (client, reverse("implementation:team_dashboard", args=[lead_teams[f"{prefix}.lead{t}"]]))
+        for t, client in zip(team_numbers, leads, strict=True)
+    ]
+    trust_numbers = range(1, min(rotation, spec.trusts) + 1)
+    trust_ids = [Trust.objects.get(ods_code=f"{prefix}t{n}"[:10]).pk for n in trust_numbers]
+    trust_dashboards = [
+        (signed_in(f"{prefix}.impl{n}", password), reverse("implementation:trust_dashboard", args=[trust_id]))
+        for n, trust_id in zip(trust_numbers, trust_ids, strict=True)
+    ]
     # Person pages: up to 20 of each practitioner's people, taken in turn (user 1's, user 2's, ...).
     per_worker = []
     for t, client in zip(team_numbers, workers, strict=True):
@@ -189,6 +207,14 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
             [(client, f"{url}measures/") for client, url in person_targets],
         ),
         *map_pages,
+        Page(
+            "team_dashboard", "Team dashboard `/implementation/teams/<id>/dashboard/` (lead)", team_dashboards
+        ),
+        Page(
+            "trust_dashboard",
+            "Trust dashboard `/implementation/trusts/<id>/dashboard/` (implementation lead)",
+            trust_dashboards,
+        ),
     ]
 
 

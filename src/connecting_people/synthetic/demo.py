@@ -11,6 +11,7 @@ from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
 from connecting_people.synthetic.community import generate_opportunities
 from connecting_people.synthetic.generate import person_rows, tag_people
+from connecting_people.synthetic.implementation import generate_implementation
 from connecting_people.synthetic.maps import generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.plans import Shape, generate_plans
@@ -101,16 +102,33 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
             today=date.today(),
             shapes=practitioner_a_plans(people, practitioner_a),
         )
+        implementation = generate_implementation(
+            teams=teams,
+            workers_by_team=workers_by_team,
+            seed=seed,
+            today=date.today(),
+            leads_by_team={teams[0].pk: users["lead.a"].pk, teams[1].pk: users["lead.b"].pk},
+        )
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",
             object_type="trust",
             object_id=trust.pk,
-            summary={"people": len(rows), "map_snapshots": maps.snapshots, "goals": plans.goals},
+            summary={
+                "people": len(rows),
+                "map_snapshots": maps.snapshots,
+                "goals": plans.goals,
+                "fidelity_ratings": implementation.ratings,
+                "training_sessions": implementation.training_sessions,
+                "supervision_records": implementation.supervision,
+                "team_community_links": implementation.community_links,
+            },
         )
     log(
         f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people, "
-        f"{maps.snapshots} connections maps, {plans.goals} goals, {plans.reviews} reviews."
+        f"{maps.snapshots} connections maps, {plans.goals} goals, {plans.reviews} reviews, "
+        f"{implementation.ratings} fidelity ratings, {implementation.training_sessions} training sessions, "
+        f"{implementation.supervision} supervision records, {implementation.community_links} team community links."
     )
     if plans.links_skipped:
         log("No community opportunities in the directory: community links skipped.")

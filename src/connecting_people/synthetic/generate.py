@@ -19,6 +19,7 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person, Tag
+from connecting_people.synthetic.implementation import generate_implementation
 from connecting_people.synthetic.maps import MapCounts, generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
@@ -220,10 +221,25 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 for k in range(spec.practitioners_per_team)
             ]
             users.extend([lead, *workers])
+        # An implementation lead for each trust, named by a Faker of its own: the names drawn above and the
+        # people's below stay what the seed gave before these accounts existed.
+        implementation_names = Faker("en_GB")
+        implementation_names.seed_instance(f"implementation-leads:{seed}")
+        users.extend(
+            User(
+                username=f"{prefix}.impl{number}",
+                first_name=implementation_names.first_name(),
+                last_name=implementation_names.last_name(),
+                password=password_hash,
+            )
+            for number in range(1, len(trusts) + 1)
+        )
         User.objects.bulk_create(users, batch_size=BATCH)
         by_name = dict(User.objects.filter(username__startswith=f"{prefix}.").values_list("username", "pk"))
+        leads_by_team = {}
         for index, team in enumerate(teams):
             lead_id = by_name[f"{prefix}.lead{index + 1}"]
+            leads_by_team[team.pk] = lead_id
             worker_ids = [
                 by_name[f"{prefix}.worker{index + 1}.{k + 1}"] for k in range(spec.practitioners_per_team)
             ]
@@ -232,6 +248,10 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 Membership(user_id=w, role=Role.PRACTITIONER, team=team, trust=team.trust) for w in worker_ids
             )
             workers_by_team[team.pk] = worker_ids
+        memberships.extend(
+            Membership(user_id=by_name[f"{prefix}.impl{number}"], role=Role.IMPLEMENTATION_LEAD, trust=trust)
+            for number, trust in enumerate(trusts, start=1)
+        )
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
         log(f"  {len(trusts)} trusts, {len(teams)} teams, {len(users)} staff")
 
@@ -298,6 +318,15 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         )
         if plans.links_skipped:
             log("  no community opportunities in the directory: community links skipped")
+        implementation = generate_implementation(
+            teams=teams, workers_by_team=workers_by_team, seed=seed, today=today, leads_by_team=leads_by_team
+        )
+        log(
+            f"  {implementation.ratings:,} fidelity ratings, {implementation.training_sessions:,} training "
+            f"sessions ({implementation.attendances:,} attendances), {implementation.champions:,} champions, "
+            f"{implementation.supervision:,} supervision records, {implementation.community_links:,} team "
+            f"community links, {implementation.checklist_statuses:,} checklist items under way or done"
+        )
         audit_record(
             actor=None,
             action="synthetic.generated",
@@ -313,6 +342,10 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 "map_entries": maps.entries,
                 "goals": plans.goals,
                 "reviews": plans.reviews,
+                "fidelity_ratings": implementation.ratings,
+                "training_sessions": implementation.training_sessions,
+                "supervision_records": implementation.supervision,
+                "team_community_links": implementation.community_links,
             },
         )
     return {
@@ -328,6 +361,8 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         "steps": plans.steps,
         "reviews": plans.reviews,
         "community_links": plans.links,
+        "fidelity_ratings": implementation.ratings,
+        "supervision_records": implementation.supervision,
     }
 
 

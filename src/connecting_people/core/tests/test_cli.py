@@ -41,9 +41,8 @@ def test_scale_s_is_reproducible_from_its_seed(db):
     assert len(first) == 40
     with pytest.raises(CommandError, match="already loaded"):
         call_command("demo", scale="S", seed=7)
-    assert User.objects.filter(username__startswith="s7.").count() == 2 * (
-        1 + 2
-    )  # a lead and 2 workers a team
+    # a lead and 2 workers a team, and the trust's implementation lead
+    assert User.objects.filter(username__startswith="s7.").count() == 2 * (1 + 2) + 1
     assert AuditEvent.objects.filter(action="synthetic.generated").exists()
 
 

@@ -2,9 +2,11 @@
 measures engine, and valid by the same rules the services apply."""
 
 import pytest
+from django.core.management import call_command
 
-from connecting_people.accounts.models import Role
+from connecting_people.accounts.models import Membership, Role
 from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
+from connecting_people.audit.models import AuditEvent
 from connecting_people.implementation.models import (
     ChecklistStatus,
     FidelityRating,
@@ -91,3 +93,23 @@ def test_records_for_every_kind_and_valid_by_the_services_rules(teams):
     assert not SupervisionRecord.objects.filter(team=leadless).exists()
     assert not SupervisionRecord.objects.filter(held_on__gt=TODAY).exists()
     assert not TeamCommunityLink.objects.filter(since__gt=TODAY).exists()
+
+
+def test_a_scale_has_an_implementation_lead_and_records_for_its_teams(db):
+    call_command("demo", scale="S", seed=5)
+    lead = Membership.objects.get(user__username="s5.impl1")
+    assert lead.role == Role.IMPLEMENTATION_LEAD and lead.team is None and lead.trust.ods_code == "s5t1"
+    rated = set(FidelityRating.objects.values_list("team_id", flat=True))
+    assert rated == set(lead.trust.teams.values_list("pk", flat=True))
+    summary = AuditEvent.objects.get(action="synthetic.generated").summary
+    assert summary["fidelity_ratings"] == FidelityRating.objects.count()
+
+
+def test_the_demo_leads_record_their_teams_implementation(db):
+    call_command("demo")
+    by_lead = set(SupervisionRecord.objects.values_list("supervisor__username", "team__name"))
+    assert by_lead == {
+        ("lead.a", "Riverside Community Mental Health Team"),
+        ("lead.b", "Hillside Community Mental Health Team"),
+    }
+    assert FidelityRating.objects.filter(kind="team", rated_by__username="lead.a").exists()
