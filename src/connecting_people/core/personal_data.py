@@ -9,6 +9,7 @@ PERSONAL_DATA_MODELS = {
     "people.Tag",
     "audit.AuditEvent",
     "measures.Administration",
+    "measures.HeadlineSpan",
     "connections.MapSnapshot",
     "connections.MapEntry",
     "connections.MapTie",

@@ -10,11 +10,8 @@ whatever the number of people or teams.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from statistics import fmean
 
-from django.db.models import Case, Exists, F, FloatField, Min, OuterRef, Subquery, Value, When
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, NullIf
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from connecting_people.accounts.models import Team
@@ -22,11 +19,12 @@ from connecting_people.connections.models import MapSnapshot
 from connecting_people.implementation.indicators import PersonFacts, ReviewFact
 from connecting_people.implementation.selectors import implementation_teams
 from connecting_people.measures import registry
-from connecting_people.measures.models import Administration
+from connecting_people.measures.errors import UnknownInstrumentError
+from connecting_people.measures.models import HeadlineSpan
 from connecting_people.people.models import Person
-from connecting_people.plans.due import prompts
+from connecting_people.plans.due import DueFacts, prompts
 from connecting_people.plans.models import Goal, Link, LinkChange, Review
-from connecting_people.plans.selectors import due_facts, with_due_facts
+from connecting_people.plans.selectors import with_due_facts
 
 INTRODUCED_OR_BEYOND = (Link.Status.INTRODUCED, Link.Status.ATTENDED, Link.Status.REGULAR)
 
@@ -135,13 +133,32 @@ def overdue_by_team(*, teams: list[Team], today: date | None = None) -> dict[int
     """The "what is due" prompts of every open case, counted per team. One query."""
     today = today or timezone.localdate()
     counts = {team.pk: Overdue() for team in teams}
-    people = with_due_facts(_people(teams).filter(status=Person.Status.OPEN), today).only(
-        "pk", "team_id", "status", "allocated_on", "opened_on", "practice_consent", "next_review_on"
+    people = with_due_facts(_people(teams).filter(status=Person.Status.OPEN), today).values_list(
+        "team_id",
+        "allocated_on",
+        "opened_on",
+        "practice_consent",
+        "has_map",
+        "has_goal",
+        "has_link",
+        "overdue_steps",
+        "next_review_on",
     )
-    for person in people:
-        row = counts[person.team_id]
+    # Plain rows rather than model instances: a trust holds thousands of open cases.
+    for team_id, allocated_on, opened_on, consent, has_map, has_goal, has_link, steps, review_on in people:
+        row = counts[team_id]
         row.open_people += 1
-        for prompt in prompts(due_facts(person), today):
+        facts = DueFacts(
+            status=Person.Status.OPEN,
+            allocated_on=allocated_on or opened_on,
+            practice_consent=consent,
+            has_map=has_map,
+            has_goal=has_goal,
+            has_link=has_link,
+            overdue_steps=steps,
+            next_review_on=review_on,
+        )
+        for prompt in prompts(facts, today):
             if prompt.code == "map" and prompt.overdue:
                 row.map_overdue += 1
             elif prompt.code == "steps":
@@ -165,60 +182,38 @@ class OutcomeChange:
     mean_change: float | None
 
 
-def outcome_changes(*, teams: list[Team], end: date | None = None) -> dict[int, list[OutcomeChange]]:
-    """Per team and instrument: the mean change in the headline score from each person's first to their latest
-    administration (up to `end`), over people with at least two. Goal attainment is left out (it is scored per
-    review, not followed as a score), and so are versions this deployment no longer loads. One query."""
-    administrations = (
-        Administration.objects.filter(person__team_id__in=[t.pk for t in teams])
+def outcome_changes(*, teams: list[Team]) -> dict[int, list[OutcomeChange]]:
+    """Per team and instrument version: the mean change in the headline score from each person's first to their
+    latest administration, over people with at least two scored ones. Goal attainment is left out (it is scored
+    per review, not followed as a score), and so are versions this deployment no longer loads. Averaged in the
+    database over the kept spans (`measures.HeadlineSpan`, a row per person and version): one query."""
+    spans = (
+        HeadlineSpan.objects.filter(person__team_id__in=[t.pk for t in teams], scored__gte=2)
         .exclude(instrument_id="gas")
-        .annotate(headline=_headline_score())
-        .filter(headline__isnull=False)
+        .order_by()
+        .values("person__team_id", "instrument_id", "instrument_version")
+        .annotate(
+            people=Count("id"),
+            mean_first=Avg("first_score"),
+            mean_latest=Avg("latest_score"),
+            mean_change=Avg(F("latest_score") - F("first_score")),
+        )
+        .order_by("person__team_id", "instrument_id", "instrument_version")
     )
-    if end is not None:
-        administrations = administrations.filter(administered_on__lte=end)
-    first_latest: dict[tuple[int, str, str, int], list] = {}  # [first score, latest score or None]
-    for team_id, person_id, instrument_id, version, score in administrations.order_by(
-        "person_id", "instrument_id", "administered_on", "id"
-    ).values_list("person__team_id", "person_id", "instrument_id", "instrument_version", "headline"):
-        key = (team_id, instrument_id, version, person_id)
-        if key in first_latest:
-            first_latest[key][1] = score
-        else:
-            first_latest[key] = [score, None]
-    grouped: dict[tuple[int, str, str], list[tuple[float, float]]] = defaultdict(list)
-    for (team_id, instrument_id, version, _person), (first, latest) in first_latest.items():
-        if latest is not None:
-            grouped[(team_id, instrument_id, version)].append((first, latest))
     result: dict[int, list[OutcomeChange]] = {team.pk: [] for team in teams}
-    for (team_id, instrument_id, version), pairs in sorted(grouped.items()):
-        instrument = registry.instrument(instrument_id, version)
-        result[team_id].append(
+    for row in spans:
+        try:
+            instrument = registry.instrument(row["instrument_id"], row["instrument_version"])
+        except UnknownInstrumentError:
+            continue
+        result[row["person__team_id"]].append(
             OutcomeChange(
-                instrument_id=instrument_id,
+                instrument_id=row["instrument_id"],
                 title=instrument.title,
-                people=len(pairs),
-                mean_first=round(fmean(p[0] for p in pairs), 2),
-                mean_latest=round(fmean(p[1] for p in pairs), 2),
-                mean_change=round(fmean(p[1] - p[0] for p in pairs), 2),
+                people=row["people"],
+                mean_first=round(row["mean_first"], 2),
+                mean_latest=round(row["mean_latest"], 2),
+                mean_change=round(row["mean_change"], 2),
             )
         )
     return result
-
-
-def _headline_score() -> Case:
-    """`measures.selectors.headline_value` as an SQL expression, one branch per loaded instrument version:
-    the total, or the derived score the definition names; NULL for a band, a version not loaded and a missing
-    score. Worked out in the database because decoding every administration's `derived` JSON and looking up its
-    definition row by row took most of a trust dashboard's time at scale M."""
-    branches = []
-    for instrument in registry.catalogue():
-        if instrument.headline == "band":
-            continue
-        if instrument.headline == "total":
-            score = F("total")
-        else:
-            # SQLite gives a JSON null as the text 'null' (PostgreSQL as NULL): NULL on both.
-            score = Cast(NullIf(KT(f"derived__{instrument.headline}"), Value("null")), FloatField())
-        branches.append(When(instrument_id=instrument.id, instrument_version=instrument.version, then=score))
-    return Case(*branches, default=Value(None), output_field=FloatField())

@@ -40,3 +40,28 @@ class Administration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.administered_on} for person {self.person_id}"
+
+
+class HeadlineSpan(models.Model):
+    """A person's first and latest headline score on one instrument version, kept up to date by every recording
+    (`measures.spans.refresh_spans`), so that dashboards average a row per person instead of reading every
+    administration. Only scored administrations count; band-only instruments have no span."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    instrument_id = models.CharField(max_length=64)
+    instrument_version = models.CharField(max_length=20)
+    first_on = models.DateField()
+    first_score = models.FloatField()
+    latest_on = models.DateField()
+    latest_score = models.FloatField()
+    scored = models.PositiveIntegerField()  # scored administrations of this version
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "instrument_id", "instrument_version"], name="headline_span_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.instrument_version} span of person {self.person_id}"

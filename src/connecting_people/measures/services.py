@@ -9,6 +9,7 @@ from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.models import Administration
+from connecting_people.measures.spans import refresh_spans
 from connecting_people.people.selectors import person_get
 
 # Derived scores kept with each administration (whichever the instrument produces).
@@ -95,6 +96,7 @@ def administration_record(
         if weights is not None:
             administration.derived["weights"] = list(weights)
         administration.save()
+        refresh_spans([person.pk])
         audit_record(
             actor=user,
             action="measure.recorded",

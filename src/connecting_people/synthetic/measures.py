@@ -13,6 +13,7 @@ from connecting_people.measures import registry
 from connecting_people.measures.models import Administration
 from connecting_people.measures.scoring import score_batch
 from connecting_people.measures.services import administration_from_score
+from connecting_people.measures.spans import refresh_spans
 from connecting_people.people.models import Person
 
 # Instrument id, and whether a higher code is the better direction (so drift can move answers the right way).
@@ -76,4 +77,5 @@ def generate_administrations(
                     )
                 Administration.objects.bulk_create(rows, batch_size=5_000)
                 created += len(rows)
+    refresh_spans(person.pk for person in people)
     return created

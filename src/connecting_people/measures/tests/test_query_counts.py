@@ -44,3 +44,21 @@ def test_measures_page_query_count_does_not_grow(client, org):
     few = _count(client, url)
     _record(org, person, 9)
     assert _count(client, url) == few
+
+
+def test_each_recording_keeps_the_persons_first_and_latest_headline(org):
+    from connecting_people.measures.models import HeadlineSpan
+
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner, date_of_birth=date(1970, 1, 1))
+    for day, answers in ((1, [1, 1, 1]), (2, [3, 3, 3]), (3, [2, 2, 2])):
+        administration_record(
+            user=org.practitioner,
+            person_id=person.pk,
+            instrument_id="ucla3",
+            answers=answers,
+            administered_on=date(2025, 1, day),
+            mode="with_person",
+        )
+    span = HeadlineSpan.objects.get(person=person, instrument_id="ucla3")
+    assert (span.first_on, span.first_score) == (date(2025, 1, 1), 3.0)
+    assert (span.latest_on, span.latest_score, span.scored) == (date(2025, 1, 3), 6.0, 3)
