@@ -40,7 +40,7 @@ class TestLeadRatesFidelityAndRecordsTraining:
         self.page.get_by_role("link", name="Where your team has got to", exact=False).click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Implementation and fidelity")
         self.tab.check("implementation-index")
-        self.page.get_by_role("link", name=RIVERSIDE).click()
+        self.page.get_by_role("link", name=RIVERSIDE, exact=True).click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text(RIVERSIDE)
         self.tab.check("implementation-team")
 
