@@ -11,7 +11,7 @@ from connecting_people.community import presenters, selectors, services
 from connecting_people.community.forms import PLACE_NOT_FOUND, OpportunityForm, SearchForm
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import show_service_error
-from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_open
 
 PAGE_SIZE = 20
 
@@ -22,9 +22,12 @@ def _for_person(request):
     value = request.GET.get("for", "")
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise Http404
-    return person_get(user=request.user, person_id=int(value))
+    # The page shows their name: audited as a view of their record, like every page that shows one.
+    return person_open(
+        user=request.user, person_id=int(value), page=f"community-{request.resolver_match.url_name}"
+    )
 
 
 def _allowed(request, rule: str) -> None:

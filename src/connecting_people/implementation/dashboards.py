@@ -39,7 +39,8 @@ class PeriodForm(NHSForm):
 
 
 def period_of(request) -> tuple[PeriodForm, date, date]:
-    """The period asked for (GET start_day.. end_year), or the last 91 days; the form carries any errors."""
+    """The period asked for (GET start_day.. end_year), or the last 91 days; the form carries any errors (and a
+    CSV is then not given: see `_wants_csv`)."""
     today = timezone.localdate()
     default = (today - timedelta(days=DEFAULT_DAYS - 1), today)
     asked = any(key.startswith(("start_", "end_")) for key in request.GET)
@@ -47,6 +48,11 @@ def period_of(request) -> tuple[PeriodForm, date, date]:
     if asked and form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
     return form, *default
+
+
+def _wants_csv(request, form: PeriodForm) -> bool:
+    """A CSV only for a period that was understood: with a bad period the page shows what is wrong instead."""
+    return request.GET.get("format") == "csv" and not form.errors
 
 
 def value_text(indicator: ind.Indicator) -> str:
@@ -192,7 +198,7 @@ def team_dashboard(request, team_id: int):
         end,
         None,
     )[0]
-    if request.GET.get("format") == "csv":
+    if _wants_csv(request, form):
         return _csv(f"team-{team.pk}-dashboard", [row], start, end)
     months, monthly, charts = _monthly(facts[team.pk], end, None)
     groups = ind.by_worker(facts[team.pk])
@@ -257,22 +263,19 @@ def trust_dashboard(request, trust_id: int):
         end,
         threshold,
     )
-    if request.GET.get("format") == "csv":
+    if _wants_csv(request, form):
         return _csv(f"trust-{trust_id}-dashboard", rows, start, end)
     training = {
         row["team_id"]: row
         for row in selectors.training_coverage(user=request.user, team_ids=[t.pk for t in teams])
     }
-    ratings = {
-        row["team_id"]: row
-        for row in selectors.worker_rating_summaries(
-            user=request.user,
-            kind=FidelityRating.Kind.SUPERVISOR,
-            team_ids=[t.pk for t in teams],
-            start=start,
-            end=end,
-        )
-    }
+    # Workers' ratings for teams the implementation lead does not lead: each worker's latest rating whatever the
+    # period asked for. Letting the period move the window would let two means differ by one worker's rating.
+    ratings: dict[tuple[str, str], dict[int, dict]] = {}
+    for summary in selectors.worker_rating_summaries(
+        user=request.user, kind=FidelityRating.Kind.SUPERVISOR, team_ids=[t.pk for t in teams]
+    ):
+        ratings.setdefault((summary["scale_id"], summary["scale_version"]), {})[summary["team_id"]] = summary
     instruments = sorted({(c.instrument_id, c.title) for row in rows for c in row.outcomes})
     return render(
         request,
@@ -288,7 +291,7 @@ def trust_dashboard(request, trust_id: int):
             "value_text": value_text,
             "basis_text": basis_text,
             "training": training,
-            "ratings": ratings,
+            "ratings": sorted(ratings.items()),
             "instruments": instruments,
             "threshold": threshold,
             "page_title": f"{teams[0].trust.name}: teams side by side",

@@ -209,9 +209,12 @@ def months_ending(end: date, count: int) -> list[tuple[date, date]]:
 
 
 def suppressed(indicator: Indicator, threshold: int) -> Indicator:
-    """The indicator with its value, numerator and denominator hidden (None) when fewer than `threshold` people
-    or events stand behind it, so that nobody can be picked out of a small number. A denominator of 0 stays
-    as it is ("no data")."""
-    if indicator.denominator and indicator.denominator < threshold:
+    """The indicator hidden (value, numerator and denominator None, `suppressed` set) when a count from 1 to
+    threshold − 1 stands behind it or could be worked out from it: the denominator, the numerator, or the
+    difference between them ("19 of 20" tells of the 1). A denominator of 0 stays as it is ("no data")."""
+    counts = [indicator.denominator]
+    if indicator.numerator is not None and indicator.denominator is not None:
+        counts += [indicator.numerator, indicator.denominator - indicator.numerator]
+    if indicator.denominator and any(count is not None and 0 < count < threshold for count in counts):
         return Indicator(indicator.key, None, None, None, suppressed=True)
     return indicator

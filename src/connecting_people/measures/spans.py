@@ -65,3 +65,8 @@ def refresh_spans(person_ids: Iterable[int]) -> int:
         HeadlineSpan.objects.bulk_create(spans.values(), batch_size=1_000)
         written += len(spans)
     return written
+
+
+def refresh_all_spans() -> int:
+    """Every person's spans again (after the instrument catalogue changed). Returns how many there are now."""
+    return refresh_spans(Administration.objects.values_list("person_id", flat=True).distinct())

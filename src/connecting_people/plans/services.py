@@ -21,7 +21,7 @@ from connecting_people.connections.selectors import latest_snapshot
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.measures.services import administration_record
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import person_get
+from connecting_people.people.selectors import person_get, person_tags
 from connecting_people.people.services import person_next_review_set, person_tags_set
 from connecting_people.plans import selectors
 from connecting_people.plans.models import (
@@ -115,13 +115,18 @@ def assessment_save(
         if assessment is None:
             assessment = Assessment(person=person, updated_by=user, **fields)
             changed = sorted(fields)
+            try:
+                with transaction.atomic():  # someone else's first save at the same moment wins; say so
+                    assessment.save()
+            except IntegrityError as error:
+                raise StaleRecordError(STALE) from error
         else:
             changed = sorted(name for name, value in fields.items() if getattr(assessment, name) != value)
             for name, value in fields.items():
                 setattr(assessment, name, value)
             assessment.updated_by = user
             assessment.version += 1
-        assessment.save()
+            assessment.save()
         person_tags_set(
             user=user, person_id=person.pk, strengths=list(data.strengths), interests=list(data.interests)
         )
@@ -171,13 +176,7 @@ def _checked_goal(person: Person, data: GoalData) -> tuple[dict[str, Any], list[
         raise ServiceError("Choose how the goal is going", field="status")
     keys = sorted(set(data.map_entry_keys))
     if keys:
-        snapshot = latest_snapshot(person=person)
-        known = (
-            {str(key) for key in MapEntry.objects.filter(snapshot=snapshot).values_list("key", flat=True)}
-            if snapshot
-            else set()
-        )
-        if set(keys) - known:
+        if set(keys) - _latest_map_keys(person):
             raise ServiceError("Choose entries from the person's latest map", field="map_entry_keys")
     opportunities = list(Opportunity.objects.filter(pk__in=set(data.opportunity_ids)))
     if len(opportunities) != len(set(data.opportunity_ids)):
@@ -191,6 +190,13 @@ def _checked_goal(person: Person, data: GoalData) -> tuple[dict[str, Any], list[
         "status": data.status,
     }
     return fields, opportunities
+
+
+def _latest_map_keys(person: Person) -> set[str]:
+    snapshot = latest_snapshot(person=person)
+    if snapshot is None:
+        return set()
+    return {str(key) for key in MapEntry.objects.filter(snapshot=snapshot).values_list("key", flat=True)}
 
 
 def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = None) -> Goal:
@@ -223,6 +229,11 @@ def goal_update(*, user, person_id: int, goal_id: int, expected_version: int, da
         if goal.version != expected_version:
             raise StaleRecordError(STALE)
         fields, opportunities = _checked_goal(person, data)
+        # Entries no longer on the latest map were not offered on the form: keep the goal's link to them.
+        offered = _latest_map_keys(person)
+        fields["map_entry_keys"] = sorted(
+            set(fields["map_entry_keys"]) | {key for key in goal.map_entry_keys if key not in offered}
+        )
         changed = sorted(name for name, value in fields.items() if getattr(goal, name) != value)
         if {o.pk for o in opportunities} != set(goal.opportunities.values_list("pk", flat=True)):
             changed.append("opportunities")
@@ -452,7 +463,9 @@ def link_create(
         opportunity = opportunity_get(opportunity_id=opportunity_id)
         if not opportunity.active:
             raise ServiceError("This opportunity is no longer running", field="opportunity")
-        return _link_create(user, person, opportunity, status, matched_interests or [], timezone.localdate())
+        interests = set(person_tags(person=person)["interest"])
+        matched = sorted({name for name in matched_interests or [] if name in interests})
+        return _link_create(user, person, opportunity, status, matched, timezone.localdate())
 
 
 def link_status_set(

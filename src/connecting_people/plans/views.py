@@ -268,7 +268,9 @@ def link_new(request, person_id: int):
         link = services.link_create(
             user=request.user,
             person_id=person_id,
-            opportunity_id=int(opportunity_id) if (opportunity_id or "").isdigit() else 0,
+            opportunity_id=int(opportunity_id)
+            if (opportunity_id or "").isascii() and (opportunity_id or "").isdigit()
+            else 0,
             status=request.POST.get("status") or Link.Status.SUGGESTED,
             matched_interests=matched,
         )

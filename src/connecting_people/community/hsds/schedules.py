@@ -58,7 +58,7 @@ def _weekday_name(value: object) -> int | None:
     for index, (code, name) in enumerate(zip(DAY_CODES, DAY_NAMES, strict=True)):
         if text in (code.lower(), name.lower(), name.lower()[:3]):
             return index
-    if text.isdigit() and 1 <= int(text) <= 7:
+    if text in {"1", "2", "3", "4", "5", "6", "7"}:
         return int(text) - 1
     return None
 

@@ -71,6 +71,7 @@ def test_indicators_as_json(org):
     "args, message",
     [
         (["--team", "abc"], "whole number"),
+        (["--team", "²"], "whole number"),
         (["--team", "999999"], "No team 999999"),
         (["--team", "1", "--from", "2026-13-01"], "YYYY-MM-DD"),
         (["--team", "1", "--from", "2026-03-01", "--to", "2026-02-01"], "on or after"),

@@ -66,7 +66,7 @@ def test_team_dashboard_counts_recorded_practice(client, org):
 
 
 def test_trust_dashboard_hides_small_numbers_and_names_nobody(client, org):
-    people = [person_with_practice(org, mapped=True, goal=n < 2) for n in range(6)]
+    people = [person_with_practice(org, mapped=True, goal=n < 5) for n in range(10)]
     person_with_practice(org, mapped=True, goal=True, team=org.other_team, worker=org.other_lead)
     client.force_login(org.implementation_lead)
     response = client.get(f"/implementation/trusts/{org.trust.pk}/dashboard/")
@@ -77,7 +77,9 @@ def test_trust_dashboard_hides_small_numbers_and_names_nobody(client, org):
     exported = rows(client.get(f"/implementation/trusts/{org.trust.pk}/dashboard/?format=csv"))
     mine = {row["measure"]: row for row in exported if row["team_id"] == str(org.team.pk)}
     other = {row["measure"]: row for row in exported if row["team_id"] == str(org.other_team.pk)}
-    assert mine["caseload"]["value"] == "6" and mine["with_goal"]["numerator"] == "2"
+    assert mine["caseload"]["value"] == "10" and mine["with_goal"]["numerator"] == "5"
+    # 10 of 10 with a map: shown (nobody is picked out by 0 without one)
+    assert mine["map_within_28_days"]["numerator"] == "10"
     # The other team has one person: every count is hidden, not shown as a value.
     assert other["caseload"]["value"] == "" and other["caseload"]["suppressed"] == "True"
     assert other["with_goal"]["suppressed"] == "True" and other["with_goal"]["denominator"] == ""
@@ -152,3 +154,21 @@ def test_a_team_with_no_lead_shows_on_the_trust_dashboard_as_no_data(client, org
     assert all(
         row["value"] == "" for row in exported if row["measure"] in ("with_goal", "map_within_28_days")
     )
+
+
+def test_a_csv_with_a_bad_period_shows_the_problem_instead(client, org):
+    client.force_login(org.lead)
+    response = client.get(
+        f"/implementation/teams/{org.team.pk}/dashboard/",
+        {
+            "format": "csv",
+            "start_day": "31",
+            "start_month": "2",
+            "start_year": "2025",
+            "end_day": "1",
+            "end_month": "3",
+            "end_year": "2025",
+        },
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "There is a problem" in response.content.decode()

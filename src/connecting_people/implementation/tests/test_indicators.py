@@ -114,7 +114,10 @@ def test_small_numbers_are_suppressed_but_no_data_stays_no_data():
     assert (
         hidden.suppressed and hidden.value is None and hidden.numerator is None and hidden.denominator is None
     )
-    assert not suppressed(found["with_goal"], 4).suppressed
+    assert not suppressed(
+        found["with_goal"], 2
+    ).suppressed  # 2 of 4: neither 2 nor its complement 2 is below 2
+    assert suppressed(found["with_goal"], 3).suppressed  # 2 of 4 at a threshold of 3: the 2 would show
     empty = indicators([], START, END)["with_goal"]
     assert suppressed(empty, 5) == empty
 
@@ -125,3 +128,12 @@ def test_months_ending():
         (date(2026, 1, 1), date(2026, 1, 31)),
         (date(2026, 2, 1), date(2026, 2, 10)),
     ]
+
+
+def test_a_complement_below_the_threshold_is_hidden_too():
+    from connecting_people.implementation.indicators import Indicator
+
+    assert suppressed(Indicator("with_goal", 19 / 20, 19, 20), 5).suppressed  # tells of the 1 without a goal
+    assert not suppressed(Indicator("with_goal", 15 / 20, 15, 20), 5).suppressed
+    assert not suppressed(Indicator("with_goal", 1.0, 20, 20), 5).suppressed  # 0 identifies nobody
+    assert suppressed(Indicator("median_days_to_first_map", 12.0, None, 3), 5).suppressed

@@ -62,3 +62,23 @@ def test_each_recording_keeps_the_persons_first_and_latest_headline(org):
     span = HeadlineSpan.objects.get(person=person, instrument_id="ucla3")
     assert (span.first_on, span.first_score) == (date(2025, 1, 1), 3.0)
     assert (span.latest_on, span.latest_score, span.scored) == (date(2025, 1, 3), 6.0, 3)
+
+
+def test_refresh_spans_command_rebuilds_them(org):
+    import io
+
+    from django.core.management import call_command
+
+    from connecting_people.measures.models import HeadlineSpan
+
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner, date_of_birth=date(1970, 1, 1))
+    _record(org, person, 2)
+    before = list(HeadlineSpan.objects.order_by("instrument_id").values())
+    HeadlineSpan.objects.all().delete()
+    out = io.StringIO()
+    call_command("refresh_spans", stdout=out)
+    assert "spans written" in out.getvalue()
+    after = list(HeadlineSpan.objects.order_by("instrument_id").values())
+    assert [{k: v for k, v in row.items() if k != "id"} for row in after] == [
+        {k: v for k, v in row.items() if k != "id"} for row in before
+    ]

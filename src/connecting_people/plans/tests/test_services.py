@@ -404,3 +404,41 @@ def test_ids_of_another_persons_plan_are_404(org, person, choir):
             expected_version=1,
             data=GoalData(text="x", levels=dict(LEVELS)),
         )
+
+
+def test_changing_a_goal_keeps_links_to_entries_no_longer_on_the_latest_map(org, person):
+    first = map_services.snapshot_start(
+        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=30)
+    )
+    add = lambda label: map_services.entry_add(  # noqa: E731
+        user=org.practitioner,
+        person_id=person.pk,
+        snapshot_id=first.pk,
+        data=map_services.EntryData(label=label, kind="person", category="friend", ring="close"),
+    )
+    ann, bob = add("Ann"), add("Bob")
+    made = goal(org, person, map_entry_keys=(str(ann.key), str(bob.key)))
+    second = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    map_services.entry_remove(
+        user=org.practitioner, person_id=person.pk, entry_id=second.entries.get(key=ann.key).pk
+    )
+    # The edit form only offers Bob (on the latest map); ticking him alone must not drop Ann.
+    updated = services.goal_update(
+        user=org.practitioner,
+        person_id=person.pk,
+        goal_id=made.pk,
+        expected_version=made.version,
+        data=GoalData(text=made.text, levels=dict(LEVELS), map_entry_keys=(str(bob.key),), status="achieved"),
+    )
+    assert sorted(updated.map_entry_keys) == sorted([str(ann.key), str(bob.key)])
+
+
+def test_matched_interests_are_only_the_persons_own(org, person, choir):
+    person.tags.create(kind="interest", name="music")
+    link = services.link_create(
+        user=org.practitioner,
+        person_id=person.pk,
+        opportunity_id=choir.pk,
+        matched_interests=["music", "x" * 500],
+    )
+    assert link.matched_interests == ["music"]

@@ -241,3 +241,14 @@ def test_searching_the_directory_for_a_person_offers_to_suggest_to_them(signed_i
     assert signed_in.get(f"/community/?for={other.pk}").status_code == 404
     assert signed_in.get(f"/community/{choir.pk}/?for={other.pk}").status_code == 404
     assert signed_in.get("/community/?for=abc").status_code == 404
+
+
+def test_odd_digits_in_ids_are_not_found_not_errors(signed_in, person):
+    assert signed_in.post(f"/people/{person.pk}/plan/links/new/", {"opportunity": "²"}).status_code == 404
+    assert signed_in.get("/community/?for=%C2%B2").status_code == 404
+
+
+def test_searching_the_directory_for_someone_is_audited_as_a_view_of_their_record(signed_in, person):
+    before = AuditEvent.objects.filter(person_id=person.pk, action="person.viewed").count()
+    signed_in.get(f"/community/?for={person.pk}")
+    assert AuditEvent.objects.filter(person_id=person.pk, action="person.viewed").count() == before + 1

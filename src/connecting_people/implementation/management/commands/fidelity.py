@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         team_id = options["team"]
-        if not team_id.isdigit():
+        if not (team_id.isascii() and team_id.isdigit()):
             raise CommandError(
                 f"--team {team_id!r}: expected a team's id (a whole number)", returncode=USAGE_ERROR
             )
