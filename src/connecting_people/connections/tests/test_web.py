@@ -179,6 +179,8 @@ def test_printout_is_plain_english_in_black_and_white(signed_in, org, person):
             wish="closer",
         ),
     )
+    person.family_name = "Qzxvwk"  # a name no printout could contain by chance
+    person.save()
     page = signed_in.get(f"/people/{person.pk}/map/{snapshot.pk}/print/").content.decode()
     assert "Your connections map" in page
     assert (
