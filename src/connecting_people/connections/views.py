@@ -17,16 +17,11 @@ from connecting_people.connections.forms import EntryForm, ImportForm, SnapshotF
 from connecting_people.connections.interchange import FORMATS, ImportRejected
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import posted, show_service_error
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
 EXPORT_NAMES = {"graphml": "GraphML", "json": "JSON", "nc-csv": "Network Canvas CSV (zip)"}
-
-
-def _posted(request):
-    """The form data of a POST, even an empty one (all boxes unticked); None for a GET."""
-    return request.POST if request.method == "POST" else None
 
 
 def _unless_latest(request, snapshot):
@@ -208,7 +203,7 @@ def entry_ties(request, person_id: int, entry_id: int):
         (row for row in loaded.rows if row.pk != entry.pk), key=lambda row: (row.label.casefold(), row.pk)
     )
     current = [a if b == entry.pk else b for a, b in loaded.tie_ids if entry.pk in (a, b)]
-    form = TiesForm(_posted(request), others=others, initial={"ties": current})
+    form = TiesForm(posted(request), others=others, initial={"ties": current})
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_ties_set(
@@ -358,7 +353,7 @@ def export(request, person_id: int, snapshot_id: int, format: str):
 def import_files(request, person_id: int):
     """Bring in a map from a file: our JSON or GraphML, or a Network Canvas CSV export (its zip or its CSVs)."""
     person = person_for_request(request, person_id, "map-import")
-    form = ImportForm(_posted(request), request.FILES or None)
+    form = ImportForm(posted(request), request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         files = {upload.name: upload.read() for upload in form.cleaned_data["files"]}

@@ -135,3 +135,9 @@ def show_service_error(form: forms.Form, error, field_names: dict[str, str] | No
     `field_names` maps a service's field name to the form's where they differ."""
     field = (field_names or {}).get(error.field, error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+def posted(request):
+    """A form's data: the POST, even an empty one (every box unticked still means "save this"), or None for a
+    GET. `request.POST or None` would treat an empty POST as no submission at all."""
+    return request.POST if request.method == "POST" else None

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import posted, show_service_error
 from connecting_people.implementation import presenters, registry, selectors, services
 from connecting_people.implementation.forms import (
     AttendanceForm,
@@ -23,10 +23,6 @@ from connecting_people.implementation.forms import (
     TrainingSessionForm,
 )
 from connecting_people.implementation.models import FidelityRating
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _require_user_of_pages(request) -> None:
@@ -77,7 +73,7 @@ def mine(request):
 
 def _rating_page(request, *, scale, kind, team, worker=None, teams=None, back_url, heading, caption):
     form = FidelityRatingForm(
-        _posted(request),
+        posted(request),
         scale=scale,
         teams=teams,
         initial=FidelityRatingForm.initial_dates(timezone.localdate()),
@@ -266,7 +262,7 @@ def team(request, team_id: int):
 def champion(request, team_id: int):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
     form = ChampionForm(
-        _posted(request), members=selectors.team_members(team=team), initial={"since": timezone.localdate()}
+        posted(request), members=selectors.team_members(team=team), initial={"since": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -297,7 +293,7 @@ def champion(request, team_id: int):
 def supervision_new(request, team_id: int):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
     workers = [w for w in selectors.team_practitioners(team=team) if w.pk != request.user.pk]
-    form = SupervisionForm(_posted(request), workers=workers, initial={"held_on": timezone.localdate()})
+    form = SupervisionForm(posted(request), workers=workers, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             services.supervision_record(
@@ -335,7 +331,7 @@ def _organisation_choices() -> list[tuple[str, str]]:
 def community_link_new(request, team_id: int):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
     form = CommunityLinkForm(
-        _posted(request), organisations=_organisation_choices(), initial={"since": timezone.localdate()}
+        posted(request), organisations=_organisation_choices(), initial={"since": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,7 +360,7 @@ def community_link_edit(request, team_id: int, link_id: int):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
     link = selectors.community_link_of(team=team, link_id=link_id)
     form = CommunityLinkForm(
-        _posted(request),
+        posted(request),
         organisations=_organisation_choices(),
         editing=True,
         initial={
@@ -420,7 +416,7 @@ def checklist_item(request, team_id: int, item_id: str):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
     row = selectors.checklist_row(team=team, item_id=item_id)
     form = ChecklistStatusForm(
-        _posted(request),
+        posted(request),
         initial={
             "status": row.status_code,
             "status_on": row.status.status_on if row.status else timezone.localdate(),
@@ -505,7 +501,7 @@ def training_new(request):
     audiences, trust_of_team = _training_choices(request)
     candidates = _candidate_choices(request, sorted(set(trust_of_team.values())))
     form = TrainingSessionForm(
-        _posted(request),
+        posted(request),
         audiences=audiences,
         candidates=candidates,
         initial={"held_on": timezone.localdate()},
@@ -548,7 +544,7 @@ def training_attendance(request, session_id: int):
     session = selectors.training_session_get(user=request.user, session_id=session_id)
     candidates = _candidate_choices(request, [session.trust_id])
     present = [str(a.attendee_id) for a in selectors.session_attendees(user=request.user, session=session)]
-    form = AttendanceForm(_posted(request), candidates=candidates, initial={"attendees": present})
+    form = AttendanceForm(posted(request), candidates=candidates, initial={"attendees": present})
     if request.method == "POST" and form.is_valid():
         try:
             services.training_attendance_set(

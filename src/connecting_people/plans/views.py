@@ -11,7 +11,7 @@ from connecting_people.connections import metrics
 from connecting_people.connections import presenters as map_presenters
 from connecting_people.connections import selectors as map_selectors
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import posted, show_service_error
 from connecting_people.measures.selectors import measure_histories
 from connecting_people.people.selectors import person_tags
 from connecting_people.people.views import person_for_request
@@ -25,10 +25,6 @@ from connecting_people.plans.forms import (
     StepForm,
 )
 from connecting_people.plans.models import Link
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _back_to_plan(person, anchor: str = ""):
@@ -80,7 +76,7 @@ def assessment(request, person_id: int):
             "barriers_in_own_words": current.barriers_in_own_words,
             "version": current.version,
         }
-    form = AssessmentForm(_posted(request), initial=initial)
+    form = AssessmentForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_save(
@@ -115,7 +111,7 @@ def _goal_choices(person):
 def goal_new(request, person_id: int):
     person = person_for_request(request, person_id, "plan-goal-new")
     entries, opportunities = _goal_choices(person)
-    form = GoalForm(_posted(request), entries=entries, opportunities=opportunities)
+    form = GoalForm(posted(request), entries=entries, opportunities=opportunities)
     if request.method == "POST" and form.is_valid():
         try:
             goal = services.goal_create(user=request.user, person_id=person.pk, data=form.goal_data())
@@ -137,7 +133,7 @@ def goal_edit(request, person_id: int, goal_id: int):
     goal = selectors.goal_of(person=person, goal_id=goal_id)
     entries, opportunities = _goal_choices(person)
     form = GoalForm(
-        _posted(request),
+        posted(request),
         entries=entries,
         opportunities=opportunities,
         editing=True,
@@ -171,7 +167,7 @@ def goal_edit(request, person_id: int, goal_id: int):
 def step_new(request, person_id: int, goal_id: int):
     person = person_for_request(request, person_id, "plan-step-new")
     goal = selectors.goal_of(person=person, goal_id=goal_id)
-    form = StepForm(_posted(request))
+    form = StepForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.step_add(user=request.user, person_id=person.pk, goal_id=goal.pk, data=form.step_data())
@@ -194,7 +190,7 @@ def step_edit(request, person_id: int, step_id: int):
     person = person_for_request(request, person_id, "plan-step-edit")
     step = selectors.step_of(person=person, step_id=step_id)
     form = StepForm(
-        _posted(request),
+        posted(request),
         initial={
             "what": step.what,
             "owner": step.owner,
@@ -240,7 +236,7 @@ def activity_new(request, person_id: int):
     opportunities = [link.opportunity for link in selectors.links_of(person=person)]
     goals = [goal for goal in selectors.goals_of(person=person) if goal.status == "active"]
     form = ActivityForm(
-        _posted(request),
+        posted(request),
         opportunities=opportunities,
         goals=goals,
         initial={"occurred_on": timezone.localdate(), "opportunity": request.GET.get("opportunity")},
@@ -288,7 +284,7 @@ def link_detail(request, person_id: int, link_id: int):
     person = person_for_request(request, person_id, "plan-link")
     link = selectors.link_of(person=person, link_id=link_id)
     form = LinkForm(
-        _posted(request),
+        posted(request),
         initial={"status": link.status, "changed_on": timezone.localdate(), "version": link.version},
     )
     if request.method == "POST" and form.is_valid():
@@ -331,7 +327,7 @@ def review_new(request, person_id: int):
     person = person_for_request(request, person_id, "plan-review-new")
     goals = selectors.goals_to_score(person=person)
     form = ReviewForm(
-        _posted(request), goals=goals, initial={"held_on": timezone.localdate(), "start_new_map": "yes"}
+        posted(request), goals=goals, initial={"held_on": timezone.localdate(), "start_new_map": "yes"}
     )
     if request.method == "POST" and form.is_valid():
         try:

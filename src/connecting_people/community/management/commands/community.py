@@ -19,20 +19,16 @@ not HSDS, a file that cannot be written, an unknown user: a message on stderr, e
 """
 
 import json
-import os
 from pathlib import Path
 
 import rules
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from connecting_people.community import hsds, selectors, services
 from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
+from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import ServiceError
-
-USAGE_ERROR = 2  # the exit code for anything the user can put right, as in every command of ours
-USER_VARIABLE = "CONNECTING_PEOPLE_USER"
 
 
 class Command(BaseCommand):
@@ -118,18 +114,10 @@ def _add_user_argument(parser) -> None:
 
 
 def _acting_user(username: str | None):
-    """The active user named by --user, else by CONNECTING_PEOPLE_USER, who may change the directory; None
-    when neither names anyone. CommandError (exit 2) for anyone else."""
-    name = (os.environ.get(USER_VARIABLE, "") if username is None else username).strip()
-    if not name:
-        return None
-    users = get_user_model()._default_manager
-    try:
-        user = users.get_by_natural_key(name)
-    except users.model.DoesNotExist:
-        raise CommandError(f"No user named {name}", returncode=USAGE_ERROR) from None
-    if not user.is_active:
-        raise CommandError(f"User {name} is not active", returncode=USAGE_ERROR)
-    if not rules.test_rule("edit_directory", user):
-        raise CommandError(f"User {name} cannot change the community directory", returncode=USAGE_ERROR)
+    """The acting user, who must be allowed to change the directory; None when nobody is named."""
+    user = acting_user(username, required=False)
+    if user is not None and not rules.test_rule("edit_directory", user):
+        raise CommandError(
+            f"User {user.get_username()} cannot change the community directory", returncode=USAGE_ERROR
+        )
     return user

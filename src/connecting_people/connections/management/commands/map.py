@@ -23,23 +23,19 @@ does not fit): a message on stderr, exit code 2, nothing on stdout, nothing chan
 """
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.http import Http404
 
 from connecting_people.connections.interchange import FORMATS, ImportRejected
 from connecting_people.connections.services import map_export, snapshot_import
+from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import ServiceError
 from connecting_people.people.selectors import person_get
-
-USAGE_ERROR = 2  # the exit code for anything the user can put right, as in every command of ours
-USER_VARIABLE = "CONNECTING_PEOPLE_USER"
 
 
 class Command(BaseCommand):
@@ -153,20 +149,7 @@ def _add_user_argument(parser) -> None:
 
 
 def _acting_user(username: str | None):
-    """The active user named by --user, else by CONNECTING_PEOPLE_USER; CommandError (exit 2) otherwise."""
-    name = (os.environ.get(USER_VARIABLE, "") if username is None else username).strip()
-    if not name:
-        raise CommandError(
-            f"Say who is acting: --user USERNAME, or set {USER_VARIABLE}", returncode=USAGE_ERROR
-        )
-    users = get_user_model()._default_manager
-    try:
-        user = users.get_by_natural_key(name)
-    except users.model.DoesNotExist:
-        raise CommandError(f"No user named {name}", returncode=USAGE_ERROR) from None
-    if not user.is_active:
-        raise CommandError(f"User {name} is not active", returncode=USAGE_ERROR)
-    return user
+    return acting_user(username, required=True)
 
 
 def _reachable_person(user, text: str):

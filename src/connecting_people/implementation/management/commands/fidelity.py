@@ -11,9 +11,8 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from connecting_people.core.commands import USAGE_ERROR
 from connecting_people.implementation import indicators, practice
-
-USAGE_ERROR = 2
 
 
 def _date(text: str, option: str) -> date:
