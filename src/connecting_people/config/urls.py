@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("connecting_people.plans.urls")),
     path("", include("connecting_people.community.urls")),
     path("", include("connecting_people.implementation.urls")),
+    path("", include("connecting_people.study.urls")),
     path("admin/", admin.site.urls),
 ]
 

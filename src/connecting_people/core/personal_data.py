@@ -21,6 +21,9 @@ PERSONAL_DATA_MODELS = {
     "plans.LinkChange",
     "plans.Review",
     "plans.GoalScore",
+    "study.Participant",
+    "study.Consent",
+    "study.Assessment",
 }
 
 PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans"}

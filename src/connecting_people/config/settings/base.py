@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "connecting_people.community",
     "connecting_people.plans",
     "connecting_people.implementation",
+    "connecting_people.study",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -233,3 +236,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Background work (study exports and reports): django-tasks with its database backend; `connecting-people serve`
+# starts a worker beside the development server, production runs `connecting-people db_worker` (or a broker
+# backend named here).
+TASKS = {"default": {"BACKEND": os.environ.get("CONNECTING_PEOPLE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# The evaluation study. Its key (behind study IDs and date shifts in exports) is kept outside the database: in
+# the environment variable CONNECTING_PEOPLE_STUDY_KEY, or in the file named here. Exports and reports are
+# written under CONNECTING_PEOPLE_STUDY_FILES.
+CONNECTING_PEOPLE_STUDY_KEY_FILE = os.environ.get("CONNECTING_PEOPLE_STUDY_KEY_FILE") or None
+CONNECTING_PEOPLE_STUDY_FILES = Path(os.environ.get("CONNECTING_PEOPLE_STUDY_FILES", VAR_DIR / "study"))
+CONNECTING_PEOPLE_STUDY_KEY_MAKE = False

@@ -1,5 +1,8 @@
 """Settings for the test suite: fast password hashing, no throttling surprises between tests."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -13,3 +16,10 @@ STORAGES = {
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 CONNECTING_PEOPLE_ENVIRONMENT = "test"
+
+# Background tasks run as soon as they are queued (one test drives the database worker itself).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A study key for the suite only, made on first use outside the database and the checkout.
+CONNECTING_PEOPLE_STUDY_KEY_FILE = str(Path(tempfile.gettempdir()) / "connecting-people-test-study.key")
+CONNECTING_PEOPLE_STUDY_KEY_MAKE = True
+CONNECTING_PEOPLE_STUDY_FILES = Path(tempfile.gettempdir()) / "connecting-people-test-study-files"

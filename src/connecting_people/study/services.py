@@ -1,0 +1,816 @@
+"""Every write of study data: keyword-only, each in one transaction with its audit event.
+
+Audit summaries hold codes, numbers and dates only: never eligibility notes, reasons in someone's own words,
+or anything that names a participant (participants are named by their study number, which is a code).
+Set-up (sites, allocation, timepoints, schedule, unit costs, members) needs a study lead; enrolment, consent,
+withdrawal, screening and assessments need any member who reaches the site concerned.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.accounts.models import Team, Trust, User
+from connecting_people.audit.services import audit_record
+from connecting_people.core.errors import NotAllowedError, ServiceError
+from connecting_people.measures import registry, scoring
+from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
+from connecting_people.measures.scoring.csri_cost import load_unit_costs
+from connecting_people.measures.services import DERIVED_KEYS
+from connecting_people.people.selectors import person_get
+from connecting_people.study import allocation, schedule
+from connecting_people.study.models import (
+    Arm,
+    Assessment,
+    Consent,
+    Participant,
+    ScheduledInstrument,
+    Screening,
+    Study,
+    StudyMember,
+    StudySite,
+    StudyTeam,
+    Timepoint,
+    UnitCost,
+)
+from connecting_people.study.selectors import StudyAccess, may_create_study
+
+DEFAULT_TIMEPOINTS = (
+    # code, label, target day, window before, window after
+    ("baseline", "Baseline", 0, 0, 28),
+    ("m6", "6 months", 182, 28, 56),
+)
+DEFAULT_SCHEDULE = ("resource_generator_example", "swemwbs", "ucla3", "eq5d5l", "csri_example")
+UNIT_COSTS_FILE = "unit_costs_illustrative.yaml"
+
+
+def _lead(access: StudyAccess) -> None:
+    if not access.is_lead:
+        raise NotAllowedError("Only a study lead can change the study's set-up.")
+
+
+def _reach_site(access: StudyAccess, site_id: int) -> None:
+    if access.site_id is not None and access.site_id != site_id:
+        raise Http404("No such site")
+
+
+def _instrument(instrument_id: str):
+    try:
+        return registry.instrument(instrument_id)
+    except UnknownInstrumentError as error:
+        raise ServiceError(str(error), field="instrument_id") from error
+
+
+# --- set-up -----------------------------------------------------------------------------------------------
+
+
+def study_create(
+    *, user: User, code: str, title: str, starts_on: date, consent_version: str, today: date | None = None
+) -> Study:
+    """A new study led by `user`, with the default timepoints (baseline, 6 months), the default schedule of
+    instruments at each, and the shipped unit-cost table (marked illustrative: replace it before analysis)."""
+    if not may_create_study(user=user):
+        raise NotAllowedError("Only researchers can set up a study.")
+    code = code.strip().lower()
+    if Study.objects.filter(code=code).exists():
+        raise ServiceError(f"A study with the code {code} already exists.", field="code")
+    table = _shipped_costs()
+    with transaction.atomic():
+        study = Study.objects.create(
+            code=code,
+            title=title.strip(),
+            starts_on=starts_on,
+            consent_version=consent_version.strip(),
+            price_year=table.price_year,
+            currency=table.currency,
+            unit_cost_source=table.source[:300],
+            unit_costs_illustrative=table.illustrative,
+            created_by=user,
+        )
+        StudyMember.objects.create(study=study, user=user, role=StudyMember.Role.LEAD, added_by=user)
+        for code_, label, day, before, after in DEFAULT_TIMEPOINTS:
+            point = Timepoint.objects.create(
+                study=study, code=code_, label=label, target_day=day, window_before=before, window_after=after
+            )
+            ScheduledInstrument.objects.bulk_create(
+                ScheduledInstrument(timepoint=point, instrument_id=instrument, position=index)
+                for index, instrument in enumerate(DEFAULT_SCHEDULE)
+            )
+        UnitCost.objects.bulk_create(
+            UnitCost(study=study, service=service, unit=entry.unit, cost=Decimal(str(entry.cost)))
+            for service, entry in table.costs.items()
+        )
+        audit_record(
+            actor=user,
+            action="study.created",
+            object_type="study",
+            object_id=study.pk,
+            summary={"code": study.code, "starts_on": starts_on, "price_year": study.price_year},
+        )
+    return study
+
+
+def _shipped_costs():
+    from connecting_people.measures.definitions import DATA_DIR
+
+    return load_unit_costs(DATA_DIR / UNIT_COSTS_FILE)
+
+
+def study_status_set(*, user: User, access: StudyAccess, status: str) -> Study:
+    _lead(access)
+    if status not in Study.Status.values:
+        raise ServiceError("Choose a status.", field="status")
+    study = access.study
+    with transaction.atomic():
+        before = study.status
+        study.status = status
+        study.save(update_fields=["status"])
+        audit_record(
+            actor=user,
+            action="study.status_changed",
+            object_type="study",
+            object_id=study.pk,
+            summary={"from": before, "to": status},
+        )
+    return study
+
+
+def member_add(
+    *, user: User, access: StudyAccess, username: str, role: str, site_id: int | None
+) -> StudyMember:
+    """Adds a researcher (a user with the researcher role) to the study, optionally limited to one site."""
+    _lead(access)
+    from connecting_people.accounts.selectors import scope_for
+
+    try:
+        member_user = User.objects.get(username=username.strip(), is_active=True)
+    except User.DoesNotExist:
+        raise ServiceError(f"No active user named {username.strip()}.", field="username") from None
+    if not scope_for(user=member_user).is_researcher:
+        raise ServiceError(f"{member_user.username} does not have the researcher role.", field="username")
+    if role not in StudyMember.Role.values:
+        raise ServiceError("Choose a role.", field="role")
+    site = None
+    if site_id is not None:
+        site = access.study.sites.filter(pk=site_id).first()
+        if site is None:
+            raise ServiceError("Choose one of the study's sites.", field="site")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                member = StudyMember.objects.create(
+                    study=access.study, user=member_user, role=role, site=site, added_by=user
+                )
+        except IntegrityError:
+            raise ServiceError(f"{member_user.username} is already a member.", field="username") from None
+        audit_record(
+            actor=user,
+            action="study.member_added",
+            object_type="study",
+            object_id=access.study.pk,
+            summary={"user_id": member_user.pk, "role": role, "site": site.code if site else None},
+        )
+    return member
+
+
+def site_add(*, user: User, access: StudyAccess, trust_id: int) -> StudySite:
+    _lead(access)
+    trust = Trust.objects.filter(pk=trust_id).first()
+    if trust is None:
+        raise ServiceError("Choose a trust.", field="trust")
+    study = access.study
+    if study.sites.filter(trust=trust).exists():
+        raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+    with transaction.atomic():
+        number = study.sites.count() + 1
+        while study.sites.filter(code=f"site{number:02d}").exists():
+            number += 1
+        site = StudySite.objects.create(study=study, trust=trust, code=f"site{number:02d}")
+        audit_record(
+            actor=user,
+            action="study.site_added",
+            object_type="study",
+            object_id=study.pk,
+            summary={"site": site.code, "trust_id": trust.pk},
+        )
+    return site
+
+
+def _next_team_code(study: Study) -> str:
+    number = study.teams.count() + 1
+    while study.teams.filter(code=f"T{number:02d}").exists():
+        number += 1
+    return f"T{number:02d}"
+
+
+def _team_for_site(study: Study, team_id: int) -> tuple[Team, StudySite]:
+    team = Team.objects.filter(pk=team_id).select_related("trust").first()
+    if team is None:
+        raise ServiceError("Choose a team.", field="team")
+    site = study.sites.filter(trust_id=team.trust_id).first()
+    if site is None:
+        raise ServiceError(
+            f"{team.name}'s trust is not a site of this study: add the site first.", field="team"
+        )
+    existing = study.teams.filter(team=team).first()
+    if existing is not None:
+        raise ServiceError(
+            f"{team.name} is already allocated to the {existing.get_arm_display().lower()} arm "
+            f"(as {existing.code}); a team is in one arm only.",
+            field="team",
+        )
+    return team, site
+
+
+def team_allocate(*, user: User, access: StudyAccess, team_id: int, arm: str) -> StudyTeam:
+    """Allocates one team to an arm by choice. A team already in the study (either arm) is refused."""
+    _lead(access)
+    if arm not in Arm.values:
+        raise ServiceError("Choose an arm.", field="arm")
+    study = access.study
+    team, site = _team_for_site(study, team_id)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                allocated = StudyTeam.objects.create(
+                    study=study,
+                    site=site,
+                    team=team,
+                    code=_next_team_code(study),
+                    arm=arm,
+                    method=StudyTeam.Method.CHOSEN,
+                    allocated_by=user,
+                )
+        except IntegrityError:
+            raise ServiceError(
+                f"{team.name} is already allocated; a team is in one arm only.", field="team"
+            ) from None
+        _audit_allocation(user, study, [allocated])
+    return allocated
+
+
+def teams_allocate_random(
+    *, user: User, access: StudyAccess, team_ids: list[int], seed: int | None = None
+) -> list[StudyTeam]:
+    """Allocates the given teams at random within their sites (see `allocation`), with `seed` (a new one is
+    drawn and recorded when None). Every team must be new to the study; nothing is saved otherwise."""
+    _lead(access)
+    if not team_ids:
+        raise ServiceError("Choose the teams to allocate.", field="teams")
+    study = access.study
+    seed = secrets.randbelow(10**9) if seed is None else seed
+    chosen: list[tuple[Team, StudySite]] = [
+        _team_for_site(study, team_id) for team_id in sorted(set(team_ids))
+    ]
+    with transaction.atomic():
+        codes = {}
+        for team, _site in chosen:
+            code = _next_team_code(study)
+            codes[team.pk] = code
+            # Reserve the code by creating rows as we go; arms are set below once every team has a code.
+            StudyTeam.objects.create(
+                study=study,
+                site=_site,
+                team=team,
+                code=code,
+                arm=Arm.INTERVENTION,
+                method=StudyTeam.Method.RANDOM,
+                seed=seed,
+                allocated_by=user,
+            )
+        by_site: dict[str, list[str]] = {}
+        for team, site in chosen:
+            by_site.setdefault(site.code, []).append(codes[team.pk])
+        arms = allocation.allocate_within_sites(by_site, seed)
+        allocated = list(study.teams.filter(code__in=list(arms)))
+        for row in allocated:
+            row.arm = arms[row.code]
+        StudyTeam.objects.bulk_update(allocated, ["arm"])
+        if study.allocation_seed is None:
+            study.allocation_seed = seed
+            study.save(update_fields=["allocation_seed"])
+        _audit_allocation(user, study, allocated, seed=seed)
+    return sorted(allocated, key=lambda row: row.code)
+
+
+def _audit_allocation(user: User, study: Study, rows: list[StudyTeam], seed: int | None = None) -> None:
+    audit_record(
+        actor=user,
+        action="study.teams_allocated",
+        object_type="study",
+        object_id=study.pk,
+        summary={
+            "teams": {
+                row.code: {"team_id": row.team_id, "arm": row.arm, "site": row.site.code} for row in rows
+            },
+            "method": rows[0].method,
+            **({"seed": seed} if seed is not None else {}),
+        },
+    )
+
+
+def timepoint_save(
+    *,
+    user: User,
+    access: StudyAccess,
+    code: str,
+    label: str,
+    target_day: int,
+    window_before: int,
+    window_after: int,
+    timepoint_id: int | None = None,
+) -> Timepoint:
+    """Adds a timepoint, or changes one (`timepoint_id`). Baseline (day 0) cannot open before enrolment."""
+    _lead(access)
+    study = access.study
+    if window_before > target_day:
+        raise ServiceError("The window cannot open before the participant's baseline.", field="window_before")
+    point = None
+    if timepoint_id is not None:
+        point = study.timepoints.filter(pk=timepoint_id).first()
+        if point is None:
+            raise Http404("No such timepoint")
+    clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
+    if clash.filter(code=code).exists():
+        raise ServiceError(f"There is already a timepoint {code}.", field="code")
+    if clash.filter(target_day=target_day).exists():
+        raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
+    if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
+        raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
+    with transaction.atomic():
+        point = point or Timepoint(study=study)
+        point.code, point.label, point.target_day = code, label.strip(), target_day
+        point.window_before, point.window_after = window_before, window_after
+        point.save()
+        for assessment in point.assessments.select_related("participant"):
+            _place(assessment, point)
+            assessment.save(update_fields=["day", "in_window"])
+        audit_record(
+            actor=user,
+            action="study.timepoint_saved",
+            object_type="study",
+            object_id=study.pk,
+            summary={
+                "timepoint": code,
+                "target_day": target_day,
+                "window": [target_day - window_before, target_day + window_after],
+            },
+        )
+    return point
+
+
+def schedule_set(
+    *, user: User, access: StudyAccess, timepoint_id: int, instrument_ids: list[str]
+) -> Timepoint:
+    """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off."""
+    _lead(access)
+    point = access.study.timepoints.filter(pk=timepoint_id).first()
+    if point is None:
+        raise Http404("No such timepoint")
+    for instrument_id in instrument_ids:
+        _instrument(instrument_id)
+    if not instrument_ids:
+        raise ServiceError("Choose at least one instrument.", field="instruments")
+    recorded = set(point.assessments.values_list("instrument_id", flat=True))
+    dropped = sorted(recorded - set(instrument_ids))
+    if dropped:
+        raise ServiceError(
+            f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
+            field="instruments",
+        )
+    with transaction.atomic():
+        point.schedule.all().delete()
+        ScheduledInstrument.objects.bulk_create(
+            ScheduledInstrument(timepoint=point, instrument_id=instrument_id, position=index)
+            for index, instrument_id in enumerate(instrument_ids)
+        )
+        audit_record(
+            actor=user,
+            action="study.schedule_set",
+            object_type="study",
+            object_id=access.study.pk,
+            summary={"timepoint": point.code, "instruments": list(instrument_ids)},
+        )
+    return point
+
+
+def unit_costs_set(
+    *,
+    user: User,
+    access: StudyAccess,
+    price_year: str,
+    currency: str,
+    source: str,
+    costs: dict[str, tuple[str, Decimal]],
+) -> Study:
+    """Replaces the unit-cost table: {service: (unit, cost)} for a stated price year. A table set here is no
+    longer marked illustrative. Services the service-use instrument does not have are refused."""
+    _lead(access)
+    study = access.study
+    instrument = _instrument(study.service_use_instrument)
+    known = {item.id for item in instrument.items}
+    unknown = sorted(set(costs) - known)
+    if unknown:
+        raise ServiceError(f"Not a service of {instrument.title}: {', '.join(unknown)}.", field="costs")
+    if not price_year.strip():
+        raise ServiceError("Enter the price year, for example 2024/25.", field="price_year")
+    for service, (_unit, cost) in costs.items():
+        if cost < 0:
+            raise ServiceError(f"The cost of {service} cannot be negative.", field="costs")
+    with transaction.atomic():
+        study.unit_costs.all().delete()
+        UnitCost.objects.bulk_create(
+            UnitCost(study=study, service=service, unit=unit, cost=cost)
+            for service, (unit, cost) in costs.items()
+        )
+        study.price_year, study.currency = price_year.strip(), currency.strip().upper() or "GBP"
+        study.unit_cost_source, study.unit_costs_illustrative = source.strip()[:300], False
+        study.save(update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative"])
+        audit_record(
+            actor=user,
+            action="study.unit_costs_set",
+            object_type="study",
+            object_id=study.pk,
+            summary={"price_year": study.price_year, "currency": study.currency, "services": sorted(costs)},
+        )
+    return study
+
+
+# --- participants -------------------------------------------------------------------------------------------
+
+
+def _study_team(access: StudyAccess, study_team_id: int) -> StudyTeam:
+    team = access.teams().filter(pk=study_team_id).first()
+    if team is None:
+        raise ServiceError("Choose one of the study's teams.", field="study_team")
+    return team
+
+
+def _check_enrolment(study: Study, enrolled_on: date, consented_on: date, today: date) -> None:
+    if study.status != Study.Status.RECRUITING:
+        raise ServiceError(f"{study.code} is not recruiting ({study.get_status_display().lower()}).")
+    if enrolled_on > today:
+        raise ServiceError("The enrolment date cannot be in the future.", field="enrolled_on")
+    if enrolled_on < study.starts_on:
+        raise ServiceError("The enrolment date cannot be before the study starts.", field="enrolled_on")
+    if consented_on > enrolled_on:
+        raise ServiceError("Consent must be given on or before the day of enrolment.", field="consented_on")
+
+
+def _create_participant(
+    *,
+    user: User,
+    study: Study,
+    study_team: StudyTeam,
+    person=None,
+    date_of_birth=None,
+    enrolled_on: date,
+    consented_on: date,
+    eligibility_notes: str,
+) -> Participant:
+    prefix = study.code.upper()
+    for _attempt in range(5):
+        number = f"{prefix}-{study.participants.count() + 1 + _attempt:04d}"
+        try:
+            with transaction.atomic():
+                participant = Participant.objects.create(
+                    study=study,
+                    number=number,
+                    site=study_team.site,
+                    study_team=study_team,
+                    person=person,
+                    date_of_birth=date_of_birth,
+                    enrolled_on=enrolled_on,
+                    enrolled_by=user,
+                    eligibility_notes=eligibility_notes.strip(),
+                )
+        except IntegrityError as error:
+            if person is not None and study.participants.filter(person=person).exists():
+                raise ServiceError("This person is already enrolled in the study.") from error
+            continue
+        break
+    else:  # pragma: no cover - five clashes in a row
+        raise ServiceError("Could not give the participant a study number: try again.")
+    Consent.objects.create(
+        participant=participant, version=study.consent_version, consented_on=consented_on, recorded_by=user
+    )
+    audit_record(
+        actor=user,
+        action="study.participant_enrolled",
+        object_type="study_participant",
+        object_id=participant.pk,
+        person_id=person.pk if person is not None else None,
+        summary={
+            "study": study.code,
+            "number": participant.number,
+            "team": study_team.code,
+            "arm": study_team.arm,
+            "enrolled_on": enrolled_on,
+            "consent_version": study.consent_version,
+            "research_only": person is None,
+        },
+    )
+    return participant
+
+
+def participant_enrol(
+    *,
+    user: User,
+    access: StudyAccess,
+    study_team_id: int,
+    enrolled_on: date,
+    consented_on: date,
+    date_of_birth: date | None = None,
+    eligibility_notes: str = "",
+    today: date | None = None,
+) -> Participant:
+    """A research-only participant (no practice record), enrolled by a study member at one of the study's teams."""
+    today = today or timezone.localdate()
+    study_team = _study_team(access, study_team_id)
+    _check_enrolment(access.study, enrolled_on, consented_on, today)
+    if date_of_birth is not None and date_of_birth >= enrolled_on:
+        raise ServiceError("The date of birth must be before enrolment.", field="date_of_birth")
+    with transaction.atomic():
+        return _create_participant(
+            user=user,
+            study=access.study,
+            study_team=study_team,
+            date_of_birth=date_of_birth,
+            enrolled_on=enrolled_on,
+            consented_on=consented_on,
+            eligibility_notes=eligibility_notes,
+        )
+
+
+def person_enrol(
+    *,
+    user: User,
+    person_id: int,
+    study_team_id: int,
+    enrolled_on: date,
+    consented_on: date,
+    eligibility_notes: str = "",
+    today: date | None = None,
+) -> Participant:
+    """A person supported, enrolled by staff who work with them (404 otherwise), into a recruiting study whose
+    teams include the person's team. The researchers then see them under their study number only."""
+    today = today or timezone.localdate()
+    person = person_get(user=user, person_id=person_id)
+    study_team = (
+        StudyTeam.objects.filter(pk=study_team_id, team_id=person.team_id)
+        .select_related("study", "site")
+        .first()
+    )
+    if study_team is None:
+        raise ServiceError("Choose a study the person's team takes part in.", field="study_team")
+    study = study_team.study
+    _check_enrolment(study, enrolled_on, consented_on, today)
+    if study.participants.filter(person=person).exists():
+        raise ServiceError(f"{person.full_name} is already enrolled in {study.code}.")
+    with transaction.atomic():
+        participant = _create_participant(
+            user=user,
+            study=study,
+            study_team=study_team,
+            person=person,
+            enrolled_on=enrolled_on,
+            consented_on=consented_on,
+            eligibility_notes=eligibility_notes,
+        )
+        if not person.research_consent:
+            person.research_consent, person.research_consent_on = True, consented_on
+            person.save(update_fields=["research_consent", "research_consent_on", "updated_at"])
+    return participant
+
+
+def consent_record(
+    *, user: User, access: StudyAccess, participant: Participant, version: str, consented_on: date
+) -> Consent:
+    """Consent to a (new) version of the consent form."""
+    version = version.strip()
+    if not version:
+        raise ServiceError("Enter the version of the consent form.", field="version")
+    if participant.withdrawn:
+        raise ServiceError(f"{participant.number} has withdrawn.")
+    if consented_on > timezone.localdate():
+        raise ServiceError("The date of consent cannot be in the future.", field="consented_on")
+    if participant.consents.filter(version=version).exists():
+        raise ServiceError(f"Consent to version {version} is already recorded.", field="version")
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            participant=participant, version=version, consented_on=consented_on, recorded_by=user
+        )
+        audit_record(
+            actor=user,
+            action="study.consent_recorded",
+            object_type="study_participant",
+            object_id=participant.pk,
+            person_id=participant.person_id,
+            summary={"number": participant.number, "version": version, "consented_on": consented_on},
+        )
+    return consent
+
+
+def participant_withdraw(
+    *,
+    user: User,
+    access: StudyAccess,
+    participant: Participant,
+    withdrawn_on: date,
+    reason: str,
+    choice: str,
+) -> Participant:
+    """Records withdrawal with the participant's choice about the data already collected (keep or remove).
+    Nothing is deleted: data of a participant who chose removal is left out of every export and analysis."""
+    if participant.withdrawn:
+        raise ServiceError(f"{participant.number} has already withdrawn.")
+    if reason not in Participant.WithdrawalReason.values:
+        raise ServiceError("Choose a reason.", field="reason")
+    if choice not in Participant.DataChoice.values:
+        raise ServiceError("Choose what happens to the data already collected.", field="choice")
+    if withdrawn_on < participant.enrolled_on:
+        raise ServiceError("Withdrawal cannot be before enrolment.", field="withdrawn_on")
+    if withdrawn_on > timezone.localdate():
+        raise ServiceError("The date of withdrawal cannot be in the future.", field="withdrawn_on")
+    later = participant.assessments.filter(administered_on__gt=withdrawn_on).count()
+    if later and choice == Participant.DataChoice.KEEP:
+        raise ServiceError(
+            f"{later} assessment(s) are dated after {withdrawn_on:%d %B %Y}: check the date of withdrawal.",
+            field="withdrawn_on",
+        )
+    with transaction.atomic():
+        participant.status = Participant.Status.WITHDRAWN
+        participant.withdrawn_on, participant.withdrawal_reason = withdrawn_on, reason
+        participant.withdrawal_choice = choice
+        participant.save(update_fields=["status", "withdrawn_on", "withdrawal_reason", "withdrawal_choice"])
+        audit_record(
+            actor=user,
+            action="study.participant_withdrawn",
+            object_type="study_participant",
+            object_id=participant.pk,
+            person_id=participant.person_id,
+            summary={
+                "number": participant.number,
+                "withdrawn_on": withdrawn_on,
+                "reason": reason,
+                "choice": choice,
+            },
+        )
+    return participant
+
+
+def screening_record(
+    *, user: User, access: StudyAccess, site_id: int, screened_on: date, reason: str, count: int
+) -> Screening:
+    """People assessed for eligibility and not enrolled (counts by reason, for the flow diagram)."""
+    site = access.sites().filter(pk=site_id).first()
+    if site is None:
+        raise ServiceError("Choose a site.", field="site")
+    if reason not in Screening.Reason.values:
+        raise ServiceError("Choose a reason.", field="reason")
+    if count < 1:
+        raise ServiceError("Enter how many people, 1 or more.", field="count")
+    if screened_on > timezone.localdate():
+        raise ServiceError("The date cannot be in the future.", field="screened_on")
+    with transaction.atomic():
+        screening = Screening.objects.create(
+            study=access.study,
+            site=site,
+            screened_on=screened_on,
+            reason=reason,
+            count=count,
+            recorded_by=user,
+        )
+        audit_record(
+            actor=user,
+            action="study.screening_recorded",
+            object_type="study",
+            object_id=access.study.pk,
+            summary={"site": site.code, "reason": reason, "count": count, "screened_on": screened_on},
+        )
+    return screening
+
+
+# --- assessments --------------------------------------------------------------------------------------------
+
+
+def _window(point: Timepoint) -> schedule.Window:
+    return schedule.Window(point.target_day, point.window_before, point.window_after)
+
+
+def _place(assessment: Assessment, point: Timepoint) -> None:
+    anchor = assessment.participant.anchor_on
+    assessment.day = (assessment.administered_on - anchor).days
+    assessment.in_window = _window(point).contains_day(assessment.day)
+
+
+def assessment_record(
+    *,
+    user: User,
+    access: StudyAccess,
+    participant: Participant,
+    timepoint_id: int,
+    instrument_id: str,
+    answers: list[float | None],
+    administered_on: date,
+) -> Assessment:
+    """Scores (measures engine) and saves one instrument at one timepoint.
+
+    Refused: an instrument not scheduled at the timepoint, one already recorded there, a date in the future or
+    before consent, any data from a participant who chose to have their data removed, and data dated after a
+    withdrawal. Allowed and flagged: a date outside the timepoint's window (`in_window` False).
+    """
+    point = access.study.timepoints.filter(pk=timepoint_id).first()
+    if point is None:
+        raise Http404("No such timepoint")
+    if not point.schedule.filter(instrument_id=instrument_id).exists():
+        raise ServiceError(f"{instrument_id} is not scheduled at {point.label}.", field="instrument_id")
+    instrument = _instrument(instrument_id)
+    if participant.withdrawn and participant.withdrawal_choice == Participant.DataChoice.REMOVE:
+        raise ServiceError(
+            f"{participant.number} withdrew and asked for their data to be removed: nothing more is recorded."
+        )
+    if participant.withdrawn and administered_on > participant.withdrawn_on:
+        raise ServiceError(
+            f"{participant.number} withdrew on {participant.withdrawn_on:%d %B %Y}: data dated after that "
+            "cannot be recorded.",
+            field="administered_on",
+        )
+    if administered_on > timezone.localdate():
+        raise ServiceError("The date cannot be in the future.", field="administered_on")
+    first_consent = (
+        participant.consents.order_by("consented_on").values_list("consented_on", flat=True).first()
+    )
+    if first_consent is not None and administered_on < first_consent:
+        raise ServiceError("The date cannot be before the participant consented.", field="administered_on")
+    if participant.assessments.filter(timepoint=point, instrument_id=instrument.id).exists():
+        raise ServiceError(f"{instrument.title} is already recorded at {point.label}.", field="instrument_id")
+    try:
+        checked = scoring.check_answers(instrument, answers)
+    except AnswerError as error:
+        raise ServiceError(str(error), field=error.item_id) from error
+    try:
+        result = scoring.score_one(instrument, checked, **registry.scoring_options(instrument))
+    except ScoringOptionError as error:
+        raise ServiceError(str(error)) from error
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        moved = False
+        if point.target_day == 0 and (
+            participant.baseline_on is None or administered_on < participant.baseline_on
+        ):
+            participant.baseline_on = administered_on
+            participant.save(update_fields=["baseline_on"])
+            moved = True
+        assessment = Assessment(
+            participant=participant,
+            timepoint=point,
+            instrument_id=instrument.id,
+            instrument_version=instrument.version,
+            administered_on=administered_on,
+            answers=checked,
+            total=result["total"],
+            subscales=result["subscales"],
+            derived={key: result[key] for key in DERIVED_KEYS if key in result},
+            band=result["band"] or "",
+            missing_items=result["missing"],
+            missing_rule=result["missing_rule"]["outcome"],
+            recorded_by=user,
+        )
+        _place(assessment, point)
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:
+            raise ServiceError(
+                f"{instrument.title} is already recorded at {point.label}.", field="instrument_id"
+            ) from None
+        if moved:  # days count from the baseline: place the participant's other assessments again
+            others = list(participant.assessments.exclude(pk=assessment.pk).select_related("timepoint"))
+            for other in others:
+                other.participant = participant
+                _place(other, other.timepoint)
+            Assessment.objects.bulk_update(others, ["day", "in_window"])
+        audit_record(
+            actor=user,
+            action="study.assessment_recorded",
+            object_type="study_assessment",
+            object_id=assessment.pk,
+            person_id=participant.person_id,
+            summary={
+                "number": participant.number,
+                "timepoint": point.code,
+                "instrument": instrument.id,
+                "version": instrument.version,
+                "administered_on": administered_on,
+                "day": assessment.day,
+                "in_window": assessment.in_window,
+            },
+        )
+    return assessment
