@@ -1,4 +1,11 @@
-"""`connecting-people serve`: serve the app. Local: Django's server on 127.0.0.1:8000. Production: use gunicorn."""
+"""`connecting-people serve`: serve the app. Local: Django's server on 127.0.0.1:8000. Production: use gunicorn.
+
+With the database task backend (the default), a background worker (`db_worker`) runs beside the server, so
+study exports and reports get made; it stops when the server stops. Production runs workers on its own.
+"""
+
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -12,9 +19,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("address", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
 
-    def handle(self, *args, address="127.0.0.1:8000", **options):
+    def handle(self, *args, address="127.0.0.1:8000", no_worker=False, **options):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        worker = None
+        if not no_worker and settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "connecting_people.cli", "db_worker", "--interval", "1", "--no-reload"]
+            )
+            self.stdout.write("Background worker started (exports and reports).")
         self.stdout.write(f"Connecting People at http://{address}/  (Ctrl+C to stop)")
-        call_command("runserver", address, use_reloader=False, insecure_serving=True)
+        try:
+            call_command("runserver", address, use_reloader=False, insecure_serving=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)
