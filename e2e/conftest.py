@@ -10,43 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
-from connecting_people.audit import triggers
 from e2e.journey import Tab
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 
 DEMO_PASSWORD = "journey-password-2026"
-
-
-# --- the database ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def _audit_triggers_back_after_flush(django_db_blocker) -> Iterator[None]:
-    """Put the append-only triggers back once the flush below has emptied the tables, so tests that run
-    after a journey in the same process find the audit table as the migrations left it."""
-    yield
-    with django_db_blocker.unblock():
-        triggers.install(connection)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back_after_flush, transactional_db) -> Iterator[None]:
-    """pytest-django's transactional_db, made to work with the append-only audit table.
-
-    The live server needs real commits, so pytest-django empties the tables after each journey with a
-    flush (DELETE on SQLite, TRUNCATE on PostgreSQL), which the audit triggers rightly refuse. The journey runs
-    with the triggers installed (as in production); they are lifted just before the flush and installed again
-    after it (and at the next journey's set-up). Fixture order makes that sequence: teardown runs this
-    fixture's code first, then pytest-django's flush, then `_audit_triggers_back_after_flush`.
-    """
-    triggers.install(connection)
-    yield
-    triggers.remove(connection)
 
 
 @dataclass(frozen=True)

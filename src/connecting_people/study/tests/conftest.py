@@ -26,6 +26,10 @@ START = date(2026, 1, 5)
 
 @pytest.fixture
 def study_setup(org) -> StudySetUp:
+    return make_study_setup(org)
+
+
+def make_study_setup(org) -> StudySetUp:
     lead = org.researcher
     study = services.study_create(
         user=lead, code="cpis", title="Connecting People study", starts_on=START, consent_version="v1.0"
