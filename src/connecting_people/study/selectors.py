@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,9 +22,11 @@ from connecting_people.people.selectors import people_visible_to
 from connecting_people.study import schedule
 from connecting_people.study.models import (
     Assessment,
+    Consent,
     Job,
     Participant,
     ScheduledInstrument,
+    Screening,
     Study,
     StudyMember,
     StudySite,
@@ -212,3 +214,117 @@ def job_get(*, access: StudyAccess, job_id, kind: str) -> Job:
         return access.study.jobs.select_related("requested_by").get(pk=int(job_id), kind=kind)
     except (Job.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such file") from error
+
+
+# --- set-up pages -------------------------------------------------------------------------------------------
+
+
+def study_members(*, study: Study) -> QuerySet[StudyMember]:
+    """Everyone working on the study, with their site limit (set-up: every member may see who is on it)."""
+    return study.members.select_related("user", "site__trust").order_by("user__username")
+
+
+def timepoint_get(*, access: StudyAccess, timepoint_id) -> Timepoint:
+    """One of the study's timepoints with its schedule; Http404 for another study's or an unknown id."""
+    try:
+        return access.study.timepoints.prefetch_related(
+            Prefetch("schedule", queryset=ScheduledInstrument.objects.order_by("position", "instrument_id"))
+        ).get(pk=int(timepoint_id))
+    except (Timepoint.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such timepoint") from error
+
+
+def trusts_not_yet_sites(*, study: Study):
+    """The trusts a lead may add as a site: every trust that is not one already, by name."""
+    from connecting_people.accounts.models import Trust
+
+    return Trust.objects.exclude(pk__in=study.sites.values("trust_id")).order_by("name")
+
+
+def teams_not_yet_allocated(*, study: Study):
+    """The teams of the study's sites' trusts that are in neither arm yet, by trust then team name."""
+    from connecting_people.accounts.models import Team
+
+    return (
+        Team.objects.filter(trust_id__in=study.sites.values("trust_id"))
+        .exclude(pk__in=study.teams.values("team_id"))
+        .select_related("trust")
+        .order_by("trust__name", "name")
+    )
+
+
+def participant_counts_by_arm(*, access: StudyAccess) -> dict[str, int]:
+    """{arm: participants enrolled} over the participants the member reaches (withdrawn ones included)."""
+    rows = access.participants().values("study_team__arm").annotate(n=Count("id")).order_by()
+    return {row["study_team__arm"]: row["n"] for row in rows}
+
+
+def memberships_for(*, user) -> QuerySet[StudyMember]:
+    """The user's memberships, each with its study (the list of "your studies")."""
+    if not getattr(user, "is_authenticated", False):
+        return StudyMember.objects.none()
+    return StudyMember.objects.filter(user=user).select_related("study", "site").order_by("study__code")
+
+
+# --- participant pages --------------------------------------------------------------------------------------
+
+
+def participants_filtered(
+    *, access: StudyAccess, site_code: str = "", arm: str = "", status: str = ""
+) -> QuerySet[Participant]:
+    """The participant list (`participant_list`) narrowed to one site (by code), arm and status; an empty
+    value leaves that out. Ordered by study number."""
+    found = participant_list(access=access)
+    if site_code:
+        found = found.filter(site__code=site_code)
+    if arm:
+        found = found.filter(study_team__arm=arm)
+    if status:
+        found = found.filter(status=status)
+    return found.order_by("number")
+
+
+def participant_consents(*, participant: Participant) -> QuerySet[Consent]:
+    """The versions of the consent form the participant consented to, oldest first."""
+    return participant.consents.order_by("consented_on", "id")
+
+
+def assessments_to_do(
+    *, access: StudyAccess, today: date | None = None, missed_within: int = 30
+) -> list[TimepointStatus]:
+    """The (participant, timepoint) pairs someone needs to act on: due, in window, overdue or partly done, and
+    missed with a window that closed in the last `missed_within` days. Participants who asked for their data to
+    be removed are left out. A constant number of queries (`timepoint_statuses`)."""
+    today = today or timezone.localdate()
+    reachable = access.participants().exclude(withdrawal_choice=Participant.DataChoice.REMOVE)
+    return [
+        row
+        for row in timepoint_statuses(access=access, today=today, participants=reachable)
+        if row.status in (*schedule.OPEN_STATUSES, schedule.PARTLY_DONE)
+        or (row.status == schedule.MISSED and 0 < (today - row.closes).days <= missed_within)
+    ]
+
+
+def screening_counts(*, access: StudyAccess) -> list[dict]:
+    """People assessed and not enrolled, summed by site and reason: [{"site": code, "reason": ..., "total": n}]
+    over the sites the member reaches."""
+    found = Screening.objects.filter(study=access.study)
+    if access.site_id is not None:
+        found = found.filter(site_id=access.site_id)
+    rows = found.values("site__code", "reason").annotate(total=Sum("count")).order_by("site__code", "reason")
+    return [{"site": row["site__code"], "reason": row["reason"], "total": row["total"]} for row in rows]
+
+
+@dataclass(frozen=True)
+class PersonStudies:
+    participations: list[Participant]
+    open_teams: list[StudyTeam]
+
+
+def person_studies(*, person: Person) -> PersonStudies:
+    """For the person's own page (the caller reached `person` through the people scope): the studies they are
+    enrolled in and the recruiting studies open to them. Two queries."""
+    participations = list(
+        Participant.objects.filter(person=person).select_related("study").order_by("study__code")
+    )
+    return PersonStudies(participations=participations, open_teams=list(studies_open_to_person(person=person)))
