@@ -1,15 +1,154 @@
-"""Pseudonymised exports: ask for one (with the reason), follow it while it is made in the background, download it."""
+"""Pseudonymised exports: ask for one (with the reason), follow it while it is made in the background, download it.
 
-from django.http import Http404
-from django.urls import path
+Only a lead of the whole study reaches these pages; any other member, and anyone else, gets 404. Each download
+is audited.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import posted, show_service_error
+from connecting_people.study import jobs, selectors
+from connecting_people.study.exporting import download_name, export_download_record
+from connecting_people.study.forms.exports import DATE_OPTIONS, FORMAT_OPTIONS, ExportForm
+from connecting_people.study.models import Job
+
+LISTED = 50  # earlier exports shown on the exports page, newest first
+
+LEFT_OUT = {
+    "no-consent": "No recorded consent",
+    "removed-on-request": "Withdrew and asked for their data to be removed",
+    "after-withdrawal": "Dated after the participant withdrew",
+}
+FILE_GROUPS = {
+    "measures": "answers and scores",
+    "fidelity": "fidelity ratings",
+    "maps": "connections maps",
+}
+STATE_TAG = {
+    Job.State.QUEUED: "nhsuk-tag--grey",
+    Job.State.RUNNING: "nhsuk-tag--blue",
+    Job.State.DONE: "nhsuk-tag--green",
+    Job.State.FAILED: "nhsuk-tag--red",
+}
 
 
-def _not_built(request, **kwargs):  # replaced as each page is built
-    raise Http404("Not built yet")
+def _lead_access(request, study_id):
+    """The study for a lead of the whole study; 404 for everyone else (as for a study they are not in)."""
+    access = selectors.study_access(user=request.user, study_id=study_id)
+    if not access.is_lead or access.site_id is not None:
+        raise Http404("Not a study lead")
+    return access
+
+
+def _rows_left_out(summary: dict) -> list[tuple[str, int]]:
+    """("Dated after the participant withdrew (answers and scores)", 3) for each "<file>:<reason>" count."""
+    rows = []
+    for name, count in summary.get("rows_left_out", {}).items():
+        group, _, reason = name.partition(":")
+        rows.append((f"{LEFT_OUT.get(reason, reason)} ({FILE_GROUPS.get(group, group)})", count))
+    return rows
+
+
+def _job_view(job: Job) -> dict:
+    """What the pages show of one export job."""
+    summary = job.summary or {}
+    options = job.options or {}
+    return {
+        "job": job,
+        "tag_class": STATE_TAG.get(job.state, "nhsuk-tag--grey"),
+        "downloadable": jobs.job_result_file(job) is not None,
+        "command_line": bool(options.get("directory")),
+        "dates": dict(DATE_OPTIONS).get(options.get("dates", "days"), ""),
+        "formats": [
+            label.split(":")[0] for value, label in FORMAT_OPTIONS if value in options.get("formats", [])
+        ],
+        "files": sorted(summary.get("files", {}).items()),
+        "participants": summary.get("participants"),
+        "participants_left_out": [
+            (LEFT_OUT.get(reason, reason), count)
+            for reason, count in summary.get("participants_left_out", {}).items()
+            if count
+        ],
+        "rows_left_out": _rows_left_out(summary),
+        "instruments_not_exported": sorted(summary.get("instruments_not_exported", {}).items()),
+        "fidelity_ratings_replaced": summary.get("fidelity_ratings_replaced", 0),
+        "fingerprint": summary.get("fingerprint", ""),
+    }
+
+
+@login_required
+def exports(request, study_id: int):
+    access = _lead_access(request, study_id)
+    study = access.study
+    form = ExportForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.job_request(
+                user=request.user,
+                access=access,
+                kind=Job.Kind.EXPORT,
+                purpose=form.cleaned_data["purpose"],
+                reason=form.cleaned_data["reason"],
+                options=form.options(),
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            return redirect(reverse("study:export", args=[study.pk, job.pk]))
+    earlier = [_job_view(job) for job in selectors.jobs_for(access=access, kind=Job.Kind.EXPORT)[:LISTED]]
+    return render(
+        request,
+        "study/exports/index.jinja",
+        {
+            "study": study,
+            "access": access,
+            "section": "exports",
+            "form": form,
+            "earlier": earlier,
+            "page_title": f"Exports: {study.code.upper()}",
+        },
+    )
+
+
+@login_required
+def export(request, study_id: int, job_id: int):
+    access = _lead_access(request, study_id)
+    job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.EXPORT)
+    return render(
+        request,
+        "study/exports/export.jinja",
+        {
+            "study": access.study,
+            "access": access,
+            "section": "exports",
+            **_job_view(job),
+            "page_title": f"Export {job.pk}: {access.study.code.upper()}",
+        },
+    )
+
+
+@login_required
+def export_download(request, study_id: int, job_id: int):
+    access = _lead_access(request, study_id)
+    job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.EXPORT)
+    found = jobs.job_result_file(job)
+    if found is None:
+        raise Http404("No file to download")
+    export_download_record(user=request.user, job=job)
+    return FileResponse(
+        open(found, "rb"),  # noqa: SIM115 - FileResponse closes it once sent
+        as_attachment=True,
+        filename=f"{download_name(job)}.zip",
+        content_type="application/zip",
+    )
 
 
 urls = [
-    path("study/<int:study_id>/exports/", _not_built, name="exports"),
-    path("study/<int:study_id>/exports/<int:job_id>/", _not_built, name="export"),
-    path("study/<int:study_id>/exports/<int:job_id>/download/", _not_built, name="export_download"),
+    path("study/<int:study_id>/exports/", exports, name="exports"),
+    path("study/<int:study_id>/exports/<int:job_id>/", export, name="export"),
+    path("study/<int:study_id>/exports/<int:job_id>/download/", export_download, name="export_download"),
 ]
