@@ -16,6 +16,7 @@ from connecting_people.core.forms import show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
 from connecting_people.plans import selectors as plan_selectors
+from connecting_people.study import selectors as study_selectors
 
 
 def person_for_request(request, person_id: int, page: str):
@@ -78,6 +79,7 @@ def person_overview(request, person_id: int):
             "prompts": prompts,
             "can_allocate": rules.test_rule("allocate_person", request.user, person),
             "can_view_audit": rules.test_rule("view_person_audit", request.user, person),
+            "studies": study_selectors.person_studies(person=person),
             "page_title": person.full_name,
         },
     )
