@@ -1,15 +1,125 @@
-"""Analysis reports: ask for one, follow it while it is made in the background, read and download it."""
+"""Analysis reports: ask for one, follow it while it is made in the background, read and download it.
 
-from django.http import Http404
-from django.urls import path
+Only a lead of the whole study reaches these pages; any other member, and anyone else, gets 404. The report
+holds aggregates only; each download is audited.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from markupsafe import Markup
+
+from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import posted, show_service_error
+from connecting_people.study import jobs, selectors
+from connecting_people.study.forms.reports import ReportForm
+from connecting_people.study.models import Job
+from connecting_people.study.reporting import download_name, report_body, report_download_record
+
+LISTED = 50  # earlier reports shown on the reports page, newest first
+
+STATE_TAG = {
+    Job.State.QUEUED: "nhsuk-tag--grey",
+    Job.State.RUNNING: "nhsuk-tag--blue",
+    Job.State.DONE: "nhsuk-tag--green",
+    Job.State.FAILED: "nhsuk-tag--red",
+}
 
 
-def _not_built(request, **kwargs):  # replaced as each page is built
-    raise Http404("Not built yet")
+def _lead_access(request, study_id):
+    """The study for a lead of the whole study; 404 for everyone else (as for a study they are not in)."""
+    access = selectors.study_access(user=request.user, study_id=study_id)
+    if not access.is_lead or access.site_id is not None:
+        raise Http404("Not a study lead")
+    return access
+
+
+def _job_view(job: Job) -> dict:
+    """What the pages show of one report job."""
+    summary = job.summary or {}
+    options = job.options or {}
+    return {
+        "job": job,
+        "tag_class": STATE_TAG.get(job.state, "nhsuk-tag--grey"),
+        "downloadable": jobs.job_result_file(job) is not None,
+        "seed": options.get("seed", summary.get("seed")),
+        "replicates": options.get("replicates", summary.get("replicates")),
+    }
+
+
+@login_required
+def reports(request, study_id: int):
+    access = _lead_access(request, study_id)
+    study = access.study
+    form = ReportForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.job_request(
+                user=request.user,
+                access=access,
+                kind=Job.Kind.REPORT,
+                purpose=form.cleaned_data["purpose"],
+                reason=form.cleaned_data["reason"],
+                options=form.options(),
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            return redirect(reverse("study:report", args=[study.pk, job.pk]))
+    earlier = [_job_view(job) for job in selectors.jobs_for(access=access, kind=Job.Kind.REPORT)[:LISTED]]
+    return render(
+        request,
+        "study/reports/index.jinja",
+        {
+            "study": study,
+            "access": access,
+            "section": "reports",
+            "form": form,
+            "earlier": earlier,
+            "page_title": f"Reports: {study.code.upper()}",
+        },
+    )
+
+
+@login_required
+def report(request, study_id: int, job_id: int):
+    access = _lead_access(request, study_id)
+    job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.REPORT)
+    body = report_body(job) if job.state == Job.State.DONE else None
+    return render(
+        request,
+        "study/reports/report.jinja",
+        {
+            "study": access.study,
+            "access": access,
+            "section": "reports",
+            **_job_view(job),
+            # Written by reporting.make_report from the analysis's numbers, every text escaped when rendered.
+            "body": Markup(body) if body else None,
+            "page_title": f"Report {job.pk}: {access.study.code.upper()}",
+        },
+    )
+
+
+@login_required
+def report_download(request, study_id: int, job_id: int):
+    access = _lead_access(request, study_id)
+    job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.REPORT)
+    found = jobs.job_result_file(job)
+    if found is None:
+        raise Http404("No file to download")
+    report_download_record(user=request.user, job=job)
+    return FileResponse(
+        open(found, "rb"),  # noqa: SIM115 - FileResponse closes it once sent
+        as_attachment=True,
+        filename=download_name(job),
+        content_type="text/html; charset=utf-8",
+    )
 
 
 urls = [
-    path("study/<int:study_id>/reports/", _not_built, name="reports"),
-    path("study/<int:study_id>/reports/<int:job_id>/", _not_built, name="report"),
-    path("study/<int:study_id>/reports/<int:job_id>/download/", _not_built, name="report_download"),
+    path("study/<int:study_id>/reports/", reports, name="reports"),
+    path("study/<int:study_id>/reports/<int:job_id>/", report, name="report"),
+    path("study/<int:study_id>/reports/<int:job_id>/download/", report_download, name="report_download"),
 ]
