@@ -485,6 +485,10 @@ def export_settings(study: Study, options: dict[str, Any]) -> ExportSettings:
         for instrument in registry.catalogue()
         if instrument.scoring.type == "eq5d"
     }
+    scoring_notes[study.service_use_instrument] = (
+        f"costs: units × the study's unit-cost table, price year {study.price_year}, {study.currency}"
+        + (" (illustrative figures)" if study.unit_costs_illustrative else "")
+    )
     return ExportSettings(
         study=study.pk,
         prefix=study_id_prefix(study),

@@ -755,10 +755,20 @@ def assessment_record(
         checked = scoring.check_answers(instrument, answers)
     except AnswerError as error:
         raise ServiceError(str(error), field=error.item_id) from error
+    options = registry.scoring_options(instrument)
+    if instrument.id == access.study.service_use_instrument and instrument.scoring.type == "csri_cost":
+        # Service use is costed from the study's own table, at its stated price year.
+        from connecting_people.study.analysis_rows import unit_cost_table
+
+        options["unit_costs"] = unit_cost_table(access.study)
     try:
-        result = scoring.score_one(instrument, checked, **registry.scoring_options(instrument))
+        result = scoring.score_one(instrument, checked, **options)
     except ScoringOptionError as error:
-        raise ServiceError(str(error)) from error
+        raise ServiceError(
+            f"{error}. Add the missing unit costs to the study's unit-cost table first."
+            if "unit costs" in str(error)
+            else str(error)
+        ) from error
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         moved = False

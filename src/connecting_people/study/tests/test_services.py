@@ -4,6 +4,7 @@ baseline moves), where each participant stands at each timepoint (`schedule`, `t
 list and the screening log."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.http import Http404
@@ -498,3 +499,29 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
             services.screening_record(user=org.no_role, access=limited, **arguments)
         assert refused.value.field == field
     assert Screening.objects.count() == 4
+
+
+CSRI = [2, 0, 1, 0, 3, 0, 0, 0, 4]  # GP, nurse, A&E, nights, CMHT, therapy, social worker, day centre, peer support
+
+
+def test_service_use_is_costed_from_the_studys_own_table_at_its_price_year(study_setup):
+    s = study_setup
+    costs = {row.service: (row.unit, row.cost) for row in s.study.unit_costs.all()}
+    costs["gp_appointment"] = ("surgery appointment", Decimal("50.00"))
+    costs["peer_support"] = ("session", Decimal("12.50"))
+    services.unit_costs_set(
+        user=s.lead, access=s.access, price_year="2025/26", currency="GBP", source="Our finance team", costs=costs
+    )
+    participant = enrol(s)
+    assessment = record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
+    expected = 2 * 50 + 1 * float(costs["emergency_department"][1]) + 3 * float(costs["community_team"][1]) + 4 * 12.5
+    assert assessment.total == pytest.approx(expected)
+
+
+def test_a_unit_cost_table_missing_a_service_refuses_service_use_and_saves_nothing(study_setup):
+    s = study_setup
+    s.study.unit_costs.filter(service="day_centre").delete()
+    participant = enrol(s)
+    with pytest.raises(ServiceError, match="day_centre.*unit-cost table"):
+        record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
+    assert not Assessment.objects.filter(participant=participant).exists()
