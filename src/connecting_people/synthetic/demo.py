@@ -1,4 +1,5 @@
-"""The demo organisation: one trust, two teams, named accounts for each role and about 40 people."""
+"""The demo organisation: one trust, two teams, named accounts for each role, about 40 people, and a small
+evaluation study ("cpdemo", led by researcher.a: see `synthetic.study`)."""
 
 import random
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from connecting_people.synthetic.implementation import generate_implementation
 from connecting_people.synthetic.maps import generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.plans import Shape, generate_plans
+from connecting_people.synthetic.study import DEMO_CODE, generate_demo_study
 
 DEMO_TRUST = ("Northshire Community Health NHS Foundation Trust (demo)", "DEMO1")
 DEMO_TEAMS = ("Riverside Community Mental Health Team", "Hillside Community Mental Health Team")
@@ -53,6 +55,12 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
             users[username] = user
         if Person.objects.filter(trust=trust).exists():
             log("Demo data already present; accounts checked.")
+            # Demo data made before the study app had a demo study gets one now.
+            study = generate_demo_study(
+                teams=teams, researcher=users["researcher.a"], seed=seed, today=date.today()
+            )
+            if study.studies:
+                log(f"Demo study added: {study.participants} participants.")
             return False
 
         rng = random.Random(seed)
@@ -109,6 +117,9 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
             today=date.today(),
             leads_by_team={teams[0].pk: users["lead.a"].pk, teams[1].pk: users["lead.b"].pk},
         )
+        study = generate_demo_study(
+            teams=teams, researcher=users["researcher.a"], seed=seed, today=date.today()
+        )
         audit_record(
             actor=None,
             action="synthetic.demo_loaded",
@@ -122,13 +133,15 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 "training_sessions": implementation.training_sessions,
                 "supervision_records": implementation.supervision,
                 "team_community_links": implementation.community_links,
+                "study_participants": study.participants,
             },
         )
     log(
         f"Demo data created: 1 trust, {len(teams)} teams, {len(DEMO_STAFF)} named accounts, {len(rows)} people, "
         f"{maps.snapshots} connections maps, {plans.goals} goals, {plans.reviews} reviews, "
         f"{implementation.ratings} fidelity ratings, {implementation.training_sessions} training sessions, "
-        f"{implementation.supervision} supervision records, {implementation.community_links} team community links."
+        f"{implementation.supervision} supervision records, {implementation.community_links} team community links, "
+        f"and the study {DEMO_CODE} ({study.participants} participants, led by researcher.a)."
     )
     if plans.links_skipped:
         log("No community opportunities in the directory: community links skipped.")

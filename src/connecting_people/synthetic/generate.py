@@ -24,6 +24,7 @@ from connecting_people.synthetic.maps import MapCounts, generate_maps
 from connecting_people.synthetic.measures import generate_administrations
 from connecting_people.synthetic.nhs_numbers import test_range_numbers
 from connecting_people.synthetic.plans import PlanCounts, generate_plans
+from connecting_people.synthetic.study import generate_scale_study
 
 STRENGTHS = [
     "listening",
@@ -327,6 +328,11 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
             f"{implementation.supervision:,} supervision records, {implementation.community_links:,} team "
             f"community links, {implementation.checklist_statuses:,} checklist items under way or done"
         )
+        study = generate_scale_study(scale=scale, seed=seed, teams=teams, today=today)
+        log(
+            f"  {study.studies} evaluation study: {study.participants:,} participants "
+            f"({study.linked_to_people:,} linked to people), {study.assessments:,} research assessments"
+        )
         audit_record(
             actor=None,
             action="synthetic.generated",
@@ -346,6 +352,8 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
                 "training_sessions": implementation.training_sessions,
                 "supervision_records": implementation.supervision,
                 "team_community_links": implementation.community_links,
+                "study_participants": study.participants,
+                "study_assessments": study.assessments,
             },
         )
     return {
@@ -363,6 +371,8 @@ def generate_scale(*, scale: str, seed: int, password: str, log=print) -> dict[s
         "community_links": plans.links,
         "fidelity_ratings": implementation.ratings,
         "supervision_records": implementation.supervision,
+        "study_participants": study.participants,
+        "study_assessments": study.assessments,
     }
 
 
