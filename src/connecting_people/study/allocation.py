@@ -1,10 +1,12 @@
 """Allocation of teams to arms, random within site with a seed: pure (no Django), so it can be re-run by hand.
 
-Within each site the teams are put in order of their code, shuffled with a generator seeded by the study's
-seed and the site's code, and dealt alternately to intervention and control, so each site's arms differ by at
-most one team. With an odd number of teams the spare team goes to intervention at the first such site, to
-control at the next, and so on, so the study's arms stay balanced. The same seed and teams give the same
-allocation, whoever runs it and wherever.
+Within each site (sites in order of their code) the new teams are put in order of their code and shuffled with
+a generator seeded by the study's seed and the site's code. Each team in turn goes to the arm that has fewer
+teams at that site so far, counting the teams already allocated there (`already`). When the site's arms are
+level, it goes to the arm with fewer teams in the whole study so far; when those are level too, a seeded coin
+decides. So each site's arms never differ by more than one team, the study's arms stay as level as the sites
+allow, and a team allocated on its own is as likely to go to either arm. The same seed, teams and earlier
+allocations give the same result, whoever runs it and wherever.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import random
 from collections.abc import Mapping, Sequence
 
 INTERVENTION, CONTROL = "intervention", "control"
+ARMS = (INTERVENTION, CONTROL)
 
 
 def _generator(seed: int, site: str) -> random.Random:
@@ -21,18 +24,31 @@ def _generator(seed: int, site: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def allocate_within_sites(teams_by_site: Mapping[str, Sequence[str]], seed: int) -> dict[str, str]:
-    """{team code: arm} for every team of every site ({site code: [team codes]})."""
+def allocate_within_sites(
+    teams_by_site: Mapping[str, Sequence[str]],
+    seed: int,
+    *,
+    already: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict[str, str]:
+    """{team code: arm} for the new teams of every site ({site code: [team codes]}); `already` gives the
+    teams allocated earlier, {site code: {arm: count}}."""
+    already = already or {}
+    at_site = {site: {arm: int(already.get(site, {}).get(arm, 0)) for arm in ARMS} for site in teams_by_site}
+    in_study = {arm: sum(int(counts.get(arm, 0)) for counts in already.values()) for arm in ARMS}
     allocation: dict[str, str] = {}
-    odd_sites = 0
     for site in sorted(teams_by_site):
+        generator = _generator(seed, site)
         teams = sorted(teams_by_site[site])
-        _generator(seed, site).shuffle(teams)
-        first, second = (INTERVENTION, CONTROL)
-        if len(teams) % 2 == 1:
-            if odd_sites % 2 == 1:
-                first, second = CONTROL, INTERVENTION
-            odd_sites += 1
-        for index, team in enumerate(teams):
-            allocation[team] = first if index % 2 == 0 else second
+        generator.shuffle(teams)
+        for team in teams:
+            counts = at_site[site]
+            if counts[INTERVENTION] != counts[CONTROL]:
+                arm = min(ARMS, key=lambda a: counts[a])
+            elif in_study[INTERVENTION] != in_study[CONTROL]:
+                arm = min(ARMS, key=lambda a: in_study[a])
+            else:
+                arm = ARMS[generator.randrange(2)]
+            allocation[team] = arm
+            counts[arm] += 1
+            in_study[arm] += 1
     return allocation

@@ -27,10 +27,9 @@ from django.utils import timezone
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
-from connecting_people.measures.scoring.csri_cost import UnitCost as TableEntry
-from connecting_people.measures.scoring.csri_cost import UnitCostTable
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
 from connecting_people.study.analysis.errors import StudyDataError
+from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import Assessment, Participant, Study, Timepoint
 from connecting_people.study.simulation import FIDELITY_SCALE, MEASURES
 
@@ -82,21 +81,6 @@ def _instrument_title(instrument_id: str) -> str:
         return registry.instrument(instrument_id).title
     except UnknownInstrumentError:
         return instrument_id
-
-
-def unit_cost_table(study: Study) -> UnitCostTable:
-    """The study's unit costs (`UnitCost` rows) as a measures unit-cost table, with its price year, currency,
-    source and illustrative flag. Its id names the study and price year ("cpis 2024/25")."""
-    return UnitCostTable(
-        id=f"{study.code} {study.price_year}".strip(),
-        title=f"Unit costs of {study.code}",
-        illustrative=study.unit_costs_illustrative,
-        price_year=study.price_year,
-        currency=study.currency,
-        source=study.unit_cost_source,
-        costs={row.service: TableEntry(row.unit, float(row.cost)) for row in study.unit_costs.all()},
-        path=None,  # type: ignore[arg-type] - made from the database, not read from a file
-    )
 
 
 def _kept(queryset):

@@ -1,7 +1,6 @@
 """Where a participant stands at each timepoint: pure (no Django).
 
-A timepoint is due ``target_day`` days after the participant's anchor (their baseline assessment's date, or
-their enrolment until there is one) and in window from ``target_day - window_before`` to
+A timepoint is due ``target_day`` days after the participant's anchor and in window from ``target_day - window_before`` to
 ``target_day + window_after``. On a given day an assessment is:
 
 * ``done``: every scheduled instrument is recorded (``partly done`` when some are);
@@ -11,7 +10,10 @@ their enrolment until there is one) and in window from ``target_day - window_bef
 * ``overdue``: the target day has passed and the window is still open;
 * ``missed``: the window has closed with nothing recorded, or the participant withdrew before it closed.
 
-An assessment recorded outside its window is allowed; `in_window` says whether a date falls inside it.
+The anchor (`window_anchor`): for baseline (day 0) the day of enrolment, so a late baseline interview is
+flagged as outside its window; for every later timepoint the baseline interview's date (enrolment until there is
+one), since follow-up counts from baseline. An assessment recorded outside its window is allowed; `in_window`
+says whether a date falls inside it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ DONE, PARTLY_DONE, NOT_DUE, DUE, IN_WINDOW, OVERDUE, MISSED = (
 STATUSES = (DONE, PARTLY_DONE, NOT_DUE, DUE, IN_WINDOW, OVERDUE, MISSED)
 OPEN_STATUSES = (DUE, IN_WINDOW, OVERDUE)
 SOON_DAYS = 14
+
+
+def window_anchor(target_day: int, *, enrolled_on: date, baseline_on: date | None) -> date:
+    """The day a timepoint's window counts from: enrolment for baseline, the baseline interview after it."""
+    if target_day == 0:
+        return enrolled_on
+    return baseline_on or enrolled_on
 
 
 @dataclass(frozen=True)

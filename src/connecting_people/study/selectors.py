@@ -56,7 +56,9 @@ class StudyAccess:
 
     @property
     def is_lead(self) -> bool:
-        return self.member.role == StudyMember.Role.LEAD
+        """A study lead across every site: set-up, exports and reports are theirs. (A lead limited to one site,
+        which `services.member_add` no longer makes, counts as a researcher of that site.)"""
+        return self.member.role == StudyMember.Role.LEAD and self.member.site_id is None
 
     @property
     def site_id(self) -> int | None:
@@ -83,9 +85,11 @@ class StudyAccess:
 
 def study_access(*, user, study_id) -> StudyAccess:
     """The study and the user's membership; Http404 when they are not a member (or the id is unknown)."""
+    if not scope_for(user=user).is_researcher:  # a member who no longer has the researcher role
+        raise Http404("No such study")
     try:
         member = StudyMember.objects.select_related("study", "site").get(study_id=int(study_id), user=user)
-    except (StudyMember.DoesNotExist, ValueError, TypeError) as error:
+    except (StudyMember.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("No such study") from error
     return StudyAccess(study=member.study, member=member)
 
@@ -113,7 +117,7 @@ def participant_get(*, access: StudyAccess, participant_id) -> Participant:
             .select_related("site", "study_team", "enrolled_by")
             .get(pk=int(participant_id))
         )
-    except (Participant.DoesNotExist, ValueError, TypeError) as error:
+    except (Participant.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("No such participant") from error
 
 
@@ -160,9 +164,11 @@ def timepoint_statuses(
         recorded[(row["participant_id"], row["timepoint_id"])] = row["n"]
     found: list[TimepointStatus] = []
     for participant in people:
-        anchor = participant.anchor_on
         for point in points:
             window = _window(point)
+            anchor = schedule.window_anchor(
+                point.target_day, enrolled_on=participant.enrolled_on, baseline_on=participant.baseline_on
+            )
             scheduled = len(point.schedule.all())
             done = recorded[(participant.pk, point.pk)]
             found.append(
@@ -191,7 +197,7 @@ def person_participations(*, user, person_id) -> QuerySet[Participant]:
     """A person's enrolments, for staff who can reach the person (404 otherwise, through the people scope)."""
     try:
         person = people_visible_to(user=user).get(pk=int(person_id))
-    except (Person.DoesNotExist, ValueError, TypeError) as error:
+    except (Person.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("No such person") from error
     return Participant.objects.filter(person=person).select_related("study", "study_team")
 
@@ -212,7 +218,7 @@ def jobs_for(*, access: StudyAccess, kind: str) -> QuerySet[Job]:
 def job_get(*, access: StudyAccess, job_id, kind: str) -> Job:
     try:
         return access.study.jobs.select_related("requested_by").get(pk=int(job_id), kind=kind)
-    except (Job.DoesNotExist, ValueError, TypeError) as error:
+    except (Job.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise Http404("No such file") from error
 
 
@@ -294,9 +300,10 @@ def assessments_to_do(
 ) -> list[TimepointStatus]:
     """The (participant, timepoint) pairs someone needs to act on: due, in window, overdue or partly done, and
     missed with a window that closed in the last `missed_within` days. Participants who asked for their data to
-    be removed are left out. A constant number of queries (`timepoint_statuses`)."""
+    be removed are left out, and so is anyone who has withdrawn (nothing more is collected from them). A constant
+    number of queries (`timepoint_statuses`)."""
     today = today or timezone.localdate()
-    reachable = access.participants().exclude(withdrawal_choice=Participant.DataChoice.REMOVE)
+    reachable = access.participants().filter(status=Participant.Status.ACTIVE)
     return [
         row
         for row in timepoint_statuses(access=access, today=today, participants=reachable)
@@ -327,4 +334,6 @@ def person_studies(*, person: Person) -> PersonStudies:
     participations = list(
         Participant.objects.filter(person=person).select_related("study").order_by("study__code")
     )
-    return PersonStudies(participations=participations, open_teams=list(studies_open_to_person(person=person)))
+    return PersonStudies(
+        participations=participations, open_teams=list(studies_open_to_person(person=person))
+    )

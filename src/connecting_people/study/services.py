@@ -8,11 +8,13 @@ withdrawal, screening and assessments need any member who reaches the site conce
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,8 +25,10 @@ from connecting_people.measures import registry, scoring
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.measures.services import DERIVED_KEYS
+from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
 from connecting_people.study import allocation, schedule
+from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import (
     Arm,
     Assessment,
@@ -48,6 +52,21 @@ DEFAULT_TIMEPOINTS = (
 )
 DEFAULT_SCHEDULE = ("resource_generator_example", "swemwbs", "ucla3", "eq5d5l", "csri_example")
 UNIT_COSTS_FILE = "unit_costs_illustrative.yaml"
+
+
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,39}")
+
+
+def _consent_version(version: str, field: str) -> str:
+    """A consent form version is a short code (it is exported): letters, digits and . _ : + - only."""
+    version = version.strip()
+    if not VERSION_PATTERN.fullmatch(version):
+        raise ServiceError(
+            "Enter the version as a short code without spaces, for example v1.2 or 2026-05 "
+            "(letters, digits and . _ : + - only, up to 40).",
+            field=field,
+        )
+    return version
 
 
 def _lead(access: StudyAccess) -> None:
@@ -78,6 +97,7 @@ def study_create(
     if not may_create_study(user=user):
         raise NotAllowedError("Only researchers can set up a study.")
     code = code.strip().lower()
+    consent_version = _consent_version(consent_version, "consent_version")
     if Study.objects.filter(code=code).exists():
         raise ServiceError(f"A study with the code {code} already exists.", field="code")
     table = _shipped_costs()
@@ -156,6 +176,11 @@ def member_add(
         raise ServiceError(f"{member_user.username} does not have the researcher role.", field="username")
     if role not in StudyMember.Role.values:
         raise ServiceError("Choose a role.", field="role")
+    if role == StudyMember.Role.LEAD and site_id is not None:
+        raise ServiceError(
+            "A study lead works across every site. To limit someone to one site, make them a researcher.",
+            field="site",
+        )
     site = None
     if site_id is not None:
         site = access.study.sites.filter(pk=site_id).first()
@@ -248,9 +273,7 @@ def team_allocate(*, user: User, access: StudyAccess, team_id: int, arm: str) ->
                     allocated_by=user,
                 )
         except IntegrityError:
-            raise ServiceError(
-                f"{team.name} is already allocated; a team is in one arm only.", field="team"
-            ) from None
+            raise _allocation_clash([team]) from None
         _audit_allocation(user, study, [allocated])
     return allocated
 
@@ -268,15 +291,26 @@ def teams_allocate_random(
     chosen: list[tuple[Team, StudySite]] = [
         _team_for_site(study, team_id) for team_id in sorted(set(team_ids))
     ]
+    try:
+        with transaction.atomic():
+            allocated = _allocate_random(user, study, chosen, seed)
+    except IntegrityError:
+        raise _allocation_clash([team for team, _site in chosen]) from None
+    return allocated
+
+
+def _allocate_random(
+    user: User, study: Study, chosen: list[tuple[Team, StudySite]], seed: int
+) -> list[StudyTeam]:
     with transaction.atomic():
         codes = {}
-        for team, _site in chosen:
+        for team, site in chosen:
             code = _next_team_code(study)
             codes[team.pk] = code
             # Reserve the code by creating rows as we go; arms are set below once every team has a code.
             StudyTeam.objects.create(
                 study=study,
-                site=_site,
+                site=site,
                 team=team,
                 code=code,
                 arm=Arm.INTERVENTION,
@@ -287,8 +321,14 @@ def teams_allocate_random(
         by_site: dict[str, list[str]] = {}
         for team, site in chosen:
             by_site.setdefault(site.code, []).append(codes[team.pk])
-        arms = allocation.allocate_within_sites(by_site, seed)
-        allocated = list(study.teams.filter(code__in=list(arms)))
+        already: dict[str, dict[str, int]] = {}
+        for site_code, arm in study.teams.exclude(code__in=list(codes.values())).values_list(
+            "site__code", "arm"
+        ):
+            already.setdefault(site_code, {}).setdefault(arm, 0)
+            already[site_code][arm] += 1
+        arms = allocation.allocate_within_sites(by_site, seed, already=already)
+        allocated = list(study.teams.filter(code__in=list(arms)).select_related("site"))
         for row in allocated:
             row.arm = arms[row.code]
         StudyTeam.objects.bulk_update(allocated, ["arm"])
@@ -297,6 +337,16 @@ def teams_allocate_random(
             study.save(update_fields=["allocation_seed"])
         _audit_allocation(user, study, allocated, seed=seed)
     return sorted(allocated, key=lambda row: row.code)
+
+
+def _allocation_clash(teams: list[Team]) -> ServiceError:
+    """Someone else allocated one of these teams, or took the next team code, at the same moment."""
+    names = ", ".join(team.name for team in teams)
+    return ServiceError(
+        f"The study's teams changed while you were choosing ({names}): look at the list again and retry. "
+        "A team is in one arm only.",
+        field="team",
+    )
 
 
 def _audit_allocation(user: User, study: Study, rows: list[StudyTeam], seed: int | None = None) -> None:
@@ -432,14 +482,42 @@ def unit_costs_set(
         study.price_year, study.currency = price_year.strip(), currency.strip().upper() or "GBP"
         study.unit_cost_source, study.unit_costs_illustrative = source.strip()[:300], False
         study.save(update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative"])
+        recosted = _recost_service_use(study, instrument)
         audit_record(
             actor=user,
             action="study.unit_costs_set",
             object_type="study",
             object_id=study.pk,
-            summary={"price_year": study.price_year, "currency": study.currency, "services": sorted(costs)},
+            summary={
+                "price_year": study.price_year,
+                "currency": study.currency,
+                "services": sorted(costs),
+                "assessments_recosted": recosted,
+            },
         )
     return study
+
+
+def _recost_service_use(study: Study, instrument) -> int:
+    """Costs every stored service-use interview of the study again from its (new) table, so stored costs, the
+    export and the analysis agree. Returns how many were costed again. Raises ServiceError when the table lacks
+    a service (the caller's transaction then saves nothing)."""
+    stored = list(
+        Assessment.objects.filter(participant__study=study, instrument_id=instrument.id).only(
+            "id", "answers", "instrument_version"
+        )
+    )
+    if not stored:
+        return 0
+    options = {**registry.scoring_options(instrument), "unit_costs": unit_cost_table(study)}
+    for assessment in stored:
+        try:
+            result = scoring.score_one(instrument, assessment.answers, **options)
+        except ScoringOptionError as error:
+            raise ServiceError(str(error), field="costs") from error
+        assessment.total, assessment.subscales = result["total"], result["subscales"]
+    Assessment.objects.bulk_update(stored, ["total", "subscales"], batch_size=500)
+    return len(stored)
 
 
 # --- participants -------------------------------------------------------------------------------------------
@@ -573,6 +651,15 @@ def person_enrol(
     _check_enrolment(study, enrolled_on, consented_on, today)
     if study.participants.filter(person=person).exists():
         raise ServiceError(f"{person.full_name} is already enrolled in {study.code}.")
+    if person.status != Person.Status.OPEN:
+        raise ServiceError(
+            f"{person.full_name}'s case is closed: only people currently supported are enrolled."
+        )
+    if person.research_consent is False:
+        raise ServiceError(
+            f"{person.full_name}'s record says they did not agree to take part in research. If they have "
+            "changed their mind, update the record first.",
+        )
     with transaction.atomic():
         participant = _create_participant(
             user=user,
@@ -584,8 +671,20 @@ def person_enrol(
             eligibility_notes=eligibility_notes,
         )
         if not person.research_consent:
-            person.research_consent, person.research_consent_on = True, consented_on
-            person.save(update_fields=["research_consent", "research_consent_on", "updated_at"])
+            Person.objects.filter(pk=person.pk).update(
+                research_consent=True,
+                research_consent_on=consented_on,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+            audit_record(
+                actor=user,
+                action="person.updated",
+                object_type="person",
+                object_id=person.pk,
+                person_id=person.pk,
+                summary={"fields": ["research_consent", "research_consent_on"], "reason": "study_enrolment"},
+            )
     return participant
 
 
@@ -593,9 +692,7 @@ def consent_record(
     *, user: User, access: StudyAccess, participant: Participant, version: str, consented_on: date
 ) -> Consent:
     """Consent to a (new) version of the consent form."""
-    version = version.strip()
-    if not version:
-        raise ServiceError("Enter the version of the consent form.", field="version")
+    version = _consent_version(version, "version")
     if participant.withdrawn:
         raise ServiceError(f"{participant.number} has withdrawn.")
     if consented_on > timezone.localdate():
@@ -705,9 +802,14 @@ def _window(point: Timepoint) -> schedule.Window:
 
 
 def _place(assessment: Assessment, point: Timepoint) -> None:
-    anchor = assessment.participant.anchor_on
-    assessment.day = (assessment.administered_on - anchor).days
-    assessment.in_window = _window(point).contains_day(assessment.day)
+    """Days from the participant's baseline, and whether the date is in the timepoint's window (baseline's
+    window counts from enrolment: `schedule.window_anchor`)."""
+    participant = assessment.participant
+    assessment.day = (assessment.administered_on - participant.anchor_on).days
+    anchor = schedule.window_anchor(
+        point.target_day, enrolled_on=participant.enrolled_on, baseline_on=participant.baseline_on
+    )
+    assessment.in_window = _window(point).in_window(anchor, assessment.administered_on)
 
 
 def assessment_record(
@@ -732,6 +834,8 @@ def assessment_record(
     if not point.schedule.filter(instrument_id=instrument_id).exists():
         raise ServiceError(f"{instrument_id} is not scheduled at {point.label}.", field="instrument_id")
     instrument = _instrument(instrument_id)
+    if access.study.status == Study.Status.CLOSED:
+        raise ServiceError(f"{access.study.code.upper()} is closed: no more data are recorded.")
     if participant.withdrawn and participant.withdrawal_choice == Participant.DataChoice.REMOVE:
         raise ServiceError(
             f"{participant.number} withdrew and asked for their data to be removed: nothing more is recorded."
@@ -758,8 +862,6 @@ def assessment_record(
     options = registry.scoring_options(instrument)
     if instrument.id == access.study.service_use_instrument and instrument.scoring.type == "csri_cost":
         # Service use is costed from the study's own table, at its stated price year.
-        from connecting_people.study.analysis_rows import unit_cost_table
-
         options["unit_costs"] = unit_cost_table(access.study)
     try:
         result = scoring.score_one(instrument, checked, **options)

@@ -123,9 +123,7 @@ def test_a_user_who_is_not_a_member_exits_2_as_for_an_unknown_study(study, tmp_p
 
 
 def test_a_researcher_who_is_not_a_lead_exits_2(study, org, tmp_path):
-    StudyMember.objects.create(
-        study=study.study, user=org.practitioner, role="researcher", added_by=study.lead
-    )
+    StudyMember.objects.create(study=study.study, user=study.outsider, role="researcher", added_by=study.lead)
     message = refused(
         str(study.study.pk),
         "--out",
@@ -133,9 +131,9 @@ def test_a_researcher_who_is_not_a_lead_exits_2(study, org, tmp_path):
         "--purpose",
         "analysis",
         "--user",
-        org.practitioner.username,
+        study.outsider.username,
     )
-    assert message == "Only a lead of the whole study can export it: practitioner is not one for CPIS"
+    assert message == "Only a lead of the whole study can export it: outsider is not one for CPIS"
     assert not Job.objects.exists()
 
 

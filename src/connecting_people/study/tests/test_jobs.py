@@ -86,10 +86,10 @@ def test_an_unexpected_failure_keeps_nothing(study_setup, report_maker, settings
 
 def test_only_a_lead_of_the_whole_study_may_ask(study_setup, org):
     s = study_setup
-    StudyMember.objects.create(study=s.study, user=org.practitioner, role="researcher", added_by=s.lead)
-    researcher = selectors.study_access(user=org.practitioner, study_id=s.study.pk)
+    StudyMember.objects.create(study=s.study, user=s.outsider, role="researcher", added_by=s.lead)
+    researcher = selectors.study_access(user=s.outsider, study_id=s.study.pk)
     with pytest.raises(NotAllowedError):
-        jobs.job_request(user=org.practitioner, access=researcher, kind="report", purpose="analysis")
+        jobs.job_request(user=s.outsider, access=researcher, kind="report", purpose="analysis")
     member = s.access.member
     member.site = s.study.sites.first()
     member.save()

@@ -197,9 +197,9 @@ def test_the_participants_page_shows_enrolment_consent_and_each_timepoint(member
         assert shown in page, shown
     assert "Referred by the duty team" in page
     assert "v1.0 (current)" in page
-    # The baseline: opens and target on the baseline day, closes 28 days later; two of five recorded.
+    # The baseline's window counts from enrolment: opens and target on that day, closes 28 days later.
     assert (
-        "Window: opens 10 January 2026, target 10 January 2026, closes 7 February 2026 (day 0 to day 28)"
+        "Window: opens 8 January 2026, target 8 January 2026, closes 5 February 2026 (day 0 to day 28)"
         in page
     )
     assert "10 January 2026, day 0" in page and "Total 6" in page

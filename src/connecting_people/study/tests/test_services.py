@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
+from connecting_people.accounts.models import Role
+from connecting_people.accounts.tests.factories import TeamFactory, member
 from connecting_people.audit.models import AuditEvent
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.study import schedule, selectors, services
 from connecting_people.study.models import Assessment, Consent, Participant, Screening, Study, StudyMember
@@ -104,6 +106,7 @@ def test_only_a_recruiting_study_enrols(study_setup, status):
 def test_a_site_limited_member_enrols_at_their_own_sites_teams_only(study_setup, org):
     s = study_setup
     site_two = s.study.sites.get(code="site02")
+    member(org.no_role, Role.RESEARCHER, trust=site_two.trust)
     StudyMember.objects.create(
         study=s.study, user=org.no_role, role="researcher", site=site_two, added_by=s.lead
     )
@@ -485,6 +488,7 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
         {"site": "site01", "reason": "not_eligible", "total": 1},
         {"site": "site02", "reason": "other", "total": 4},
     ]
+    member(org.no_role, Role.RESEARCHER, trust=two.trust)
     StudyMember.objects.create(study=s.study, user=org.no_role, role="researcher", site=two, added_by=s.lead)
     limited = selectors.study_access(user=org.no_role, study_id=s.study.pk)
     assert selectors.screening_counts(access=limited) == [{"site": "site02", "reason": "other", "total": 4}]
@@ -501,7 +505,17 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
     assert Screening.objects.count() == 4
 
 
-CSRI = [2, 0, 1, 0, 3, 0, 0, 0, 4]  # GP, nurse, A&E, nights, CMHT, therapy, social worker, day centre, peer support
+CSRI = [
+    2,
+    0,
+    1,
+    0,
+    3,
+    0,
+    0,
+    0,
+    4,
+]  # GP, nurse, A&E, nights, CMHT, therapy, social worker, day centre, peer support
 
 
 def test_service_use_is_costed_from_the_studys_own_table_at_its_price_year(study_setup):
@@ -510,11 +524,21 @@ def test_service_use_is_costed_from_the_studys_own_table_at_its_price_year(study
     costs["gp_appointment"] = ("surgery appointment", Decimal("50.00"))
     costs["peer_support"] = ("session", Decimal("12.50"))
     services.unit_costs_set(
-        user=s.lead, access=s.access, price_year="2025/26", currency="GBP", source="Our finance team", costs=costs
+        user=s.lead,
+        access=s.access,
+        price_year="2025/26",
+        currency="GBP",
+        source="Our finance team",
+        costs=costs,
     )
     participant = enrol(s)
     assessment = record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
-    expected = 2 * 50 + 1 * float(costs["emergency_department"][1]) + 3 * float(costs["community_team"][1]) + 4 * 12.5
+    expected = (
+        2 * 50
+        + 1 * float(costs["emergency_department"][1])
+        + 3 * float(costs["community_team"][1])
+        + 4 * 12.5
+    )
     assert assessment.total == pytest.approx(expected)
 
 
@@ -525,3 +549,146 @@ def test_a_unit_cost_table_missing_a_service_refuses_service_use_and_saves_nothi
     with pytest.raises(ServiceError, match="day_centre.*unit-cost table"):
         record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
     assert not Assessment.objects.filter(participant=participant).exists()
+
+
+# --- fixes after review -------------------------------------------------------------------------------------
+
+
+def test_a_late_baseline_is_flagged_outside_its_window_counted_from_enrolment(study_setup):
+    s = study_setup
+    participant = enrol(s)
+    late = record(s, participant, "baseline", ENROLLED + days(40))  # window: enrolment to day 28
+    assert (late.day, late.in_window) == (0, False)
+    statuses = selectors.timepoint_statuses(
+        access=s.access, today=ENROLLED + days(41), participants=Participant.objects.filter(pk=participant.pk)
+    )
+    baseline = next(row for row in statuses if row.timepoint.code == "baseline")
+    assert baseline.opens == ENROLLED and baseline.closes == ENROLLED + days(28)
+    follow_up = next(row for row in statuses if row.timepoint.code == "m6")
+    assert follow_up.target == ENROLLED + days(40 + 182)  # follow-up still counts from the baseline interview
+
+
+@pytest.mark.parametrize("version", ["v1.0 May 2026", "", "Jo Bloggs", "x" * 41, "-v1"])
+def test_a_consent_version_must_be_a_short_code(study_setup, version):
+    s = study_setup
+    participant = enrol(s)
+    with pytest.raises(ServiceError) as refused:
+        services.consent_record(
+            user=s.lead, access=s.access, participant=participant, version=version, consented_on=ENROLLED
+        )
+    assert refused.value.field == "version" and "short code" in refused.value.message
+    with pytest.raises(ServiceError):
+        services.study_create(
+            user=s.lead, code="other", title="Other", starts_on=START, consent_version=version
+        )
+    assert participant.consents.count() == 1 and Study.objects.count() == 1
+
+
+def test_a_study_lead_cannot_be_limited_to_a_site(study_setup, org):
+    s = study_setup
+    member(org.no_role, Role.RESEARCHER, trust=org.trust)
+    with pytest.raises(ServiceError) as refused:
+        services.member_add(
+            user=s.lead, access=s.access, username="no_role", role="lead", site_id=s.study.sites.first().pk
+        )
+    assert refused.value.field == "site"
+    assert not StudyMember.objects.filter(user=org.no_role).exists()
+
+
+def test_a_lead_limited_to_a_site_is_treated_as_a_researcher_of_that_site(study_setup):
+    s = study_setup
+    StudyMember.objects.filter(user=s.lead).update(site=s.study.sites.first())
+    limited = selectors.study_access(user=s.lead, study_id=s.study.pk)
+    assert not limited.is_lead
+    with pytest.raises(NotAllowedError):
+        services.team_allocate(user=s.lead, access=limited, team_id=s.teams["T01"].team_id, arm="control")
+
+
+def test_a_member_who_no_longer_has_the_researcher_role_loses_the_study(study_setup):
+    s = study_setup
+    s.lead.memberships.all().delete()
+    s.lead = type(s.lead).objects.get(pk=s.lead.pk)  # a fresh user: no cached scope
+    with pytest.raises(Http404):
+        selectors.study_access(user=s.lead, study_id=s.study.pk)
+
+
+def test_an_enormous_study_id_is_not_found(study_setup):
+    with pytest.raises(Http404):
+        selectors.study_access(user=study_setup.lead, study_id=10**30)
+
+
+def test_nobody_is_asked_to_act_for_a_participant_who_withdrew(study_setup):
+    s = study_setup
+    participant = enrol(s)
+    record(s, participant, "baseline", ENROLLED + days(1))
+    withdraw(s, participant, ENROLLED + days(10))
+    assert selectors.assessments_to_do(access=s.access, today=ENROLLED + days(200)) == []
+
+
+def test_random_allocation_clash_is_a_message_not_a_crash(study_setup, org, monkeypatch):
+    s = study_setup
+    extra = TeamFactory(trust=org.trust)
+    real = services._next_team_code
+    monkeypatch.setattr(services, "_next_team_code", lambda study: "T01")  # a code taken meanwhile
+    with pytest.raises(ServiceError, match="changed while you were choosing"):
+        services.teams_allocate_random(user=s.lead, access=s.access, team_ids=[extra.pk], seed=1)
+    monkeypatch.setattr(services, "_next_team_code", real)
+    assert not s.study.teams.filter(team=extra).exists()
+
+
+def test_a_new_unit_cost_table_costs_stored_service_use_again(study_setup):
+    s = study_setup
+    participant = enrol(s)
+    stored = record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
+    doubled = {row.service: (row.unit, row.cost * 2) for row in s.study.unit_costs.all()}
+    services.unit_costs_set(
+        user=s.lead, access=s.access, price_year="2026/27", currency="GBP", source="Doubled", costs=doubled
+    )
+    assert Assessment.objects.get(pk=stored.pk).total == pytest.approx(stored.total * 2)
+    event = AuditEvent.objects.filter(action="study.unit_costs_set").latest("id")
+    assert event.summary["assessments_recosted"] == 1
+
+
+def test_enrolment_from_practice_respects_the_record(study_setup, org):
+    s = study_setup
+    said_no = PersonFactory(team=org.team, allocated_worker=org.practitioner, research_consent=False)
+    closed = PersonFactory(
+        team=org.team,
+        allocated_worker=org.practitioner,
+        status="closed",
+        closed_on=ENROLLED,
+        closure_reason="moved_away",
+    )
+    for person in (said_no, closed):
+        with pytest.raises(ServiceError):
+            services.person_enrol(
+                user=org.practitioner,
+                person_id=person.pk,
+                study_team_id=s.teams["T01"].pk,
+                enrolled_on=ENROLLED,
+                consented_on=ENROLLED,
+                today=LATER,
+            )
+    assert not Participant.objects.exists()
+    willing = PersonFactory(team=org.team, allocated_worker=org.practitioner, research_consent=None)
+    version = willing.version
+    services.person_enrol(
+        user=org.practitioner,
+        person_id=willing.pk,
+        study_team_id=s.teams["T01"].pk,
+        enrolled_on=ENROLLED,
+        consented_on=ENROLLED,
+        today=LATER,
+    )
+    willing.refresh_from_db()
+    assert willing.research_consent is True and willing.version == version + 1
+    assert AuditEvent.objects.filter(action="person.updated", person_id=willing.pk).exists()
+
+
+def test_a_closed_study_records_no_more_data(study_setup):
+    s = study_setup
+    participant = enrol(s)
+    services.study_status_set(user=s.lead, access=s.access, status=Study.Status.CLOSED)
+    with pytest.raises(ServiceError, match="closed"):
+        record(s, participant, "baseline", ENROLLED)
+    assert not participant.assessments.exists()
