@@ -70,8 +70,9 @@ EXCLUDED_ORDER = (REMOVED, NOT_SCORED)
 
 @dataclass(frozen=True)
 class ParticipantRow:
-    """A participant: `site` and `arm` are codes; `anchor` is the day their timepoints count from (the
-    baseline assessment's date, else enrolment)."""
+    """A participant: `site` and `arm` are codes; `anchor` is the day their later timepoints count from (the
+    baseline assessment's date, else enrolment); `enrolled_on`, when given, is the day baseline's window counts
+    from (`schedule.window_anchor`; without it, baseline counts from `anchor` too)."""
 
     id: int | str
     site: str
@@ -81,6 +82,13 @@ class ParticipantRow:
     withdrawn_on: date | None = None
     withdrawal_reason: str = ""
     withdrawal_choice: str = ""  # "" | "keep-collected" | "remove-data"
+    enrolled_on: date | None = None
+
+    def anchor_for(self, window: schedule.Window) -> date:
+        if self.enrolled_on is None:
+            return self.anchor
+        baseline = None if self.anchor == self.enrolled_on else self.anchor
+        return schedule.window_anchor(window.target_day, enrolled_on=self.enrolled_on, baseline_on=baseline)
 
     @property
     def withdrawn(self) -> bool:
@@ -215,7 +223,7 @@ def visits(
             found[key] = Visit(
                 status=schedule.status(
                     point.window,
-                    anchor=participant.anchor,
+                    anchor=participant.anchor_for(point.window),
                     today=today,
                     scheduled=len(point.instruments),
                     recorded=len(done & set(point.instruments)),
@@ -384,12 +392,12 @@ def flow(
 def _lost_reason(participant: ParticipantRow, point: TimepointRow | None, today: date) -> str:
     if point is None:
         return NO_FOLLOW_UP
-    closes = point.window.closes(participant.anchor)
+    closes = point.window.closes(participant.anchor_for(point.window))
     if participant.withdrawn and participant.withdrawn_on is not None and participant.withdrawn_on <= closes:
         return WITHDREW.get(participant.withdrawal_reason, WITHDREW_UNKNOWN)
     if today > closes:
         return MISSED_FOLLOW_UP
-    if today >= point.window.opens(participant.anchor):
+    if today >= point.window.opens(participant.anchor_for(point.window)):
         return WINDOW_OPEN
     return NOT_YET_DUE
 

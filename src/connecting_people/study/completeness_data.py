@@ -61,6 +61,7 @@ def study_rows(*, study: Study, site_id: int | None = None) -> StudyRows:
             site=row["site__code"],
             arm=row["study_team__arm"],
             anchor=row["baseline_on"] or row["enrolled_on"],
+            enrolled_on=row["enrolled_on"],
             status=row["status"],
             withdrawn_on=row["withdrawn_on"],
             withdrawal_reason=row["withdrawal_reason"],
