@@ -16,6 +16,7 @@ The job's options: ``seed`` (the bootstrap's, default 1) and ``replicates`` (def
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.study import jobs
 from connecting_people.study.completeness_data import flow_counts
-from connecting_people.study.flow import flow_svg
+from connecting_people.study.flow import FlowCounts, flow_svg
 from connecting_people.study.models import Job, Study
 
 DEFAULT_SEED = 1
@@ -54,7 +55,7 @@ def make_report(job: Job) -> tuple[Path, dict[str, Any]]:
         result = study_analysis(study, seed=seed, replicates=replicates, today=today)
     except StudyDataError as error:  # TooFewToAnalyse and MissingUnitCost are StudyDataErrors
         raise jobs.JobFailed(str(error)) from error
-    flow_svg, flow_table = report_flow(study)
+    flow_svg, flow_table = report_flow(study, result=result)
     document, body = render_both(
         result,
         study=report_details(study, seed=seed, replicates=replicates, generated=today),
@@ -94,9 +95,12 @@ def _service_labels(study: Study) -> dict[str, str]:
     return {item.id: item.label for item in instrument.items if item.label}
 
 
-def report_flow(study: Study) -> tuple[str | None, list[list[Any]] | None]:
-    """The participant flow diagram (SVG) and its numbers as table rows, for the whole study."""
+def report_flow(study: Study, result: dict | None = None) -> tuple[str | None, list[list[Any]] | None]:
+    """The participant flow diagram (SVG) and its numbers as table rows, for the whole study. With the
+    analysis `result`, "Analysed" is the primary analysis's own count per arm (see `with_analysed`)."""
     counts = flow_counts(study=study)
+    if result is not None:
+        counts = with_analysed(counts, result)
     arms = list(counts.arms)
     blank = [""] * len(arms)
     rows: list[list[Any]] = [["Stage", *(arm.label for arm in arms), "All"]]
@@ -123,6 +127,28 @@ def report_flow(study: Study) -> tuple[str | None, list[list[Any]] | None]:
         values = [arm.excluded.get(reason, 0) for arm in arms]
         rows.append([f"Excluded from analysis: {reason}", *values, sum(values)])
     return flow_svg(counts), rows
+
+
+NOT_IN_MODEL = "no baseline value of the primary outcome"
+
+
+def with_analysed(counts: FlowCounts, result: dict) -> FlowCounts:
+    """The flow with each arm's "Analysed" taken from the primary analysis (`result["primary"]["missing"]`),
+    so the diagram and the tables of the report give one number. Participants followed up but left out of the
+    model (it adjusts for baseline, so someone without a baseline value is not in it) are added as an exclusion."""
+    analysed = ((result.get("primary") or {}).get("missing") or {}).get("analysed") or {}
+    arms = []
+    for arm in counts.arms:
+        if arm.arm not in analysed:
+            arms.append(arm)
+            continue
+        n = int(analysed[arm.arm])
+        excluded = dict(arm.excluded)
+        extra = arm.analysed - n
+        if extra > 0:
+            excluded[NOT_IN_MODEL] = excluded.get(NOT_IN_MODEL, 0) + extra
+        arms.append(replace(arm, analysed=n, excluded=excluded))
+    return replace(counts, arms=tuple(arms))
 
 
 def _reasons(found) -> list[str]:
