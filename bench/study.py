@@ -14,8 +14,10 @@ study app's own paths, from a database (issue 7, "Performance"):
 3. **Export.** Each mode in a process of its own, so its peak memory is its own: `write_export` fed by
    `exporting.participant_rows` and `exporting.administration_rows` (database cursors, streamed) with the
    study's instruments, writing `long_csv` alone, then all four formats (long and wide CSV and Parquet) in one
-   pass; rows/s = long measure rows / seconds. Then `full_job`: `exporting.export_write`, everything the
-   background job writes (fidelity ratings and maps too) followed by the identifier scan of every file.
+   pass; rows/s = long measure rows / seconds. Then `full_job`: what the background job does,
+   `exporting.export_write` (everything the job writes, fidelity ratings and maps too, then the identifier
+   scan of every file) and the zip, each step timed ("write", "scan", "zip"). Each mode also reports its CPU
+   seconds (user + system of the child), less disturbed than wall time by other work on a shared machine.
    Peak RSS is `resource.getrusage(RUSAGE_SELF).ru_maxrss` of that child at the end (the whole process:
    interpreter, Django, numpy, pyarrow and the export). Targets: at least 100,000 long rows/s and peak RSS
    under 300 MB for at least `--export-rows` (default 1,000,000) long rows. When the analysis study has fewer
@@ -23,8 +25,12 @@ study app's own paths, from a database (issue 7, "Performance"):
 
     python -m bench.study [--participants 10000] [--replicates 2000] [--export-rows 1000000]
                           [--database-url URL] [--skip-export]
+    python -m bench.study --database-url URL --export-study ID [--repeat N]
 
-The database is left in place for a look afterwards. The machine is shared: treat the numbers as indicative.
+The second form only exports study ID of a database loaded before (by an earlier run, or by `connecting-people
+study simulate`), `--repeat` times each mode (default 1), prints the export rows of the table and the JSON,
+and writes no file. The database is left in place for a look afterwards. The machine is shared: treat the
+numbers as indicative.
 """
 
 from __future__ import annotations
@@ -64,6 +70,11 @@ MISSING = (
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _configure_django() -> None:
@@ -211,9 +222,15 @@ def child_export(study_id: int, mode: str, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     before_mb = _rss_mb()
+    phases: dict[str, float] = {}
+    cpu = _cpu_s()
     started = time.perf_counter()
     if mode == "full_job":
-        report, _summary = exporting.export_write(study, out, options={"dates": "days"})
+        report, _summary = exporting.export_write(study, out, options={"dates": "days"}, timings=phases)
+        zipping = time.perf_counter()
+        zipped = exporting._zip(out, "bench-export")  # as `make_export` does; removes the directory
+        phases["zip"] = time.perf_counter() - zipping
+        zipped.unlink()
     else:
         formats = ["long_csv"] if mode == "long_csv" else None
         settings = exporting.export_settings(study, {"dates": "days", "formats": formats})
@@ -227,6 +244,7 @@ def child_export(study_id: int, mode: str, out: Path) -> dict:
             instruments=exporting.study_instruments(study),
         )
     seconds = time.perf_counter() - started
+    cpu = _cpu_s() - cpu
     peak_mb = _rss_mb()
     files = dict(report.files)
     long_rows = next((n for name, n in files.items() if name.startswith("measures_long")), 0)
@@ -237,6 +255,8 @@ def child_export(study_id: int, mode: str, out: Path) -> dict:
         "long_rows": long_rows,
         "files": files,
         "seconds": round(seconds, 2),
+        "cpu_s": round(cpu, 2),
+        **({"phases_s": {name: round(value, 2) for name, value in phases.items()}} if phases else {}),
         "rows_per_s": round(long_rows / seconds) if seconds else None,
         "rss_before_mb": round(before_mb, 1),
         "peak_rss_mb": round(peak_mb, 1),
@@ -268,16 +288,9 @@ def fresh_sqlite() -> str:
     return f"sqlite:///{path}"
 
 
-def run(
-    *,
-    participants: int = PARTICIPANTS,
-    replicates: int = REPLICATES,
-    export_rows: int = EXPORT_ROWS,
-    database_url: str | None = None,
-    skip_export: bool = False,
-) -> dict:
-    database_url = database_url or fresh_sqlite()
-    env = {key: value for key, value in os.environ.items() if key != "CONNECTING_PEOPLE_USER"} | {
+def _environment(database_url: str) -> dict[str, str]:
+    """The children's environment: this one, with the benchmark's database, settings and study key."""
+    return {key: value for key, value in os.environ.items() if key != "CONNECTING_PEOPLE_USER"} | {
         "DATABASE_URL": database_url,
         "CONNECTING_PEOPLE_ENV": "local",
         "DJANGO_SETTINGS_MODULE": "connecting_people.config.settings.local",
@@ -287,6 +300,18 @@ def run(
         "CONNECTING_PEOPLE_STUDY_KEY_FILE": "",
         "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
     }
+
+
+def run(
+    *,
+    participants: int = PARTICIPANTS,
+    replicates: int = REPLICATES,
+    export_rows: int = EXPORT_ROWS,
+    database_url: str | None = None,
+    skip_export: bool = False,
+) -> dict:
+    database_url = database_url or fresh_sqlite()
+    env = _environment(database_url)
     log(f"Loading {participants:,} participants into {database_url.split('://')[0]} ...")
     loaded = _child(
         "load",
@@ -385,12 +410,7 @@ def section(summary: dict) -> str:
         f"| analysis, {a['bootstrap_replicates']:,} replicates | {a['participants']:,} | | {a['analysis_s']:.1f} | "
         f"| {a['peak_rss_mb']:.0f} |"
     )
-    for r in summary["export"]:
-        rate = f"{r['rows_per_s']:,} long rows/s" if r["mode"] != "full_job" else ""
-        lines.append(
-            f"| export {r['mode']} | {r['participants']:,} | {r['long_rows']:,} long rows | {r['seconds']:.1f} | "
-            f"{rate} | {r['peak_rss_mb']:.0f} |"
-        )
+    lines += export_lines(summary["export"])
     verdict = "meets" if a["within_target"] else "MISSES"
     lines += [
         "",
@@ -409,6 +429,32 @@ def section(summary: dict) -> str:
             "scan and is held to the memory target only)."
         )
     return "\n".join(lines)
+
+
+def export_lines(exports: list[dict]) -> list[str]:
+    """Table rows of the export modes: seconds (CPU seconds), rate, peak RSS; the full job's steps."""
+    lines = []
+    for r in exports:
+        rate = f"{r['rows_per_s']:,} long rows/s" if r["mode"] != "full_job" else ""
+        steps = ", ".join(f"{name} {value:.1f} s" for name, value in r.get("phases_s", {}).items())
+        cpu = f" ({r['cpu_s']:.1f} CPU)" if "cpu_s" in r else ""
+        lines.append(
+            f"| export {r['mode']}{f': {steps}' if steps else ''} | {r['participants']:,} | "
+            f"{r['long_rows']:,} long rows | {r['seconds']:.1f}{cpu} | {rate} | {r['peak_rss_mb']:.0f} |"
+        )
+    return lines
+
+
+def export_only(study_id: int, database_url: str, repeat: int = 1) -> list[dict]:
+    """Each export mode `repeat` times on study `study_id` of a database loaded before; nothing written."""
+    env = _environment(database_url)
+    exports = []
+    for _ in range(repeat):
+        for mode in EXPORT_MODES:
+            log(f"  exporting ({mode}) ...")
+            out = BENCH_DIR / f"study-export-{mode}"
+            exports.append(_child("export", env, "--study", str(study_id), "--mode", mode, "--out", str(out)))
+    return exports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,6 +477,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--database-url", help="an empty database to use (default: a fresh SQLite file)")
     parser.add_argument("--skip-export", action="store_true", help="leave out the export step")
+    parser.add_argument(
+        "--export-study",
+        type=int,
+        help="only export this study of --database-url (loaded before); writes no file",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="with --export-study: times to run each mode (default 1)"
+    )
     parser.add_argument("--child", choices=("load", "analyse", "export"), help=argparse.SUPPRESS)
     parser.add_argument("--study", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=EXPORT_MODES, help=argparse.SUPPRESS)
@@ -448,6 +502,21 @@ def main(argv: list[str] | None = None) -> int:
             result = child_export(args.study, args.mode, args.out)
         print(json.dumps(result))
         return 0
+    if args.export_study is not None:
+        if not args.database_url:
+            parser.error("--export-study needs --database-url")
+        exports = export_only(args.export_study, args.database_url, max(1, args.repeat))
+        print(
+            "\n".join(
+                [
+                    "| step | participants | rows | seconds | rate | peak RSS (MB) |",
+                    "|---|---:|---:|---:|---:|---:|",
+                ]
+            )
+        )
+        print("\n".join(export_lines(exports)))
+        print(json.dumps(exports))
+        return 0 if all(_export_passes(r, args.export_rows) for r in exports) else 1
     summary = run(
         participants=args.participants,
         replicates=args.replicates,

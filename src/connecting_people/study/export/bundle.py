@@ -47,7 +47,17 @@ from .measures import (
 )
 from .participants import SUBJECT_COLUMNS, Roster
 from .schema import Field, FieldType
-from .writers import ROW_GROUP_ROWS, LongCsv, LongParquet, WideCsv, WideParquet, number_text, write_records
+from .writers import (
+    ROW_GROUP_ROWS,
+    LongCsv,
+    LongParquet,
+    RecordTexts,
+    WideCsv,
+    WideOrder,
+    WideParquet,
+    number_text,
+    write_records,
+)
 
 LONG_CSV, WIDE_CSV, LONG_PARQUET, WIDE_PARQUET = "long_csv", "wide_csv", "long_parquet", "wide_parquet"
 FORMATS = (LONG_CSV, WIDE_CSV, LONG_PARQUET, WIDE_PARQUET)
@@ -144,9 +154,16 @@ def _measure_writers(
     ordered = list(found.values())
     writers: list[Any] = []
     formats = settings.formats
+    record_texts = RecordTexts()  # each record's values made CSV text once, for both CSV files
+    order = WideOrder(ordered)  # each record placed in its wide row once, for both wide files
     if LONG_CSV in formats:
         writers.append(
-            LongCsv(directory / f"{name}_long.csv", subject_columns=subject_columns, date_column=date_column)
+            LongCsv(
+                directory / f"{name}_long.csv",
+                subject_columns=subject_columns,
+                date_column=date_column,
+                record_texts=record_texts,
+            )
         )
     if WIDE_CSV in formats:
         writers.append(
@@ -155,6 +172,8 @@ def _measure_writers(
                 subject_columns=subject_columns,
                 date_column=date_column,
                 layouts=ordered,
+                record_texts=record_texts,
+                order=order,
             )
         )
     if LONG_PARQUET in formats:
@@ -176,6 +195,7 @@ def _measure_writers(
                 layouts=ordered,
                 shifted_dates=shifted,
                 row_group_rows=settings.row_group_rows,
+                order=order,
             )
         )
     return writers

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.scoring import score_ranges
@@ -111,9 +111,10 @@ class InstrumentLayout:
         return self.instrument.version
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureRecord:
-    """One administration (or rating) ready to write: who, when, and a value per variable of its layout."""
+class MeasureRecord(NamedTuple):
+    """One administration (or rating) ready to write: who, when, and a value per variable of its layout.
+
+    A named tuple: made once per administration, it is cheaper to make than a frozen dataclass."""
 
     subject: tuple[str, ...]
     timepoint: str
@@ -132,22 +133,46 @@ def layouts(instruments: Sequence[Instrument]) -> dict[str, InstrumentLayout]:
     return out
 
 
+def _plain(values: list[Any]) -> bool:
+    """True when every value is already what `number` would give back: int, float (not NaN) or None."""
+    for value in values:
+        kind = type(value)
+        if kind is int or value is None:
+            continue
+        if kind is not float or value != value:  # NaN is not equal to itself
+            return False
+    return True
+
+
 class _Values:
-    """Reads the variables of rows of one layout; collects the names of keys it ignores."""
+    """Reads the variables of rows of one layout; collects the names of keys it ignores.
+
+    Answers given as a list of plain numbers, a plain total, and groups of plain scores are taken as they are
+    (the common case: `_plain`); anything else goes through `schema.number` value by value."""
 
     def __init__(self, layout: InstrumentLayout, ignored: set[str]) -> None:
         self.layout = layout
+        self.version = layout.version
         self.ignored = ignored
         self.item_index = {item: i for i, item in enumerate(layout.items)}
         self.subscales = tuple(s.id for s in layout.instrument.subscales)
         self.derived = tuple(d.id for d in layout.instrument.derived if d.id in layout.scores)
         self.has_total = "total" in layout.scores
+        # [None] * k for the answers missing at the end of a short list: padding[number of answers given]
+        self.padding = [[None] * (len(layout.items) - given) for given in range(len(layout.items) + 1)]
+        # (group, ids read, keys that are not ignored, a None for each id)
+        self.groups = tuple(
+            (group, ids, frozenset(ids) | frozenset(self.item_index), [None] * len(ids))
+            for group, ids in (("subscales", self.subscales), ("derived", self.derived))
+        )
 
     def read(self, row: Mapping[str, Any], where: str) -> tuple[int | float | None, ...]:
         layout = self.layout
         answers = row.get("answers") or ()
         values: list[int | float | None]
-        if isinstance(answers, Mapping):
+        if type(answers) is list and len(answers) <= len(layout.items) and _plain(answers):
+            values = answers + self.padding[len(answers)]
+        elif isinstance(answers, Mapping):
             values = [None] * len(layout.items)
             for key, value in answers.items():
                 index = self.item_index.get(key)
@@ -165,13 +190,23 @@ class _Values:
             ]
             values += [None] * (len(layout.items) - len(values))
         if self.has_total:
-            values.append(number(row.get("total"), f"{where}: {layout.id}.total"))
-        for group, ids in (("subscales", self.subscales), ("derived", self.derived)):
-            given = row.get(group) or {}
-            for key in given:
-                if key not in ids and key not in self.item_index:
-                    self.ignored.add(f"{group}.{key}")
-            values += [number(given.get(name), f"{where}: {layout.id}.{name}") for name in ids]
+            total = row.get("total")
+            if not (type(total) is float and total == total or type(total) is int or total is None):
+                total = number(total, f"{where}: {layout.id}.total")
+            values.append(total)
+        for group, ids, known, nothing in self.groups:
+            given = row.get(group)
+            if not given:
+                values += nothing
+                continue
+            if not given.keys() <= known:
+                for key in given:
+                    if key not in known:
+                        self.ignored.add(f"{group}.{key}")
+            scores = [given.get(name) for name in ids]
+            if not _plain(scores):
+                scores = [number(given.get(name), f"{where}: {layout.id}.{name}") for name in ids]
+            values += scores
         return tuple(values)
 
 
@@ -199,29 +234,33 @@ def participant_measures(
     readers = {
         instrument_id: _Values(layout, counts.ignored_keys) for instrument_id, layout in instruments.items()
     }
+    timepoints: set[str] = set()  # codes already checked
     for position, row in enumerate(administrations, start=1):
         where = f"administration {position}"
-        for key in row:
-            if key not in ADMINISTRATION_KEYS:
-                counts.ignored_keys.add(key)
+        if not row.keys() <= ADMINISTRATION_KEYS:
+            counts.ignored_keys.update(key for key in row if key not in ADMINISTRATION_KEYS)
         instrument_id = row.get("instrument")
         reader = readers.get(instrument_id)  # type: ignore[arg-type]
         if reader is None:
             counts.instruments_not_exported[str(instrument_id)] += 1
             continue
-        version = str(row.get("version"))
-        if version != reader.layout.version:
+        version = row.get("version")
+        if version != reader.version and str(version) != reader.version:
             raise ExportError(
-                f"{where}: {instrument_id} version {version}, but this export has version {reader.layout.version}"
+                f"{where}: {instrument_id} version {version}, but this export has version {reader.version}"
             )
         on = row.get("administered_on")
         on = on if type(on) is date else as_date(on, f"{where}: administered_on")
         participant = roster.admit(row.get("person_id"), on, file=file, position=where)
         if participant is None:
             continue
+        timepoint = row.get("timepoint")
+        if type(timepoint) is not str or timepoint not in timepoints:
+            timepoint = code(timepoint, f"{where}: timepoint")
+            timepoints.add(timepoint)
         yield MeasureRecord(
             participant.subject,
-            code(row.get("timepoint"), f"{where}: timepoint"),
+            timepoint,
             reader.layout,
             participant.dates.convert(on),
             reader.read(row, where),

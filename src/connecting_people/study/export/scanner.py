@@ -33,10 +33,11 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from nhs_number import is_valid as nhs_number_is_valid
 
@@ -60,6 +61,14 @@ BUILT_IN_VOCABULARY = " ".join(
 DICTIONARY_NAME = "data_dictionary.csv"
 DICTIONARY_ID_COLUMNS = ("file", "variable", "instrument", "item_or_score", "type")
 _CACHE_LIMIT = 200_000
+FAST_CSV_BYTES = 1 << 20  # CSV files this big or bigger are first checked column by column (`_csv_clean`)
+CSV_BLOCK_BYTES = 1 << 21
+SCAN_BATCH_CELLS = 1 << 20  # Parquet rows are read this many cells at a time (at most 65,536 rows)
+
+
+def _batch_rows(columns: int) -> int:
+    return max(1, min(65_536, SCAN_BATCH_CELLS // max(1, columns)))
+
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+(?:['’][^\W\d_]+)?(?![^\W_])")
@@ -287,11 +296,14 @@ class IdentifierScanner:
         if suffix == ".csv":
             import csv
 
+            if self._csv_clean(path, label):
+                return []
             with open(path, encoding="utf-8", newline="") as file:
                 reader = csv.reader(file)
                 header = next(reader, [])
                 return list(self.scan_rows(header, reader, file=label))
         if suffix == ".parquet":
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
             parquet = pq.ParquetFile(path)
@@ -303,8 +315,16 @@ class IdentifierScanner:
                     Finding(label, 0, name_, rule) for rule in self.cell_rules(name_, header=True)
                 )
             ]
+            self.learn_vocabulary(header)
+            prose = [self._prose(label, column) for column in header]
+            allowed = [self._dates_allowed(column) for column in header]
             offset = 0
-            for batch in parquet.iter_batches(batch_size=65_536):
+            for batch in parquet.iter_batches(batch_size=_batch_rows(len(header))):
+                clean = self._columns_clean(batch.columns, prose, allowed)
+                pa.default_memory_pool().release_unused()  # as in `_csv_lines_clean`
+                if clean:
+                    offset += batch.num_rows
+                    continue
                 columns = [column.to_pylist() for column in batch.columns]
                 rows = zip(*columns, strict=True)
                 for finding in self.scan_rows(header, rows, file=label):
@@ -318,6 +338,112 @@ class IdentifierScanner:
             with open(path, encoding="utf-8") as file:
                 return list(self._scan_json(json.load(file), label, "$"))
         return [Finding(label, 0, "", "unexpected-file")]
+
+    # Big files are first checked a column at a time: every distinct value of a column (in a batch of rows)
+    # through `cell_rules`, by Arrow, without a Python object per cell. Findings depend only on a cell's text
+    # and its column, so when no distinct value breaks a rule, no cell does. When one does, or when Arrow could
+    # read the file differently from the csv module, the rows are read one by one as above, so findings
+    # (their order and row numbers too) are the same either way.
+
+    def _columns_clean(self, columns: Sequence[Any], prose: Sequence[bool], allowed: Sequence[bool]) -> bool:
+        """True when no value of these Arrow columns breaks a rule; False when one does, or cannot be told."""
+        import pyarrow as pa
+
+        for index, column in enumerate(columns):
+            try:
+                distinct = column.unique().to_pylist()
+            except (pa.ArrowException, NotImplementedError):
+                return False
+            for value in distinct:
+                if value is None:
+                    continue
+                text = value.isoformat() if isinstance(value, date) else str(value)
+                if self.cell_rules(
+                    text,
+                    prose=prose[index] if index < len(prose) else False,
+                    dates_allowed=index < len(allowed) and allowed[index],
+                ):
+                    return False
+        return True
+
+    def _csv_clean(self, path: Path, label: str) -> bool:
+        """True when the CSV file certainly has no finding (checked by Arrow, see above); False when it may.
+
+        Only for files of at least `FAST_CSV_BYTES` without quotes, carriage returns or NUL characters: with
+        none of those, the csv module's reading is a split at commas and line ends, which Arrow, told there
+        are no quotes, reads the same. Ragged rows and invalid UTF-8 make Arrow stop, and a field as long as
+        the csv module's limit is caught here: the file is then read as before. Read `CSV_BLOCK_BYTES` of
+        whole lines at a time, so memory stays flat."""
+        if path.stat().st_size < FAST_CSV_BYTES:
+            return False
+        with open(path, "rb") as file:
+            while block := file.read(CSV_BLOCK_BYTES):
+                if b'"' in block or b"\r" in block or b"\0" in block:
+                    return False
+        import csv
+
+        with open(path, encoding="utf-8", newline="") as file:
+            header = next(csv.reader(file), [])
+        if not header or any(self.cell_rules(name, header=True) for name in header):
+            return False
+        self.learn_vocabulary(header)
+        prose = [self._prose(label, name) for name in header]
+        allowed = [self._dates_allowed(name) for name in header]
+        with open(path, "rb") as file:
+            file.readline()  # the header
+            rest = b""
+            while True:
+                block = file.read(CSV_BLOCK_BYTES)
+                if block:  # whole lines; the start of the next is kept for the next block
+                    lines = rest + block
+                    cut = lines.rfind(b"\n") + 1
+                    lines, rest = lines[:cut], lines[cut:]
+                    if len(rest) > CSV_BLOCK_BYTES * 4:  # a line far longer than any the export writes
+                        return False
+                else:  # the end: a last line without a line end, if any
+                    lines, rest = rest, b""
+                if lines and not self._csv_lines_clean(lines, len(header), prose, allowed):
+                    return False
+                if not block:
+                    return True
+
+    def _csv_lines_clean(
+        self, lines: bytes, width: int, prose: Sequence[bool], allowed: Sequence[bool]
+    ) -> bool:
+        import csv
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pa_csv
+
+        names = [f"f{index}" for index in range(width)]
+        try:
+            table = pa_csv.read_csv(
+                pa.py_buffer(lines),
+                read_options=pa_csv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(lines) + 1
+                ),
+                parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+                ),
+            )
+        except (pa.ArrowException, ValueError):
+            return False
+        columns = [column.combine_chunks() for column in table.columns]
+        del table
+        limit = csv.field_size_limit()
+        try:
+            for column in columns:
+                if column.type != pa.string():
+                    return False
+                longest = pc.max(pc.utf8_length(column)).as_py() if len(column) else 0
+                if longest is None or longest >= limit:
+                    return False
+            return self._columns_clean(columns, prose, allowed)
+        finally:
+            del columns
+            pa.default_memory_pool().release_unused()  # what Arrow freed goes back: memory stays flat
 
     def _scan_json(self, value: object, file: str, at: str) -> Iterator[Finding]:
         if isinstance(value, dict):

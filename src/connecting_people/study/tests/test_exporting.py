@@ -137,6 +137,9 @@ def build(org, setup) -> Built:
         ("Marigold", "person", "family", "close"),
         ("Thaddeus", "person", "friend", "middle"),
         ("Larkspur Allotments", "place", "community_group", "outer"),
+        # A service named in everyday words that the data dictionary also uses: not a person, so it must not
+        # stop the export (every test using `exported` checks the job finished).
+        ("Community mental health team", "service", "services", "outer"),
     ]
     for person in people.values():
         _map(org, person, baseline + days(1), friends)
@@ -175,7 +178,8 @@ def build(org, setup) -> Built:
         built.dates_of_birth.append(person.date_of_birth)
         built.nhs_numbers.append(person.nhs_number)
     built.dates_of_birth.append(research_only.date_of_birth)
-    built.names += [label for label, *_ in friends] + ["Esmerelda", " ".join(WORKER)] + NOTE_WORDS
+    people_labels = [label for label, kind, *_ in friends if kind == "person"]
+    built.names += people_labels + ["Esmerelda", " ".join(WORKER)] + NOTE_WORDS
     built.secrets = [
         *built.nhs_numbers,
         *(f"{n[:3]} {n[3:6]} {n[6:]}" for n in built.nhs_numbers),
@@ -346,12 +350,12 @@ def test_maps_are_the_linked_participants_only_with_alter_numbers(exported):
     assert [
         (r["study_id"], r["timepoint"], r["day"], r["alters"]) for r in maps if r["study_id"] == active
     ] == [
-        (active, "baseline", "1", "3"),
-        (active, "m6", "187", "4"),
+        (active, "baseline", "1", "4"),
+        (active, "m6", "187", "5"),
     ]
     assert _study_id(built, built.research_only) not in {r["study_id"] for r in maps}
     (alters,) = [p for p in (directory / "maps").iterdir() if p.name.startswith(f"{active}_m6_attributeList")]
-    assert sorted(r["label"] for r in _csv(alters)) == ["A1", "A2", "A3", "A4"]
+    assert sorted(r["label"] for r in _csv(alters)) == ["A1", "A2", "A3", "A4", "A5"]
 
 
 def test_participant_rows_carry_codes_age_and_consent_version(exported):
