@@ -4,6 +4,7 @@ With the database task backend (the default), a background worker (`db_worker`) 
 study exports and reports get made; it stops when the server stops. Production runs workers on its own.
 """
 
+import signal
 import subprocess
 import sys
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "connecting_people.cli", "db_worker", "--interval", "1", "--no-reload"]
             )
             self.stdout.write("Background worker started (exports and reports).")
+            # Stopped with SIGTERM (not only Ctrl+C), still stop the worker: SystemExit runs the `finally`.
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(f"Connecting People at http://{address}/  (Ctrl+C to stop)")
         try:
             call_command("runserver", address, use_reloader=False, insecure_serving=True)
