@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
@@ -139,7 +140,7 @@ def test_a_job_not_finished_says_so_with_a_link_to_check_again(client, study):
 def test_the_list_shows_who_asked_and_when(client, study):
     job = _done_job(client, study)
     page = client.get(f"/study/{study.study.pk}/exports/").content.decode()
-    assert f">Export {job.pk}</a>" in page and study.lead.display_name in page and "Ready" in page
+    assert f">Export {job.pk}</a>" in page and str(escape(study.lead.display_name)) in page and "Ready" in page
 
 
 # ---------------------------------------------------------------------------------------------------------

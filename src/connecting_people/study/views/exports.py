@@ -15,6 +15,7 @@ from connecting_people.study import jobs, selectors
 from connecting_people.study.exporting import download_name, export_download_record
 from connecting_people.study.forms.exports import DATE_OPTIONS, FORMAT_OPTIONS, ExportForm
 from connecting_people.study.models import Job
+from connecting_people.study.views.jobs import lead_access, state_tag
 
 LISTED = 50  # earlier exports shown on the exports page, newest first
 
@@ -28,20 +29,6 @@ FILE_GROUPS = {
     "fidelity": "fidelity ratings",
     "maps": "connections maps",
 }
-STATE_TAG = {
-    Job.State.QUEUED: "nhsuk-tag--grey",
-    Job.State.RUNNING: "nhsuk-tag--blue",
-    Job.State.DONE: "nhsuk-tag--green",
-    Job.State.FAILED: "nhsuk-tag--red",
-}
-
-
-def _lead_access(request, study_id):
-    """The study for a lead of the whole study; 404 for everyone else (as for a study they are not in)."""
-    access = selectors.study_access(user=request.user, study_id=study_id)
-    if not access.is_lead or access.site_id is not None:
-        raise Http404("Not a study lead")
-    return access
 
 
 def _rows_left_out(summary: dict) -> list[tuple[str, int]]:
@@ -59,7 +46,7 @@ def _job_view(job: Job) -> dict:
     options = job.options or {}
     return {
         "job": job,
-        "tag_class": STATE_TAG.get(job.state, "nhsuk-tag--grey"),
+        "tag_class": state_tag(job),
         "downloadable": jobs.job_result_file(job) is not None,
         "command_line": bool(options.get("directory")),
         "dates": dict(DATE_OPTIONS).get(options.get("dates", "days"), ""),
@@ -82,7 +69,7 @@ def _job_view(job: Job) -> dict:
 
 @login_required
 def exports(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     study = access.study
     form = ExportForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -116,7 +103,7 @@ def exports(request, study_id: int):
 
 @login_required
 def export(request, study_id: int, job_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.EXPORT)
     return render(
         request,
@@ -133,7 +120,7 @@ def export(request, study_id: int, job_id: int):
 
 @login_required
 def export_download(request, study_id: int, job_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.EXPORT)
     found = jobs.job_result_file(job)
     if found is None:

@@ -16,23 +16,9 @@ from connecting_people.study import jobs, selectors
 from connecting_people.study.forms.reports import ReportForm
 from connecting_people.study.models import Job
 from connecting_people.study.reporting import download_name, report_body, report_download_record
+from connecting_people.study.views.jobs import lead_access, state_tag
 
 LISTED = 50  # earlier reports shown on the reports page, newest first
-
-STATE_TAG = {
-    Job.State.QUEUED: "nhsuk-tag--grey",
-    Job.State.RUNNING: "nhsuk-tag--blue",
-    Job.State.DONE: "nhsuk-tag--green",
-    Job.State.FAILED: "nhsuk-tag--red",
-}
-
-
-def _lead_access(request, study_id):
-    """The study for a lead of the whole study; 404 for everyone else (as for a study they are not in)."""
-    access = selectors.study_access(user=request.user, study_id=study_id)
-    if not access.is_lead or access.site_id is not None:
-        raise Http404("Not a study lead")
-    return access
 
 
 def _job_view(job: Job) -> dict:
@@ -41,7 +27,7 @@ def _job_view(job: Job) -> dict:
     options = job.options or {}
     return {
         "job": job,
-        "tag_class": STATE_TAG.get(job.state, "nhsuk-tag--grey"),
+        "tag_class": state_tag(job),
         "downloadable": jobs.job_result_file(job) is not None,
         "seed": options.get("seed", summary.get("seed")),
         "replicates": options.get("replicates", summary.get("replicates")),
@@ -50,7 +36,7 @@ def _job_view(job: Job) -> dict:
 
 @login_required
 def reports(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     study = access.study
     form = ReportForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -84,7 +70,7 @@ def reports(request, study_id: int):
 
 @login_required
 def report(request, study_id: int, job_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.REPORT)
     body = report_body(job) if job.state == Job.State.DONE else None
     return render(
@@ -104,7 +90,7 @@ def report(request, study_id: int, job_id: int):
 
 @login_required
 def report_download(request, study_id: int, job_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     job = selectors.job_get(access=access, job_id=job_id, kind=Job.Kind.REPORT)
     found = jobs.job_result_file(job)
     if found is None:
