@@ -28,6 +28,7 @@ import csv
 import io
 import operator
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -327,7 +328,7 @@ class WideCsv(_CsvFile):
         return super().close()
 
 
-class _ParquetFile:
+class _ParquetFile(ABC):
     """Writes buffered rows as row groups of `row_group_rows` rows (a subclass buffers and calls `_flush`)."""
 
     def __init__(self, path: Path, fields: Sequence[tuple[str, str]], row_group_rows: int) -> None:
@@ -342,9 +343,9 @@ class _ParquetFile:
         self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self.rows = 0
 
+    @abstractmethod
     def _arrays(self) -> list[Any]:
         """The buffered rows as one array per column (and the buffer emptied); [] when nothing is buffered."""
-        raise NotImplementedError
 
     def _flush(self) -> None:
         arrays = self._arrays()
