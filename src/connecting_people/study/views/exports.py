@@ -6,18 +6,14 @@ is audited.
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.shortcuts import render
+from django.urls import path
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
 from connecting_people.study import jobs, selectors
 from connecting_people.study.exporting import download_name, export_download_record
 from connecting_people.study.forms.exports import DATE_OPTIONS, FORMAT_OPTIONS, ExportForm
 from connecting_people.study.models import Job
-from connecting_people.study.views.jobs import lead_access, state_tag
-
-LISTED = 50  # earlier exports shown on the exports page, newest first
+from connecting_people.study.views.jobs import job_index, lead_access, state_tag
 
 LEFT_OUT = {
     "no-consent": "No recorded consent",
@@ -69,35 +65,14 @@ def _job_view(job: Job) -> dict:
 
 @login_required
 def exports(request, study_id: int):
-    access = lead_access(request, study_id)
-    study = access.study
-    form = ExportForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = jobs.job_request(
-                user=request.user,
-                access=access,
-                kind=Job.Kind.EXPORT,
-                purpose=form.cleaned_data["purpose"],
-                reason=form.cleaned_data["reason"],
-                options=form.options(),
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            return redirect(reverse("study:export", args=[study.pk, job.pk]))
-    earlier = [_job_view(job) for job in selectors.jobs_for(access=access, kind=Job.Kind.EXPORT)[:LISTED]]
-    return render(
+    return job_index(
         request,
-        "study/exports/index.jinja",
-        {
-            "study": study,
-            "access": access,
-            "section": "exports",
-            "form": form,
-            "earlier": earlier,
-            "page_title": f"Exports: {study.code.upper()}",
-        },
+        study_id,
+        kind=Job.Kind.EXPORT,
+        form_class=ExportForm,
+        job_view=_job_view,
+        section="exports",
+        title="Exports",
     )
 
 

@@ -1,8 +1,12 @@
 """What the exports and reports pages share: who reaches them, and how a job's state is shown."""
 
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from connecting_people.study import selectors
+from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import posted, show_service_error
+from connecting_people.study import jobs, selectors
 from connecting_people.study.models import Job
 
 STATE_TAG = {
@@ -11,6 +15,8 @@ STATE_TAG = {
     Job.State.DONE: "nhsuk-tag--green",
     Job.State.FAILED: "nhsuk-tag--red",
 }
+
+LISTED = 50  # earlier jobs listed on a page
 
 
 def lead_access(request, study_id) -> selectors.StudyAccess:
@@ -23,3 +29,38 @@ def lead_access(request, study_id) -> selectors.StudyAccess:
 
 def state_tag(job: Job) -> str:
     return STATE_TAG.get(job.state, "nhsuk-tag--grey")
+
+
+def job_index(request, study_id, *, kind: str, form_class, job_view, section: str, title: str):
+    """A lead's page of one kind of job: the form that asks for a new one (then its page), and the earlier ones
+    (`job_view` turns each into what the template shows). Template: study/<section>/index.jinja."""
+    access = lead_access(request, study_id)
+    study = access.study
+    form = form_class(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.job_request(
+                user=request.user,
+                access=access,
+                kind=kind,
+                purpose=form.cleaned_data["purpose"],
+                reason=form.cleaned_data["reason"],
+                options=form.options(),
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            return redirect(reverse(f"study:{kind}", args=[study.pk, job.pk]))
+    earlier = [job_view(job) for job in selectors.jobs_for(access=access, kind=kind)[:LISTED]]
+    return render(
+        request,
+        f"study/{section}/index.jinja",
+        {
+            "study": study,
+            "access": access,
+            "section": section,
+            "form": form,
+            "earlier": earlier,
+            "page_title": f"{title}: {study.code.upper()}",
+        },
+    )

@@ -6,19 +6,15 @@ holds aggregates only; each download is audited.
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.shortcuts import render
+from django.urls import path
 from markupsafe import Markup
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
 from connecting_people.study import jobs, selectors
 from connecting_people.study.forms.reports import ReportForm
 from connecting_people.study.models import Job
 from connecting_people.study.reporting import download_name, report_body, report_download_record
-from connecting_people.study.views.jobs import lead_access, state_tag
-
-LISTED = 50  # earlier reports shown on the reports page, newest first
+from connecting_people.study.views.jobs import job_index, lead_access, state_tag
 
 
 def _job_view(job: Job) -> dict:
@@ -36,35 +32,14 @@ def _job_view(job: Job) -> dict:
 
 @login_required
 def reports(request, study_id: int):
-    access = lead_access(request, study_id)
-    study = access.study
-    form = ReportForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = jobs.job_request(
-                user=request.user,
-                access=access,
-                kind=Job.Kind.REPORT,
-                purpose=form.cleaned_data["purpose"],
-                reason=form.cleaned_data["reason"],
-                options=form.options(),
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            return redirect(reverse("study:report", args=[study.pk, job.pk]))
-    earlier = [_job_view(job) for job in selectors.jobs_for(access=access, kind=Job.Kind.REPORT)[:LISTED]]
-    return render(
+    return job_index(
         request,
-        "study/reports/index.jinja",
-        {
-            "study": study,
-            "access": access,
-            "section": "reports",
-            "form": form,
-            "earlier": earlier,
-            "page_title": f"Reports: {study.code.upper()}",
-        },
+        study_id,
+        kind=Job.Kind.REPORT,
+        form_class=ReportForm,
+        job_view=_job_view,
+        section="reports",
+        title="Reports",
     )
 
 
