@@ -1,4 +1,5 @@
-"""What the exports and reports pages share: who reaches them, and how a job's state is shown."""
+"""What the lead-only study pages share (who reaches them), and the exports and reports pages (how a job's state
+is shown, and the page that asks for one)."""
 
 from django.http import Http404
 from django.shortcuts import redirect, render

@@ -30,6 +30,7 @@ from connecting_people.study.forms.setup import (
     UnitCostsForm,
 )
 from connecting_people.study.models import Arm, StudyTeam
+from connecting_people.study.views.jobs import lead_access
 
 NO_TEAMS_LEFT = "Every team of the study's sites is already in an arm. Add a site to allocate more teams."
 
@@ -38,14 +39,6 @@ NO_TEAMS_LEFT = "Every team of the study's sites is already in an arm. Add a sit
 
 def _access(request, study_id):
     return selectors.study_access(user=request.user, study_id=study_id)
-
-
-def _lead_access(request, study_id):
-    """The study for its lead; 404 for any other member (the page is not theirs) as for a non-member."""
-    access = _access(request, study_id)
-    if not access.is_lead:
-        raise Http404("Not a study lead")
-    return access
 
 
 def _refuse_write_unless_lead(request, access) -> None:
@@ -169,7 +162,7 @@ def overview(request, study_id: int):
 
 @login_required
 def status(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     form = StatusForm(posted(request), initial={"status": access.study.status})
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,7 +227,7 @@ def members(request, study_id: int):
 
 @login_required
 def site_add(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     trusts = list(selectors.trusts_not_yet_sites(study=access.study))
     form = SiteForm(posted(request), trusts=trusts)
     if request.method == "POST" and form.is_valid():
@@ -261,7 +254,7 @@ def site_add(request, study_id: int):
 
 @login_required
 def allocate(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     teams = list(selectors.teams_not_yet_allocated(study=access.study))
     form = AllocationForm(posted(request), teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -292,7 +285,7 @@ def allocate(request, study_id: int):
 
 @login_required
 def randomise(request, study_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     teams = list(selectors.teams_not_yet_allocated(study=access.study))
     form = RandomiseForm(posted(request), teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -378,12 +371,12 @@ def _timepoint_page(request, access, point):
 
 @login_required
 def timepoint_add(request, study_id: int):
-    return _timepoint_page(request, _lead_access(request, study_id), None)
+    return _timepoint_page(request, lead_access(request, study_id), None)
 
 
 @login_required
 def timepoint_edit(request, study_id: int, timepoint_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     return _timepoint_page(request, access, selectors.timepoint_get(access=access, timepoint_id=timepoint_id))
 
 
@@ -406,7 +399,7 @@ def _schedulable_instruments(scheduled_ids: list[str]) -> list:
 
 @login_required
 def schedule(request, study_id: int, timepoint_id: int):
-    access = _lead_access(request, study_id)
+    access = lead_access(request, study_id)
     point = selectors.timepoint_get(access=access, timepoint_id=timepoint_id)
     scheduled_ids = [entry.instrument_id for entry in point.schedule.all()]
     form = ScheduleForm(
