@@ -22,6 +22,7 @@ from connecting_people.accounts.models import Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.measures import registry, scoring
+from connecting_people.measures.definitions import DATA_DIR
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.measures.services import DERIVED_KEYS
@@ -100,7 +101,7 @@ def study_create(
     consent_version = _consent_version(consent_version, "consent_version")
     if Study.objects.filter(code=code).exists():
         raise ServiceError(f"A study with the code {code} already exists.", field="code")
-    table = _shipped_costs()
+    table = load_unit_costs(DATA_DIR / UNIT_COSTS_FILE)
     with transaction.atomic():
         study = Study.objects.create(
             code=code,
@@ -134,12 +135,6 @@ def study_create(
             summary={"code": study.code, "starts_on": starts_on, "price_year": study.price_year},
         )
     return study
-
-
-def _shipped_costs():
-    from connecting_people.measures.definitions import DATA_DIR
-
-    return load_unit_costs(DATA_DIR / UNIT_COSTS_FILE)
 
 
 def study_status_set(*, user: User, access: StudyAccess, status: str) -> Study:
