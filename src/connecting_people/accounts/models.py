@@ -10,6 +10,8 @@ class Role(models.TextChoices):
     TEAM_LEAD = "team_lead", "Team lead"
     IMPLEMENTATION_LEAD = "implementation_lead", "Implementation lead"
     RESEARCHER = "researcher", "Researcher"
+    # Answers subject access requests, restricts and erases records, applies retention, for one trust.
+    DATA_PROTECTION = "data_protection", "Data protection officer"
     ADMINISTRATOR = "administrator", "Administrator"
 
 
@@ -51,7 +53,8 @@ class Team(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in a team (practitioner, team lead) or trust (implementation lead, researcher)."""
+    """A user's role in a team (practitioner, team lead) or trust (implementation lead, researcher, data
+    protection officer)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -87,7 +90,8 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(
                 name="membership_trust_roles_have_trust",
-                condition=~Q(role__in=[Role.IMPLEMENTATION_LEAD, Role.RESEARCHER]) | Q(trust__isnull=False),
+                condition=~Q(role__in=[Role.IMPLEMENTATION_LEAD, Role.RESEARCHER, Role.DATA_PROTECTION])
+                | Q(trust__isnull=False),
             ),
         ]
 

@@ -19,6 +19,7 @@ class Scope:
     cover_team_ids: frozenset[int] = field(default_factory=frozenset)
     implementation_trust_ids: frozenset[int] = field(default_factory=frozenset)
     researcher_trust_ids: frozenset[int] = field(default_factory=frozenset)
+    data_protection_trust_ids: frozenset[int] = field(default_factory=frozenset)
     is_administrator: bool = False
 
     @property
@@ -36,6 +37,10 @@ class Scope:
     @property
     def is_researcher(self) -> bool:
         return bool(self.researcher_trust_ids)
+
+    @property
+    def is_data_protection_officer(self) -> bool:
+        return bool(self.data_protection_trust_ids)
 
     @property
     def works_with_people(self) -> bool:
@@ -87,6 +92,7 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
         cover_team_ids=frozenset(cover),
         implementation_trust_ids=frozenset(by_role[Role.IMPLEMENTATION_LEAD]),
         researcher_trust_ids=frozenset(by_role[Role.RESEARCHER]),
+        data_protection_trust_ids=frozenset(by_role[Role.DATA_PROTECTION]),
         is_administrator=is_admin or user.is_superuser,
     )
     user._connecting_people_scope = scope
