@@ -655,7 +655,10 @@ def test_streaming_memory_stays_flat(tmp_path, monkeypatch):
     small, small_rows = peak(20_000)
     large, large_rows = peak(200_000)
     assert large_rows >= 9 * small_rows
-    assert large < small * 1.2, (small, large)  # holding every row would be ten times more
+    # Holding every row would make the large run ten times the small one. The margin is wide because the peak
+    # also moves with interpreter state that earlier tests in the same process left behind (seen 1.3x under
+    # xdist on PostgreSQL runs, 1.0x alone).
+    assert large < small * 2, (small, large)
 
 
 # ------------------------------------------------------------------------------------------ maps
