@@ -73,7 +73,9 @@ def prepare(home: Path, database_url: str) -> Deployment:
     """Do what a deployer does before serving (README "Deploying"), then what the test needs on top: the demo
     data, and an authenticator with a known key for each account that signs in.
 
-    Change sign-in set-up here when sign-in changes (an enrolment code, a trusted proxy address, an audit key).
+    When sign-in or production settings change (an enrolment code, trusted proxy addresses, an audit key), change
+    the set-up here, and the processes' environment in `deployment.environment` (which already gives every
+    process CONNECTING_PEOPLE_AUDIT_KEY_FILE and CONNECTING_PEOPLE_STUDY_KEY_FILE, each a file of its own).
     """
     production = environment(home, database_url, settings="production")
     local = environment(home, database_url, settings="local", CONNECTING_PEOPLE_DEMO_PASSWORD=PASSWORD)
