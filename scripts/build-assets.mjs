@@ -1,6 +1,6 @@
 // Builds the front-end assets into src/connecting_people/core/static/nhsuk/ (not committed):
 // the NHS.UK frontend stylesheet compiled with our settings, its script and its images.
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -19,6 +19,9 @@ const css = sass.compile(join(root, "src", "connecting_people", "core", "assets"
   silenceDeprecations: ["import", "global-builtin"],
 });
 writeFileSync(join(out, "css", "app.css"), css.css);
-cpSync(join(frontend, "nhsuk-frontend.min.js"), join(out, "js", "nhsuk-frontend.min.js"));
+// The source map is not shipped, so the comment pointing at it goes too: every reference in a static file must
+// resolve (the deploy check and the production smoke test fetch them all).
+const script = readFileSync(join(frontend, "nhsuk-frontend.min.js"), "utf8");
+writeFileSync(join(out, "js", "nhsuk-frontend.min.js"), script.replace(/\/\/# sourceMappingURL=\S+\s*$/, ""));
 cpSync(join(frontend, "assets"), join(out, "assets"), { recursive: true });
 console.log(`assets built in ${out}`);

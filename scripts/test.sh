@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite. SQLite always; PostgreSQL again when one answers on 127.0.0.1:5432 (database `test`).
+# The deployment tests (production smoke test, backup and restore; marker `deployment`) run once: in the
+# PostgreSQL pass when PostgreSQL answers, else in the SQLite pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -12,10 +14,8 @@ $BIN/ruff check src e2e bench
 echo "== migrations are up to date"
 DJANGO_SETTINGS_MODULE=connecting_people.config.settings.test $BIN/connecting-people makemigrations --check --dry-run >/dev/null
 
-echo "== tests on SQLite (with browser journeys)"
-env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q
-
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+POSTGRES=no
 if $BIN/python - "$PG_URL" <<'PY'
 import sys, psycopg
 try:
@@ -25,6 +25,15 @@ except Exception as error:
     sys.exit(1)
 PY
 then
-  echo "== tests on PostgreSQL"
+  POSTGRES=yes
+fi
+
+if [ "$POSTGRES" = yes ]; then
+  echo "== tests on SQLite (with browser journeys; the deployment tests run on PostgreSQL below)"
+  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q -m "not deployment"
+  echo "== tests on PostgreSQL (with the deployment tests)"
   DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -q -m "not e2e"
+else
+  echo "== tests on SQLite (with browser journeys and the deployment tests)"
+  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q
 fi

@@ -109,3 +109,18 @@ class NoStoreForSignedInMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Tells the browser that no page may use the powerful features in settings.PERMISSIONS_POLICY_DENIED (camera,
+    microphone, location, payment, USB, ...): the service uses none of them, so an injected script or an embedded
+    frame cannot either. Set on every response, static files and redirects included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DENIED)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from connecting_people.core.tests.deployment import require_built_assets
+
 SRC_DIR = Path(__file__).resolve().parents[3]
 PRODUCTION = "connecting_people.config.settings.production"
 
@@ -151,10 +153,21 @@ def test_production_forces_mfa_even_when_the_environment_turns_it_off(tmp_path):
     assert json.loads(result.stdout)["CONNECTING_PEOPLE_REQUIRE_MFA"] is True
 
 
-def test_deploy_check_passes_under_production_settings(tmp_path):
-    result = connecting_people("check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path))
+def test_deploy_check_passes_under_production_settings_once_static_files_are_collected(tmp_path):
+    require_built_assets()
+    env = production_env(tmp_path)
+    collected = connecting_people("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    result = connecting_people("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_fails_before_static_files_are_collected(tmp_path):
+    """Without collected files every page answers 500 under production, so the gate must not pass."""
+    result = connecting_people("check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path))
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr and "collectstatic" in result.stderr
 
 
 def test_deploy_check_fails_when_the_operator_switches_hsts_off(tmp_path):
