@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -133,3 +134,20 @@ class CoverAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} covers {self.team} {self.starts_on}–{self.ends_on}"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in from one address, kept only while it counts towards the per-address limit
+    (CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES). No username: the audit trail says who was tried."""
+
+    address = models.GenericIPAddressField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "occurred_at"], name="sign_in_failure_address_idx"),
+            models.Index(fields=["occurred_at"], name="sign_in_failure_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -1,12 +1,22 @@
 """Reads about users and organisations. `scope_for` is the one place that turns memberships into reach."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from connecting_people.accounts.models import CoverAssignment, Membership, Role, Team, Trust, User
+from connecting_people.accounts.client_address import client_address, parse_networks
+from connecting_people.accounts.models import (
+    CoverAssignment,
+    Membership,
+    Role,
+    SignInFailure,
+    Team,
+    Trust,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -151,3 +161,49 @@ def role_labels(*, user: User) -> list[str]:
         where = membership.team or membership.trust
         labels.append(f"{membership.get_role_display()}, {where}" if where else membership.get_role_display())
     return labels
+
+
+# --- sign-in: the client's address and the per-address limit -----------------------------------------------
+
+
+def request_client_address(request) -> str | None:
+    """The address a request came from, believing X-Forwarded-For only from CONNECTING_PEOPLE_TRUSTED_PROXIES
+    (see client_address.py). django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so lockout, the per-address
+    limit and the audit trail all count the same address. Worked out once per request."""
+    cached = getattr(request, "_connecting_people_client_address", False)
+    if cached is not False:
+        return cached
+    address = client_address(
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR"),
+        trusted_proxies=parse_networks(settings.CONNECTING_PEOPLE_TRUSTED_PROXIES),
+    )
+    request._connecting_people_client_address = address
+    return address
+
+
+def address_failure_window() -> timedelta:
+    return timedelta(minutes=settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES)
+
+
+def address_failures_recent(*, address: str, now: datetime | None = None) -> int:
+    """Failed sign-ins from `address` within the window, all usernames together."""
+    since = (now or timezone.now()) - address_failure_window()
+    return SignInFailure.objects.filter(address=address, occurred_at__gte=since).count()
+
+
+def address_blocked_until(*, address: str | None, now: datetime | None = None) -> datetime | None:
+    """When sign-in from `address` opens again, or None when it is open now. An unknown address is never
+    blocked: blocking it would block every client whose address is unknown."""
+    if address is None:
+        return None
+    now = now or timezone.now()
+    limit = settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT
+    recent = SignInFailure.objects.filter(
+        address=address, occurred_at__gte=now - address_failure_window()
+    ).order_by("-occurred_at")
+    times = list(recent.values_list("occurred_at", flat=True)[:limit])
+    if len(times) < limit:
+        return None
+    # Open again once the oldest of the newest `limit` failures leaves the window.
+    return times[-1] + address_failure_window()

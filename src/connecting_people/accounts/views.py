@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,13 +33,22 @@ def _safe_next(request, default: str = "/") -> str:
 @never_cache
 @sensitive_post_parameters("password")
 def sign_in(request):
+    address = selectors.request_client_address(request)
+    if request.method == "POST":
+        blocked_until = selectors.address_blocked_until(address=address)
+        if blocked_until is not None:
+            # Refused before the password is looked at, so the limit is not a way to test passwords.
+            return _address_blocked(request, blocked_until)
     form = SignInForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.get_user()
-        login(request, user)
-        session_clock_start(request)
-        audit_record(actor=user, action="user.signed_in", object_type="user", object_id=user.pk)
-        return redirect(_safe_next(request))
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.get_user()
+            login(request, user)
+            session_clock_start(request)
+            services.sign_in_record_success(user=user, address=address)
+            return redirect(_safe_next(request))
+        if form.has_error(NON_FIELD_ERRORS):
+            _record_failure(request, form, address)
     return render(
         request,
         "accounts/sign_in.jinja",
@@ -46,8 +56,33 @@ def sign_in(request):
     )
 
 
+def _record_failure(request, form, address: str | None) -> None:
+    """A username and password were tried and refused. django-axes has counted it by now: it marks the request
+    when this failure reaches the per-username limit or came while the username was locked already."""
+    locked = bool(getattr(request, "axes_locked_out", False))
+    failures = getattr(request, "axes_failures_since_start", 0) or 0
+    services.sign_in_record_failure(
+        username=form.data.get("username", "")[:150],
+        address=address,
+        refused_while_locked=locked and failures > settings.AXES_FAILURE_LIMIT,
+        locked_now=locked and failures == settings.AXES_FAILURE_LIMIT,
+    )
+
+
+def _address_blocked(request, blocked_until):
+    return render(
+        request,
+        "accounts/address_blocked.jinja",
+        {"page_title": "Too many failed sign-ins", "blocked_until": timezone.localtime(blocked_until)},
+        status=429,
+    )
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
-    return render(request, "accounts/locked_out.jinja", {"page_title": "Account locked"}, status=429)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request, "accounts/locked_out.jinja", {"page_title": "Account locked", "minutes": minutes}, status=429
+    )
 
 
 def sign_out(request):
