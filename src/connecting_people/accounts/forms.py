@@ -32,6 +32,25 @@ class MfaTokenForm(NHSForm):
         return self.cleaned_data["token"].strip()
 
 
+class EnrolmentCodeForm(NHSForm):
+    code = forms.CharField(
+        label="Set-up code",
+        max_length=32,
+        help_text="12 letters and numbers, for example ABCD-EFGH-JKMN. Capitals, spaces and dashes do not matter.",
+        error_messages={"required": "Enter the set-up code your administrator gave you"},
+        widget=forms.TextInput(attrs={"spellcheck": False, "autocapitalize": "characters"}),
+    )
+
+
+class IssueEnrolmentCodeForm(NHSForm):
+    username = forms.CharField(
+        label="Username of the member of staff",
+        max_length=150,
+        error_messages={"required": "Enter the username of the person who needs a set-up code"},
+        widget=forms.TextInput(attrs={"spellcheck": False, "autocapitalize": "none"}),
+    )
+
+
 class CoverForm(NHSForm):
     team = forms.TypedChoiceField(label="Team", coerce=int)
     practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)

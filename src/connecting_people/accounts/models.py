@@ -151,3 +151,38 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time set-up code an administrator gives a member of staff, needed before they can set up their
+    security code (MFA): the password alone does not let anyone choose the second factor. Only a hash is kept;
+    the code is shown once, when it is made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolment_codes_issued"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Ended by a newer code for the same person, or by too many wrong tries.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["user", "issued_at"], name="enrolment_code_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Set-up code for {self.user} issued {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def status(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "cancelled"
+        if self.expires_at <= now:
+            return "expired"
+        return "waiting"

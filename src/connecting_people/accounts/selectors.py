@@ -10,6 +10,7 @@ from django.utils import timezone
 from connecting_people.accounts.client_address import client_address, parse_networks
 from connecting_people.accounts.models import (
     CoverAssignment,
+    EnrolmentCode,
     Membership,
     Role,
     SignInFailure,
@@ -207,3 +208,26 @@ def address_blocked_until(*, address: str | None, now: datetime | None = None) -
         return None
     # Open again once the oldest of the newest `limit` failures leaves the window.
     return times[-1] + address_failure_window()
+
+
+# --- set-up codes for MFA ----------------------------------------------------------------------------------
+
+
+def user_by_username(*, username: str) -> User:
+    """The account with this username; ServiceError (a message for the form) when there is none."""
+    from connecting_people.core.errors import ServiceError
+
+    user = User.objects.filter(username=username.strip()).first()
+    if user is None:
+        raise ServiceError(f"There is no account with the username {username.strip()}.", field="username")
+    return user
+
+
+def enrolment_codes_recent(*, user: User, days: int = 14) -> list[EnrolmentCode]:
+    """Set-up codes made in the last `days` days, newest first, for administrators only (empty otherwise)."""
+    if not scope_for(user=user).is_administrator:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        EnrolmentCode.objects.filter(issued_at__gte=since).select_related("user", "issued_by").order_by("-issued_at")
+    )

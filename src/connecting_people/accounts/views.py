@@ -1,4 +1,6 @@
-"""Sign in, sign out, multi-factor authentication, and cover assignments for team leads."""
+"""Sign in, sign out, multi-factor authentication and set-up codes, and cover assignments for team leads."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +16,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from connecting_people.accounts import mfa, selectors, services
-from connecting_people.accounts.forms import CoverForm, MfaTokenForm, SignInForm
+from connecting_people.accounts.forms import (
+    CoverForm,
+    EnrolmentCodeForm,
+    IssueEnrolmentCodeForm,
+    MfaTokenForm,
+    SignInForm,
+)
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import show_service_error
@@ -97,26 +105,88 @@ def sign_out(request):
     return render(request, "accounts/sign_out.jinja", {"page_title": "Sign out"})
 
 
+ENROLMENT_SESSION_KEY = "_connecting_people_mfa_enrolment_device"
+
+
 @never_cache
-@sensitive_post_parameters("token")
+@sensitive_post_parameters("token", "code")
 @login_required
 def mfa_page(request):
-    device = mfa.confirmed_device(user=request.user)
+    """Enter the 6-digit code; or, with no authenticator app yet, first the set-up code, then scan and confirm."""
+    if mfa.confirmed_device(user=request.user) is not None:
+        return _mfa_code_step(request, enrolling=None)
+    enrolling = mfa.pending_device(user=request.user, device_id=request.session.get(ENROLMENT_SESSION_KEY))
+    if enrolling is not None:
+        return _mfa_code_step(request, enrolling=enrolling)
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = mfa.enrolment_code_accept(user=request.user, code=form.cleaned_data["code"])
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            request.session[ENROLMENT_SESSION_KEY] = device.pk
+            return redirect(f"{request.path}?{urlencode({'next': _safe_next(request, '/')})}")
+    context = {
+        "form": form,
+        "next": _safe_next(request, ""),
+        "code_hours": settings.CONNECTING_PEOPLE_ENROLMENT_CODE_HOURS,
+        "page_title": "Set up your security code",
+    }
+    return render(request, "accounts/mfa_enrolment_code.jinja", context)
+
+
+def _mfa_code_step(request, *, enrolling):
     form = MfaTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = mfa.mfa_verify(request=request, token=form.cleaned_data["token"])
+        result = mfa.mfa_verify(
+            request=request,
+            token=form.cleaned_data["token"],
+            enrolment_device_id=enrolling.pk if enrolling is not None else None,
+        )
         if result:
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
             return redirect(_safe_next(request))
         form.add_error("token", _mfa_error(result))
     context = {"form": form, "next": _safe_next(request, ""), "page_title": "Security code"}
-    if device is None:
-        pending = mfa.pending_device(user=request.user)
+    if enrolling is not None:
         context |= {
             "setting_up": True,
-            "qr_svg": mfa.qr_svg(pending.config_url),
-            "base32_secret": _base32(pending.bin_key),
+            "page_title": "Scan the QR code",
+            "qr_svg": mfa.qr_svg(enrolling.config_url),
+            "base32_secret": _base32(enrolling.bin_key),
         }
     return render(request, "accounts/mfa.jinja", context)
+
+
+@never_cache
+@login_required
+def enrolment_codes(request):
+    """Administrators make one-time set-up codes for staff to set up their security code. A code is shown once."""
+    if not selectors.scope_for(user=request.user).is_administrator:
+        raise Http404
+    form = IssueEnrolmentCodeForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = selectors.user_by_username(username=form.cleaned_data["username"])
+            code, record = mfa.enrolment_code_issue(actor=request.user, user=person)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            issued = {"code": code, "record": record}
+            form = IssueEnrolmentCodeForm()
+    return render(
+        request,
+        "accounts/enrolment_codes.jinja",
+        {
+            "form": form,
+            "issued": issued,
+            "recent": selectors.enrolment_codes_recent(user=request.user),
+            "now": timezone.now(),
+            "page_title": "Set-up codes for security codes",
+        },
+    )
 
 
 def _mfa_error(result: mfa.MfaResult) -> str:

@@ -204,6 +204,8 @@ CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES = int(os.environ.get("CONNECTING_PEOPL
 
 # Multi-factor authentication (TOTP). Required for every staff account when True.
 CONNECTING_PEOPLE_REQUIRE_MFA = env_bool("CONNECTING_PEOPLE_REQUIRE_MFA", False)
+# Setting up MFA needs a one-time set-up code from an administrator; it lasts this many hours.
+CONNECTING_PEOPLE_ENROLMENT_CODE_HOURS = int(os.environ.get("CONNECTING_PEOPLE_ENROLMENT_CODE_HOURS", "72"))
 OTP_TOTP_ISSUER = "Connecting People"
 
 # Content-Security-Policy: only our own origin; scripts need a per-request nonce (no inline script without it).
