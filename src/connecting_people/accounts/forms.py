@@ -51,6 +51,17 @@ class IssueEnrolmentCodeForm(NHSForm):
     )
 
 
+class AccessReviewForm(NHSForm):
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example, what you checked, or what you asked someone to change. Do not write about people supported.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class CoverForm(NHSForm):
     team = forms.TypedChoiceField(label="Team", coerce=int)
     practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)

@@ -65,6 +65,11 @@ class Membership(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
     )
+    # When this role was given (or last changed) and by whom; empty for memberships from before this was kept.
+    granted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["user__username", "role"]
@@ -186,3 +191,20 @@ class EnrolmentCode(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "waiting"
+
+
+class AccessReview(models.Model):
+    """A second person's check of the privileged-access list: who reviewed it, when, and what they saw (the
+    list's fingerprint, so a later reader knows whether it has changed since)."""
+
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_reviews")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    entries = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"Access review by {self.reviewed_by} on {self.reviewed_at:%Y-%m-%d}"

@@ -15,8 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from connecting_people.accounts import mfa, selectors, services
+from connecting_people.accounts import mfa, presenters, selectors, services
 from connecting_people.accounts.forms import (
+    AccessReviewForm,
     CoverForm,
     EnrolmentCodeForm,
     IssueEnrolmentCodeForm,
@@ -201,6 +202,40 @@ def _base32(key: bytes) -> str:
 
     secret = base64.b32encode(key).decode("ascii").rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@never_cache
+@login_required
+def access_review(request):
+    """Who holds access worth a second look, for administrators to check and record that they did."""
+    if not selectors.scope_for(user=request.user).is_administrator:
+        raise Http404
+    access = selectors.privileged_access(user=request.user)
+    form = AccessReviewForm(request.POST or None, initial={"fingerprint": access.fingerprint})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.access_review_record(
+                actor=request.user, fingerprint=form.cleaned_data["fingerprint"], note=form.cleaned_data["note"]
+            )
+        except ServiceError as error:
+            # Show the list as it is now, so a second try reviews what is really there.
+            access = selectors.privileged_access(user=request.user)
+            form = AccessReviewForm({"fingerprint": access.fingerprint, "note": form.cleaned_data["note"]})
+            form.is_valid()
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Your review is recorded.")
+            return redirect("accounts:access_review")
+    return render(
+        request,
+        "accounts/access_review.jinja",
+        {
+            "access": access,
+            "sections": presenters.access_review_sections(access, viewer_id=request.user.pk),
+            "form": form,
+            "page_title": "Privileged access review",
+        },
+    )
 
 
 @login_required
