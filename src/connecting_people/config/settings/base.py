@@ -147,11 +147,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Passwords: 12 characters at least, and nothing easy to guess (docs/security.md). All checked offline.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.RepetitionValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.VarietyValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.SequenceValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.ServiceNameValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.CommonVariantValidator"},
 ]
 
 LOGIN_URL = "accounts:login"
