@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from connecting_people.accounts import mfa, services
-from connecting_people.accounts.models import CoverAssignment, Membership, Team, Trust, User
+from connecting_people.accounts.models import CoverAssignment, Membership, SignInFailure, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError
 
@@ -230,6 +230,21 @@ class MembershipAdmin(AuditedAdmin):
 @admin.register(CoverAssignment)
 class CoverAssignmentAdmin(AuditedAdmin):
     list_display = ["practitioner", "team", "starts_on", "ends_on", "ended_early_at"]
+
+
+@admin.register(SignInFailure)
+class SignInFailureAdmin(AuditedAdmin):
+    """Failed sign-ins counting towards the per-address limit. Deleting an address's rows lifts its pause early."""
+
+    list_display = ["address", "occurred_at"]
+    readonly_fields = ["address", "occurred_at"]
+    search_fields = ["address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 def _admin_sign_in(request, extra_context=None):

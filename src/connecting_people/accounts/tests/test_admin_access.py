@@ -406,3 +406,22 @@ def test_staff_flag_grant_time_comes_from_the_audit_trail(client, org, superuser
     staff = section(other.get(REVIEW).content.decode(), "staff")
     row = staff[staff.index("(colleague)") :]
     assert superuser.display_name in row.split("</tr>")[0]
+
+
+def test_an_administrator_lifts_a_network_pause_early_and_it_is_audited(client, superuser, settings):
+    from connecting_people.accounts.models import SignInFailure
+
+    settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT = 2
+    for n in range(2):
+        Client(REMOTE_ADDR="203.0.113.50").post("/accounts/sign-in/", {"username": f"x{n}", "password": "wrong-one"})
+    paused = Client(REMOTE_ADDR="203.0.113.50")
+    assert paused.post("/accounts/sign-in/", {"username": "x", "password": "y"}).status_code == 429
+    client.force_login(superuser)
+    ids = [str(pk) for pk in SignInFailure.objects.values_list("pk", flat=True)]
+    response = client.post(
+        "/admin/accounts/signinfailure/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not SignInFailure.objects.exists()
+    assert AuditEvent.objects.filter(action="admin.signinfailure.deleted").count() == 2
+    assert paused.post("/accounts/sign-in/", {"username": "x", "password": "y"}).status_code == 200
