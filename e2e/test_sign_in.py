@@ -62,7 +62,9 @@ def snap(tab, name: str) -> None:
 
 @pytest.mark.e2e
 class TestSettingUpMfaWithASetUpCode:
-    def test_first_administrator_then_a_practitioner_set_up_their_security_code(self, tab, demo, browser, settings):
+    def test_first_administrator_then_a_practitioner_set_up_their_security_code(
+        self, tab, demo, browser, settings
+    ):
         settings.CONNECTING_PEOPLE_REQUIRE_MFA = True
         self.tab, self.page, self.demo, self.browser = tab, tab.page, demo, browser
 
@@ -123,7 +125,9 @@ class TestSettingUpMfaWithASetUpCode:
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Hello, Ada")
 
     def when_they_make_a_set_up_code_for(self, username):
-        self.page.get_by_role("link", name="Make a set-up code so someone can set up their security code").click()
+        self.page.get_by_role(
+            "link", name="Make a set-up code so someone can set up their security code"
+        ).click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Set-up codes for security codes")
         snap(self.tab, "set-up-codes")
         self.page.get_by_label("Username of the member of staff").fill(username)
@@ -193,6 +197,8 @@ class TestTooManyFailedSignIns:
         sign_in(self.tab, username="lead.a", password=self.demo.password)
 
     def then_signing_in_from_this_network_is_paused(self):
-        expect(self.page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-ins from your network")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(
+            "Too many failed sign-ins from your network"
+        )
         expect(self.page.get_by_role("link", name="Sign out")).to_have_count(0)
         snap(self.tab, "address-blocked")

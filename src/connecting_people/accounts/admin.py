@@ -126,9 +126,23 @@ class StaffUserAdmin(AuditedAdmin, UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and _own(request, obj.pk)) and super().has_delete_permission(request, obj)
 
+    def delete_model(self, request, obj):
+        """Deleting an account takes its roles with it: each is removed (and audited) first."""
+        try:
+            for membership in obj.memberships.select_related("team", "trust"):
+                services.membership_remove(actor=request.user, membership=membership)
+        except NotAllowedError as error:
+            raise PermissionDenied(error.message) from None
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
     def save_model(self, request, obj, form, change):
         stored = User.objects.filter(pk=obj.pk).first() if change else None
-        before = services.user_access_flags(stored) if stored else {flag: False for flag in services.ACCESS_FLAGS}
+        # A new account starts active, without staff or superuser status: only privileges beyond that are news.
+        before = services.user_access_flags(stored) if stored else services.NEW_ACCOUNT_FLAGS
         super().save_model(request, obj, form, change)
         try:
             services.user_access_record(actor=request.user, user=obj, before=before)
@@ -205,10 +219,14 @@ class MembershipAdmin(AuditedAdmin):
         return type(form.__name__, (form,), {"acting_user_id": request.user.pk})
 
     def has_change_permission(self, request, obj=None):
-        return not (obj is not None and _own(request, obj.user_id)) and super().has_change_permission(request, obj)
+        return not (obj is not None and _own(request, obj.user_id)) and super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return not (obj is not None and _own(request, obj.user_id)) and super().has_delete_permission(request, obj)
+        return not (obj is not None and _own(request, obj.user_id)) and super().has_delete_permission(
+            request, obj
+        )
 
     def save_model(self, request, obj, form, change):
         try:

@@ -225,11 +225,15 @@ def mfa_verify(*, request, token: str, enrolment_device_id: int | None = None) -
     (each wrong code doubles the wait) or reuse a code that has just been accepted."""
     user = request.user
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
+        device = (
+            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
+        )
         if device is None and enrolment_device_id is not None:
-            device = TOTPDevice.objects.select_for_update().filter(
-                user=user, pk=enrolment_device_id, confirmed=False
-            ).first()
+            device = (
+                TOTPDevice.objects.select_for_update()
+                .filter(user=user, pk=enrolment_device_id, confirmed=False)
+                .first()
+            )
         if device is None:
             audit_record(actor=user, action="mfa.failed", object_type="user", object_id=user.pk)
             return MfaResult(False)

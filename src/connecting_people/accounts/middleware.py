@@ -8,7 +8,13 @@ from django.urls import reverse
 
 # Only what signing in itself needs is open before the second factor: not every page under /accounts/ (the
 # administrators' set-up codes and access review pages live there).
-_OPEN_PREFIXES = ("/accounts/sign-in/", "/accounts/sign-out/", "/accounts/security-code/", "/static/", "/healthz")
+_OPEN_PREFIXES = (
+    "/accounts/sign-in/",
+    "/accounts/sign-out/",
+    "/accounts/security-code/",
+    "/static/",
+    "/healthz",
+)
 
 
 class RequireMfaMiddleware:

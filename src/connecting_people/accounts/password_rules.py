@@ -14,12 +14,14 @@ MIN_DIFFERENT_CHARACTERS = 5
 SEQUENCES = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "0123456789", "abcdefghijklmnopqrstuvwxyz")
 MIN_RUN = 3
 # Look-alike characters people swap in, read back as letters.
-LOOKALIKES = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+LOOKALIKES = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
 MIN_COMMON_CORE = 4
 
 
 def repetition_problem(password: str) -> str | None:
-    """"aaaaaaaaaaaa", "abcabcabcabc", "monkeymonkey": one short piece over and over."""
+    """ "aaaaaaaaaaaa", "abcabcabcabc", "monkeymonkey": one short piece over and over."""
     if len(password) > 1 and (password + password).find(password, 1) < len(password):
         return "Your password is one short piece repeated. Choose something less predictable."
     return None
@@ -65,7 +67,7 @@ def sequence_share(password: str) -> float:
 
 
 def sequence_problem(password: str) -> str | None:
-    """"qwertyuiop12", "abc123xyz789": mostly runs along the keyboard or the alphabet."""
+    """ "qwertyuiop12", "abc123xyz789": mostly runs along the keyboard or the alphabet."""
     if sequence_share(password) >= 0.5:
         return "Your password is mostly a run of keys or letters in order, such as qwerty or abcd. Choose something less predictable."
     return None

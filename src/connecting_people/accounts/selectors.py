@@ -231,7 +231,9 @@ def enrolment_codes_recent(*, user: User, days: int = 14) -> list[EnrolmentCode]
         return []
     since = timezone.now() - timedelta(days=days)
     return list(
-        EnrolmentCode.objects.filter(issued_at__gte=since).select_related("user", "issued_by").order_by("-issued_at")
+        EnrolmentCode.objects.filter(issued_at__gte=since)
+        .select_related("user", "issued_by")
+        .order_by("-issued_at")
     )
 
 
@@ -288,7 +290,11 @@ class PrivilegedAccess:
         times were kept counts as reviewed once a review has been recorded."""
         if self.last_review is None:
             return list(self.entries)
-        return [e for e in self.entries if e.granted_at is not None and e.granted_at > self.last_review.reviewed_at]
+        return [
+            e
+            for e in self.entries
+            if e.granted_at is not None and e.granted_at > self.last_review.reviewed_at
+        ]
 
     def of_kind(self, kind: str) -> list[AccessEntry]:
         return [entry for entry in self.entries if entry.kind == kind]
@@ -327,7 +333,13 @@ def privileged_access(*, user: User, today: date | None = None) -> PrivilegedAcc
                 when, by_id, by_name = grants.get((person.pk, kind), (None, None, ""))
                 by_name = granters[by_id].display_name if by_id in granters else by_name
                 entries.append(
-                    AccessEntry(kind=kind, person=person, granted_at=when, granted_by_id=by_id, granted_by_name=by_name)
+                    AccessEntry(
+                        kind=kind,
+                        person=person,
+                        granted_at=when,
+                        granted_by_id=by_id,
+                        granted_by_name=by_name,
+                    )
                 )
     memberships = (
         Membership.objects.filter(user__is_active=True)

@@ -98,7 +98,10 @@ def sign_in_record_failure(
         if address is not None:
             SignInFailure.objects.filter(occurred_at__lt=now - address_failure_window()).delete()
             SignInFailure.objects.create(address=address, occurred_at=now)
-            if address_failures_recent(address=address, now=now) == settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT:
+            if (
+                address_failures_recent(address=address, now=now)
+                == settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT
+            ):
                 audit_record(
                     actor=None,
                     action="sign_in.address_blocked",
@@ -177,6 +180,7 @@ OWN_ACCESS_REFUSED = (
     "themselves access to records unseen."
 )
 ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
+NEW_ACCOUNT_FLAGS = {"is_active": True, "is_staff": False, "is_superuser": False}
 
 
 def membership_described(membership: Membership) -> dict:
@@ -217,9 +221,14 @@ def membership_save(*, actor: User, membership: Membership) -> Membership:
         if before is None:
             action, summary = "membership.granted", {"user_id": membership.user_id, **after}
         else:
-            action, summary = "membership.changed", {"user_id": membership.user_id, "before": before, "after": after}
+            action, summary = (
+                "membership.changed",
+                {"user_id": membership.user_id, "before": before, "after": after},
+            )
         if before != after:
-            audit_record(actor=actor, action=action, object_type="user", object_id=membership.user_id, summary=summary)
+            audit_record(
+                actor=actor, action=action, object_type="user", object_id=membership.user_id, summary=summary
+            )
     return membership
 
 

@@ -215,7 +215,9 @@ def access_review(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.access_review_record(
-                actor=request.user, fingerprint=form.cleaned_data["fingerprint"], note=form.cleaned_data["note"]
+                actor=request.user,
+                fingerprint=form.cleaned_data["fingerprint"],
+                note=form.cleaned_data["note"],
             )
         except ServiceError as error:
             # Show the list as it is now, so a second try reviews what is really there.

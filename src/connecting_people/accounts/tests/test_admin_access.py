@@ -185,8 +185,13 @@ def test_a_role_changed_in_the_inline_on_the_user_page_is_audited_before_and_aft
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.get(action="membership.changed")
     assert event.object_id == str(org.practitioner.pk)
-    assert event.summary["before"]["role"] == "practitioner" and event.summary["before"]["team"] == org.team.name
-    assert event.summary["after"]["role"] == "team_lead" and event.summary["after"]["team"] == org.other_team.name
+    assert (
+        event.summary["before"]["role"] == "practitioner" and event.summary["before"]["team"] == org.team.name
+    )
+    assert (
+        event.summary["after"]["role"] == "team_lead"
+        and event.summary["after"]["team"] == org.other_team.name
+    )
 
 
 def test_a_role_removed_in_the_inline_is_audited(client, org, superuser):
@@ -375,7 +380,8 @@ def test_you_cannot_review_access_you_granted_since_the_last_review(client, org,
     assert other.post(REVIEW, form_data(other, REVIEW)).status_code == 302
     # After that review, a new grant shows as new, and the list as changed.
     services.membership_save(
-        actor=second_admin, membership=Membership(user=org.colleague, role=Role.TEAM_LEAD, team=org.other_team)
+        actor=second_admin,
+        membership=Membership(user=org.colleague, role=Role.TEAM_LEAD, team=org.other_team),
     )
     html = client.get(REVIEW).content.decode()
     assert "Changed since the last review" in html
@@ -413,15 +419,48 @@ def test_an_administrator_lifts_a_network_pause_early_and_it_is_audited(client, 
 
     settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT = 2
     for n in range(2):
-        Client(REMOTE_ADDR="203.0.113.50").post("/accounts/sign-in/", {"username": f"x{n}", "password": "wrong-one"})
+        Client(REMOTE_ADDR="203.0.113.50").post(
+            "/accounts/sign-in/", {"username": f"x{n}", "password": "wrong-one"}
+        )
     paused = Client(REMOTE_ADDR="203.0.113.50")
     assert paused.post("/accounts/sign-in/", {"username": "x", "password": "y"}).status_code == 429
     client.force_login(superuser)
     ids = [str(pk) for pk in SignInFailure.objects.values_list("pk", flat=True)]
     response = client.post(
-        "/admin/accounts/signinfailure/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+        "/admin/accounts/signinfailure/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
     )
     assert response.status_code == 302
     assert not SignInFailure.objects.exists()
     assert AuditEvent.objects.filter(action="admin.signinfailure.deleted").count() == 2
     assert paused.post("/accounts/sign-in/", {"username": "x", "password": "y"}).status_code == 200
+
+
+def test_deleting_an_account_audits_each_role_it_held(client, org, superuser):
+    client.force_login(superuser)
+    assert client.post(f"/admin/accounts/user/{org.no_role.pk}/delete/", {"post": "yes"}).status_code == 302
+    member(org.researcher, Role.DATA_PROTECTION, trust=org.trust)
+    assert (
+        client.post(f"/admin/accounts/user/{org.researcher.pk}/delete/", {"post": "yes"}).status_code == 302
+    )
+    removed = AuditEvent.objects.filter(action="membership.removed").order_by("id")
+    assert sorted(event.summary["role"] for event in removed) == ["data_protection", "researcher"]
+    assert {event.object_id for event in removed} == {str(org.researcher.pk)}
+
+
+def test_adding_an_ordinary_account_is_not_a_privilege_change(client, superuser):
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "newstarter",
+            "password1": "Tr4in-Sofa-Lantern",
+            "password2": "Tr4in-Sofa-Lantern",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not AuditEvent.objects.filter(action="user.access_changed").exists()
+    assert AuditEvent.objects.filter(action="admin.user.added").exists()

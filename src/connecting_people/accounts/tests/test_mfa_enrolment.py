@@ -98,7 +98,9 @@ def test_a_set_up_code_expires(client, org, mfa_required, settings):
     assert record.expires_at - record.issued_at == timedelta(hours=72)
     EnrolmentCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     client.force_login(org.practitioner)
-    assert "You do not have a set-up code that still works" in client.post(MFA, {"code": code}).content.decode()
+    assert (
+        "You do not have a set-up code that still works" in client.post(MFA, {"code": code}).content.decode()
+    )
 
 
 def test_a_code_works_only_for_the_account_it_was_made_for(client, org, mfa_required):

@@ -40,7 +40,9 @@ print(json.dumps(values))
 @pytest.fixture(scope="module")
 def production_address_values(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("production")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONNECTING_PEOPLE_", "AXES_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONNECTING_PEOPLE_", "AXES_"))
+    }
     env |= {
         "CONNECTING_PEOPLE_ENV": "production",
         "CONNECTING_PEOPLE_HOME": str(tmp),
@@ -50,7 +52,9 @@ def production_address_values(tmp_path_factory) -> dict:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC_DIR), os.environ.get("PYTHONPATH")])),
     }
     code = "import django; django.setup()\n" + _DUMP_ADDRESS_SETTINGS
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -209,7 +213,12 @@ def test_the_lockout_and_tries_while_locked_are_audited(org, address_limit):
         sign_in(client, "practitioner")
     (lockout,) = events("sign_in.locked_out")
     assert lockout.object_id == str(org.practitioner.pk)
-    assert lockout.summary == {"username": "practitioner", "address": "203.0.113.5", "failures": 5, "minutes": 30}
+    assert lockout.summary == {
+        "username": "practitioner",
+        "address": "203.0.113.5",
+        "failures": 5,
+        "minutes": 30,
+    }
     sign_in(client, "practitioner", PASSWORD)
     reasons = [event.summary["reason"] for event in events("sign_in.failed")]
     assert reasons == ["wrong_password"] * 5 + ["account_locked"]
@@ -232,7 +241,9 @@ def test_a_blank_form_is_not_a_failed_sign_in(org, address_limit):
 
 
 def _production(tmp_path, *args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONNECTING_PEOPLE_", "AXES_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONNECTING_PEOPLE_", "AXES_"))
+    }
     env |= {
         "CONNECTING_PEOPLE_ENV": "production",
         "CONNECTING_PEOPLE_HOME": str(tmp_path),
@@ -243,7 +254,11 @@ def _production(tmp_path, *args, **env_overrides):
         **env_overrides,
     }
     return subprocess.run(
-        [sys.executable, "-m", "connecting_people.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "connecting_people.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -252,7 +267,12 @@ def test_the_deploy_check_warns_when_no_proxy_is_trusted(tmp_path):
     assert result.returncode != 0
     assert "accounts.W001" in result.stderr and "CONNECTING_PEOPLE_TRUSTED_PROXIES is empty" in result.stderr
     configured = _production(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING", CONNECTING_PEOPLE_TRUSTED_PROXIES="127.0.0.1"
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        CONNECTING_PEOPLE_TRUSTED_PROXIES="127.0.0.1",
     )
     assert "accounts.W001" not in configured.stderr
 

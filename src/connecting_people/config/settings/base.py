@@ -206,7 +206,9 @@ AXES_VERBOSE = False
 # sign-ins from that address until older failures leave the window. Far above the per-username limit, because a
 # whole site of staff can share one address.
 CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT = int(os.environ.get("CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT", "30"))
-CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES = int(os.environ.get("CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES", "15"))
+CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES = int(
+    os.environ.get("CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES", "15")
+)
 
 # Multi-factor authentication (TOTP). Required for every staff account when True.
 CONNECTING_PEOPLE_REQUIRE_MFA = env_bool("CONNECTING_PEOPLE_REQUIRE_MFA", False)
@@ -263,7 +265,11 @@ LOGGING = {
 # Background work (study exports and reports): django-tasks with its database backend; `connecting-people serve`
 # starts a worker beside the development server, production runs `connecting-people db_worker` (or a broker
 # backend named here).
-TASKS = {"default": {"BACKEND": os.environ.get("CONNECTING_PEOPLE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CONNECTING_PEOPLE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
 
 # The evaluation study. Its key (behind study IDs and date shifts in exports) is kept outside the database: in
 # the environment variable CONNECTING_PEOPLE_STUDY_KEY, or in the file named here. Exports and reports are

@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         issue = sub.add_parser(
-            "enrolment-code", help="Make a one-time set-up code that lets USERNAME set up their security code."
+            "enrolment-code",
+            help="Make a one-time set-up code that lets USERNAME set up their security code.",
         )
         issue.add_argument("username")
         issue.add_argument("--user", help="Who is making the code (default: CONNECTING_PEOPLE_USER, if set)")
