@@ -32,6 +32,36 @@ class MfaTokenForm(NHSForm):
         return self.cleaned_data["token"].strip()
 
 
+class EnrolmentCodeForm(NHSForm):
+    code = forms.CharField(
+        label="Set-up code",
+        max_length=32,
+        help_text="12 letters and numbers, for example ABCD-EFGH-JKMN. Capitals, spaces and dashes do not matter.",
+        error_messages={"required": "Enter the set-up code your administrator gave you"},
+        widget=forms.TextInput(attrs={"spellcheck": False, "autocapitalize": "characters"}),
+    )
+
+
+class IssueEnrolmentCodeForm(NHSForm):
+    username = forms.CharField(
+        label="Username of the member of staff",
+        max_length=150,
+        error_messages={"required": "Enter the username of the person who needs a set-up code"},
+        widget=forms.TextInput(attrs={"spellcheck": False, "autocapitalize": "none"}),
+    )
+
+
+class AccessReviewForm(NHSForm):
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example, what you checked, or what you asked someone to change. Do not write about people supported.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class CoverForm(NHSForm):
     team = forms.TypedChoiceField(label="Team", coerce=int)
     practitioner = forms.TypedChoiceField(label="Who is covering?", coerce=int, widget=forms.RadioSelect)

@@ -6,7 +6,15 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# Only what signing in itself needs is open before the second factor: not every page under /accounts/ (the
+# administrators' set-up codes and access review pages live there).
+_OPEN_PREFIXES = (
+    "/accounts/sign-in/",
+    "/accounts/sign-out/",
+    "/accounts/security-code/",
+    "/static/",
+    "/healthz",
+)
 
 
 class RequireMfaMiddleware:

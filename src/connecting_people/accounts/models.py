@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -63,6 +64,11 @@ class Membership(models.Model):
     )
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    # When this role was given (or last changed) and by whom; empty for memberships from before this was kept.
+    granted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
 
     class Meta:
@@ -133,3 +139,72 @@ class CoverAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} covers {self.team} {self.starts_on}–{self.ends_on}"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in from one address, kept only while it counts towards the per-address limit
+    (CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES). No username: the audit trail says who was tried."""
+
+    address = models.GenericIPAddressField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "occurred_at"], name="sign_in_failure_address_idx"),
+            models.Index(fields=["occurred_at"], name="sign_in_failure_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time set-up code an administrator gives a member of staff, needed before they can set up their
+    security code (MFA): the password alone does not let anyone choose the second factor. Only a hash is kept;
+    the code is shown once, when it is made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolment_codes_issued"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Ended by a newer code for the same person, or by too many wrong tries.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["user", "issued_at"], name="enrolment_code_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Set-up code for {self.user} issued {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def status(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "cancelled"
+        if self.expires_at <= now:
+            return "expired"
+        return "waiting"
+
+
+class AccessReview(models.Model):
+    """A second person's check of the privileged-access list: who reviewed it, when, and what they saw (the
+    list's fingerprint, so a later reader knows whether it has changed since)."""
+
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_reviews")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    entries = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"Access review by {self.reviewed_by} on {self.reviewed_at:%Y-%m-%d}"

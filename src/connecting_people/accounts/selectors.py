@@ -1,12 +1,25 @@
 """Reads about users and organisations. `scope_for` is the one place that turns memberships into reach."""
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from connecting_people.accounts.models import CoverAssignment, Membership, Role, Team, Trust, User
+from connecting_people.accounts.client_address import client_address, parse_networks
+from connecting_people.accounts.models import (
+    AccessReview,
+    CoverAssignment,
+    EnrolmentCode,
+    Membership,
+    Role,
+    SignInFailure,
+    Team,
+    Trust,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -151,3 +164,221 @@ def role_labels(*, user: User) -> list[str]:
         where = membership.team or membership.trust
         labels.append(f"{membership.get_role_display()}, {where}" if where else membership.get_role_display())
     return labels
+
+
+# --- sign-in: the client's address and the per-address limit -----------------------------------------------
+
+
+def request_client_address(request) -> str | None:
+    """The address a request came from, believing X-Forwarded-For only from CONNECTING_PEOPLE_TRUSTED_PROXIES
+    (see client_address.py). django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so lockout, the per-address
+    limit and the audit trail all count the same address. Worked out once per request."""
+    cached = getattr(request, "_connecting_people_client_address", False)
+    if cached is not False:
+        return cached
+    address = client_address(
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR"),
+        trusted_proxies=parse_networks(settings.CONNECTING_PEOPLE_TRUSTED_PROXIES),
+    )
+    request._connecting_people_client_address = address
+    return address
+
+
+def address_failure_window() -> timedelta:
+    return timedelta(minutes=settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES)
+
+
+def address_failures_recent(*, address: str, now: datetime | None = None) -> int:
+    """Failed sign-ins from `address` within the window, all usernames together."""
+    since = (now or timezone.now()) - address_failure_window()
+    return SignInFailure.objects.filter(address=address, occurred_at__gte=since).count()
+
+
+def address_blocked_until(*, address: str | None, now: datetime | None = None) -> datetime | None:
+    """When sign-in from `address` opens again, or None when it is open now. An unknown address is never
+    blocked: blocking it would block every client whose address is unknown."""
+    if address is None:
+        return None
+    now = now or timezone.now()
+    limit = settings.CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT
+    recent = SignInFailure.objects.filter(
+        address=address, occurred_at__gte=now - address_failure_window()
+    ).order_by("-occurred_at")
+    times = list(recent.values_list("occurred_at", flat=True)[:limit])
+    if len(times) < limit:
+        return None
+    # Open again once the oldest of the newest `limit` failures leaves the window.
+    return times[-1] + address_failure_window()
+
+
+# --- set-up codes for MFA ----------------------------------------------------------------------------------
+
+
+def user_by_username(*, username: str) -> User:
+    """The account with this username; ServiceError (a message for the form) when there is none."""
+    from connecting_people.core.errors import ServiceError
+
+    user = User.objects.filter(username=username.strip()).first()
+    if user is None:
+        raise ServiceError(f"There is no account with the username {username.strip()}.", field="username")
+    return user
+
+
+def enrolment_codes_recent(*, user: User, days: int = 14) -> list[EnrolmentCode]:
+    """Set-up codes made in the last `days` days, newest first, for administrators only (empty otherwise)."""
+    if not scope_for(user=user).is_administrator:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        EnrolmentCode.objects.filter(issued_at__gte=since)
+        .select_related("user", "issued_by")
+        .order_by("-issued_at")
+    )
+
+
+# --- the privileged-access review --------------------------------------------------------------------------
+
+# Access worth a second look, in the order the review page lists it. Practitioners' own caseloads are not.
+ACCESS_KINDS = {
+    "superuser": "Superuser (every permission in the administration pages)",
+    "staff": "Staff status (can open the administration pages)",
+    "administrator": "Administrator",
+    "team_lead": "Team lead",
+    "implementation_lead": "Implementation lead",
+    "researcher": "Researcher",
+    "data_protection": "Data protection officer",
+    "cover": "Cover (a practitioner reaching the whole team's caseload)",
+}
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    kind: str
+    person: User
+    where: str = ""
+    where_id: int | None = None
+    until: date | None = None
+    granted_at: datetime | None = None
+    granted_by_id: int | None = None
+    granted_by_name: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return ACCESS_KINDS[self.kind]
+
+    @property
+    def identity(self) -> str:
+        """What the access is, without when it was given: the review's fingerprint is made of these."""
+        return f"{self.kind}|{self.person.pk}|{self.where_id or ''}|{self.until or ''}"
+
+
+@dataclass(frozen=True)
+class PrivilegedAccess:
+    entries: list[AccessEntry]
+    fingerprint: str
+    last_review: AccessReview | None
+    reviews: list[AccessReview]
+
+    @property
+    def changed_since_last_review(self) -> bool:
+        return self.last_review is None or self.last_review.fingerprint != self.fingerprint
+
+    @property
+    def since_last_review(self) -> list[AccessEntry]:
+        """Entries granted after the last review (all of them before the first one). Access from before grant
+        times were kept counts as reviewed once a review has been recorded."""
+        if self.last_review is None:
+            return list(self.entries)
+        return [
+            e
+            for e in self.entries
+            if e.granted_at is not None and e.granted_at > self.last_review.reviewed_at
+        ]
+
+    def of_kind(self, kind: str) -> list[AccessEntry]:
+        return [entry for entry in self.entries if entry.kind == kind]
+
+
+def _flag_grants(user_ids: set[int]) -> dict[tuple[int, str], tuple[datetime, int | None, str]]:
+    """When each user's staff or superuser flag was last switched on, and by whom, from the audit trail."""
+    from connecting_people.audit.models import AuditEvent
+
+    found: dict[tuple[int, str], tuple[datetime, int | None, str]] = {}
+    events = AuditEvent.objects.filter(
+        action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
+    ).order_by("-id")
+    for event in events.only("object_id", "summary", "occurred_at", "actor_id", "actor_username"):
+        before, after = event.summary.get("before", {}), event.summary.get("after", {})
+        for flag, kind in (("is_staff", "staff"), ("is_superuser", "superuser")):
+            key = (int(event.object_id), kind)
+            if key not in found and after.get(flag) and not before.get(flag):
+                found[key] = (event.occurred_at, event.actor_id, event.actor_username)
+    return found
+
+
+def privileged_access(*, user: User, today: date | None = None) -> PrivilegedAccess:
+    """Everyone who holds access worth reviewing, with when and by whom it was granted where that is known,
+    and the reviews recorded so far. Administrators only: anyone else gets an empty list."""
+    if not scope_for(user=user).is_administrator:
+        return PrivilegedAccess(entries=[], fingerprint="", last_review=None, reviews=[])
+    today = today or timezone.localdate()
+    entries: list[AccessEntry] = []
+    flagged = list(User.objects.filter(Q(is_superuser=True) | Q(is_staff=True), is_active=True))
+    grants = _flag_grants({person.pk for person in flagged})
+    granters = User.objects.in_bulk({by_id for _, by_id, _ in grants.values() if by_id is not None})
+    for person in flagged:
+        for kind, holds in (("superuser", person.is_superuser), ("staff", person.is_staff)):
+            if holds:
+                when, by_id, by_name = grants.get((person.pk, kind), (None, None, ""))
+                by_name = granters[by_id].display_name if by_id in granters else by_name
+                entries.append(
+                    AccessEntry(
+                        kind=kind,
+                        person=person,
+                        granted_at=when,
+                        granted_by_id=by_id,
+                        granted_by_name=by_name,
+                    )
+                )
+    memberships = (
+        Membership.objects.filter(user__is_active=True)
+        .exclude(role=Role.PRACTITIONER)
+        .select_related("user", "team", "trust", "granted_by")
+    )
+    for membership in memberships:
+        place = membership.team or membership.trust
+        entries.append(
+            AccessEntry(
+                kind=membership.role,
+                person=membership.user,
+                where=str(place) if place else "All organisations",
+                where_id=place.pk if place else None,
+                granted_at=membership.granted_at,
+                granted_by_id=membership.granted_by_id,
+                granted_by_name=membership.granted_by.display_name if membership.granted_by else "",
+            )
+        )
+    covers = CoverAssignment.objects.filter(
+        starts_on__lte=today, ends_on__gte=today, ended_early_at__isnull=True, practitioner__is_active=True
+    ).select_related("practitioner", "team", "granted_by")
+    for cover in covers:
+        entries.append(
+            AccessEntry(
+                kind="cover",
+                person=cover.practitioner,
+                where=cover.team.name,
+                where_id=cover.team_id,
+                until=cover.ends_on,
+                granted_at=cover.created_at,
+                granted_by_id=cover.granted_by_id,
+                granted_by_name=cover.granted_by.display_name,
+            )
+        )
+    order = list(ACCESS_KINDS)
+    entries.sort(key=lambda e: (order.index(e.kind), e.person.display_name.lower(), e.person.pk, e.where))
+    fingerprint = hashlib.sha256("\n".join(sorted(e.identity for e in entries)).encode()).hexdigest()
+    reviews = list(AccessReview.objects.select_related("reviewed_by").order_by("-reviewed_at", "-id")[:10])
+    return PrivilegedAccess(
+        entries=entries, fingerprint=fingerprint, last_review=reviews[0] if reviews else None, reviews=reviews
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from connecting_people.accounts import mfa
 from connecting_people.audit.models import AuditEvent
 
 PASSWORD = "test-password-123"
@@ -102,12 +103,21 @@ def test_sign_in_sign_out_and_health_stay_open_before_mfa(client, org, mfa_requi
     assert client.get("/healthz").status_code == 200
 
 
+def enter_set_up_code(client: Client, user) -> TOTPDevice:
+    """An administrator made a set-up code (on the command line here); the user enters it on the MFA page."""
+    code, _ = mfa.enrolment_code_issue(actor=None, user=user, via="command line")
+    response = client.post(MFA, {"code": code, "next": "/help/"})
+    assert response.status_code == 302, response.content.decode()
+    return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
 def test_setup_page_shows_a_qr_code_and_setup_key(client, org, mfa_required):
     client.force_login(org.practitioner)
+    enter_set_up_code(client, org.practitioner)
     response = client.get(MFA)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Set up your security code" in html
+    assert "Scan the QR code" in html
     assert re.search(r'<div class="app-qr"[^>]*>\s*<svg[^>]*>.*?<path d="M', html, re.S)
     assert "<?xml" not in html, "the SVG is embedded in HTML, not a separate XML document"
     device = TOTPDevice.objects.get(user=org.practitioner, confirmed=False)
@@ -122,8 +132,7 @@ def test_setup_page_shows_a_qr_code_and_setup_key(client, org, mfa_required):
 
 def test_enrolling_with_the_right_code_confirms_the_app_and_lets_them_through(client, org, mfa_required):
     client.force_login(org.practitioner)
-    client.get(MFA)
-    device = TOTPDevice.objects.get(user=org.practitioner, confirmed=False)
+    device = enter_set_up_code(client, org.practitioner)
     response = client.post(MFA, {"token": current_code(device), "next": "/help/"})
     assert response.status_code == 302 and response["Location"] == "/help/"
     device.refresh_from_db()
@@ -322,7 +331,9 @@ def test_csp_on_the_team_lead_cover_page(client, org):
 
 def test_csp_on_the_security_code_page(client, org, mfa_required):
     client.force_login(org.practitioner)
-    assert_csp_with_nonce(client.get(MFA))
+    assert_csp_with_nonce(client.get(MFA))  # asks for the set-up code
+    enter_set_up_code(client, org.practitioner)
+    assert_csp_with_nonce(client.get(MFA))  # the QR code
 
 
 def test_csp_on_a_form_with_errors(client, db):

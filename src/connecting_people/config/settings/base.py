@@ -6,6 +6,9 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from connecting_people.accounts.client_address import parse_networks
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 # The checkout (or the working directory when installed elsewhere) holds var/ for the SQLite database.
@@ -146,11 +149,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Passwords: 12 characters at least, and nothing easy to guess (docs/security.md). All checked offline.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.RepetitionValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.VarietyValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.SequenceValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.ServiceNameValidator"},
+    {"NAME": "connecting_people.accounts.password_validation.CommonVariantValidator"},
 ]
 
 LOGIN_URL = "accounts:login"
@@ -178,19 +187,35 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Login throttling: five failures for one username from one address locks it for 30 minutes.
+# --- Sign-in: client addresses, throttling, passwords (see docs/security.md) ---------------------------------
+# Forwarded addresses (X-Forwarded-For) are believed only when the connection comes from one of these proxies
+# (addresses or ranges, comma-separated). Empty: the connection's own address is the client's.
+CONNECTING_PEOPLE_TRUSTED_PROXIES = env_list("CONNECTING_PEOPLE_TRUSTED_PROXIES", [])
+try:
+    parse_networks(CONNECTING_PEOPLE_TRUSTED_PROXIES)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CONNECTING_PEOPLE_TRUSTED_PROXIES: {_error}.") from None
+
+# Per username from one address: five failures lock that username from that address for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "connecting_people.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "connecting_people.accounts.selectors.request_client_address"
 AXES_VERBOSE = False
-# Without a proxy the client address is the connection's own; X-Forwarded-For could be forged, so it is ignored.
-# Production, behind a proxy, trusts the last AXES_PROXY_COUNT entries of X-Forwarded-For instead.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Per address, whatever the usernames (credential stuffing): this many failures within the window refuse further
+# sign-ins from that address until older failures leave the window. Far above the per-username limit, because a
+# whole site of staff can share one address.
+CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT = int(os.environ.get("CONNECTING_PEOPLE_ADDRESS_FAILURE_LIMIT", "30"))
+CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES = int(
+    os.environ.get("CONNECTING_PEOPLE_ADDRESS_FAILURE_MINUTES", "15")
+)
 
 # Multi-factor authentication (TOTP). Required for every staff account when True.
 CONNECTING_PEOPLE_REQUIRE_MFA = env_bool("CONNECTING_PEOPLE_REQUIRE_MFA", False)
+# Setting up MFA needs a one-time set-up code from an administrator; it lasts this many hours.
+CONNECTING_PEOPLE_ENROLMENT_CODE_HOURS = int(os.environ.get("CONNECTING_PEOPLE_ENROLMENT_CODE_HOURS", "72"))
 OTP_TOTP_ISSUER = "Connecting People"
 
 # Content-Security-Policy: only our own origin; scripts need a per-request nonce (no inline script without it).
@@ -267,7 +292,11 @@ LOGGING = {
 # Background work (study exports and reports): django-tasks with its database backend; `connecting-people serve`
 # starts a worker beside the development server, production runs `connecting-people db_worker` (or a broker
 # backend named here).
-TASKS = {"default": {"BACKEND": os.environ.get("CONNECTING_PEOPLE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CONNECTING_PEOPLE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
 
 # The evaluation study. Its key (behind study IDs and date shifts in exports) is kept outside the database: in
 # the environment variable CONNECTING_PEOPLE_STUDY_KEY, or in the file named here. Exports and reports are

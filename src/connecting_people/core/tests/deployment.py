@@ -108,6 +108,8 @@ def environment(
         "CONNECTING_PEOPLE_AUDIT_KEY_FILE": str(keys / "audit.key"),
         "CONNECTING_PEOPLE_STUDY_KEY_FILE": str(keys / "study.key"),
         "CONNECTING_PEOPLE_STUDY_FILES": str(home / "study-files"),
+        # The README's proxy on the same machine: the smoke test's requests play the part of that proxy.
+        "CONNECTING_PEOPLE_TRUSTED_PROXIES": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC_DIR), os.environ.get("PYTHONPATH")])),
     }

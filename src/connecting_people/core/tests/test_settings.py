@@ -46,6 +46,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "CONNECTING_PEOPLE_HOME": str(tmp_path),
         "DJANGO_SECRET_KEY": strong_key(),
         "DJANGO_ALLOWED_HOSTS": "example.org",
+        "CONNECTING_PEOPLE_TRUSTED_PROXIES": "127.0.0.1",  # the README's proxy, on the same machine
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC_DIR), os.environ.get("PYTHONPATH")])),
     }

@@ -202,6 +202,9 @@ COVERED_URL_NAMES = {
     "accounts:mfa",
     "accounts:cover",
     "accounts:cover_end",
+    # administrators only; every other role is tested in accounts/tests/test_mfa_enrolment.py and test_admin_access.py
+    "accounts:enrolment_codes",
+    "accounts:access_review",
     "people:caseload",
     "people:team",
     "people:new",
