@@ -47,7 +47,9 @@ class Full:
     link: object
 
 
-def make_full_person(org, *, study_setup=None, given_name="Morwenna", withdraw: str | None = None) -> Full:
+def make_full_person(
+    org, *, study_setup=None, given_name="Morwenna", family_name="Penhaligon", withdraw: str | None = None
+) -> Full:
     """A person with two maps (entries, a tie), what matters, a goal with a step, an activity, a community link
     that moved on, a review with a score, outcome measures, and a study participation with a consent and a
     research interview. `withdraw`: record the participant's withdrawal with this data choice."""
@@ -56,6 +58,7 @@ def make_full_person(org, *, study_setup=None, given_name="Morwenna", withdraw: 
         team=org.team,
         allocated_worker=worker,
         given_name=given_name,
+        family_name=family_name,
         opened_on=TODAY - timedelta(days=400),
         research_consent=None,
     )

@@ -262,7 +262,7 @@ def test_the_same_writes_work_again_once_lifted(org, officers, full, write):
 
 def test_a_restricted_person_cannot_be_enrolled_in_a_study(org, officers):
     full = make_full_person(org)
-    other = make_full_person(org, study_setup=full.study, given_name="Tegen")
+    other = make_full_person(org, study_setup=full.study, given_name="Tegen", family_name="Tregenza")
     Participant.objects.filter(person=other.person).delete()  # so that they could be enrolled again
     restrict(officers, other.person)
     other.person.refresh_from_db()
