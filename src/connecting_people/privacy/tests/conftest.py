@@ -20,7 +20,13 @@ from connecting_people.study import services as study_services
 from connecting_people.study.tests.conftest import START, make_study_setup
 
 TODAY = timezone.localdate()
-LEVELS = {-2: "Stays in", -1: "Goes out monthly", 0: "One group a week", 1: "Two groups a week", 2: "Helps run one"}
+LEVELS = {
+    -2: "Stays in",
+    -1: "Goes out monthly",
+    0: "One group a week",
+    1: "Two groups a week",
+    2: "Helps run one",
+}
 
 
 @dataclass
@@ -99,7 +105,9 @@ def make_full_person(
         user=worker,
         person_id=person.pk,
         goal_id=goal.pk,
-        data=StepData(what="Find the choir's rehearsal times", owner="person", due_on=TODAY - timedelta(days=90)),
+        data=StepData(
+            what="Find the choir's rehearsal times", owner="person", due_on=TODAY - timedelta(days=90)
+        ),
     )
     choir = Opportunity.objects.create(name="Riverside Community Choir", category="arts")
     Interest.objects.create(opportunity=choir, name="music")
@@ -110,7 +118,10 @@ def make_full_person(
         user=worker,
         person_id=person.pk,
         data=ActivityData(
-            kind="attended", occurred_on=TODAY - timedelta(days=80), opportunity_id=choir.pk, notes="Sang alto"
+            kind="attended",
+            occurred_on=TODAY - timedelta(days=80),
+            opportunity_id=choir.pk,
+            notes="Sang alto",
         ),
     )
     measure_services.administration_record(

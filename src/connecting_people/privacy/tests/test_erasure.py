@@ -51,7 +51,9 @@ def rows_hanging_off(person: Person) -> set[tuple[type[models.Model], object]]:
             related = relation.related_model
             pks_found = [
                 pk
-                for pk in related.objects.filter(**{f"{relation.field.name}__in": pks}).values_list("pk", flat=True)
+                for pk in related.objects.filter(**{f"{relation.field.name}__in": pks}).values_list(
+                    "pk", flat=True
+                )
                 if (related, pk) not in found
             ]
             if pks_found:
@@ -117,7 +119,9 @@ def test_keep_collected_keeps_the_study_data_under_the_study_number_only(org, of
     Participant.objects.filter(pk=full.participant.pk).update(eligibility_notes="Lives with her sister Jo")
     consents = list(Consent.objects.filter(participant=full.participant).values("version", "consented_on"))
     interviews = list(
-        StudyAssessment.objects.filter(participant=full.participant).values("instrument_id", "answers", "total")
+        StudyAssessment.objects.filter(participant=full.participant).values(
+            "instrument_id", "answers", "total"
+        )
     )
     rows = rows_hanging_off(full.person)
 
@@ -148,7 +152,14 @@ def test_the_tombstone_holds_codes_and_counts_and_earlier_events_stay(org, offic
 
     erase(officers, person, basis="no_longer_needed")
 
-    assert list(AuditEvent.objects.filter(person_id=person.pk).exclude(action="person.erased").values_list("pk", "hash")) == earlier
+    assert (
+        list(
+            AuditEvent.objects.filter(person_id=person.pk)
+            .exclude(action="person.erased")
+            .values_list("pk", "hash")
+        )
+        == earlier
+    )
     tombstone = AuditEvent.objects.get(action="person.erased")
     assert (tombstone.person_id, tombstone.object_type, tombstone.object_id, tombstone.actor_id) == (
         person.pk,
@@ -161,7 +172,13 @@ def test_the_tombstone_holds_codes_and_counts_and_earlier_events_stay(org, offic
     assert summary["trust_id"] == org.trust.pk
     assert summary["removed"]["people.Person"] == 1 and summary["removed"]["connections.MapEntry"] >= 2
     text = json.dumps(summary)
-    for personal in (person.given_name, person.family_name, person.nhs_number, str(person.date_of_birth), "Sam"):
+    for personal in (
+        person.given_name,
+        person.family_name,
+        person.nhs_number,
+        str(person.date_of_birth),
+        "Sam",
+    ):
         assert personal not in text
     # No event anywhere in the trail holds the person's name or NHS number.
     trail = json.dumps(list(AuditEvent.objects.values("summary", "object_id")))
@@ -174,11 +191,15 @@ def test_refused_without_a_basis_or_confirmation_and_for_anyone_but_the_trusts_o
         services.person_erase(user=officers.a, person_id=full.person.pk, lawful_basis="", confirmed=True)
     assert refused.value.field == "lawful_basis"
     with pytest.raises(ServiceError) as refused:
-        services.person_erase(user=officers.a, person_id=full.person.pk, lawful_basis="made_in_error", confirmed=False)
+        services.person_erase(
+            user=officers.a, person_id=full.person.pk, lawful_basis="made_in_error", confirmed=False
+        )
     assert refused.value.field == "confirm"
     for user in (officers.b, org.lead, org.administrator):
         with pytest.raises(Http404):
-            services.person_erase(user=user, person_id=full.person.pk, lawful_basis="made_in_error", confirmed=True)
+            services.person_erase(
+                user=user, person_id=full.person.pk, lawful_basis="made_in_error", confirmed=True
+            )
     assert still_there(rows) == rows and not AuditEvent.objects.filter(action="person.erased").exists()
 
 
@@ -201,7 +222,9 @@ class TestPages:
         client.force_login(officers.a)
         url = f"/data-protection/people/{full.person.pk}/erase/"
         page = client.get(url).content.decode()
-        assert "Erase this record" in page and "CPIS-0001" in page and "no withdrawal choice is recorded" in page
+        assert (
+            "Erase this record" in page and "CPIS-0001" in page and "no withdrawal choice is recorded" in page
+        )
         page = client.post(url, {}).content.decode()
         assert "There is a problem" in page and "lawful basis" in page.lower()
         page = client.post(url, {"lawful_basis": "made_in_error"}).content.decode()
@@ -215,7 +238,7 @@ class TestPages:
         assert response.status_code == 302 and response["Location"] == "/data-protection/erased/"
         assert not Person.objects.filter(pk=full.person.pk).exists()
         page = client.get("/data-protection/erased/").content.decode()
-        assert f"<td class=\"nhsuk-table__cell\">{full.person.pk}</td>" in page
+        assert f'<td class="nhsuk-table__cell">{full.person.pk}</td>' in page
         assert "made in error" in page and "map entries: " in page
         assert full.person.family_name not in page
         # Looking the number up now says it was erased; the other trust's officer sees nothing of it.
@@ -224,4 +247,7 @@ class TestPages:
         client.force_login(officers.b)
         page = client.get("/data-protection/", {"number": full.person.pk}).content.decode()
         assert "was erased" not in page and "No record in your trust" in page
-        assert "No record of your trust has been erased" in client.get("/data-protection/erased/").content.decode()
+        assert (
+            "No record of your trust has been erased"
+            in client.get("/data-protection/erased/").content.decode()
+        )

@@ -34,7 +34,9 @@ from .conftest import LEVELS, TODAY, make_full_person
 
 
 def restrict(officers, person, ground="accuracy_contested"):
-    return services.restriction_add(user=officers.a, person_id=person.pk, ground=ground, reference="DPR-2026-7")
+    return services.restriction_add(
+        user=officers.a, person_id=person.pk, ground=ground, reference="DPR-2026-7"
+    )
 
 
 def snapshot_of_rows():
@@ -82,7 +84,9 @@ class TestSettingAndLifting:
         assert event.summary == {"reason": "accuracy_checked", "restriction_id": lifted.pk}
         # A restriction made in error may be lifted without telling the person; a second one is a new row.
         restrict(officers, full.person)
-        services.restriction_lift(user=officers.a, person_id=full.person.pk, reason="made_in_error", person_told=False)
+        services.restriction_lift(
+            user=officers.a, person_id=full.person.pk, reason="made_in_error", person_told=False
+        )
         assert Restriction.objects.filter(person=full.person).count() == 2
 
     def test_twice_is_refused_and_lifting_what_is_not_restricted_too(self, org, officers, full):
@@ -159,7 +163,9 @@ def _measure(org, full):
 
 def _goal(org, full):
     plan_services.goal_create(
-        user=org.practitioner, person_id=full.person.pk, data=GoalData(text="Walk with a group", levels=LEVELS)
+        user=org.practitioner,
+        person_id=full.person.pk,
+        data=GoalData(text="Walk with a group", levels=LEVELS),
     )
 
 
@@ -252,10 +258,14 @@ def test_every_app_refuses_to_write_for_a_restricted_person_and_changes_nothing(
     assert snapshot_of_rows() == before
 
 
-@pytest.mark.parametrize("write", ["connections: add a map entry", "plans: set a goal", "study: record consent"])
+@pytest.mark.parametrize(
+    "write", ["connections: add a map entry", "plans: set a goal", "study: record consent"]
+)
 def test_the_same_writes_work_again_once_lifted(org, officers, full, write):
     restrict(officers, full.person)
-    services.restriction_lift(user=officers.a, person_id=full.person.pk, reason="accuracy_checked", person_told=True)
+    services.restriction_lift(
+        user=officers.a, person_id=full.person.pk, reason="accuracy_checked", person_told=True
+    )
     full.person.refresh_from_db()
     WRITES[write](org, full)  # does not raise
 

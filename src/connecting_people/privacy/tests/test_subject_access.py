@@ -42,11 +42,16 @@ def test_the_document_holds_every_part_of_the_record(org, officers, full):
     first = maps[0]
     # going along to the choir put it on the map of the time
     assert [entry["label"] for entry in first["entries"]] == ["Sam", "J.O.", "Riverside Community Choir"]
-    assert first["entries"][0]["support_given"] == ["Emotional"] and first["entries"][0]["closeness"] == "Close"
+    assert (
+        first["entries"][0]["support_given"] == ["Emotional"] and first["entries"][0]["closeness"] == "Close"
+    )
     assert first["ties"] == [["Sam", "J.O."]]
     assert {entry["label"] for entry in maps[1]["entries"]} >= {"Sam", "J.O.", "Riverside Community Choir"}
     [goal] = document["goals"]
-    assert goal["goal"] == "Join a choir that meets every week" and goal["attainment_scale"]["0"] == "One group a week"
+    assert (
+        goal["goal"] == "Join a choir that meets every week"
+        and goal["attainment_scale"]["0"] == "One group a week"
+    )
     assert [step["what"] for step in goal["steps"]] == ["Find the choir's rehearsal times"]
     assert [score["level"] for score in goal["scores_at_reviews"]] == [1]
     [activity] = document["activities"]
@@ -94,7 +99,10 @@ def test_out_of_trust_and_unknown_numbers_are_404_and_leave_no_event(client, org
         assert client.get(f"/data-protection/people/{full.person.pk}/{path}").status_code == 404, path
     client.force_login(officers.a)
     assert client.get("/data-protection/people/99999999/subject-access/").status_code == 404
-    assert client.get(f"/data-protection/people/{full.person.pk}/subject-access/download/pdf/").status_code == 404
+    assert (
+        client.get(f"/data-protection/people/{full.person.pk}/subject-access/download/pdf/").status_code
+        == 404
+    )
     assert AuditEvent.objects.count() == events
 
 
