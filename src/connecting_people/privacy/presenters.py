@@ -72,7 +72,7 @@ def value_text(value: Any) -> str:
 
 def label_text(key: str) -> str:
     """A data key as a heading or row label: "support_started_on" → "Support started on"."""
-    text = str(key).replace("_", " ")
+    text = str(key).replace("_", " ").replace("nhs ", "NHS ")
     return text[:1].upper() + text[1:]
 
 
