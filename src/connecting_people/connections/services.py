@@ -33,6 +33,7 @@ from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
 from connecting_people.core.errors import ServiceError
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_for_change
 
 # Keys of entries imported from another tool's file: uuid5(this, "person:<id>") is the namespace, so importing
 # the same file into the same person twice gives the same keys (and a follow-up interview that kept its node
@@ -163,7 +164,7 @@ def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
     """Start the person's next map, dated `taken_on`: a copy of the latest one (same entries, same keys, same
     ties), or an empty map if this is the first. Raises ServiceError for a date not after the latest map's."""
     with _one_map_per_day(taken_on), transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         latest = _latest_locked(person)
         _check_new_date(person, taken_on, latest)
         snapshot = MapSnapshot.objects.create(
@@ -213,7 +214,7 @@ def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], tie
 
 def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         snapshot = _locked_snapshot(person, snapshot_id)
         fields = _entry_fields(data)
         entry = MapEntry.objects.create(snapshot=snapshot, **fields)
@@ -223,7 +224,7 @@ def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> Map
 
 
 def _locked_entry(user, person_id: int, entry_id) -> tuple[Person, MapEntry]:
-    person = person_get(user=user, person_id=person_id)
+    person = person_for_change(user=user, person_id=person_id)
     entry = selectors.entry_of(person=person, entry_id=entry_id)
     entry.snapshot = _locked_snapshot(person, entry.snapshot_id)
     return person, entry
@@ -350,10 +351,11 @@ def snapshot_import(
     The snapshot is dated `taken_on`, else the file's date, else today, and must come after the latest map.
     Raises ImportRejected (file:line problems) for a malformed file and ServiceError for a date that does
     not fit; either way nothing is saved."""
-    person = person_get(user=user, person_id=person_id)
+    person = person_for_change(user=user, person_id=person_id)
     result = _with_keys_for(person, import_map(files, key_namespace=None))
     when = taken_on or result.taken_on or timezone.localdate()
     with _one_map_per_day(when), transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
         latest = _latest_locked(person)
         _check_new_date(person, when, latest)
         snapshot = MapSnapshot.objects.create(

@@ -23,6 +23,8 @@ def navigation_for(request) -> list[dict]:
         items.append(("accounts:cover", "Cover"))
     if rules.test_rule("search_directory", user):
         items.append(("community:search", "Community directory"))
+    if scope.is_data_protection_officer:
+        items.append(("privacy:index", "Data protection"))
     if scope.is_administrator:
         items.append(("audit:lookup", "Audit trail"))
         if user.is_staff:

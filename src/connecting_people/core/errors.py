@@ -16,3 +16,15 @@ class StaleRecordError(ServiceError):
 
 class NotAllowedError(ServiceError):
     """The user may see the object but may not do this to it."""
+
+
+class ProcessingRestrictedError(ServiceError):
+    """The person's data protection officer has restricted processing of their record: it is kept and can be
+    read, but nothing new may be recorded for them (UK GDPR Article 18)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or "Processing of this person's record is restricted, so nothing new can be recorded for them. "
+            "You can still read the record. Ask your data protection officer if something must be recorded."
+        )

@@ -24,6 +24,7 @@ PERSONAL_DATA_MODELS = {
     "study.Participant",
     "study.Consent",
     "study.Assessment",
+    "privacy.Restriction",
 }
 
-PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans"}
+PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans", "privacy"}

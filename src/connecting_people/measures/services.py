@@ -10,7 +10,7 @@ from connecting_people.measures import registry, scoring
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.models import Administration
 from connecting_people.measures.spans import refresh_spans
-from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_for_change
 
 # Derived scores kept with each administration (whichever the instrument produces).
 DERIVED_KEYS = ("metric", "index", "state", "vas", "value_set", "t_score")
@@ -64,7 +64,7 @@ def administration_record(
     Goal Attainment Scaling only, gives each goal's weight (kept with the scores).
     Raises ServiceError (field = the item's id) for an answer the instrument does not allow.
     """
-    person = person_get(user=user, person_id=person_id)
+    person = person_for_change(user=user, person_id=person_id)
     try:
         instrument = registry.instrument(instrument_id)
     except UnknownInstrumentError as error:
@@ -83,6 +83,7 @@ def administration_record(
     except ScoringOptionError as error:
         raise ServiceError(str(error)) from error
     with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
         administration = administration_from_score(
             person_id=person.pk,
             instrument=instrument,

@@ -74,6 +74,10 @@ class Person(models.Model):
 
     next_review_on = models.DateField(null=True, blank=True)
 
+    # Set and lifted only by the data protection officer (privacy.services): while set, the record is kept and
+    # can be read, but nothing new is recorded for the person and they are left out of caseload lists.
+    processing_restricted = models.BooleanField(default=False)
+
     tags = models.ManyToManyField(Tag, blank=True, related_name="people")
 
     version = models.PositiveIntegerField(default=1)

@@ -1,7 +1,9 @@
 """Every read of a person's record goes through here, always given the acting user, always scoped.
 
 A practitioner reaches the people allocated to them, plus a team's caseload under current cover;
-a team lead reaches their teams' people. Nobody else reaches identifiable records. Out of scope is 404.
+a team lead reaches their teams' people. A data protection officer reaches their trust's people through
+`people_for_data_protection`, for the data-protection pages only. Nobody else reaches identifiable records.
+Out of scope is 404. People whose processing is restricted stay readable but are left out of caseload lists.
 """
 
 from datetime import date
@@ -37,6 +39,15 @@ def person_get(*, user, person_id: int) -> Person:
         raise Http404("No such person") from error
 
 
+def people_for_data_protection(*, user) -> QuerySet[Person]:
+    """Every person of the trusts where the user is data protection officer (empty for anyone else). Only the
+    data-protection pages and commands (privacy app) read through this."""
+    trust_ids = scope_for(user=user).data_protection_trust_ids
+    if not trust_ids:
+        return Person.objects.none()
+    return Person.objects.filter(trust_id__in=trust_ids)
+
+
 def person_tags(*, person: Person) -> dict[str, list[str]]:
     tags: dict[str, list[str]] = {Tag.Kind.STRENGTH: [], Tag.Kind.INTEREST: []}
     for kind, name in person.tags.order_by("name").values_list("kind", "name"):
@@ -45,10 +56,12 @@ def person_tags(*, person: Person) -> dict[str, list[str]]:
 
 
 def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
-    """The people allocated to this practitioner."""
+    """The people allocated to this practitioner (not those whose processing is restricted)."""
     scope = scope_for(user=user)
     people = people_visible_to(user=user).filter(
-        allocated_worker_id=user.pk, team_id__in=scope.practitioner_team_ids | scope.lead_team_ids
+        allocated_worker_id=user.pk,
+        team_id__in=scope.practitioner_team_ids | scope.lead_team_ids,
+        processing_restricted=False,
     )
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
@@ -56,14 +69,15 @@ def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
 
 
 def team_caseload(*, user, team_id: int | None = None, include_closed: bool = False) -> QuerySet[Person]:
-    """The whole caseload of the teams the user leads or covers (one team when team_id is given)."""
+    """The whole caseload of the teams the user leads or covers (one team when team_id is given), leaving out
+    people whose processing is restricted."""
     scope = scope_for(user=user)
     team_ids = scope.team_wide_ids
     if team_id is not None:
         if team_id not in team_ids:
             raise Http404("No such team")
         team_ids = frozenset({team_id})
-    people = people_visible_to(user=user).filter(team_id__in=team_ids)
+    people = people_visible_to(user=user).filter(team_id__in=team_ids, processing_restricted=False)
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
     # Workers are prefetched, not joined: a team has a handful, and joining the staff table made PostgreSQL

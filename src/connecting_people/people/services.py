@@ -5,14 +5,19 @@ from datetime import date
 from typing import Any
 
 import rules
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from connecting_people.accounts.models import Team
 from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
+from connecting_people.core.errors import (
+    NotAllowedError,
+    ProcessingRestrictedError,
+    ServiceError,
+    StaleRecordError,
+)
 from connecting_people.people.models import Person, Tag
 from connecting_people.people.selectors import nhs_number_in_use, people_visible_to, person_get
 
@@ -126,7 +131,7 @@ def person_update(
 ) -> Person:
     """Save edits to a record. Refused with StaleRecordError when someone saved it since `expected_version`."""
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if person.version != expected_version:
             raise StaleRecordError(
                 "Someone else saved changes to this record while you were editing it. "
@@ -157,7 +162,7 @@ def person_update(
 def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
     """Allocate or reallocate a person to a practitioner in their team. Team leads only."""
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if not rules.test_rule("allocate_person", user, person):
             raise NotAllowedError("Only the team lead can allocate people to workers.")
         if worker_id is not None:
@@ -175,7 +180,7 @@ def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
 def person_close(*, user, person_id: int, expected_version: int, closed_on: date, reason: str) -> Person:
     """Close a case with a date and reason. The record stays, read-only in practice, for the team and audit."""
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if person.version != expected_version:
             raise StaleRecordError(
                 "Someone else saved changes to this record since you opened it. Check it and try again."
@@ -197,7 +202,7 @@ def person_close(*, user, person_id: int, expected_version: int, closed_on: date
 
 def person_reopen(*, user, person_id: int) -> Person:
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if person.status != Person.Status.CLOSED:
             raise ServiceError("This case is already open.")
         person.status = Person.Status.OPEN
@@ -212,7 +217,7 @@ def person_reopen(*, user, person_id: int) -> Person:
 def person_tags_set(*, user, person_id: int, strengths: list[str], interests: list[str]) -> Person:
     """Replace a person's strengths and interests (from the assessment page), without touching the rest."""
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         before = set(person.tags.values_list("kind", "name"))
         after = {(Tag.Kind.STRENGTH, n) for n in strengths} | {(Tag.Kind.INTEREST, n) for n in interests}
         if before != after:
@@ -226,7 +231,7 @@ def person_tags_set(*, user, person_id: int, strengths: list[str], interests: li
 def person_next_review_set(*, user, person_id: int, next_review_on: date | None) -> Person:
     """Plan the next review (at a review). Refused for a date in the past."""
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if next_review_on is not None and next_review_on < timezone.localdate():
             raise ServiceError("The next review must be today or later", field="next_review_on")
         if person.next_review_on != next_review_on:
@@ -262,13 +267,36 @@ def _audit(user, person: Person, action: str, summary: dict[str, Any] | None = N
     )
 
 
-def _locked_person(user, person_id: int) -> Person:
+def person_for_change(*, user, person_id: int) -> Person:
+    """The one gate every service passes before it writes anything for an existing person, in any app.
+
+    Returns the person if the user reaches them (Http404 otherwise, as for a read), and raises
+    ProcessingRestrictedError while their processing is restricted. Call it inside the service's transaction:
+    there it also locks the person's row until the transaction ends, so a restriction or an erasure committed
+    at the same moment either waits for the write or refuses it."""
+    people = people_visible_to(user=user).select_related("team", "trust")
+    if connection.in_atomic_block:
+        people = people.select_for_update()
     try:
-        return (
-            people_visible_to(user=user).select_for_update().select_related("team", "trust").get(pk=person_id)
-        )
-    except Person.DoesNotExist as error:
+        person = people.get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such person") from error
+    if person.processing_restricted:
+        raise ProcessingRestrictedError()
+    return person
+
+
+def person_change_check(*, person_id: int | None) -> None:
+    """The same refusal for a write that reaches a person through another scope than the people selectors: a
+    research assessment or consent of a participant enrolled from practice (None: research-only, nothing to
+    check). Locks the person's row inside a transaction, like `person_for_change`."""
+    if person_id is None:
+        return
+    people = Person.objects.filter(pk=person_id)
+    if connection.in_atomic_block:
+        people = people.select_for_update()
+    if people.values_list("processing_restricted", flat=True).first():
+        raise ProcessingRestrictedError()
 
 
 DUPLICATE_NHS_NUMBER = "This NHS number is already recorded for someone else in this trust."

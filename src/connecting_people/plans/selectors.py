@@ -127,7 +127,10 @@ class Suggestion:
 
 
 def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
-    """Opportunities that share the person's interests, not linked yet, most matches first."""
+    """Opportunities that share the person's interests, not linked yet, most matches first. None while the
+    person's processing is restricted (no new link could be made)."""
+    if person.processing_restricted:
+        return []
     interests = person_tags(person=person)["interest"]
     if not interests:
         return []

@@ -21,8 +21,8 @@ from connecting_people.connections.selectors import latest_snapshot
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.measures.services import administration_record
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import person_get, person_tags
-from connecting_people.people.services import person_next_review_set, person_tags_set
+from connecting_people.people.selectors import person_tags
+from connecting_people.people.services import person_for_change, person_next_review_set, person_tags_set
 from connecting_people.plans import selectors
 from connecting_people.plans.models import (
     Activity,
@@ -97,7 +97,7 @@ def assessment_save(
     """Record or update what the person brings and wants, and their strengths and interests.
     `expected_version` is the assessment's version the form was opened with (None when there was none)."""
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         _not_before_support(person, data.assessed_on, "assessed_on", "The date")
         unknown = set(data.barriers) - set(Barrier.values)
         if unknown:
@@ -201,7 +201,7 @@ def _latest_map_keys(person: Person) -> set[str]:
 
 def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = None) -> Goal:
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         fields, opportunities = _checked_goal(person, data)
         goal = Goal.objects.create(
             person=person, set_on=set_on or timezone.localdate(), created_by=user, **fields
@@ -224,7 +224,7 @@ def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = N
 
 def goal_update(*, user, person_id: int, goal_id: int, expected_version: int, data: GoalData) -> Goal:
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         goal = _locked(Goal.objects.filter(person=person), goal_id, "No such goal")
         if goal.version != expected_version:
             raise StaleRecordError(STALE)
@@ -284,7 +284,7 @@ def _checked_step(goal: Goal, data: StepData) -> dict[str, Any]:
 
 def step_add(*, user, person_id: int, goal_id: int, data: StepData) -> Step:
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         goal = _locked(Goal.objects.filter(person=person), goal_id, "No such goal")
         step = Step.objects.create(goal=goal, **_checked_step(goal, data))
         _audit(
@@ -300,7 +300,7 @@ def step_add(*, user, person_id: int, goal_id: int, data: StepData) -> Step:
 
 def step_update(*, user, person_id: int, step_id: int, data: StepData) -> Step:
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         step = _locked(
             Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
         )
@@ -316,7 +316,7 @@ def step_update(*, user, person_id: int, step_id: int, data: StepData) -> Step:
 def step_done(*, user, person_id: int, step_id: int, done: bool, done_on: date | None = None) -> Step:
     """Mark a step done (today, or `done_on`) or not done."""
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         step = _locked(
             Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
         )
@@ -355,7 +355,7 @@ def activity_add(*, user, person_id: int, data: ActivityData) -> Activity:
     """Log something done. A session attended at a linked opportunity moves the link on to "went along",
     which puts the opportunity on the person's connections map."""
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         if data.kind not in Activity.Kind.values:
             raise ServiceError("Select what happened", field="kind")
         _not_before_support(person, data.occurred_on, "occurred_on", "The date")
@@ -459,7 +459,7 @@ def link_create(
     if status not in (Link.Status.SUGGESTED, Link.Status.DISCUSSED):
         raise ServiceError("A new link starts as suggested or talked about", field="status")
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         opportunity = opportunity_get(opportunity_id=opportunity_id)
         if not opportunity.active:
             raise ServiceError("This opportunity is no longer running", field="opportunity")
@@ -480,7 +480,7 @@ def link_status_set(
 ) -> Link:
     """Move a link on (or back, or to stopped, which needs a reason). Going along puts it on the map."""
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         link = _locked(
             Link.objects.filter(person=person).select_related("opportunity"), link_id, "No such link"
         )
@@ -558,7 +558,7 @@ def review_hold(*, user, person_id: int, data: ReviewData) -> Review:
     """Hold a review: score goals (and work out the GAS T-score through the measures engine), start the next
     connections map from the last one, plan the next review and record the decision. All or nothing."""
     with transaction.atomic():
-        person = person_get(user=user, person_id=person_id)
+        person = person_for_change(user=user, person_id=person_id)
         _not_before_support(person, data.held_on, "held_on", "The date of the review")
         if data.decision not in Review.Decision.values:
             raise ServiceError("Select what happens next", field="decision")

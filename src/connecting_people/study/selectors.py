@@ -203,7 +203,10 @@ def person_participations(*, user, person_id) -> QuerySet[Participant]:
 
 
 def studies_open_to_person(*, person: Person) -> QuerySet[StudyTeam]:
-    """The recruiting studies whose allocated teams include the person's team (and who have not enrolled them)."""
+    """The recruiting studies whose allocated teams include the person's team (and who have not enrolled them).
+    None while the person's processing is restricted (they cannot be enrolled)."""
+    if person.processing_restricted:
+        return StudyTeam.objects.none()
     return (
         StudyTeam.objects.filter(team_id=person.team_id, study__status=Study.Status.RECRUITING)
         .exclude(study__participants__person=person)

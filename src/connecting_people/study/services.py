@@ -27,7 +27,7 @@ from connecting_people.measures.errors import AnswerError, ScoringOptionError, U
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import person_get
+from connecting_people.people.services import person_change_check, person_for_change
 from connecting_people.study import allocation, schedule
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import (
@@ -634,7 +634,7 @@ def person_enrol(
     """A person supported, enrolled by staff who work with them (404 otherwise), into a recruiting study whose
     teams include the person's team. The researchers then see them under their study number only."""
     today = today or timezone.localdate()
-    person = person_get(user=user, person_id=person_id)
+    person = person_for_change(user=user, person_id=person_id)
     study_team = (
         StudyTeam.objects.filter(pk=study_team_id, team_id=person.team_id)
         .select_related("study", "site")
@@ -656,6 +656,7 @@ def person_enrol(
             "changed their mind, update the record first.",
         )
     with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
         participant = _create_participant(
             user=user,
             study=study,
@@ -695,6 +696,7 @@ def consent_record(
     if participant.consents.filter(version=version).exists():
         raise ServiceError(f"Consent to version {version} is already recorded.", field="version")
     with transaction.atomic():
+        person_change_check(person_id=participant.person_id)
         consent = Consent.objects.create(
             participant=participant, version=version, consented_on=consented_on, recorded_by=user
         )
@@ -867,6 +869,7 @@ def assessment_record(
             else str(error)
         ) from error
     with transaction.atomic():
+        person_change_check(person_id=participant.person_id)
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         moved = False
         if point.target_day == 0 and (

@@ -30,6 +30,7 @@ DEMO_STAFF = [
     ("lead.b", "Lin", "Patel", Role.TEAM_LEAD, 1),
     ("impl.lead", "Imogen", "Reid", Role.IMPLEMENTATION_LEAD, None),
     ("researcher.a", "Ravi", "Shah", Role.RESEARCHER, None),
+    ("dpo.a", "Dana", "Kowalski", Role.DATA_PROTECTION, None),
     ("admin", "Ada", "Price", Role.ADMINISTRATOR, None),
 ]
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "connecting_people.plans",
     "connecting_people.implementation",
     "connecting_people.study",
+    "connecting_people.privacy",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -269,6 +270,10 @@ CONNECTING_PEOPLE_INSTRUMENTS_DIR = os.environ.get("CONNECTING_PEOPLE_INSTRUMENT
 CONNECTING_PEOPLE_EQ5D_VALUE_SET = os.environ.get("CONNECTING_PEOPLE_EQ5D_VALUE_SET", "vanhout2012-uk")
 # Fidelity scales: a directory of extra scale definitions (YAML, such as the official research scale).
 CONNECTING_PEOPLE_FIDELITY_DIR = os.environ.get("CONNECTING_PEOPLE_FIDELITY_DIR", "")
+
+# Data protection: a deployment's own retention rules (YAML, the shape of privacy/retention.yaml), read over
+# the shipped defaults.
+CONNECTING_PEOPLE_RETENTION_FILE = os.environ.get("CONNECTING_PEOPLE_RETENTION_FILE", "")
 
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")

@@ -303,6 +303,18 @@ COVERED_URL_NAMES = {
     "implementation:guidance_index",
     "implementation:guidance_page",
     "implementation:guidance_print",
+    # data protection: every role is tested against every one of these in privacy/tests/test_access.py
+    "privacy:index",
+    "privacy:person",
+    "privacy:subject_access",
+    "privacy:subject_access_download",
+    "privacy:restrict",
+    "privacy:lift",
+    "privacy:erase",
+    "privacy:erase_confirm",
+    "privacy:erased",
+    "privacy:restricted",
+    "privacy:retention",
 }
 
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "connecting_people.privacy"
+    label = "privacy"
+    verbose_name = "Data protection"
+
+    def ready(self) -> None:
+        from connecting_people.privacy import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,303 @@
+"""Every write of the data-protection duties. Each runs in one transaction and writes its audit event in it.
+
+- subject access: the document is read by `selectors.subject_access`; each showing and download is audited here;
+- restriction (Article 18): `restriction_add` / `restriction_lift` set and clear `Person.processing_restricted`,
+  which `people.services.person_for_change` (the gate every app's services pass before writing for a person)
+  refuses while it is set;
+- erasure (Article 17): `person_erase` removes the person and everything hanging off them, in every app, in one
+  transaction, and leaves a `person.erased` tombstone in the audit trail (codes and counts only);
+- retention: `retention_apply` erases the records whose retention has ended, through the same erasure, and
+  removes study data due under a deployment's study rule.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from connecting_people.audit.services import audit_record
+from connecting_people.connections.models import MapSnapshot
+from connecting_people.core.errors import ServiceError
+from connecting_people.measures.models import Administration, HeadlineSpan
+from connecting_people.people.models import Person
+from connecting_people.people.selectors import people_for_data_protection
+from connecting_people.plans.models import Activity, Goal, Link, Review
+from connecting_people.plans.models import Assessment as PlanAssessment
+from connecting_people.privacy import selectors
+from connecting_people.privacy.models import ErasureBasis, LiftReason, Restriction, RestrictionGround
+from connecting_people.study.models import Participant
+
+# Every model with a foreign key to Person, in the order erasure empties them (a later one may protect an
+# earlier one's rows: a review protects the map and measure it made, a goal score its goal). A test checks
+# that this covers every such model, so a new one cannot be forgotten.
+ERASED_IN_ORDER = (
+    Review,  # with its goal scores
+    Activity,
+    Link,  # with its history
+    Goal,  # with its steps
+    PlanAssessment,
+    Administration,
+    HeadlineSpan,
+    MapSnapshot,  # with entries and ties
+    Participant,  # kept, detached, when the participant chose to keep their data; else removed
+    Restriction,
+)
+
+_REFERENCE = re.compile(r"^[A-Za-z0-9 ./_-]{0,40}$")
+
+
+def _locked_person(user, person_id) -> Person:
+    """The officer's person, locked until the transaction ends (404 for anyone else's)."""
+    selectors.require_data_protection_officer(user=user)
+    try:
+        return (
+            people_for_data_protection(user=user)
+            .select_for_update()
+            .select_related("trust", "team")
+            .get(pk=int(person_id))
+        )
+    except (Person.DoesNotExist, ValueError, TypeError, OverflowError) as error:
+        raise Http404("No such person") from error
+
+
+def _audit(user, person_id: int, action: str, summary: dict) -> None:
+    audit_record(
+        actor=user,
+        action=action,
+        object_type="person",
+        object_id=person_id,
+        person_id=person_id,
+        summary=summary,
+    )
+
+
+# --- subject access ----------------------------------------------------------------------------------------
+
+
+def subject_access_recorded(*, user, person: Person, shown_as: str, via: str = "web") -> None:
+    """Audit that the subject access document of `person` (from a scoped read) was shown (`shown_as` "page")
+    or downloaded ("json" or "html"), on the web or from the command line."""
+    action = "privacy.subject_access_viewed" if shown_as == "page" else "privacy.subject_access_downloaded"
+    with transaction.atomic():
+        _audit(user, person.pk, action, {"format": shown_as, "via": via})
+
+
+# --- restriction -------------------------------------------------------------------------------------------
+
+
+def restriction_add(*, user, person_id: int, ground: str, reference: str = "") -> Restriction:
+    """Restrict processing of a person: the record stays and can be read, nothing new is recorded for them,
+    and they leave caseload lists. `reference` is the request's reference in the trust's own log."""
+    if ground not in RestrictionGround.values:
+        raise ServiceError("Select why processing is being restricted", field="ground")
+    reference = reference.strip()
+    if not _REFERENCE.match(reference):
+        raise ServiceError(
+            "The reference can only have letters, numbers, spaces and . / _ -, 40 characters at most",
+            field="reference",
+        )
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        if person.processing_restricted:
+            raise ServiceError("Processing of this record is already restricted.")
+        restriction = Restriction.objects.create(
+            person=person,
+            ground=ground,
+            reference=reference,
+            restricted_by=user,
+            restricted_at=timezone.now(),
+        )
+        Person.objects.filter(pk=person.pk).update(processing_restricted=True)
+        _audit(user, person.pk, "person.restricted", {"ground": ground, "restriction_id": restriction.pk})
+    return restriction
+
+
+def restriction_lift(*, user, person_id: int, reason: str, person_told: bool) -> Restriction:
+    """Lift the current restriction, with the reason. The person must have been told first (Article 18(3)),
+    unless the restriction was made in error."""
+    if reason not in LiftReason.values:
+        raise ServiceError("Select why the restriction is being lifted", field="reason")
+    if not person_told and reason != LiftReason.MADE_IN_ERROR:
+        raise ServiceError(
+            "Confirm that the person has been told the restriction will be lifted", field="person_told"
+        )
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        restriction = (
+            Restriction.objects.select_for_update().filter(person=person, lifted_at__isnull=True).first()
+        )
+        if restriction is None or not person.processing_restricted:
+            raise ServiceError("Processing of this record is not restricted.")
+        restriction.lifted_at, restriction.lifted_by, restriction.lift_reason = timezone.now(), user, reason
+        restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        Person.objects.filter(pk=person.pk).update(processing_restricted=False)
+        _audit(
+            user, person.pk, "person.restriction_lifted", {"reason": reason, "restriction_id": restriction.pk}
+        )
+    return restriction
+
+
+# --- erasure -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    record_number: int
+    removed: dict[str, int]  # rows removed, by model ("plans.Goal": 3)
+    study_kept: int  # participations kept under their study number, detached from the person
+    study_removed: int
+
+
+def _erase(*, user, person: Person, lawful_basis: str, source: str) -> ErasureOutcome:
+    """Remove a locked person and everything hanging off them, in the caller's transaction, and write the
+    tombstone. Study data follow the participant's recorded withdrawal choice: "keep the data collected" keeps
+    their consents and research assessments under the study number, detached from the person (the free-text
+    eligibility notes go); "remove" or no recorded choice removes them too (see docs/data-protection.md)."""
+    removed: Counter[str] = Counter()
+    kept = study_removed = 0
+    for model in ERASED_IN_ORDER:
+        rows = model.objects.filter(person=person)
+        if model is MapSnapshot:  # each map protects the one it was copied from: untie them first
+            rows.update(previous=None)
+        if model is Participant:
+            for participant in rows.select_for_update():
+                if participant.withdrawal_choice == Participant.DataChoice.KEEP:
+                    participant.person = None
+                    participant.eligibility_notes = ""
+                    participant.save(update_fields=["person", "eligibility_notes"])
+                    kept += 1
+                else:
+                    removed.update(participant.delete()[1])
+                    study_removed += 1
+            continue
+        removed.update(rows.delete()[1])
+    record_number, trust_id = person.pk, person.trust_id
+    removed.update(Person.objects.filter(pk=record_number).delete()[1])
+    outcome = ErasureOutcome(
+        record_number=record_number,
+        removed={label: count for label, count in sorted(removed.items()) if count},
+        study_kept=kept,
+        study_removed=study_removed,
+    )
+    # The tombstone: codes, ids and counts only, nothing that says who the person was.
+    _audit(
+        user,
+        record_number,
+        "person.erased",
+        {
+            "lawful_basis": lawful_basis,
+            "source": source,
+            "trust_id": trust_id,
+            "removed": outcome.removed,
+            "study_participations_kept": kept,
+            "study_participations_removed": study_removed,
+        },
+    )
+    return outcome
+
+
+def person_erase(*, user, person_id: int, lawful_basis: str, confirmed: bool) -> ErasureOutcome:
+    """Erase a person of the officer's trust, on a lawful basis, once the officer has confirmed it. All of it
+    in one transaction: either everything goes and the tombstone is written, or nothing changes."""
+    if lawful_basis not in ErasureBasis.values:
+        raise ServiceError("Select the lawful basis for erasing this record", field="lawful_basis")
+    if not confirmed:
+        raise ServiceError("Confirm that you want to erase this record", field="confirm")
+    with transaction.atomic():
+        person = _locked_person(user, person_id)
+        return _erase(user=user, person=person, lawful_basis=lawful_basis, source="request")
+
+
+# --- retention -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RetentionOutcome:
+    applied: bool
+    today: date
+    practice_records: list[int] = field(default_factory=list)  # record numbers erased (or due, in a dry run)
+    practice_on_hold: list[int] = field(default_factory=list)  # due but restricted: kept
+    study_participants: list[str] = field(default_factory=list)  # study numbers removed (or due)
+    audit_events_due: int = 0
+    audit_before: date | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "applied": self.applied,
+            "today": self.today.isoformat(),
+            "practice_record": {
+                "due": len(self.practice_records),
+                "record_numbers": self.practice_records,
+                "on_hold_restricted": self.practice_on_hold,
+            },
+            "study_data": {"due": len(self.study_participants), "study_numbers": self.study_participants},
+            "audit_trail": {
+                "due": self.audit_events_due,
+                "before": self.audit_before.isoformat() if self.audit_before else None,
+                "applied_by": "connecting-people audit archive --before DATE",
+            },
+        }
+
+
+def retention_apply(*, user, apply: bool, today: date | None = None) -> RetentionOutcome:
+    """Apply the retention rules in the officer's trusts: with `apply` False (a dry run) only say what is due.
+    With `apply`, in one transaction: erase each practice record whose retention has ended (restricted ones
+    are kept and listed), remove study data due under the study rule, and audit the run. The audit trail's
+    own class is only counted: `connecting-people audit archive` applies it."""
+    selectors.require_data_protection_officer(user=user)
+    today = today or timezone.localdate()
+    rules = selectors.retention_rules()
+    outcome = RetentionOutcome(applied=apply, today=today)
+    with transaction.atomic():
+        due = selectors.practice_records_due(user=user, rule=rules["practice_record"], today=today)
+        outcome.practice_on_hold = sorted(due.filter(processing_restricted=True).values_list("pk", flat=True))
+        people = due.filter(processing_restricted=False).order_by("pk")
+        study_due = selectors.study_data_due(user=user, rule=rules["study_data"], today=today).exclude(
+            person__processing_restricted=True
+        )
+        outcome.audit_events_due, outcome.audit_before = selectors.audit_events_due(
+            rule=rules["audit_trail"], today=today
+        )
+        if not apply:
+            outcome.practice_records = list(people.values_list("pk", flat=True))
+            outcome.study_participants = sorted(study_due.values_list("number", flat=True))
+            return outcome
+        for person in people.select_for_update().select_related("trust"):
+            _erase(user=user, person=person, lawful_basis=ErasureBasis.RETENTION_ENDED, source="retention")
+            outcome.practice_records.append(person.pk)
+        for participant in Participant.objects.filter(
+            pk__in=list(study_due.values_list("pk", flat=True))
+        ).select_related("study"):
+            outcome.study_participants.append(participant.number)
+            participant_id = participant.pk
+            participant.delete()
+            audit_record(
+                actor=user,
+                action="study.participant_removed",
+                object_type="study_participant",
+                object_id=participant_id,
+                person_id=participant.person_id,
+                summary={
+                    "study": participant.study.code,
+                    "number": participant.number,
+                    "source": "retention",
+                },
+            )
+        outcome.study_participants.sort()
+        audit_record(
+            actor=user,
+            action="retention.applied",
+            object_type="retention",
+            summary={
+                "practice_records_erased": len(outcome.practice_records),
+                "practice_records_on_hold": len(outcome.practice_on_hold),
+                "study_participants_removed": len(outcome.study_participants),
+                "audit_events_due": outcome.audit_events_due,
+                "trust_ids": sorted(selectors.require_data_protection_officer(user=user)),
+            },
+        )
+    return outcome
