@@ -4,6 +4,7 @@ A practitioner reaches the people allocated to them, plus a team's caseload unde
 a team lead reaches their teams' people. Nobody else reaches identifiable records. Out of scope is 404.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Value, When
@@ -114,9 +115,11 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
-def person_exists(*, person_id: int) -> bool:
-    """Whether any record has this id (for an administrator's audit look-up; reveals nothing else)."""
-    return Person.objects.filter(pk=person_id).exists()
+def person_exists(*, person_id: int, trust_ids: Iterable[int] | None = None) -> bool:
+    """Whether any record has this id, in one of `trust_ids` when given (for an administrator's audit look-up;
+    reveals nothing else)."""
+    people = Person.objects.filter(pk=person_id)
+    return (people if trust_ids is None else people.filter(trust_id__in=trust_ids)).exists()
 
 
 def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int | None = None) -> bool:
