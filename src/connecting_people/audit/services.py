@@ -227,7 +227,7 @@ def audit_checkpoint_write(
                 action="audit.unkeyed_vouched",
                 object_type="audit_chain",
                 object_id=chain.CHAIN,
-                summary={"unkeyed_events": report.unkeyed, "up_to_event": last_id},
+                summary={"version_1_events": report.unkeyed, "up_to_event": last_id},
             )
             last_id, last_hash, count = event.pk, event.hash, count + 1
             keyed_from = keyed_from or event.pk

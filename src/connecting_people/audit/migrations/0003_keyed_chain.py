@@ -74,7 +74,7 @@ def mark_keyed(apps, schema_editor):
         "object_type": "audit_chain",
         "object_id": chain.CHAIN,
         "person_id": None,
-        "summary": {"unkeyed_events": unkeyed},
+        "summary": {"version_1_events": unkeyed},
         "request_id": "",
     }
     digest = chain.keyed_event_hash(
