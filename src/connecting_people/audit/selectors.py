@@ -48,7 +48,7 @@ def audit_archive_anchor() -> Anchor | None:
         return None
     summary = event["summary"]
     try:
-        keyed_from = summary["keyed_from"]
+        keyed_from = summary["first_signed_event"]
         return Anchor(
             event_id=int(summary["last_event"]),
             event_hash=str(summary["last_hash"]),

@@ -382,7 +382,7 @@ def audit_archive(*, user, before: date, directory: Path) -> ArchiveResult:
                 "last_hash": part.last_hash,
                 "events": part.count,
                 "archived": deleted,
-                "keyed_from": part.keyed_from,
+                "first_signed_event": part.keyed_from,
                 "file": path.name,
                 "file_sha256": digest.hexdigest(),
             },
