@@ -143,6 +143,32 @@ def audit_list_viewed(
     )
 
 
+def audit_trail_viewed(*, user, person_id: int, page: int, rows: int) -> None:
+    """Audit that someone read a person's audit trail (which page of it, how many events were shown)."""
+    audit_record_view(
+        actor=user,
+        action="audit.trail_viewed",
+        object_type="person",
+        object_id=person_id,
+        person_id=person_id,
+        summary={"page": page, "rows": rows},
+    )
+
+
+def audit_download(
+    *, user, download: str, rows: int, object_type: str, object_id: Any, **details: Any
+) -> None:
+    """Audit a download (a CSV of aggregates, for example): what, how many rows, and `details` (codes and
+    dates only)."""
+    audit_record_view(
+        actor=user,
+        action="download.made",
+        object_type=object_type,
+        object_id=object_id,
+        summary={"download": download, "rows": rows, **details},
+    )
+
+
 # --- checkpoints ---------------------------------------------------------------------------------------------
 
 
