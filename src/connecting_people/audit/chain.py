@@ -56,7 +56,7 @@ class AuditKey:
     revealing it. Like the study key, it hides itself from `repr` and refuses to be pickled.
     """
 
-    __slots__ = ("_secret", "key_id")
+    __slots__ = ("_secret", "_keyed", "key_id")
 
     def __init__(self, secret: str | bytes) -> None:
         text = secret.decode("utf-8", errors="strict") if isinstance(secret, bytes) else secret
@@ -73,12 +73,15 @@ class AuditKey:
                 f"characters. {_HOW}"
             )
         self._secret = text.encode("utf-8")
+        # Keyed once; each digest copies it (a chain walk makes one digest per event).
+        self._keyed = hmac.new(self._secret, b"connecting-people audit ", hashlib.sha256)
         self.key_id = self.mac("key-id", b"").hex()[:16]
 
     def mac(self, purpose: str, message: bytes) -> bytes:
         """HMAC-SHA256 of `message`, labelled with `purpose` so that one use's digest never serves another."""
-        labelled = b"connecting-people audit " + purpose.encode("ascii") + b"\n" + message
-        return hmac.new(self._secret, labelled, hashlib.sha256).digest()
+        digest = self._keyed.copy()
+        digest.update(purpose.encode("ascii") + b"\n" + message)
+        return digest.digest()
 
     def same_secret_as(self, other: str | bytes) -> bool:
         """Whether `other` is this key (for refusing an audit key that is also the study key or SECRET_KEY)."""
