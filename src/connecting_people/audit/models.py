@@ -1,4 +1,5 @@
-"""The append-only, hash-chained audit trail. Database triggers reject UPDATE and DELETE (see triggers.py)."""
+"""The append-only, hash-chained audit trail. Database triggers reject UPDATE, DELETE and any insert that re-uses an
+event's id or hash (see triggers.py); ADR 0002 and ADR 0009 describe the chain."""
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +24,10 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # 1: unkeyed SHA-256 (events written before the audit key); 2: HMAC-SHA256 with the audit key (chain.py).
+    chain_version = models.PositiveSmallIntegerField()
+    # Which audit key signed a keyed event (its key id, never the key); empty for unkeyed events.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from connecting_people.accounts.selectors import scope_for
+from connecting_people.audit.services import audit_download
 from connecting_people.core.forms import DateField, NHSForm
 from connecting_people.implementation import indicators as ind
 from connecting_people.implementation import practice, selectors
@@ -143,6 +144,22 @@ def _csv(name: str, rows: list[TeamNumbers], start: date, end: date) -> HttpResp
     return response
 
 
+def _audited(
+    request, response: HttpResponse, level: str, object_id: int, start: date, end: date
+) -> HttpResponse:
+    """Audit the download of a dashboard's CSV: which dashboard, the period and how many rows."""
+    audit_download(
+        user=request.user,
+        download=f"{level}_dashboard_csv",
+        rows=response.content.count(b"\n") - 1,
+        object_type=level,
+        object_id=object_id,
+        start=start,
+        end=end,
+    )
+    return response
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -199,7 +216,9 @@ def team_dashboard(request, team_id: int):
         None,
     )[0]
     if _wants_csv(request, form):
-        return _csv(f"team-{team.pk}-dashboard", [row], start, end)
+        return _audited(
+            request, _csv(f"team-{team.pk}-dashboard", [row], start, end), "team", team.pk, start, end
+        )
     months, monthly, charts = _monthly(facts[team.pk], end, None)
     groups = ind.by_worker(facts[team.pk])
     workers = [
@@ -264,7 +283,9 @@ def trust_dashboard(request, trust_id: int):
         threshold,
     )
     if _wants_csv(request, form):
-        return _csv(f"trust-{trust_id}-dashboard", rows, start, end)
+        return _audited(
+            request, _csv(f"trust-{trust_id}-dashboard", rows, start, end), "trust", trust_id, start, end
+        )
     training = {
         row["team_id"]: row
         for row in selectors.training_coverage(user=request.user, team_ids=[t.pk for t in teams])

@@ -15,11 +15,15 @@ def leads_the_persons_team(user, person) -> bool:
 
 
 @rules.predicate
-def is_administrator(user) -> bool:
-    return scope_for(user=user).is_administrator
+def administers_the_persons_trust(user, person) -> bool:
+    """A global administrator, or one whose administrator membership is for the person's trust."""
+    from connecting_people.audit.selectors import administrator_trust_ids
+
+    trust_ids = administrator_trust_ids(user=user)
+    return trust_ids is None or (person is not None and person.trust_id in trust_ids)
 
 
 # Checked with rules.test_rule rather than user.has_perm: has_perm lets every superuser through, and being a
 # superuser must not give anyone a team lead's powers over records.
 rules.add_rule("allocate_person", leads_the_persons_team)
-rules.add_rule("view_person_audit", leads_the_persons_team | is_administrator)
+rules.add_rule("view_person_audit", leads_the_persons_team | administers_the_persons_trust)

@@ -6,6 +6,7 @@ a team lead reaches their teams' people. A data protection officer reaches their
 Out of scope is 404. People whose processing is restricted stay readable but are left out of caseload lists.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Value, When
@@ -128,9 +129,11 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
-def person_exists(*, person_id: int) -> bool:
-    """Whether any record has this id (for an administrator's audit look-up; reveals nothing else)."""
-    return Person.objects.filter(pk=person_id).exists()
+def person_exists(*, person_id: int, trust_ids: Iterable[int] | None = None) -> bool:
+    """Whether any record has this id, in one of `trust_ids` when given (for an administrator's audit look-up;
+    reveals nothing else)."""
+    people = Person.objects.filter(pk=person_id)
+    return (people if trust_ids is None else people.filter(trust_id__in=trust_ids)).exists()
 
 
 def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int | None = None) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connecting_people.accounts.models import Team
 from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
-from connecting_people.audit.services import audit_record
+from connecting_people.audit.services import audit_record, audit_record_view
 from connecting_people.core.errors import (
     NotAllowedError,
     ProcessingRestrictedError,
@@ -252,8 +252,16 @@ def person_open(*, user, person_id: int, page: str) -> Person:
 
 
 def person_record_viewed(*, user, person: Person, page: str) -> None:
-    """Audit that a page showed this person's record (which page, not what was on it)."""
-    _audit(user, person, "person.viewed", {"page": page})
+    """Audit that a page showed this person's record (which page, not what was on it). In a request the event is
+    written once the page is shown: none for a request that ends in "Page not found" or an error."""
+    audit_record_view(
+        actor=user,
+        action="person.viewed",
+        object_type="person",
+        object_id=person.pk,
+        person_id=person.pk,
+        summary={"page": page},
+    )
 
 
 def _audit(user, person: Person, action: str, summary: dict[str, Any] | None = None) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from connecting_people.accounts.selectors import practitioners_in_team, scope_for, teams_of
 from connecting_people.audit.selectors import audit_events_for_person
+from connecting_people.audit.services import audit_list_viewed, audit_trail_viewed
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import show_service_error
 from connecting_people.people import selectors, services
@@ -35,6 +36,7 @@ def caseload(request):
     rows = plan_selectors.with_prompts(
         selectors.with_next_steps(plan_selectors.with_due_facts(selectors.caseload_for(user=request.user)))
     )
+    audit_list_viewed(user=request.user, list_name="my_caseload", rows=len(rows))
     return render(request, "people/caseload.jinja", {"rows": rows, "page_title": "My caseload"})
 
 
@@ -51,6 +53,15 @@ def team_caseload(request):
         request.GET.get("page")
     )
     page.rows = plan_selectors.with_prompts(selectors.with_next_steps(page.object_list))
+    audit_list_viewed(
+        user=request.user,
+        list_name="team_caseload",
+        rows=len(page.rows),
+        object_type="team",
+        object_id=team_id or "",
+        page=page.number,
+        closed=show_closed,
+    )
     return render(
         request,
         "people/team.jinja",
@@ -222,6 +233,7 @@ def person_reopen(request, person_id: int):
 def person_audit(request, person_id: int):
     events = audit_events_for_person(user=request.user, person_id=person_id)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    audit_trail_viewed(user=request.user, person_id=person_id, page=page.number, rows=len(page.object_list))
     return render(
         request, "people/audit.jinja", {"page": page, "person_id": person_id, "page_title": "Audit trail"}
     )

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "connecting_people.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "connecting_people.core.middleware.RequestIdMiddleware",
+    # Writes a request's view events only when its response succeeds (no "viewed" for a 404).
+    "connecting_people.audit.middleware.AuditViewsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -309,3 +311,17 @@ TASKS = {
 CONNECTING_PEOPLE_STUDY_KEY_FILE = os.environ.get("CONNECTING_PEOPLE_STUDY_KEY_FILE") or None
 CONNECTING_PEOPLE_STUDY_FILES = Path(os.environ.get("CONNECTING_PEOPLE_STUDY_FILES", VAR_DIR / "study"))
 CONNECTING_PEOPLE_STUDY_KEY_MAKE = False
+
+# The audit trail (ADR 0009). Its key signs every event and checkpoint and is kept outside the database, apart from
+# its backups and from the study key: in the environment variable CONNECTING_PEOPLE_AUDIT_KEY, or in the file named
+# here. Retired keys (one per line) are kept only to verify what they signed. Signed checkpoints are appended to
+# CONNECTING_PEOPLE_AUDIT_CHECKPOINTS (a directory, or a .jsonl file), which belongs on storage the database's
+# owner cannot write.
+CONNECTING_PEOPLE_AUDIT_KEY_FILE = os.environ.get("CONNECTING_PEOPLE_AUDIT_KEY_FILE") or None
+CONNECTING_PEOPLE_AUDIT_RETIRED_KEYS_FILE = (
+    os.environ.get("CONNECTING_PEOPLE_AUDIT_RETIRED_KEYS_FILE") or None
+)
+CONNECTING_PEOPLE_AUDIT_KEY_MAKE = False
+CONNECTING_PEOPLE_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("CONNECTING_PEOPLE_AUDIT_CHECKPOINTS", VAR_DIR / "audit-checkpoints")
+)

@@ -15,3 +15,7 @@ CONNECTING_PEOPLE_ENVIRONMENT = "local"
 if not CONNECTING_PEOPLE_STUDY_KEY_FILE and not os.environ.get("CONNECTING_PEOPLE_STUDY_KEY"):  # noqa: F405
     CONNECTING_PEOPLE_STUDY_KEY_FILE = str(VAR_DIR / "study.key")  # noqa: F405
     CONNECTING_PEOPLE_STUDY_KEY_MAKE = True
+# The same for the audit key (var/audit.key), kept in a file of its own.
+if not CONNECTING_PEOPLE_AUDIT_KEY_FILE and not os.environ.get("CONNECTING_PEOPLE_AUDIT_KEY"):  # noqa: F405
+    CONNECTING_PEOPLE_AUDIT_KEY_FILE = str(VAR_DIR / "audit.key")  # noqa: F405
+    CONNECTING_PEOPLE_AUDIT_KEY_MAKE = True

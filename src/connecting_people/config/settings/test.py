@@ -1,5 +1,6 @@
 """Settings for the test suite: fast password hashing, no throttling surprises between tests."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -23,3 +24,11 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 CONNECTING_PEOPLE_STUDY_KEY_FILE = str(Path(tempfile.gettempdir()) / "connecting-people-test-study.key")
 CONNECTING_PEOPLE_STUDY_KEY_MAKE = True
 CONNECTING_PEOPLE_STUDY_FILES = Path(tempfile.gettempdir()) / "connecting-people-test-study-files"
+# An audit key for the suite only, likewise. Tests that write checkpoints point the checkpoint file at a temporary
+# directory of their own; this default (one per process, so parallel runs never share one) is only read.
+CONNECTING_PEOPLE_AUDIT_KEY_FILE = str(Path(tempfile.gettempdir()) / "connecting-people-test-audit.key")
+CONNECTING_PEOPLE_AUDIT_KEY_MAKE = True
+CONNECTING_PEOPLE_AUDIT_RETIRED_KEYS_FILE = None
+CONNECTING_PEOPLE_AUDIT_CHECKPOINTS = (
+    Path(tempfile.gettempdir()) / f"connecting-people-test-audit-checkpoints-{os.getpid()}"
+)

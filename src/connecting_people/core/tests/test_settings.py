@@ -45,6 +45,8 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "CONNECTING_PEOPLE_ENV": "production",
         "CONNECTING_PEOPLE_HOME": str(tmp_path),
         "DJANGO_SECRET_KEY": strong_key(),
+        # Production writes no audit event without its own key (ADR 0009), and `check --deploy` fails.
+        "CONNECTING_PEOPLE_AUDIT_KEY": strong_key(),
         "DJANGO_ALLOWED_HOSTS": "example.org",
         "CONNECTING_PEOPLE_TRUSTED_PROXIES": "127.0.0.1",  # the README's proxy, on the same machine
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",

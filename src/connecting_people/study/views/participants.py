@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from connecting_people.audit.services import audit_list_viewed, audit_record_view
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import posted, show_service_error
 from connecting_people.measures import registry
@@ -75,6 +76,15 @@ def participant_list(request, study_id: int):
     form = ParticipantFilterForm(request.GET, sites=access.sites())
     found = selectors.participants_filtered(access=access, **form.filters())
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_list_viewed(
+        user=request.user,
+        list_name="study_participants",
+        rows=len(page.object_list),
+        object_type="study",
+        object_id=study_id,
+        page=page.number,
+        **form.filters(),
+    )
     return render(
         request,
         "study/participants/list.jinja",
@@ -229,6 +239,14 @@ def participant_page(request, study_id: int, participant_id: int):
         for row in statuses
     ]
     consents = list(selectors.participant_consents(participant=participant))
+    audit_record_view(
+        actor=request.user,
+        action="study.participant_viewed",
+        object_type="study_participant",
+        object_id=participant.pk,
+        person_id=participant.person_id,
+        summary={"study": access.study.code, "number": participant.number},
+    )
     return render(
         request,
         "study/participants/participant.jinja",
@@ -412,6 +430,9 @@ def due(request, study_id: int):
         members = [{"row": row, "when": _when(row, today)} for row in rows if row.status == status]
         members.sort(key=lambda item: (item["row"].closes, item["row"].participant.number))
         groups.append({"status": status, "heading": heading, "rows": members})
+    audit_list_viewed(
+        user=request.user, list_name="study_to_do", rows=len(rows), object_type="study", object_id=study_id
+    )
     return render(
         request,
         "study/participants/due.jinja",
