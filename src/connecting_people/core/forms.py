@@ -115,6 +115,22 @@ class TagListField(forms.CharField):
         return tags
 
 
+class VersionField(forms.IntegerField):
+    """The version of the record the page was opened with, sent back hidden so the service can refuse a save
+    when someone else saved the record in between (StaleRecordError). Empty (a form without it) reads as 0,
+    which no saved record has, so a save that does not say which version it changes is refused too."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or 0
+
+
 class NHSForm(forms.Form):
     """A form whose "required" messages say what to do, as the design system asks ("Enter your given name")."""
 

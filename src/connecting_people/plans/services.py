@@ -18,7 +18,7 @@ from connecting_people.connections import services as map_services
 from connecting_people.connections.interchange import LABEL_MAX_LENGTH
 from connecting_people.connections.models import MapEntry
 from connecting_people.connections.selectors import latest_snapshot
-from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.errors import SAVED_BY_SOMEONE_ELSE, ServiceError, StaleRecordError
 from connecting_people.measures.services import administration_record
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get, person_tags
@@ -36,10 +36,7 @@ from connecting_people.plans.models import (
     Step,
 )
 
-STALE = (
-    "Someone else saved changes here while you were editing. Their changes have been kept. "
-    "Check and make your changes again."
-)
+STALE = SAVED_BY_SOMEONE_ELSE
 LEVEL_FIELDS = {-2: "level_minus_2", -1: "level_minus_1", 0: "level_0", 1: "level_plus_1", 2: "level_plus_2"}
 LEVEL_NAMES = {
     -2: "much less than expected (−2)",

@@ -420,7 +420,10 @@ def test_changing_a_goal_keeps_links_to_entries_no_longer_on_the_latest_map(org,
     made = goal(org, person, map_entry_keys=(str(ann.key), str(bob.key)))
     second = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
     map_services.entry_remove(
-        user=org.practitioner, person_id=person.pk, entry_id=second.entries.get(key=ann.key).pk
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=second.entries.get(key=ann.key).pk,
+        expected_version=1,
     )
     # The edit form only offers Bob (on the latest map); ticking him alone must not drop Ann.
     updated = services.goal_update(
