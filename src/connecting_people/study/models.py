@@ -43,6 +43,8 @@ class Study(models.Model):
     unit_costs_illustrative = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on when a lead changes the status or the unit-cost table: a page opened before cannot save over it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
@@ -131,6 +133,8 @@ class Timepoint(models.Model):
     target_day = models.PositiveIntegerField()
     window_before = models.PositiveIntegerField(default=0)
     window_after = models.PositiveIntegerField(default=28)
+    # Moves on when the timepoint or its schedule changes: a page opened before cannot save over it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["study", "target_day", "code"]

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from connecting_people.accounts.models import Team, Trust, User
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import NotAllowedError, ServiceError
+from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.definitions import DATA_DIR
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
@@ -137,15 +137,28 @@ def study_create(
     return study
 
 
-def study_status_set(*, user: User, access: StudyAccess, status: str) -> Study:
+def _locked_study(access: StudyAccess, expected_version: int) -> Study:
+    """The study row, locked until the transaction ends; StaleRecordError when a lead saved its status or unit
+    costs since `expected_version`."""
+    Study.objects.select_for_update().filter(pk=access.study.pk).first()
+    study = access.study
+    study.refresh_from_db()  # under the lock; changed in place, so the caller's `access` sees the change
+    if study.version != expected_version:
+        raise StaleRecordError()
+    return study
+
+
+def study_status_set(*, user: User, access: StudyAccess, expected_version: int, status: str) -> Study:
+    """Change the study's status. StaleRecordError when someone saved the study since `expected_version`."""
     _lead(access)
     if status not in Study.Status.values:
         raise ServiceError("Choose a status.", field="status")
-    study = access.study
     with transaction.atomic():
+        study = _locked_study(access, expected_version)
         before = study.status
         study.status = status
-        study.save(update_fields=["status"])
+        study.version += 1
+        study.save(update_fields=["status", "version"])
         audit_record(
             actor=user,
             action="study.status_changed",
@@ -360,6 +373,15 @@ def _audit_allocation(user: User, study: Study, rows: list[StudyTeam], seed: int
     )
 
 
+def _locked_timepoint(access: StudyAccess, timepoint_id: int, expected_version: int) -> Timepoint:
+    point = access.study.timepoints.select_for_update().filter(pk=timepoint_id).first()
+    if point is None:
+        raise Http404("No such timepoint")
+    if point.version != expected_version:
+        raise StaleRecordError()
+    return point
+
+
 def timepoint_save(
     *,
     user: User,
@@ -370,26 +392,29 @@ def timepoint_save(
     window_before: int,
     window_after: int,
     timepoint_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Timepoint:
-    """Adds a timepoint, or changes one (`timepoint_id`). Baseline (day 0) cannot open before enrolment."""
+    """Adds a timepoint, or changes one (`timepoint_id`, at `expected_version`: StaleRecordError when someone
+    saved it or its schedule since). Baseline (day 0) cannot open before enrolment."""
     _lead(access)
     study = access.study
     if window_before > target_day:
         raise ServiceError("The window cannot open before the participant's baseline.", field="window_before")
-    point = None
-    if timepoint_id is not None:
-        point = study.timepoints.filter(pk=timepoint_id).first()
-        if point is None:
-            raise Http404("No such timepoint")
-    clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
-    if clash.filter(code=code).exists():
-        raise ServiceError(f"There is already a timepoint {code}.", field="code")
-    if clash.filter(target_day=target_day).exists():
-        raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
-    if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
-        raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
     with transaction.atomic():
-        point = point or Timepoint(study=study)
+        point = None
+        if timepoint_id is not None:
+            point = _locked_timepoint(access, timepoint_id, expected_version or 0)
+        clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
+        if clash.filter(code=code).exists():
+            raise ServiceError(f"There is already a timepoint {code}.", field="code")
+        if clash.filter(target_day=target_day).exists():
+            raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
+        if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
+            raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
+        if point is None:
+            point = Timepoint(study=study)
+        else:
+            point.version += 1
         point.code, point.label, point.target_day = code, label.strip(), target_day
         point.window_before, point.window_after = window_before, window_after
         point.save()
@@ -411,25 +436,26 @@ def timepoint_save(
 
 
 def schedule_set(
-    *, user: User, access: StudyAccess, timepoint_id: int, instrument_ids: list[str]
+    *, user: User, access: StudyAccess, timepoint_id: int, expected_version: int, instrument_ids: list[str]
 ) -> Timepoint:
-    """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off."""
+    """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off.
+    StaleRecordError when someone saved the timepoint or its schedule since `expected_version`."""
     _lead(access)
-    point = access.study.timepoints.filter(pk=timepoint_id).first()
-    if point is None:
-        raise Http404("No such timepoint")
     for instrument_id in instrument_ids:
         _instrument(instrument_id)
     if not instrument_ids:
         raise ServiceError("Choose at least one instrument.", field="instruments")
-    recorded = set(point.assessments.values_list("instrument_id", flat=True))
-    dropped = sorted(recorded - set(instrument_ids))
-    if dropped:
-        raise ServiceError(
-            f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
-            field="instruments",
-        )
     with transaction.atomic():
+        point = _locked_timepoint(access, timepoint_id, expected_version)
+        recorded = set(point.assessments.values_list("instrument_id", flat=True))
+        dropped = sorted(recorded - set(instrument_ids))
+        if dropped:
+            raise ServiceError(
+                f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
+                field="instruments",
+            )
+        point.version += 1
+        point.save(update_fields=["version"])
         point.schedule.all().delete()
         ScheduledInstrument.objects.bulk_create(
             ScheduledInstrument(timepoint=point, instrument_id=instrument_id, position=index)
@@ -449,13 +475,15 @@ def unit_costs_set(
     *,
     user: User,
     access: StudyAccess,
+    expected_version: int,
     price_year: str,
     currency: str,
     source: str,
     costs: dict[str, tuple[str, Decimal]],
 ) -> Study:
     """Replaces the unit-cost table: {service: (unit, cost)} for a stated price year. A table set here is no
-    longer marked illustrative. Services the service-use instrument does not have are refused."""
+    longer marked illustrative. Services the service-use instrument does not have are refused. StaleRecordError
+    when someone saved the study's status or unit costs since `expected_version`."""
     _lead(access)
     study = access.study
     instrument = _instrument(study.service_use_instrument)
@@ -469,6 +497,8 @@ def unit_costs_set(
         if cost < 0:
             raise ServiceError(f"The cost of {service} cannot be negative.", field="costs")
     with transaction.atomic():
+        study = _locked_study(access, expected_version)
+        study.version += 1
         study.unit_costs.all().delete()
         UnitCost.objects.bulk_create(
             UnitCost(study=study, service=service, unit=unit, cost=cost)
@@ -476,7 +506,9 @@ def unit_costs_set(
         )
         study.price_year, study.currency = price_year.strip(), currency.strip().upper() or "GBP"
         study.unit_cost_source, study.unit_costs_illustrative = source.strip()[:300], False
-        study.save(update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative"])
+        study.save(
+            update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative", "version"]
+        )
         recosted = _recost_service_use(study, instrument)
         audit_record(
             actor=user,

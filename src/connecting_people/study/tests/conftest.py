@@ -43,7 +43,9 @@ def make_study_setup(org) -> StudySetUp:
     services.team_allocate(user=lead, access=access, team_id=org.other_team.pk, arm="control")
     services.team_allocate(user=lead, access=access, team_id=second_trust_team.pk, arm="intervention")
     services.team_allocate(user=lead, access=access, team_id=extra.pk, arm="control")
-    services.study_status_set(user=lead, access=access, status=Study.Status.RECRUITING)
+    services.study_status_set(
+        user=lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
+    )
     outsider = UserFactory(username="outsider")
     member(outsider, Role.RESEARCHER, trust=org.trust)
     assert site_one.code == "site01"

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import posted, show_service_error
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
@@ -44,6 +44,12 @@ def _access(request, study_id):
 def _refuse_write_unless_lead(request, access) -> None:
     if request.method == "POST" and not access.is_lead:
         raise Http404("Not a study lead")
+
+
+def _saved_by_someone_else(request, error: StaleRecordError, url: str):
+    """To the page that shows what the other lead saved, with the refusal on top."""
+    messages.error(request, error.message)
+    return redirect(url)
 
 
 def _overview_url(study) -> str:
@@ -163,12 +169,19 @@ def overview(request, study_id: int):
 @login_required
 def status(request, study_id: int):
     access = lead_access(request, study_id)
-    form = StatusForm(posted(request), initial={"status": access.study.status})
+    form = StatusForm(
+        posted(request), initial={"status": access.study.status, "version": access.study.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             study = services.study_status_set(
-                user=request.user, access=access, status=form.cleaned_data["status"]
+                user=request.user,
+                access=access,
+                expected_version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
             )
+        except StaleRecordError as error:
+            return _saved_by_someone_else(request, error, _overview_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -341,16 +354,22 @@ def _timepoint_page(request, access, point):
             "target_day": point.target_day,
             "window_before": point.window_before,
             "window_after": point.window_after,
+            "version": point.version,
         }
     form = TimepointForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version")
         try:
             saved = services.timepoint_save(
                 user=request.user,
                 access=access,
                 timepoint_id=point.pk if point is not None else None,
-                **form.cleaned_data,
+                expected_version=version if point is not None else None,
+                **fields,
             )
+        except StaleRecordError as error:
+            return _saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -405,13 +424,19 @@ def schedule(request, study_id: int, timepoint_id: int):
     form = ScheduleForm(
         posted(request),
         instruments=_schedulable_instruments(scheduled_ids),
-        initial=ScheduleForm.initial_for(scheduled_ids),
+        initial=ScheduleForm.initial_for(scheduled_ids) | {"version": point.version},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.schedule_set(
-                user=request.user, access=access, timepoint_id=point.pk, instrument_ids=form.instrument_ids()
+                user=request.user,
+                access=access,
+                timepoint_id=point.pk,
+                expected_version=form.cleaned_data["version"],
+                instrument_ids=form.instrument_ids(),
             )
+        except StaleRecordError as error:
+            return _saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error, {"instrument_id": "instruments"})
         else:
@@ -452,14 +477,18 @@ def unit_costs(request, study_id: int):
                 services.unit_costs_set(
                     user=request.user,
                     access=access,
+                    expected_version=form.cleaned_data["version"],
                     price_year=form.cleaned_data["price_year"],
                     currency=form.cleaned_data["currency"],
                     source=form.cleaned_data["source"],
                     costs=form.costs(),
                 )
+            except StaleRecordError as error:
+                return _saved_by_someone_else(request, error, reverse("study:unit_costs", args=[study.pk]))
             except ServiceError as error:
                 show_service_error(form, error)
             else:
+                study.refresh_from_db()
                 messages.success(request, f"Unit costs saved at {study.price_year} prices.")
                 return redirect(_overview_url(study))
     by_service = {row.service: row for row in rows}
