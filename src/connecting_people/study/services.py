@@ -28,7 +28,7 @@ from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
-from connecting_people.study import allocation, schedule
+from connecting_people.study import allocation, schedule, selectors
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import (
     Arm,
@@ -44,7 +44,7 @@ from connecting_people.study.models import (
     Timepoint,
     UnitCost,
 )
-from connecting_people.study.selectors import StudyAccess, may_create_study
+from connecting_people.study.selectors import StudyAccess, may_create_study, researcher_trust_ids
 
 DEFAULT_TIMEPOINTS = (
     # code, label, target day, window before, window after
@@ -191,9 +191,9 @@ def member_add(
         )
     site = None
     if site_id is not None:
-        site = access.study.sites.filter(pk=site_id).first()
+        site = access.sites().filter(pk=site_id).first()
         if site is None:
-            raise ServiceError("Choose one of the study's sites.", field="site")
+            raise ServiceError("Choose one of the sites taking part.", field="site")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -213,24 +213,64 @@ def member_add(
 
 
 def site_add(*, user: User, access: StudyAccess, trust_id: int) -> StudySite:
+    """Add a trust as a site. A lead who holds the researcher role in the trust adds it: it takes part at once.
+    Any other trust is invited: it takes part when someone with the researcher role there accepts
+    (`site_decide`); until then nothing of it is allocated, enrolled or read. A trust that declined may be
+    invited again (same site code)."""
     _lead(access)
     trust = Trust.objects.filter(pk=trust_id).first()
     if trust is None:
         raise ServiceError("Choose a trust.", field="trust")
     study = access.study
-    if study.sites.filter(trust=trust).exists():
-        raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+    own_trust = trust.pk in researcher_trust_ids(user=user)
     with transaction.atomic():
-        number = study.sites.count() + 1
-        while study.sites.filter(code=f"site{number:02d}").exists():
-            number += 1
-        site = StudySite.objects.create(study=study, trust=trust, code=f"site{number:02d}")
+        site = StudySite.objects.select_for_update().filter(study=study, trust=trust).first()
+        if site is not None and site.status == StudySite.Status.ACTIVE:
+            raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+        if site is not None and site.status == StudySite.Status.INVITED:
+            raise ServiceError(
+                f"{trust.name} is already invited: it takes part once a researcher there accepts.",
+                field="trust",
+            )
+        if site is None:
+            number = study.sites.count() + 1
+            while study.sites.filter(code=f"site{number:02d}").exists():
+                number += 1
+            site = StudySite(study=study, trust=trust, code=f"site{number:02d}")
+        now = timezone.now()
+        site.invited_by, site.invited_at = user, now
+        if own_trust:
+            site.status, site.decided_by, site.decided_at = StudySite.Status.ACTIVE, user, now
+        else:
+            site.status, site.decided_by, site.decided_at = StudySite.Status.INVITED, None, None
+        site.save()
         audit_record(
             actor=user,
-            action="study.site_added",
+            action="study.site_added" if own_trust else "study.site_invited",
             object_type="study",
             object_id=study.pk,
-            summary={"site": site.code, "trust_id": trust.pk},
+            summary={"site": site.code, "trust_id": trust.pk, "status": site.status},
+        )
+    return site
+
+
+def site_decide(*, user: User, site_id: int, accept: bool) -> StudySite:
+    """Someone with the researcher role in an invited trust accepts (the trust takes part from now) or declines
+    the invitation. Http404 for anyone else, an unknown id or an invitation already answered."""
+    with transaction.atomic():
+        site = selectors.site_invitation_get(user=user, site_id=site_id)
+        site = StudySite.objects.select_for_update().select_related("study", "trust").get(pk=site.pk)
+        if site.status != StudySite.Status.INVITED:  # answered by someone else a moment ago
+            raise ServiceError(f"{site.trust.name}'s invitation has already been answered.")
+        site.status = StudySite.Status.ACTIVE if accept else StudySite.Status.DECLINED
+        site.decided_by, site.decided_at = user, timezone.now()
+        site.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=user,
+            action="study.site_accepted" if accept else "study.site_declined",
+            object_type="study",
+            object_id=site.study_id,
+            summary={"site": site.code, "trust_id": site.trust_id, "study": site.study.code},
         )
     return site
 
@@ -250,6 +290,12 @@ def _team_for_site(study: Study, team_id: int) -> tuple[Team, StudySite]:
     if site is None:
         raise ServiceError(
             f"{team.name}'s trust is not a site of this study: add the site first.", field="team"
+        )
+    if site.status != StudySite.Status.ACTIVE:
+        raise ServiceError(
+            f"{team.trust.name} has not accepted the invitation to take part: its teams can be allocated "
+            "once a researcher there accepts.",
+            field="team",
         )
     existing = study.teams.filter(team=team).first()
     if existing is not None:
@@ -668,7 +714,7 @@ def person_enrol(
     today = today or timezone.localdate()
     person = person_get(user=user, person_id=person_id)
     study_team = (
-        StudyTeam.objects.filter(pk=study_team_id, team_id=person.team_id)
+        StudyTeam.objects.filter(selectors.site_taking_part(), pk=study_team_id, team_id=person.team_id)
         .select_related("study", "site")
         .first()
     )

@@ -119,7 +119,8 @@ class SiteForm(NHSForm):
     trust = forms.ChoiceField(
         label="Trust",
         help_text="Each trust taking part is one site. It gets a code (site01, site02 and so on) that is all "
-        "an export says about it.",
+        "an export says about it. A trust where you have the researcher role joins at once; any other trust "
+        "is invited, and joins when someone with the researcher role there accepts.",
         error_messages={
             "required": "Choose the trust to add",
             "invalid_choice": "Choose one of the trusts listed",
@@ -131,6 +132,20 @@ class SiteForm(NHSForm):
         self.fields["trust"].choices = [("", "Choose a trust")] + [
             (str(trust.pk), trust.name) for trust in trusts
         ]
+
+
+class SiteDecisionForm(NHSForm):
+    """A researcher of an invited trust answers the invitation."""
+
+    decision = forms.ChoiceField(
+        label="Will your trust take part?",
+        choices=[("accept", "Yes, accept: the trust takes part"), ("decline", "No, decline the invitation")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether your trust takes part"},
+    )
+
+    def accepted(self) -> bool:
+        return self.cleaned_data["decision"] == "accept"
 
 
 class TeamChoiceField(forms.ChoiceField):

@@ -29,7 +29,7 @@ from connecting_people.study.forms.setup import (
     TimepointForm,
     UnitCostsForm,
 )
-from connecting_people.study.models import Arm, StudyTeam
+from connecting_people.study.models import Arm, StudySite, StudyTeam
 from connecting_people.study.views.jobs import lead_access
 
 NO_TEAMS_LEFT = "Every team of the study's sites is already in an arm. Add a site to allocate more teams."
@@ -113,6 +113,9 @@ def study_list(request):
         {
             "memberships": list(selectors.memberships_for(user=request.user)),
             "may_create": selectors.may_create_study(user=request.user),
+            "invitations_waiting": selectors.site_invitations_for(user=request.user)
+            .filter(status=StudySite.Status.INVITED)
+            .count(),
             "page_title": "Your studies",
         },
     )
@@ -154,6 +157,7 @@ def overview(request, study_id: int):
             "access": access,
             "section": "overview",
             "sites": list(access.sites()),
+            "invitations": list(access.invitations()),
             "teams": list(access.teams()),
             "timepoints": _timepoint_rows(selectors.timepoints(study=study)),
             "unit_cost_rows": len(selectors.unit_costs(study=study)),
@@ -251,14 +255,21 @@ def site_add(request, study_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, f"{site.trust.name} added as {site.code}.")
+            if site.status == StudySite.Status.ACTIVE:
+                messages.success(request, f"{site.trust.name} added as {site.code}.")
+            else:
+                messages.success(
+                    request,
+                    f"{site.trust.name} invited as {site.code}. It takes part once someone with the researcher "
+                    "role there accepts; until then its teams cannot be allocated.",
+                )
             return redirect(_overview_url(access.study))
     return _form_page(
         request,
         access,
         form=form,
-        heading="Add a site",
-        submit="Add the site",
+        heading="Add or invite a site",
+        submit="Add or invite the trust",
         back_url=_overview_url(access.study),
         template=None if trusts or form.is_bound else "study/setup/nothing_left.jinja",
         intro=None if trusts else "Every trust is already a site of this study.",
