@@ -17,7 +17,7 @@ from connecting_people.connections.forms import EntryForm, ImportForm, RemoveFor
 from connecting_people.connections.interchange import FORMATS, ImportRejected
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
@@ -30,12 +30,6 @@ def _unless_latest(request, snapshot):
         return None
     messages.error(request, services.NOT_LATEST)
     return redirect("connections:snapshot", person_id=snapshot.person_id, snapshot_id=snapshot.pk)
-
-
-def _saved_by_someone_else(request, person, error: StaleRecordError):
-    """Back to the map, which shows what the other person saved, with the refusal on top."""
-    messages.error(request, error.message)
-    return redirect("connections:map", person_id=person.pk)
 
 
 def _map_context(person, snapshot, snapshots) -> dict:
@@ -184,7 +178,7 @@ def entry_edit(request, person_id: int, entry_id: int):
                 data=form.entry_data(),
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, person, error)
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -226,7 +220,7 @@ def entry_ties(request, person_id: int, entry_id: int):
                 other_entry_ids=form.cleaned_data["ties"],
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, person, error)
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -255,7 +249,7 @@ def entry_remove(request, person_id: int, entry_id: int):
                 expected_version=form.cleaned_data["version"],
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, person, error)
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -202,6 +202,16 @@ def show_service_error(form: forms.Form, error, field_names: dict[str, str] | No
     form.add_error(field if field in form.fields else None, error.message)
 
 
+def saved_by_someone_else(request, error, to, *args, **kwargs):
+    """A save refused because someone else saved the record first (StaleRecordError): back to `to` (anything
+    `redirect` takes), the page that shows what they saved, with the refusal in a banner on top."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.error(request, error.message)
+    return redirect(to, *args, **kwargs)
+
+
 def posted(request):
     """A form's data: the POST, even an empty one (every box unticked still means "save this"), or None for a
     GET. `request.POST or None` would treat an empty POST as no submission at all."""

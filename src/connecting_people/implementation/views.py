@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.implementation import presenters, registry, selectors, services
 from connecting_people.implementation.forms import (
     AttendanceForm,
@@ -278,7 +278,7 @@ def champion(request, team_id: int):
                 since=form.cleaned_data["since"],
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, "implementation:champion", team.pk)
+            return saved_by_someone_else(request, error, "implementation:champion", team_id=team.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -390,8 +390,8 @@ def community_link_edit(request, team_id: int, link_id: int):
                 data=form.link_data(),
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(
-                request, error, "implementation:team", team.pk, anchor="#community-links"
+            return saved_by_someone_else(
+                request, error, _url("implementation:team", team.pk) + "#community-links"
             )
         except ServiceError as error:
             show_service_error(form, error)
@@ -450,7 +450,7 @@ def checklist_item(request, team_id: int, item_id: str):
                 status_on=form.cleaned_data["status_on"],
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, "implementation:checklist", team.pk)
+            return saved_by_someone_else(request, error, "implementation:checklist", team_id=team.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -576,7 +576,9 @@ def training_attendance(request, session_id: int):
                 attendee_ids=form.attendee_ids(),
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, "implementation:training_session", session.pk)
+            return saved_by_someone_else(
+                request, error, "implementation:training_session", session_id=session.pk
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -626,12 +628,6 @@ def guidance_page(request, slug: str):
 @login_required
 def guidance_print(request, slug: str):
     return _guidance(request, slug, "implementation/guidance_print.jinja")
-
-
-def _saved_by_someone_else(request, error: StaleRecordError, page: str, *args, anchor: str = ""):
-    """To the page that shows what the other person saved, with the refusal on top."""
-    messages.error(request, error.message)
-    return redirect(_url(page, *args) + anchor)
 
 
 def _url(name: str, *args) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from connecting_people.accounts.selectors import practitioners_in_team, scope_for, teams_of
 from connecting_people.audit.selectors import audit_events_for_person
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import saved_by_someone_else, show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm, ReopenForm
 from connecting_people.plans import selectors as plan_selectors
@@ -171,8 +171,7 @@ def person_allocate(request, person_id: int):
                 worker_id=form.cleaned_data["worker"],
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return redirect("people:overview", person_id=person.pk)
+            return saved_by_someone_else(request, error, "people:overview", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:

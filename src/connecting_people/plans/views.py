@@ -11,7 +11,7 @@ from connecting_people.connections import metrics
 from connecting_people.connections import presenters as map_presenters
 from connecting_people.connections import selectors as map_selectors
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.measures.selectors import measure_histories
 from connecting_people.people.selectors import person_tags
 from connecting_people.people.views import person_for_request
@@ -87,8 +87,7 @@ def assessment(request, person_id: int):
                 data=form.assessment_data(),
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return _back_to_plan(person)
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -150,8 +149,7 @@ def goal_edit(request, person_id: int, goal_id: int):
                 data=form.goal_data(),
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return _back_to_plan(person)
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -210,8 +208,7 @@ def step_edit(request, person_id: int, step_id: int):
                 data=form.step_data(),
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return _back_to_plan(person, f"goal-{step.goal_id}")
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -315,8 +312,7 @@ def link_detail(request, person_id: int, link_id: int):
                 changed_on=form.cleaned_data["changed_on"],
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return redirect("plans:link", person_id=person.pk, link_id=link.pk)
+            return saved_by_someone_else(request, error, "plans:link", person_id=person.pk, link_id=link.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments
@@ -44,12 +44,6 @@ def _access(request, study_id):
 def _refuse_write_unless_lead(request, access) -> None:
     if request.method == "POST" and not access.is_lead:
         raise Http404("Not a study lead")
-
-
-def _saved_by_someone_else(request, error: StaleRecordError, url: str):
-    """To the page that shows what the other lead saved, with the refusal on top."""
-    messages.error(request, error.message)
-    return redirect(url)
 
 
 def _overview_url(study) -> str:
@@ -185,7 +179,7 @@ def status(request, study_id: int):
                 status=form.cleaned_data["status"],
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, _overview_url(access.study))
+            return saved_by_someone_else(request, error, _overview_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -380,7 +374,7 @@ def _timepoint_page(request, access, point):
                 **fields,
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, _timepoints_url(access.study))
+            return saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -447,7 +441,7 @@ def schedule(request, study_id: int, timepoint_id: int):
                 instrument_ids=form.instrument_ids(),
             )
         except StaleRecordError as error:
-            return _saved_by_someone_else(request, error, _timepoints_url(access.study))
+            return saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error, {"instrument_id": "instruments"})
         else:
@@ -495,7 +489,7 @@ def unit_costs(request, study_id: int):
                     costs=form.costs(),
                 )
             except StaleRecordError as error:
-                return _saved_by_someone_else(request, error, reverse("study:unit_costs", args=[study.pk]))
+                return saved_by_someone_else(request, error, reverse("study:unit_costs", args=[study.pk]))
             except ServiceError as error:
                 show_service_error(form, error)
             else:
