@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.measures import registry
 from connecting_people.people.models import Person
 from connecting_people.study.models import Study
-from e2e.journey import error_summary_items, sign_in
+from e2e.journey import Tab, error_summary_items, sign_in
 
 TODAY = timezone.localdate()
 STARTS = TODAY - timedelta(days=260)
@@ -34,14 +35,17 @@ def fill_date(page, name: str, when) -> None:
 class TestResearcherRunsAStudy:
     def test_set_up_enrol_record_export_and_report(self, tab, demo, tmp_path, settings):
         settings.CONNECTING_PEOPLE_STUDY_FILES = tmp_path / "study-files"
-        self.tab, self.page = tab, tab.page
+        self.tab, self.page, self.demo = tab, tab.page, demo
         sign_in(tab, username="researcher.a", password=demo.password)
 
         self.when_i_open_my_studies_from_the_home_page()
         self.and_i_set_up_a_study_leaving_the_form_empty_first()
         self.and_i_add_the_trust_as_a_site_and_allocate_its_two_teams()
         self.then_a_team_cannot_be_put_in_the_other_arm_too()
+        self.when_i_invite_another_trust_its_teams_are_not_offered()
+        self.then_a_researcher_there_accepts_and_its_team_is_offered()
         self.when_i_open_the_study_for_recruitment()
+        self.then_a_status_saved_from_an_older_page_is_refused()
 
         self.and_i_enrol_a_participant()
         self.and_i_record_their_baseline_interview()
@@ -81,12 +85,14 @@ class TestResearcherRunsAStudy:
         self.tab.check("study overview")
 
     def and_i_add_the_trust_as_a_site_and_allocate_its_two_teams(self):
-        self.page.get_by_role("link", name="Add a site").click()
+        self.page.get_by_role("link", name="Add or invite a site").click()
         self.page.get_by_label("Trust").select_option(
             label="Northshire Community Health NHS Foundation Trust (demo)"
         )
         self.tab.check("add a site")
-        self.page.get_by_role("button", name="Add the site").click()
+        self.page.get_by_role("button", name="Add or invite the trust").click()
+        # researcher.a has the researcher role in this trust: it takes part at once.
+        expect(self.page.get_by_text("added as site01")).to_be_visible()
         # A second tab opens the allocation form while both teams are still free, as a colleague might.
         self.stale = self.page.context.new_page()
         self.stale.goto(f"/study/{self.study.pk}/teams/allocate/")
@@ -116,13 +122,76 @@ class TestResearcherRunsAStudy:
         expect(self.page.get_by_text("Every team")).to_be_visible()
         self.tab.check("nothing left to allocate")
 
+    # --- another trust joins only when someone there accepts -------------------------------------------
+
+    def when_i_invite_another_trust_its_teams_are_not_offered(self):
+        trust = Trust.objects.create(name="Westmoor Partnership NHS Trust (journey)", ods_code="JRN01")
+        self.westmoor_team = Team.objects.create(trust=trust, name="Westmoor Recovery Team")
+        their_researcher = User.objects.create_user(
+            username="researcher.west", password=self.demo.password, first_name="Wendy", last_name="Marsh"
+        )
+        Membership.objects.create(user=their_researcher, role=Role.RESEARCHER, trust=trust)
+        self.page.goto(f"/study/{self.study.pk}/")
+        self.page.get_by_role("link", name="Add or invite a site").click()
+        self.page.get_by_label("Trust").select_option(label="Westmoor Partnership NHS Trust (journey)")
+        self.page.get_by_role("button", name="Add or invite the trust").click()
+        expect(self.page.get_by_text("invited as site02")).to_be_visible()
+        expect(self.page.locator("#invited")).to_contain_text("Invited, waiting for the trust to accept")
+        self.tab.check("study overview with an invited trust")
+        self.page.goto(f"/study/{self.study.pk}/teams/allocate/")
+        expect(self.page.get_by_text("Every team")).to_be_visible()  # Westmoor's team is not offered
+
+    def then_a_researcher_there_accepts_and_its_team_is_offered(self):
+        context = self.page.context.browser.new_context(
+            base_url=self.page.url.split("/study/")[0], viewport={"width": 1280, "height": 900}
+        )
+        theirs = Tab(page=context.new_page())
+        theirs.listen()
+        sign_in(theirs, username="researcher.west", password=self.demo.password)
+        theirs.page.get_by_role("link", name="Your studies").click()
+        theirs.page.get_by_role("link", name="1 invitation for your trust").click()
+        expect(theirs.page.get_by_role("heading", level=1)).to_have_text(
+            "Invitations to take part in studies"
+        )
+        theirs.check("invitations for a trust")
+        theirs.page.get_by_role("link", name="WALKTHROUGH").click()
+        expect(theirs.page.get_by_role("heading", level=1)).to_have_text(
+            "Invitation to take part in WALKTHROUGH"
+        )
+        theirs.page.get_by_role("button", name="Send your answer").click()
+        assert error_summary_items(theirs.page) == ["Choose whether your trust takes part"]
+        theirs.check("invitation, with errors")
+        theirs.page.get_by_label("Yes, accept: the trust takes part").check()
+        theirs.page.get_by_role("button", name="Send your answer").click()
+        expect(theirs.page.get_by_text("takes part in WALKTHROUGH as site02")).to_be_visible()
+        theirs.check("invitations, one answered")
+        context.close()
+        self.page.goto(f"/study/{self.study.pk}/teams/allocate/")
+        options = self.page.get_by_label("Team").locator("option").all_inner_texts()
+        assert any(option.startswith("Westmoor Recovery Team") for option in options), options
+
     def when_i_open_the_study_for_recruitment(self):
         self.page.goto(f"/study/{self.study.pk}/")
+        # A colleague's tab has the status page open from before the change.
+        self.stale = self.page.context.new_page()
+        self.stale.goto(f"/study/{self.study.pk}/status/")
         self.page.get_by_role("link", name="Change status").click()
         self.page.get_by_label("Recruiting").check()
         self.page.get_by_role("button", name="Save the status").click()
         self.study.refresh_from_db()
         assert self.study.status == "recruiting"
+
+    def then_a_status_saved_from_an_older_page_is_refused(self):
+        self.stale.get_by_label("Closed").check()
+        self.stale.get_by_role("button", name="Save the status").click()
+        expect(self.stale.locator(".nhsuk-notification-banner")).to_contain_text(
+            "Someone else saved changes here while you were editing"
+        )
+        self.study.refresh_from_db()
+        assert self.study.status == "recruiting"
+        stale = Tab(page=self.stale)
+        stale.check("status refused: someone else saved first")
+        self.stale.close()
 
     # --- a participant ---------------------------------------------------------------------------------
 

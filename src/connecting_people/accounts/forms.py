@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.core.forms import ControlCharactersRemoved, DateField, NHSForm
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(ControlCharactersRemoved, AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account is not active. Ask your administrator.",

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from connecting_people.core.forms import ControlCharactersRemoved
 
-class RecordNumberForm(forms.Form):
+
+class RecordNumberForm(ControlCharactersRemoved, forms.Form):
     record = forms.IntegerField(
         label="Record number",
         min_value=1,

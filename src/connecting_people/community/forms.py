@@ -11,7 +11,7 @@ from connecting_people.community.hsds.schedules import DAY_NAMES
 from connecting_people.community.models import Opportunity
 from connecting_people.community.selectors import COST_FILTERS, TIMES_OF_DAY, DirectorySearch
 from connecting_people.community.services import OpportunityData
-from connecting_people.core.forms import DateField, NHSForm, TagListField
+from connecting_people.core.forms import ControlCharactersRemoved, DateField, NHSForm, TagListField
 
 DAYS = [(name.lower(), name) for name in DAY_NAMES]
 MILES = [("1", "1 mile"), ("2", "2 miles"), ("5", "5 miles"), ("10", "10 miles"), ("25", "25 miles")]
@@ -26,7 +26,7 @@ PLACE_NOT_FOUND = (
 )
 
 
-class SearchForm(forms.Form):
+class SearchForm(ControlCharactersRemoved, forms.Form):
     """The directory search (a GET form: every field optional)."""
 
     q = forms.CharField(label="Name or description", max_length=200, required=False)

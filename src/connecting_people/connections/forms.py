@@ -5,7 +5,7 @@ from django import forms
 from connecting_people.connections import models
 from connecting_people.connections.interchange import LABEL_MAX_LENGTH
 from connecting_people.connections.services import EntryData
-from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.core.forms import DateField, NHSForm, VersionField
 
 
 class EntryForm(NHSForm):
@@ -54,10 +54,12 @@ class EntryForm(NHSForm):
         widget=forms.RadioSelect,
         required=False,
     )
+    version = VersionField()  # when changing an entry
 
     @classmethod
     def initial_for(cls, entry: models.MapEntry) -> dict:
         return {
+            "version": entry.version,
             "label": entry.label,
             "kind": entry.kind,
             "category": entry.category,
@@ -88,10 +90,17 @@ class TiesForm(NHSForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick the entries who know each other or are part of the same group.",
     )
+    version = VersionField()
 
     def __init__(self, *args, others: list[models.MapEntry], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ties"].choices = [(other.pk, other.label) for other in others]
+
+
+class RemoveForm(NHSForm):
+    """Taking an entry off the map: only the version of the entry the page showed."""
+
+    version = VersionField()
 
 
 class SnapshotForm(NHSForm):

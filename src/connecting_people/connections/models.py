@@ -95,6 +95,8 @@ class MapEntry(models.Model):
     supports = models.JSONField(default=list, blank=True)  # Support codes, in Support order
     frequency = models.CharField(max_length=20, choices=FREQUENCY_CHOICES, blank=True)
     wish = models.CharField(max_length=10, choices=WISH_CHOICES, blank=True)
+    # Moves on with every save of the entry or of its ties: a page opened on an older version cannot save.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from connecting_people.connections.interchange import (
     new_key,
 )
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
 from connecting_people.people.services import person_for_change
@@ -223,20 +224,37 @@ def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> Map
     return entry
 
 
-def _locked_entry(user, person_id: int, entry_id) -> tuple[Person, MapEntry]:
+def _locked_entry(user, person_id: int, entry_id, expected_version: int) -> tuple[Person, MapEntry]:
+    """The entry, with its map locked until the transaction ends (every write to a map takes that lock first).
+    StaleRecordError when the entry is no longer at `expected_version`, the version the page was opened with."""
     person = person_for_change(user=user, person_id=person_id)
+    snapshot_id = selectors.entry_of(person=person, entry_id=entry_id).snapshot_id
+    snapshot = _locked_snapshot(person, snapshot_id)
+    # Read again under the lock: a save that committed while this one waited is seen now.
     entry = selectors.entry_of(person=person, entry_id=entry_id)
-    entry.snapshot = _locked_snapshot(person, entry.snapshot_id)
+    if entry.version != expected_version:
+        raise StaleRecordError()
+    entry.snapshot = snapshot
     return person, entry
 
 
-def entry_update(*, user, person_id: int, entry_id: int, data: EntryData) -> MapEntry:
+def _entries_changed(snapshot: MapSnapshot, entry_ids: Iterable[int]) -> None:
+    """Move on the version of entries whose ties changed as a side effect, so a page opened on one of them
+    before the change cannot put the old ties back."""
+    ids = set(entry_ids)
+    if ids:
+        MapEntry.objects.filter(snapshot=snapshot, pk__in=ids).update(version=F("version") + 1)
+
+
+def entry_update(*, user, person_id: int, entry_id: int, expected_version: int, data: EntryData) -> MapEntry:
+    """Change an entry of the latest map. StaleRecordError when someone saved it since `expected_version`."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id)
+        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
         fields = _entry_fields(data)
         changed = sorted(name for name, value in fields.items() if getattr(entry, name) != value)
         for name, value in fields.items():
             setattr(entry, name, value)
+        entry.version += 1
         entry.save()
         _refresh_measures(entry.snapshot)
         summary = {"fields": changed} | {
@@ -246,28 +264,43 @@ def entry_update(*, user, person_id: int, entry_id: int, data: EntryData) -> Map
     return entry
 
 
-def entry_remove(*, user, person_id: int, entry_id: int) -> None:
-    """Take an entry off the latest map (earlier maps keep it), with its ties."""
+def entry_remove(*, user, person_id: int, entry_id: int, expected_version: int) -> None:
+    """Take an entry off the latest map (earlier maps keep it), with its ties. StaleRecordError when someone
+    changed the entry since `expected_version`: they may have made it something the person wants to keep."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id)
+        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
         entry_pk = entry.pk
+        tied = _tied_to(entry)
         entry.delete()
+        _entries_changed(entry.snapshot, tied)
         _refresh_measures(entry.snapshot)
         _audit(user, person, "map.entry_removed", "map_entry", entry_pk, {"key": str(entry.key)})
 
 
-def entry_ties_set(*, user, person_id: int, entry_id: int, other_entry_ids: Iterable[int]) -> MapEntry:
-    """Record exactly which other entries of the same map this entry is tied to (knows, sees, is part of)."""
+def _ties_of(entry: MapEntry):
+    return MapTie.objects.filter(snapshot=entry.snapshot).filter(a=entry) | MapTie.objects.filter(
+        snapshot=entry.snapshot, b=entry
+    )
+
+
+def _tied_to(entry: MapEntry) -> set[int]:
+    """Ids of the entries tied to `entry`."""
+    return {a if b == entry.pk else b for a, b in _ties_of(entry).values_list("a_id", "b_id")}
+
+
+def entry_ties_set(
+    *, user, person_id: int, entry_id: int, expected_version: int, other_entry_ids: Iterable[int]
+) -> MapEntry:
+    """Record exactly which other entries of the same map this entry is tied to (knows, sees, is part of).
+    StaleRecordError when the entry (its ties included) changed since `expected_version`."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id)
+        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
         wanted = set(other_entry_ids)
         found = set(selectors.entries_of(entry.snapshot).filter(pk__in=wanted).values_list("pk", flat=True))
         if wanted - found or entry.pk in wanted:
             raise ServiceError("Choose entries from this map only", field="ties")
-        existing = MapTie.objects.filter(snapshot=entry.snapshot).filter(a=entry) | MapTie.objects.filter(
-            snapshot=entry.snapshot, b=entry
-        )
-        current = {a if b == entry.pk else b for a, b in existing.values_list("a_id", "b_id")}
+        existing = _ties_of(entry)
+        current = _tied_to(entry)
         added, removed = wanted - current, current - wanted
         if removed:
             existing.filter(a_id__in=removed).delete()
@@ -276,6 +309,10 @@ def entry_ties_set(*, user, person_id: int, entry_id: int, other_entry_ids: Iter
             MapTie(snapshot=entry.snapshot, a_id=min(entry.pk, other), b_id=max(entry.pk, other))
             for other in sorted(added)
         )
+        if added or removed:
+            entry.version += 1
+            entry.save(update_fields=["version"])
+            _entries_changed(entry.snapshot, added | removed)
         _refresh_measures(entry.snapshot)
         _audit(
             user,

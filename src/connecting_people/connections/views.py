@@ -13,11 +13,11 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from connecting_people.connections import metrics, presenters, selectors, services
-from connecting_people.connections.forms import EntryForm, ImportForm, SnapshotForm, TiesForm
+from connecting_people.connections.forms import EntryForm, ImportForm, RemoveForm, SnapshotForm, TiesForm
 from connecting_people.connections.interchange import FORMATS, ImportRejected
 from connecting_people.connections.render import map_svg
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
@@ -171,8 +171,14 @@ def entry_edit(request, person_id: int, entry_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_update(
-                user=request.user, person_id=person.pk, entry_id=entry.pk, data=form.entry_data()
+                user=request.user,
+                person_id=person.pk,
+                entry_id=entry.pk,
+                expected_version=form.cleaned_data["version"],
+                data=form.entry_data(),
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -203,15 +209,18 @@ def entry_ties(request, person_id: int, entry_id: int):
         (row for row in loaded.rows if row.pk != entry.pk), key=lambda row: (row.label.casefold(), row.pk)
     )
     current = [a if b == entry.pk else b for a, b in loaded.tie_ids if entry.pk in (a, b)]
-    form = TiesForm(posted(request), others=others, initial={"ties": current})
+    form = TiesForm(posted(request), others=others, initial={"ties": current, "version": entry.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_ties_set(
                 user=request.user,
                 person_id=person.pk,
                 entry_id=entry.pk,
+                expected_version=form.cleaned_data["version"],
                 other_entry_ids=form.cleaned_data["ties"],
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -230,19 +239,26 @@ def entry_remove(request, person_id: int, entry_id: int):
     entry = selectors.entry_of(person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
-    error = None
-    if request.method == "POST":
+    form = RemoveForm(posted(request), initial={"version": entry.version})
+    if request.method == "POST" and form.is_valid():
         try:
-            services.entry_remove(user=request.user, person_id=person.pk, entry_id=entry.pk)
-        except ServiceError as refused:
-            error = refused.message
+            services.entry_remove(
+                user=request.user,
+                person_id=person.pk,
+                entry_id=entry.pk,
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
+        except ServiceError as error:
+            show_service_error(form, error)
         else:
             messages.success(request, f"{entry.label} taken off the map.")
             return redirect("connections:map", person_id=person.pk)
     return render(
         request,
         "connections/remove.jinja",
-        {"person": person, "entry": entry, "error": error, "page_title": f"Take {entry.label} off the map"},
+        {"person": person, "entry": entry, "form": form, "page_title": f"Take {entry.label} off the map"},
     )
 
 

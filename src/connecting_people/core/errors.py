@@ -10,8 +10,17 @@ class ServiceError(Exception):
         self.field = field
 
 
+SAVED_BY_SOMEONE_ELSE = (
+    "Someone else saved changes here while you were editing. Their changes have been kept. "
+    "Check and make your changes again."
+)
+
+
 class StaleRecordError(ServiceError):
-    """Someone else saved the record since this user opened it."""
+    """Someone else saved the record since this user opened it (its version moved on): nothing was saved."""
+
+    def __init__(self, message: str = SAVED_BY_SOMEONE_ELSE, field: str | None = None):
+        super().__init__(message, field)
 
 
 class NotAllowedError(ServiceError):

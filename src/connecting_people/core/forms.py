@@ -1,9 +1,57 @@
-"""Form fields shaped for the NHS.UK design system: a day/month/year date, yes/no radios, tag lists."""
+"""Form fields shaped for the NHS.UK design system: a day/month/year date, yes/no radios, tag lists; and the one
+rule every form of ours applies to what is typed into it: control characters are taken out."""
 
+import re
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.datastructures import MultiValueDict
+
+# C0 controls other than tab, line feed and carriage return; DEL; and the C1 controls. Typed text has no use for
+# them (they are invisible, or ring a bell, or start a terminal escape sequence); they arrive by pasting.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(text: str) -> str:
+    """`text` with its control characters (see CONTROL_CHARACTERS) taken out. Tabs and line breaks stay."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+class ControlCharactersRemoved:
+    """Mixed into every form of ours (the NHSForm base has it; a form on another Django base names it first):
+    before any field sees the submitted data, control characters are taken out of every value, except the
+    values of password fields, which are compared as typed. Removed rather than refused: they are invisible, so
+    a person told to take them out could not see what to change, and they carry nothing a record needs. A
+    test walks every form class in the project and fails for one without this."""
+
+    def full_clean(self):
+        if self.is_bound:
+            as_typed = {self.add_prefix(name) for name, field in self.fields.items() if _is_password(field)}
+            self.data = _data_without_control_characters(self.data, keep=as_typed)
+        super().full_clean()
+
+
+def _is_password(field: forms.Field) -> bool:
+    return isinstance(field.widget, forms.PasswordInput)
+
+
+def _cleaned_value(value):
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_cleaned_value(item) for item in value)
+    return value
+
+
+def _data_without_control_characters(data, *, keep: set[str]):
+    if isinstance(data, MultiValueDict):
+        cleaned = data.copy()  # a QueryDict's copy can be changed; the request's own stays as it came
+        for key, values in data.lists():
+            if key not in keep:
+                cleaned.setlist(key, [_cleaned_value(value) for value in values])
+        return cleaned
+    return {key: value if key in keep else _cleaned_value(value) for key, value in data.items()}
 
 
 class DateInputWidget(forms.MultiWidget):
@@ -115,8 +163,25 @@ class TagListField(forms.CharField):
         return tags
 
 
-class NHSForm(forms.Form):
-    """A form whose "required" messages say what to do, as the design system asks ("Enter your given name")."""
+class VersionField(forms.IntegerField):
+    """The version of the record the page was opened with, sent back hidden so the service can refuse a save
+    when someone else saved the record in between (StaleRecordError). Empty (a form without it) reads as 0,
+    which no saved record has, so a save that does not say which version it changes is refused too."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or 0
+
+
+class NHSForm(ControlCharactersRemoved, forms.Form):
+    """A form whose "required" messages say what to do, as the design system asks ("Enter your given name"), and
+    whose submitted text has its control characters taken out (`ControlCharactersRemoved`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +200,16 @@ def show_service_error(form: forms.Form, error, field_names: dict[str, str] | No
     `field_names` maps a service's field name to the form's where they differ."""
     field = (field_names or {}).get(error.field, error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+def saved_by_someone_else(request, error, to, *args, **kwargs):
+    """A save refused because someone else saved the record first (StaleRecordError): back to `to` (anything
+    `redirect` takes), the page that shows what they saved, with the refusal in a banner on top."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.error(request, error.message)
+    return redirect(to, *args, **kwargs)
 
 
 def posted(request):

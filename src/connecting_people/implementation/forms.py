@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.core.forms import DateField, NHSForm, VersionField
 from connecting_people.implementation.fidelity import domains_of
 from connecting_people.implementation.models import ChecklistStatus, TrainingSession
 from connecting_people.implementation.services import CommunityLinkData, TrainingData
@@ -141,6 +141,7 @@ class AttendanceForm(NHSForm):
     attendees = forms.MultipleChoiceField(
         label="Who attended?", widget=forms.CheckboxSelectMultiple, required=False
     )
+    version = VersionField()
 
     def __init__(self, *args, candidates: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,6 +158,7 @@ def _people_choices(people) -> list[tuple[str, str]]:
 class ChampionForm(NHSForm):
     champion = forms.ChoiceField(label="Who is the team's champion?", widget=forms.RadioSelect)
     since = DateField(label="From", past_only=True)
+    current = VersionField()  # the current champion's record when the page was opened (0: none)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,6 +209,7 @@ class CommunityLinkForm(NHSForm):
     notes = forms.CharField(
         label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
     )
+    version = VersionField()  # when changing a link
 
     def __init__(self, *args, organisations: list[tuple[str, str]], editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,3 +240,4 @@ class ChecklistStatusForm(NHSForm):
         label="Status", choices=ChecklistStatus.Status.choices, widget=forms.RadioSelect
     )
     status_on = DateField(label="Date", past_only=True, help_text="When it started, or when it was done")
+    version = VersionField()

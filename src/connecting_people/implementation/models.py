@@ -91,6 +91,8 @@ class TrainingSession(models.Model):
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on when the attendance changes: an attendance page opened before cannot save over it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-held_on", "-id"]
@@ -186,6 +188,7 @@ class TeamCommunityLink(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)  # moves on with every save; a stale page cannot save
 
     class Meta:
         ordering = ["name", "id"]
@@ -219,6 +222,7 @@ class ChecklistStatus(models.Model):
     status_on = models.DateField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)  # moves on with every save; a stale page cannot save
 
     class Meta:
         ordering = ["team", "item_id"]

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.models import Team
 from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.implementation import registry, selectors
 from connecting_people.implementation.checklist import checklist_item
 from connecting_people.implementation.models import (
@@ -236,7 +237,7 @@ def training_session_create(*, user, data: TrainingData, attendee_ids: Iterable[
             session.pk,
             {"trust": data.trust_id, "team": data.team_id, "level": data.level, "held_on": data.held_on},
         )
-        training_attendance_set(user=user, session_id=session.pk, attendee_ids=attendee_ids)
+        _attendance_set(user, session, attendee_ids)
     return session
 
 
@@ -259,13 +260,27 @@ class AttendanceChange:
     removed: tuple[int, ...]
 
 
-def training_attendance_set(*, user, session_id: int, attendee_ids: Iterable[int]) -> AttendanceChange:
+def training_attendance_set(
+    *, user, session_id: int, expected_version: int, attendee_ids: Iterable[int]
+) -> AttendanceChange:
     """Make the attendance of the staff the user may mark (see `selectors.attendance_candidates`) exactly
     `attendee_ids`; attendance of anyone else is left as it is. Raises ServiceError for someone the user may
-    not mark."""
-    wanted = {int(attendee_id) for attendee_id in attendee_ids}
+    not mark, StaleRecordError when someone changed the attendance since `expected_version`."""
     with transaction.atomic():
         session = selectors.training_session_get(user=user, session_id=session_id)
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if session.version != expected_version:
+            raise StaleRecordError()
+        change = _attendance_set(user, session, attendee_ids)
+        if change.added or change.removed:
+            session.version += 1
+            session.save(update_fields=["version"])
+        return change
+
+
+def _attendance_set(user, session: TrainingSession, attendee_ids: Iterable[int]) -> AttendanceChange:
+    wanted = {int(attendee_id) for attendee_id in attendee_ids}
+    with transaction.atomic():
         markable = {
             member.pk
             for member, _team in selectors.attendance_candidates(user=user, trust_id=session.trust_id)
@@ -298,16 +313,24 @@ def training_attendance_set(*, user, session_id: int, attendee_ids: Iterable[int
 # Champion, supervision
 
 
-def champion_name(*, user, team_id: int, champion_id: int, since: date) -> TeamChampion:
+def champion_name(
+    *, user, team_id: int, expected_current_id: int, champion_id: int, since: date
+) -> TeamChampion:
     """Name the team's champion from `since`, ending the current champion's time the day before (or on the
     same day when they started that day). History is kept. Naming the current champion again changes nothing
-    and is refused."""
+    and is refused. `expected_current_id` is the current champion's record as the page showed it (0 for none):
+    StaleRecordError when someone named another champion since."""
     with transaction.atomic():
         team = selectors.team_for_lead(user=user, team_id=team_id)
+        # Lock the team row: with no champion yet there is no champion row to lock, and two first namings
+        # must not both pass the check below.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        current = TeamChampion.objects.filter(team=team, until__isnull=True).first()
+        if (current.pk if current else 0) != expected_current_id:
+            raise StaleRecordError()
         if champion_id not in {member.pk for member in selectors.team_members(team=team)}:
             raise ServiceError("Choose a member of the team", field="champion")
         _not_in_future(since, "since", "The start date")
-        current = TeamChampion.objects.select_for_update().filter(team=team, until__isnull=True).first()
         if current is not None:
             if current.champion_id == champion_id:
                 raise ServiceError("They are already the team's champion", field="champion")
@@ -428,11 +451,17 @@ def community_link_create(*, user, team_id: int, data: CommunityLinkData) -> Tea
     return link
 
 
-def community_link_update(*, user, team_id: int, link_id: int, data: CommunityLinkData) -> TeamCommunityLink:
-    """Change a team's community link (for example, record that it ended)."""
+def community_link_update(
+    *, user, team_id: int, link_id: int, expected_version: int, data: CommunityLinkData
+) -> TeamCommunityLink:
+    """Change a team's community link (for example, record that it ended). StaleRecordError when someone saved
+    it since `expected_version`."""
     with transaction.atomic():
         team = selectors.team_for_lead(user=user, team_id=team_id)
         link = selectors.community_link_of(team=team, link_id=link_id)
+        link = TeamCommunityLink.objects.select_for_update().get(pk=link.pk)
+        if link.version != expected_version:
+            raise StaleRecordError()
         fields = _link_fields(data)
         changed = sorted(
             name
@@ -442,6 +471,7 @@ def community_link_update(*, user, team_id: int, link_id: int, data: CommunityLi
         )
         for name, value in fields.items():
             setattr(link, name, value)
+        link.version += 1
         link.save()
         _audit(
             user,
@@ -458,21 +488,29 @@ def community_link_update(*, user, team_id: int, link_id: int, data: CommunityLi
 
 
 def checklist_status_set(
-    *, user, team_id: int, item_id: str, status: str, status_on: date
+    *, user, team_id: int, item_id: str, expected_version: int, status: str, status_on: date
 ) -> ChecklistStatus:
-    """Set a team's status for one checklist item (not started, in progress or done), with its date and who."""
+    """Set a team's status for one checklist item (not started, in progress or done), with its date and who.
+    `expected_version` is the status's version the page showed (0 when it had none): StaleRecordError when
+    someone saved it since."""
     with transaction.atomic():
         team = selectors.team_for_lead(user=user, team_id=team_id)
         if checklist_item(item_id) is None:
             raise Http404("No such checklist item")
+        Team.objects.select_for_update().filter(
+            pk=team.pk
+        ).first()  # two first saves: one waits, then is stale
+        row = ChecklistStatus.objects.filter(team=team, item_id=item_id).first()
+        if (row.version if row else 0) != expected_version:
+            raise StaleRecordError()
         if status not in ChecklistStatus.Status.values:
             raise ServiceError("Choose a status", field="status")
         _not_in_future(status_on, "status_on", "The date")
-        row, _created = ChecklistStatus.objects.update_or_create(
-            team=team,
-            item_id=item_id,
-            defaults={"status": status, "status_on": status_on, "updated_by": user},
-        )
+        if row is None:
+            row = ChecklistStatus(team=team, item_id=item_id, version=0)
+        row.status, row.status_on, row.updated_by = status, status_on, user
+        row.version += 1
+        row.save()
         _audit(
             user,
             "implementation.checklist_status_set",

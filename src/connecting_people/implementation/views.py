@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.implementation import presenters, registry, selectors, services
 from connecting_people.implementation.forms import (
     AttendanceForm,
@@ -261,17 +261,24 @@ def team(request, team_id: int):
 @login_required
 def champion(request, team_id: int):
     team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    history = selectors.champion_history(team=team)
+    current = next((entry for entry in history if entry.until is None), None)
     form = ChampionForm(
-        posted(request), members=selectors.team_members(team=team), initial={"since": timezone.localdate()}
+        posted(request),
+        members=selectors.team_members(team=team),
+        initial={"since": timezone.localdate(), "current": current.pk if current else 0},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.champion_name(
                 user=request.user,
                 team_id=team.pk,
+                expected_current_id=form.cleaned_data["current"],
                 champion_id=int(form.cleaned_data["champion"]),
                 since=form.cleaned_data["since"],
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "implementation:champion", team_id=team.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -283,7 +290,7 @@ def champion(request, team_id: int):
         {
             "team": team,
             "form": form,
-            "history": selectors.champion_history(team=team),
+            "history": history,
             "page_title": "Name the team's champion",
         },
     )
@@ -370,12 +377,21 @@ def community_link_edit(request, team_id: int, link_id: int):
             "since": link.since,
             "ended_on": link.ended_on,
             "notes": link.notes,
+            "version": link.version,
         },
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.community_link_update(
-                user=request.user, team_id=team.pk, link_id=link.pk, data=form.link_data()
+                user=request.user,
+                team_id=team.pk,
+                link_id=link.pk,
+                expected_version=form.cleaned_data["version"],
+                data=form.link_data(),
+            )
+        except StaleRecordError as error:
+            return saved_by_someone_else(
+                request, error, _url("implementation:team", team.pk) + "#community-links"
             )
         except ServiceError as error:
             show_service_error(form, error)
@@ -420,6 +436,7 @@ def checklist_item(request, team_id: int, item_id: str):
         initial={
             "status": row.status_code,
             "status_on": row.status.status_on if row.status else timezone.localdate(),
+            "version": row.status.version if row.status else 0,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -428,9 +445,12 @@ def checklist_item(request, team_id: int, item_id: str):
                 user=request.user,
                 team_id=team.pk,
                 item_id=row.item.id,
+                expected_version=form.cleaned_data["version"],
                 status=form.cleaned_data["status"],
                 status_on=form.cleaned_data["status_on"],
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "implementation:checklist", team_id=team.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -544,11 +564,20 @@ def training_attendance(request, session_id: int):
     session = selectors.training_session_get(user=request.user, session_id=session_id)
     candidates = _candidate_choices(request, [session.trust_id])
     present = [str(a.attendee_id) for a in selectors.session_attendees(user=request.user, session=session)]
-    form = AttendanceForm(posted(request), candidates=candidates, initial={"attendees": present})
+    form = AttendanceForm(
+        posted(request), candidates=candidates, initial={"attendees": present, "version": session.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.training_attendance_set(
-                user=request.user, session_id=session.pk, attendee_ids=form.attendee_ids()
+                user=request.user,
+                session_id=session.pk,
+                expected_version=form.cleaned_data["version"],
+                attendee_ids=form.attendee_ids(),
+            )
+        except StaleRecordError as error:
+            return saved_by_someone_else(
+                request, error, "implementation:training_session", session_id=session.pk
             )
         except ServiceError as error:
             show_service_error(form, error)

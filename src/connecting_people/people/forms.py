@@ -6,7 +6,7 @@ import nhs_number
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connecting_people.core.forms import DateField, NHSForm, TagListField, YesNoField
+from connecting_people.core.forms import DateField, NHSForm, TagListField, VersionField, YesNoField
 from connecting_people.people.models import Person
 
 
@@ -134,10 +134,17 @@ class AllocateForm(NHSForm):
     worker = forms.TypedChoiceField(
         label="Allocate to", coerce=int, widget=forms.RadioSelect, empty_value=None
     )
+    version = VersionField()
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"].choices = [(p.pk, p.display_name) for p in practitioners]
+
+
+class ReopenForm(NHSForm):
+    """The "Reopen case" button: the version of the record the page showed."""
+
+    version = VersionField()
 
 
 class CloseForm(NHSForm):

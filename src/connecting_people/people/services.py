@@ -159,12 +159,18 @@ def person_update(
     return person
 
 
-def person_allocate(*, user, person_id: int, worker_id: int | None) -> Person:
-    """Allocate or reallocate a person to a practitioner in their team. Team leads only."""
+STALE_RECORD = "Someone else saved changes to this record since you opened it. Check it and try again."
+
+
+def person_allocate(*, user, person_id: int, expected_version: int, worker_id: int | None) -> Person:
+    """Allocate or reallocate a person to a practitioner in their team. Team leads only. StaleRecordError when
+    someone saved the record since `expected_version` (another lead may have just allocated them)."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
         if not rules.test_rule("allocate_person", user, person):
             raise NotAllowedError("Only the team lead can allocate people to workers.")
+        if person.version != expected_version:
+            raise StaleRecordError(STALE_RECORD)
         if worker_id is not None:
             _check_worker_in_team(person.team, worker_id)
         previous = person.allocated_worker_id
@@ -200,9 +206,12 @@ def person_close(*, user, person_id: int, expected_version: int, closed_on: date
     return person
 
 
-def person_reopen(*, user, person_id: int) -> Person:
+def person_reopen(*, user, person_id: int, expected_version: int) -> Person:
+    """Reopen a closed case. StaleRecordError when someone saved the record since `expected_version`."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
+        if person.version != expected_version:
+            raise StaleRecordError(STALE_RECORD)
         if person.status != Person.Status.CLOSED:
             raise ServiceError("This case is already open.")
         person.status = Person.Status.OPEN

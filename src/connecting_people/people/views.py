@@ -13,9 +13,9 @@ from connecting_people.accounts.selectors import practitioners_in_team, scope_fo
 from connecting_people.audit.selectors import audit_events_for_person
 from connecting_people.audit.services import audit_list_viewed, audit_trail_viewed
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import saved_by_someone_else, show_service_error
 from connecting_people.people import selectors, services
-from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm
+from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm, ReopenForm
 from connecting_people.plans import selectors as plan_selectors
 from connecting_people.study import selectors as study_selectors
 
@@ -171,13 +171,18 @@ def person_allocate(request, person_id: int):
     form = AllocateForm(
         request.POST or None,
         practitioners=practitioners_in_team(team=person.team),
-        initial={"worker": person.allocated_worker_id},
+        initial={"worker": person.allocated_worker_id, "version": person.version},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.person_allocate(
-                user=request.user, person_id=person.pk, worker_id=form.cleaned_data["worker"]
+                user=request.user,
+                person_id=person.pk,
+                expected_version=form.cleaned_data["version"],
+                worker_id=form.cleaned_data["worker"],
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "people:overview", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -220,8 +225,13 @@ def person_close(request, person_id: int):
 @login_required
 @require_POST
 def person_reopen(request, person_id: int):
+    form = ReopenForm(request.POST)
     try:
-        person = services.person_reopen(user=request.user, person_id=person_id)
+        person = services.person_reopen(
+            user=request.user,
+            person_id=person_id,
+            expected_version=form.cleaned_data["version"] if form.is_valid() else 0,
+        )
     except ServiceError as error:
         messages.error(request, error.message)
     else:

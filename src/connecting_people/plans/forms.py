@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from connecting_people.core.forms import DateField, NHSForm, TagListField
+from connecting_people.core.forms import DateField, NHSForm, TagListField, VersionField
 from connecting_people.plans.models import Activity, Barrier, Goal, Link, Review, Step
 from connecting_people.plans.services import (
     LEVEL_FIELDS,
@@ -172,12 +172,22 @@ class StepForm(NHSForm):
         help_text="A first name or a role",
     )
     due_on = DateField(label="By when?")
+    version = VersionField()  # when changing a step
 
     def step_data(self) -> StepData:
         data = self.cleaned_data
         return StepData(
             what=data["what"], owner=data["owner"], owner_name=data["owner_name"], due_on=data["due_on"]
         )
+
+
+class StepDoneForm(NHSForm):
+    """The "Mark done" and "Not done" buttons of the plan page."""
+
+    done = forms.TypedChoiceField(
+        choices=[("yes", "Done"), ("no", "Not done")], coerce=lambda value: value == "yes"
+    )
+    version = VersionField()
 
 
 class ActivityForm(NHSForm):

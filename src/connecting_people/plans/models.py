@@ -112,6 +112,7 @@ class Step(models.Model):
     owner_name = models.CharField(max_length=100, blank=True)  # who, when "someone else"
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)  # moves on with every save; a stale page cannot save
 
     class Meta:
         ordering = ["due_on", "id"]

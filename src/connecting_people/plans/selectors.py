@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from connecting_people.community.selectors import opportunities_for_interests
 from connecting_people.connections.models import MapSnapshot
+from connecting_people.measures import registry
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_tags
 from connecting_people.plans.due import DueFacts, Prompt, prompts
@@ -24,6 +25,8 @@ from connecting_people.plans.models import (
     Review,
     Step,
 )
+
+GAS_INSTRUMENT = "gas"
 
 
 def _one(queryset, pk, message: str):
@@ -44,6 +47,13 @@ def goals_of(*, person: Person) -> list[Goal]:
         .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")), "opportunities")
         .order_by("set_on", "id")
     )
+
+
+def gas_goals_at_most() -> int:
+    """How many scored goals the goal attainment T-score is worked out over at most (the GAS definition's
+    limit). A review scores any number of goals; above this it is saved without a T-score."""
+    gas = registry.instrument(GAS_INSTRUMENT)
+    return gas.repeat.maximum if gas.repeat is not None else 1
 
 
 def goals_to_score(*, person: Person) -> list[Goal]:

@@ -18,7 +18,7 @@ from connecting_people.connections import services as map_services
 from connecting_people.connections.interchange import LABEL_MAX_LENGTH
 from connecting_people.connections.models import MapEntry
 from connecting_people.connections.selectors import latest_snapshot
-from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.errors import SAVED_BY_SOMEONE_ELSE, ServiceError, StaleRecordError
 from connecting_people.measures.services import administration_record
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_tags
@@ -36,10 +36,7 @@ from connecting_people.plans.models import (
     Step,
 )
 
-STALE = (
-    "Someone else saved changes here while you were editing. Their changes have been kept. "
-    "Check and make your changes again."
-)
+STALE = SAVED_BY_SOMEONE_ELSE
 LEVEL_FIELDS = {-2: "level_minus_2", -1: "level_minus_1", 0: "level_0", 1: "level_plus_1", 2: "level_plus_2"}
 LEVEL_NAMES = {
     -2: "much less than expected (−2)",
@@ -298,33 +295,42 @@ def step_add(*, user, person_id: int, goal_id: int, data: StepData) -> Step:
     return step
 
 
-def step_update(*, user, person_id: int, step_id: int, data: StepData) -> Step:
+def _locked_step(person: Person, step_id, expected_version: int) -> Step:
+    step = _locked(Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step")
+    if step.version != expected_version:
+        raise StaleRecordError(STALE)
+    return step
+
+
+def step_update(*, user, person_id: int, step_id: int, expected_version: int, data: StepData) -> Step:
+    """Change a step. StaleRecordError when someone saved it since `expected_version`."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
-        step = _locked(
-            Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
-        )
+        step = _locked_step(person, step_id, expected_version)
         fields = _checked_step(step.goal, data)
         changed = sorted(name for name, value in fields.items() if getattr(step, name) != value)
         for name, value in fields.items():
             setattr(step, name, value)
+        step.version += 1
         step.save()
         _audit(user, person, "plan.step_changed", "step", step.pk, {"fields": changed, "due_on": step.due_on})
     return step
 
 
-def step_done(*, user, person_id: int, step_id: int, done: bool, done_on: date | None = None) -> Step:
-    """Mark a step done (today, or `done_on`) or not done."""
+def step_done(
+    *, user, person_id: int, step_id: int, expected_version: int, done: bool, done_on: date | None = None
+) -> Step:
+    """Mark a step done (today, or `done_on`) or not done. StaleRecordError when someone saved the step since
+    `expected_version` (the plan page it was marked on was out of date)."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
-        step = _locked(
-            Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step"
-        )
+        step = _locked_step(person, step_id, expected_version)
         when = (done_on or timezone.localdate()) if done else None
         if when is not None and when > timezone.localdate():
             raise ServiceError("The date must be today or in the past", field="done_on")
         step.done_on = when
-        step.save(update_fields=["done_on"])
+        step.version += 1
+        step.save(update_fields=["done_on", "version"])
         _audit(
             user,
             person,
@@ -586,12 +592,14 @@ def review_hold(*, user, person_id: int, data: ReviewData) -> Review:
         GoalScore.objects.bulk_create(
             GoalScore(review=review, goal=goal, level=level) for goal, level in scored
         )
-        if scored:
+        # Every goal is scored and kept; the T-score is worked out when the GAS definition covers that many
+        # goals (20 as shipped), so a person with more goals still has their review (without a T-score).
+        if scored and len(scored) <= selectors.gas_goals_at_most():
             weights = [goal.weight for goal, _ in scored]
             review.gas = administration_record(
                 user=user,
                 person_id=person.pk,
-                instrument_id="gas",
+                instrument_id=selectors.GAS_INSTRUMENT,
                 answers=[float(level) for _, level in scored],
                 administered_on=data.held_on,
                 mode="with_person",

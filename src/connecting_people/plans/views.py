@@ -11,7 +11,7 @@ from connecting_people.connections import metrics
 from connecting_people.connections import presenters as map_presenters
 from connecting_people.connections import selectors as map_selectors
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.measures.selectors import measure_histories
 from connecting_people.people.selectors import person_tags
 from connecting_people.people.views import person_for_request
@@ -22,6 +22,7 @@ from connecting_people.plans.forms import (
     GoalForm,
     LinkForm,
     ReviewForm,
+    StepDoneForm,
     StepForm,
 )
 from connecting_people.plans.models import Link
@@ -86,8 +87,7 @@ def assessment(request, person_id: int):
                 data=form.assessment_data(),
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return _back_to_plan(person)
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -149,8 +149,7 @@ def goal_edit(request, person_id: int, goal_id: int):
                 data=form.goal_data(),
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return _back_to_plan(person)
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -196,13 +195,20 @@ def step_edit(request, person_id: int, step_id: int):
             "owner": step.owner,
             "owner_name": step.owner_name,
             "due_on": step.due_on,
+            "version": step.version,
         },
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.step_update(
-                user=request.user, person_id=person.pk, step_id=step.pk, data=form.step_data()
+                user=request.user,
+                person_id=person.pk,
+                step_id=step.pk,
+                expected_version=form.cleaned_data["version"],
+                data=form.step_data(),
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -218,9 +224,16 @@ def step_edit(request, person_id: int, step_id: int):
 @login_required
 @require_POST
 def step_done(request, person_id: int, step_id: int):
-    done = request.POST.get("done") == "yes"
+    form = StepDoneForm(request.POST)
+    done = form.is_valid() and form.cleaned_data["done"]
     try:
-        step = services.step_done(user=request.user, person_id=person_id, step_id=step_id, done=done)
+        step = services.step_done(
+            user=request.user,
+            person_id=person_id,
+            step_id=step_id,
+            expected_version=form.cleaned_data.get("version", 0),
+            done=done,
+        )
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("plans:plan", person_id=person_id)
@@ -299,8 +312,7 @@ def link_detail(request, person_id: int, link_id: int):
                 changed_on=form.cleaned_data["changed_on"],
             )
         except StaleRecordError as error:
-            messages.error(request, error.message)
-            return redirect("plans:link", person_id=person.pk, link_id=link.pk)
+            return saved_by_someone_else(request, error, "plans:link", person_id=person.pk, link_id=link.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -344,6 +356,7 @@ def review_new(request, person_id: int):
             "person": person,
             "form": form,
             "measures_due": presenters.measures_due(measure_histories(person=person)),
+            "gas_goals_at_most": selectors.gas_goals_at_most(),
             "page_title": "Hold a review",
         },
     )
@@ -378,6 +391,7 @@ def review_detail(request, person_id: int, review_id: int):
             "review": review,
             "earlier": earlier,
             "scores": selectors.scores_of(review=review),
+            "gas_goals_at_most": selectors.gas_goals_at_most(),
             "map_change": map_change,
             "measures": presenters.measure_changes(measure_histories(person=person), review.held_on),
             "page_title": f"Review of {review.held_on:%-d %B %Y}",

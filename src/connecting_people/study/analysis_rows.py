@@ -31,6 +31,7 @@ from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, O
 from connecting_people.study.analysis.errors import StudyDataError
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import Assessment, Participant, Study, Timepoint
+from connecting_people.study.selectors import site_taking_part
 from connecting_people.study.simulation import FIDELITY_SCALE, MEASURES
 
 WITHDREW = "withdrew"
@@ -115,7 +116,7 @@ def analysis_inputs(
         instrument_id, score = measure.split(".", 1)
         wanted.setdefault(instrument_id, []).append(score)
 
-    studied = Assessment.objects.filter(participant__study=study)
+    studied = Assessment.objects.filter(site_taking_part("participant__site"), participant__study=study)
     scores: list[dict[str, Any]] = []
     followed_up: set[str] = set()
     primary_instrument, primary_score = plan.primary.measure.split(".", 1)
@@ -180,7 +181,7 @@ def _participants(
     it), the window still open, or None (there is one). Also the number left out for data removal."""
     rows, removed = [], 0
     found = (
-        Participant.objects.filter(study=study)
+        Participant.objects.filter(site_taking_part(), study=study)
         .values_list(
             "number",
             "site__code",
@@ -246,7 +247,7 @@ def _fidelity(study: Study) -> list[dict[str, Any]]:
     """Team practice-fidelity totals of the study's teams (team ratings on the project's practice fidelity
     scale, rated on or after the study started), under the study's team codes. A team rating is not tied to a
     participant's timepoint: `timepoint` is None and `rated_on` says when."""
-    teams = dict(study.teams.values_list("team_id", "code"))
+    teams = dict(study.teams.filter(site_taking_part()).values_list("team_id", "code"))
     found = (
         FidelityRating.objects.filter(
             kind=FidelityRating.Kind.TEAM,

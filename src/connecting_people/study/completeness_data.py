@@ -17,7 +17,16 @@ from django.utils import timezone
 from connecting_people.study import completeness as pure
 from connecting_people.study import schedule
 from connecting_people.study.flow import FlowCounts
-from connecting_people.study.models import Assessment, Participant, Screening, Study, StudyTeam, Timepoint
+from connecting_people.study.models import (
+    Assessment,
+    Participant,
+    Screening,
+    Study,
+    StudySite,
+    StudyTeam,
+    Timepoint,
+)
+from connecting_people.study.selectors import site_taking_part
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,11 @@ def study_rows(*, study: Study, site_id: int | None = None) -> StudyRows:
         )
         for point in points
     ]
-    people = Participant.objects.filter(study=study)
-    sites = study.sites.all()
-    teams = StudyTeam.objects.filter(study=study)
-    screened = Screening.objects.filter(study=study)
+    # Sites taking part only: nothing of a trust that has not accepted is counted.
+    people = Participant.objects.filter(site_taking_part(), study=study)
+    sites = study.sites.filter(status=StudySite.Status.ACTIVE)
+    teams = StudyTeam.objects.filter(site_taking_part(), study=study)
+    screened = Screening.objects.filter(site_taking_part(), study=study)
     if site_id is not None:
         people, sites = people.filter(site_id=site_id), sites.filter(pk=site_id)
         teams, screened = teams.filter(site_id=site_id), screened.filter(site_id=site_id)

@@ -79,7 +79,7 @@ from connecting_people.study.models import (
     Study,
     StudyTeam,
 )
-from connecting_people.study.selectors import StudyAccess
+from connecting_people.study.selectors import StudyAccess, site_taking_part
 
 CHUNK_SIZE = 2_000  # rows fetched from the database at a time
 MAP_PARTICIPANTS_CHUNK = 500  # participants whose maps are read together (three queries a chunk)
@@ -98,7 +98,8 @@ def _anchor():
 
 
 def _participants(study: Study, cutoff: datetime):
-    return Participant.objects.filter(study=study, created_at__lte=cutoff)
+    """The participants exported: enrolled by `cutoff` at a site taking part (never one only invited)."""
+    return Participant.objects.filter(site_taking_part(), study=study, created_at__lte=cutoff)
 
 
 def participant_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, Any]]:
@@ -146,7 +147,10 @@ def administration_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str,
     """One mapping per assessment recorded by `cutoff`, ordered by participant, then timepoint."""
     rows = (
         Assessment.objects.filter(
-            participant__study=study, participant__created_at__lte=cutoff, recorded_at__lte=cutoff
+            site_taking_part("participant__site"),
+            participant__study=study,
+            participant__created_at__lte=cutoff,
+            recorded_at__lte=cutoff,
         )
         .order_by("participant_id", "timepoint__target_day", "timepoint_id", "instrument_id")
         .values_list(
@@ -229,7 +233,7 @@ def study_instruments(study: Study) -> list[Instrument]:
     )
     used: dict[str, set[str]] = defaultdict(set)
     recorded = (
-        Assessment.objects.filter(participant__study=study)
+        Assessment.objects.filter(site_taking_part("participant__site"), participant__study=study)
         .values_list("instrument_id", "instrument_version")
         .distinct()
         .order_by()
@@ -250,10 +254,11 @@ def study_instruments(study: Study) -> list[Instrument]:
 
 
 def _study_teams(study: Study) -> dict[int, tuple[str, str, str]]:
-    """{team id: (site code, team code, arm)} of the teams allocated in the study."""
+    """{team id: (site code, team code, arm)} of the teams allocated in the study, at sites taking part: the
+    fidelity ratings exported are these teams' only."""
     return {
         team_id: (site, code, arm)
-        for team_id, site, code, arm in StudyTeam.objects.filter(study=study).values_list(
+        for team_id, site, code, arm in StudyTeam.objects.filter(site_taking_part(), study=study).values_list(
             "team_id", "site__code", "code", "arm"
         )
     }

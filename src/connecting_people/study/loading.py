@@ -384,8 +384,20 @@ def _teams(
             real.append(team)
         teams = real
     trusts = list(dict.fromkeys(team.trust_id for team in teams))
+    # Taking part at once: the trusts are the simulation's own, or the synthetic generator's, and whoever runs
+    # the command (with the server's shell) stands for them. Real trusts join through `services.site_add`.
+    now = timezone.now()
     sites = StudySite.objects.bulk_create(
-        StudySite(study=study, trust_id=trust_id, code=f"site{number:02d}")
+        StudySite(
+            study=study,
+            trust_id=trust_id,
+            code=f"site{number:02d}",
+            status=StudySite.Status.ACTIVE,
+            invited_by=user,
+            invited_at=now,
+            decided_by=user,
+            decided_at=now,
+        )
         for number, trust_id in enumerate(trusts, start=1)
     )
     site_of = {site.trust_id: site for site in sites}

@@ -43,6 +43,8 @@ class Study(models.Model):
     unit_costs_illustrative = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on when a lead changes the status or the unit-cost table: a page opened before cannot save over it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
@@ -76,11 +78,31 @@ class StudyMember(models.Model):
 
 
 class StudySite(models.Model):
-    """A trust taking part, under a code (``site01``) that is all an export says about it."""
+    """A trust taking part, under a code (``site01``) that is all an export says about it.
+
+    A trust takes part only by an act of someone entitled in it: a study lead who holds the researcher role
+    in the trust adds it directly; any other trust is invited, and joins when someone with the researcher role
+    there accepts. Until then (and if they decline) nothing of the trust is in the study: no team is allocated,
+    no one is enrolled, and no output reads from it (docs/adr/0010-study-sites-join-by-acceptance.md)."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited, waiting for the trust to accept"
+        ACTIVE = "active", "Taking part"
+        DECLINED = "declined", "Declined by the trust"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sites")
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=12)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    # Who in the trust decided (accepted or declined), and when; for a direct add, the lead who added it.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["study", "code"]
@@ -131,6 +153,8 @@ class Timepoint(models.Model):
     target_day = models.PositiveIntegerField()
     window_before = models.PositiveIntegerField(default=0)
     window_after = models.PositiveIntegerField(default=28)
+    # Moves on when the timepoint or its schedule changes: a page opened before cannot save over it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["study", "target_day", "code"]

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,6 +34,13 @@ from connecting_people.study.models import (
     Timepoint,
     UnitCost,
 )
+
+
+def site_taking_part(path: str = "site") -> Q:
+    """Rows of trusts that take part in their study (a site added by a lead of that trust, or accepted there).
+    `path` leads from the model queried to its StudySite ("site", "participant__site", ...). Every read of study
+    data filters on it, so nothing of a trust that has not accepted reaches a page, an export or a report."""
+    return Q(**{f"{path}__status": StudySite.Status.ACTIVE})
 
 
 def may_create_study(*, user) -> bool:
@@ -65,19 +72,28 @@ class StudyAccess:
         return self.member.site_id
 
     def participants(self) -> QuerySet[Participant]:
-        found = Participant.objects.filter(study=self.study)
+        found = Participant.objects.filter(site_taking_part(), study=self.study)
         if self.member.site_id is not None:
             found = found.filter(site_id=self.member.site_id)
         return found
 
     def sites(self) -> QuerySet[StudySite]:
-        found = self.study.sites.select_related("trust")
+        """The sites taking part (that the member reaches)."""
+        found = self.study.sites.filter(status=StudySite.Status.ACTIVE).select_related("trust")
         if self.member.site_id is not None:
             found = found.filter(pk=self.member.site_id)
         return found
 
+    def invitations(self) -> QuerySet[StudySite]:
+        """Trusts invited that have not accepted (waiting, or declined): shown to leads, never read from."""
+        if not self.is_lead:
+            return self.study.sites.none()
+        return self.study.sites.exclude(status=StudySite.Status.ACTIVE).select_related(
+            "trust", "invited_by", "decided_by"
+        )
+
     def teams(self) -> QuerySet[StudyTeam]:
-        found = self.study.teams.select_related("site", "team", "allocated_by")
+        found = self.study.teams.filter(site_taking_part()).select_related("site", "team", "allocated_by")
         if self.member.site_id is not None:
             found = found.filter(site_id=self.member.site_id)
         return found
@@ -208,7 +224,9 @@ def studies_open_to_person(*, person: Person) -> QuerySet[StudyTeam]:
     if person.processing_restricted:
         return StudyTeam.objects.none()
     return (
-        StudyTeam.objects.filter(team_id=person.team_id, study__status=Study.Status.RECRUITING)
+        StudyTeam.objects.filter(
+            site_taking_part(), team_id=person.team_id, study__status=Study.Status.RECRUITING
+        )
         .exclude(study__participants__person=person)
         .select_related("study", "site")
     )
@@ -244,18 +262,23 @@ def timepoint_get(*, access: StudyAccess, timepoint_id) -> Timepoint:
 
 
 def trusts_not_yet_sites(*, study: Study):
-    """The trusts a lead may add as a site: every trust that is not one already, by name."""
+    """The trusts a lead may add or invite as a site: every trust that is not a site or invited already (one
+    that declined may be invited again), by name."""
     from connecting_people.accounts.models import Trust
 
-    return Trust.objects.exclude(pk__in=study.sites.values("trust_id")).order_by("name")
+    return Trust.objects.exclude(
+        pk__in=study.sites.exclude(status=StudySite.Status.DECLINED).values("trust_id")
+    ).order_by("name")
 
 
 def teams_not_yet_allocated(*, study: Study):
-    """The teams of the study's sites' trusts that are in neither arm yet, by trust then team name."""
+    """The teams of the trusts taking part that are in neither arm yet, by trust then team name."""
     from connecting_people.accounts.models import Team
 
     return (
-        Team.objects.filter(trust_id__in=study.sites.values("trust_id"))
+        Team.objects.filter(
+            trust_id__in=study.sites.filter(status=StudySite.Status.ACTIVE).values("trust_id")
+        )
         .exclude(pk__in=study.teams.values("team_id"))
         .select_related("trust")
         .order_by("trust__name", "name")
@@ -318,7 +341,7 @@ def assessments_to_do(
 def screening_counts(*, access: StudyAccess) -> list[dict]:
     """People assessed and not enrolled, summed by site and reason: [{"site": code, "reason": ..., "total": n}]
     over the sites the member reaches."""
-    found = Screening.objects.filter(study=access.study)
+    found = Screening.objects.filter(site_taking_part(), study=access.study)
     if access.site_id is not None:
         found = found.filter(site_id=access.site_id)
     rows = found.values("site__code", "reason").annotate(total=Sum("count")).order_by("site__code", "reason")
@@ -340,3 +363,30 @@ def person_studies(*, person: Person) -> PersonStudies:
     return PersonStudies(
         participations=participations, open_teams=list(studies_open_to_person(person=person))
     )
+
+
+# --- invitations to take part ---------------------------------------------------------------------------------
+
+
+def researcher_trust_ids(*, user) -> frozenset[int]:
+    """The trusts where the user holds the researcher role: they answer their trusts' invitations."""
+    return scope_for(user=user).researcher_trust_ids
+
+
+def site_invitations_for(*, user) -> QuerySet[StudySite]:
+    """Every study site of the trusts where the user holds the researcher role: invitations waiting, and those
+    taking part or declined, newest first."""
+    return (
+        StudySite.objects.filter(trust_id__in=researcher_trust_ids(user=user))
+        .select_related("study", "trust", "invited_by", "decided_by")
+        .order_by("-invited_at", "-id")
+    )
+
+
+def site_invitation_get(*, user, site_id) -> StudySite:
+    """An invitation waiting for one of the user's trusts; Http404 for anyone else's, an unknown id, or one
+    already answered."""
+    try:
+        return site_invitations_for(user=user).get(pk=int(site_id), status=StudySite.Status.INVITED)
+    except (StudySite.DoesNotExist, ValueError, TypeError, OverflowError) as error:
+        raise Http404("No such invitation") from error

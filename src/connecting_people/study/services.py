@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from connecting_people.accounts.models import Team, Trust, User
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import NotAllowedError, ServiceError
+from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.definitions import DATA_DIR
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
@@ -28,7 +28,7 @@ from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
 from connecting_people.people.services import person_change_check, person_for_change
-from connecting_people.study import allocation, schedule
+from connecting_people.study import allocation, schedule, selectors
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import (
     Arm,
@@ -44,7 +44,7 @@ from connecting_people.study.models import (
     Timepoint,
     UnitCost,
 )
-from connecting_people.study.selectors import StudyAccess, may_create_study
+from connecting_people.study.selectors import StudyAccess, may_create_study, researcher_trust_ids
 
 DEFAULT_TIMEPOINTS = (
     # code, label, target day, window before, window after
@@ -137,15 +137,28 @@ def study_create(
     return study
 
 
-def study_status_set(*, user: User, access: StudyAccess, status: str) -> Study:
+def _locked_study(access: StudyAccess, expected_version: int) -> Study:
+    """The study row, locked until the transaction ends; StaleRecordError when a lead saved its status or unit
+    costs since `expected_version`."""
+    Study.objects.select_for_update().filter(pk=access.study.pk).first()
+    study = access.study
+    study.refresh_from_db()  # under the lock; changed in place, so the caller's `access` sees the change
+    if study.version != expected_version:
+        raise StaleRecordError()
+    return study
+
+
+def study_status_set(*, user: User, access: StudyAccess, expected_version: int, status: str) -> Study:
+    """Change the study's status. StaleRecordError when someone saved the study since `expected_version`."""
     _lead(access)
     if status not in Study.Status.values:
         raise ServiceError("Choose a status.", field="status")
-    study = access.study
     with transaction.atomic():
+        study = _locked_study(access, expected_version)
         before = study.status
         study.status = status
-        study.save(update_fields=["status"])
+        study.version += 1
+        study.save(update_fields=["status", "version"])
         audit_record(
             actor=user,
             action="study.status_changed",
@@ -178,9 +191,9 @@ def member_add(
         )
     site = None
     if site_id is not None:
-        site = access.study.sites.filter(pk=site_id).first()
+        site = access.sites().filter(pk=site_id).first()
         if site is None:
-            raise ServiceError("Choose one of the study's sites.", field="site")
+            raise ServiceError("Choose one of the sites taking part.", field="site")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -200,24 +213,64 @@ def member_add(
 
 
 def site_add(*, user: User, access: StudyAccess, trust_id: int) -> StudySite:
+    """Add a trust as a site. A lead who holds the researcher role in the trust adds it: it takes part at once.
+    Any other trust is invited: it takes part when someone with the researcher role there accepts
+    (`site_decide`); until then nothing of it is allocated, enrolled or read. A trust that declined may be
+    invited again (same site code)."""
     _lead(access)
     trust = Trust.objects.filter(pk=trust_id).first()
     if trust is None:
         raise ServiceError("Choose a trust.", field="trust")
     study = access.study
-    if study.sites.filter(trust=trust).exists():
-        raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+    own_trust = trust.pk in researcher_trust_ids(user=user)
     with transaction.atomic():
-        number = study.sites.count() + 1
-        while study.sites.filter(code=f"site{number:02d}").exists():
-            number += 1
-        site = StudySite.objects.create(study=study, trust=trust, code=f"site{number:02d}")
+        site = StudySite.objects.select_for_update().filter(study=study, trust=trust).first()
+        if site is not None and site.status == StudySite.Status.ACTIVE:
+            raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+        if site is not None and site.status == StudySite.Status.INVITED:
+            raise ServiceError(
+                f"{trust.name} is already invited: it takes part once a researcher there accepts.",
+                field="trust",
+            )
+        if site is None:
+            number = study.sites.count() + 1
+            while study.sites.filter(code=f"site{number:02d}").exists():
+                number += 1
+            site = StudySite(study=study, trust=trust, code=f"site{number:02d}")
+        now = timezone.now()
+        site.invited_by, site.invited_at = user, now
+        if own_trust:
+            site.status, site.decided_by, site.decided_at = StudySite.Status.ACTIVE, user, now
+        else:
+            site.status, site.decided_by, site.decided_at = StudySite.Status.INVITED, None, None
+        site.save()
         audit_record(
             actor=user,
-            action="study.site_added",
+            action="study.site_added" if own_trust else "study.site_invited",
             object_type="study",
             object_id=study.pk,
-            summary={"site": site.code, "trust_id": trust.pk},
+            summary={"site": site.code, "trust_id": trust.pk, "status": site.status},
+        )
+    return site
+
+
+def site_decide(*, user: User, site_id: int, accept: bool) -> StudySite:
+    """Someone with the researcher role in an invited trust accepts (the trust takes part from now) or declines
+    the invitation. Http404 for anyone else, an unknown id or an invitation already answered."""
+    with transaction.atomic():
+        site = selectors.site_invitation_get(user=user, site_id=site_id)
+        site = StudySite.objects.select_for_update().select_related("study", "trust").get(pk=site.pk)
+        if site.status != StudySite.Status.INVITED:  # answered by someone else a moment ago
+            raise ServiceError(f"{site.trust.name}'s invitation has already been answered.")
+        site.status = StudySite.Status.ACTIVE if accept else StudySite.Status.DECLINED
+        site.decided_by, site.decided_at = user, timezone.now()
+        site.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=user,
+            action="study.site_accepted" if accept else "study.site_declined",
+            object_type="study",
+            object_id=site.study_id,
+            summary={"site": site.code, "trust_id": site.trust_id, "study": site.study.code},
         )
     return site
 
@@ -237,6 +290,12 @@ def _team_for_site(study: Study, team_id: int) -> tuple[Team, StudySite]:
     if site is None:
         raise ServiceError(
             f"{team.name}'s trust is not a site of this study: add the site first.", field="team"
+        )
+    if site.status != StudySite.Status.ACTIVE:
+        raise ServiceError(
+            f"{team.trust.name} has not accepted the invitation to take part: its teams can be allocated "
+            "once a researcher there accepts.",
+            field="team",
         )
     existing = study.teams.filter(team=team).first()
     if existing is not None:
@@ -360,6 +419,15 @@ def _audit_allocation(user: User, study: Study, rows: list[StudyTeam], seed: int
     )
 
 
+def _locked_timepoint(access: StudyAccess, timepoint_id: int, expected_version: int) -> Timepoint:
+    point = access.study.timepoints.select_for_update().filter(pk=timepoint_id).first()
+    if point is None:
+        raise Http404("No such timepoint")
+    if point.version != expected_version:
+        raise StaleRecordError()
+    return point
+
+
 def timepoint_save(
     *,
     user: User,
@@ -370,26 +438,29 @@ def timepoint_save(
     window_before: int,
     window_after: int,
     timepoint_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Timepoint:
-    """Adds a timepoint, or changes one (`timepoint_id`). Baseline (day 0) cannot open before enrolment."""
+    """Adds a timepoint, or changes one (`timepoint_id`, at `expected_version`: StaleRecordError when someone
+    saved it or its schedule since). Baseline (day 0) cannot open before enrolment."""
     _lead(access)
     study = access.study
     if window_before > target_day:
         raise ServiceError("The window cannot open before the participant's baseline.", field="window_before")
-    point = None
-    if timepoint_id is not None:
-        point = study.timepoints.filter(pk=timepoint_id).first()
-        if point is None:
-            raise Http404("No such timepoint")
-    clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
-    if clash.filter(code=code).exists():
-        raise ServiceError(f"There is already a timepoint {code}.", field="code")
-    if clash.filter(target_day=target_day).exists():
-        raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
-    if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
-        raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
     with transaction.atomic():
-        point = point or Timepoint(study=study)
+        point = None
+        if timepoint_id is not None:
+            point = _locked_timepoint(access, timepoint_id, expected_version or 0)
+        clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
+        if clash.filter(code=code).exists():
+            raise ServiceError(f"There is already a timepoint {code}.", field="code")
+        if clash.filter(target_day=target_day).exists():
+            raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
+        if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
+            raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
+        if point is None:
+            point = Timepoint(study=study)
+        else:
+            point.version += 1
         point.code, point.label, point.target_day = code, label.strip(), target_day
         point.window_before, point.window_after = window_before, window_after
         point.save()
@@ -411,25 +482,26 @@ def timepoint_save(
 
 
 def schedule_set(
-    *, user: User, access: StudyAccess, timepoint_id: int, instrument_ids: list[str]
+    *, user: User, access: StudyAccess, timepoint_id: int, expected_version: int, instrument_ids: list[str]
 ) -> Timepoint:
-    """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off."""
+    """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off.
+    StaleRecordError when someone saved the timepoint or its schedule since `expected_version`."""
     _lead(access)
-    point = access.study.timepoints.filter(pk=timepoint_id).first()
-    if point is None:
-        raise Http404("No such timepoint")
     for instrument_id in instrument_ids:
         _instrument(instrument_id)
     if not instrument_ids:
         raise ServiceError("Choose at least one instrument.", field="instruments")
-    recorded = set(point.assessments.values_list("instrument_id", flat=True))
-    dropped = sorted(recorded - set(instrument_ids))
-    if dropped:
-        raise ServiceError(
-            f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
-            field="instruments",
-        )
     with transaction.atomic():
+        point = _locked_timepoint(access, timepoint_id, expected_version)
+        recorded = set(point.assessments.values_list("instrument_id", flat=True))
+        dropped = sorted(recorded - set(instrument_ids))
+        if dropped:
+            raise ServiceError(
+                f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
+                field="instruments",
+            )
+        point.version += 1
+        point.save(update_fields=["version"])
         point.schedule.all().delete()
         ScheduledInstrument.objects.bulk_create(
             ScheduledInstrument(timepoint=point, instrument_id=instrument_id, position=index)
@@ -449,13 +521,15 @@ def unit_costs_set(
     *,
     user: User,
     access: StudyAccess,
+    expected_version: int,
     price_year: str,
     currency: str,
     source: str,
     costs: dict[str, tuple[str, Decimal]],
 ) -> Study:
     """Replaces the unit-cost table: {service: (unit, cost)} for a stated price year. A table set here is no
-    longer marked illustrative. Services the service-use instrument does not have are refused."""
+    longer marked illustrative. Services the service-use instrument does not have are refused. StaleRecordError
+    when someone saved the study's status or unit costs since `expected_version`."""
     _lead(access)
     study = access.study
     instrument = _instrument(study.service_use_instrument)
@@ -469,6 +543,8 @@ def unit_costs_set(
         if cost < 0:
             raise ServiceError(f"The cost of {service} cannot be negative.", field="costs")
     with transaction.atomic():
+        study = _locked_study(access, expected_version)
+        study.version += 1
         study.unit_costs.all().delete()
         UnitCost.objects.bulk_create(
             UnitCost(study=study, service=service, unit=unit, cost=cost)
@@ -476,7 +552,9 @@ def unit_costs_set(
         )
         study.price_year, study.currency = price_year.strip(), currency.strip().upper() or "GBP"
         study.unit_cost_source, study.unit_costs_illustrative = source.strip()[:300], False
-        study.save(update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative"])
+        study.save(
+            update_fields=["price_year", "currency", "unit_cost_source", "unit_costs_illustrative", "version"]
+        )
         recosted = _recost_service_use(study, instrument)
         audit_record(
             actor=user,
@@ -636,7 +714,7 @@ def person_enrol(
     today = today or timezone.localdate()
     person = person_for_change(user=user, person_id=person_id)
     study_team = (
-        StudyTeam.objects.filter(pk=study_team_id, team_id=person.team_id)
+        StudyTeam.objects.filter(selectors.site_taking_part(), pk=study_team_id, team_id=person.team_id)
         .select_related("study", "site")
         .first()
     )

@@ -1,4 +1,11 @@
-from connecting_people.study.views import completeness, exports, participants, reports, setup
+from connecting_people.study.views import completeness, exports, invitations, participants, reports, setup
 
 app_name = "study"
-urlpatterns = [*setup.urls, *participants.urls, *completeness.urls, *exports.urls, *reports.urls]
+urlpatterns = [
+    *invitations.urls,
+    *setup.urls,
+    *participants.urls,
+    *completeness.urls,
+    *exports.urls,
+    *reports.urls,
+]

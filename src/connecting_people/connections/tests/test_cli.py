@@ -67,7 +67,9 @@ def first_map(org, person):
     jo = add("Jo", "person", "family", "middle", ("practical", "advice"))
     shed = add("Men's Shed", "group", "community_group", "outer", ("companionship",), "monthly", "closer")
     add("GP", "service", "services", "middle")
-    services.entry_ties_set(user=user, person_id=person.pk, entry_id=sam.pk, other_entry_ids=[jo.pk, shed.pk])
+    services.entry_ties_set(
+        user=user, person_id=person.pk, entry_id=sam.pk, expected_version=1, other_entry_ids=[jo.pk, shed.pk]
+    )
     return snapshot
 
 

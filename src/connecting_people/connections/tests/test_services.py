@@ -51,10 +51,12 @@ def test_every_write_is_404_out_of_reach_and_changes_nothing(org, person, snapsh
     attempts = [
         lambda: services.snapshot_start(user=user, person_id=person.pk, taken_on=TODAY),
         lambda: services.entry_add(user=user, person_id=person.pk, snapshot_id=snapshot.pk, data=SAM),
-        lambda: services.entry_update(user=user, person_id=person.pk, entry_id=entry.pk, data=SAM),
-        lambda: services.entry_remove(user=user, person_id=person.pk, entry_id=entry.pk),
+        lambda: services.entry_update(
+            user=user, person_id=person.pk, entry_id=entry.pk, expected_version=1, data=SAM
+        ),
+        lambda: services.entry_remove(user=user, person_id=person.pk, entry_id=entry.pk, expected_version=1),
         lambda: services.entry_ties_set(
-            user=user, person_id=person.pk, entry_id=entry.pk, other_entry_ids=[]
+            user=user, person_id=person.pk, entry_id=entry.pk, expected_version=1, other_entry_ids=[]
         ),
         lambda: services.map_export(user=user, person_id=person.pk, snapshot_id=None, format="json"),
         lambda: services.snapshot_import(user=user, person_id=person.pk, files={"m.json": b"{}"}),
@@ -70,7 +72,9 @@ def test_an_entry_id_from_another_persons_map_is_404(org, person, snapshot):
     theirs = services.snapshot_start(user=org.practitioner, person_id=other.pk, taken_on=TODAY)
     entry = services.entry_add(user=org.practitioner, person_id=other.pk, snapshot_id=theirs.pk, data=SAM)
     with pytest.raises(Http404):
-        services.entry_update(user=org.practitioner, person_id=person.pk, entry_id=entry.pk, data=SAM)
+        services.entry_update(
+            user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=1, data=SAM
+        )
     with pytest.raises(Http404):
         services.entry_add(user=org.practitioner, person_id=person.pk, snapshot_id=theirs.pk, data=SAM)
 
@@ -86,9 +90,10 @@ def test_audit_records_codes_never_labels(org, person, snapshot):
         user=org.practitioner,
         person_id=person.pk,
         entry_id=entry.pk,
+        expected_version=1,
         data=EntryData(label="Bernie", kind="person", category="family", ring="middle"),
     )
-    services.entry_remove(user=org.practitioner, person_id=person.pk, entry_id=entry.pk)
+    services.entry_remove(user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=2)
     events = AuditEvent.objects.filter(action__startswith="map.").order_by("id")
     assert [event.action for event in events] == [
         "map.snapshot_started",
@@ -129,9 +134,11 @@ def test_only_the_latest_map_changes(org, person, snapshot):
             user=org.practitioner, person_id=person.pk, snapshot_id=snapshot.pk, data=SAM
         ),
         lambda: services.entry_update(
-            user=org.practitioner, person_id=person.pk, entry_id=entry.pk, data=SAM
+            user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=1, data=SAM
         ),
-        lambda: services.entry_remove(user=org.practitioner, person_id=person.pk, entry_id=entry.pk),
+        lambda: services.entry_remove(
+            user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=1
+        ),
     ):
         with pytest.raises(ServiceError, match="Only the latest map"):
             attempt()
@@ -146,7 +153,11 @@ def test_ties_only_between_entries_of_the_same_map(org, person, snapshot):
     for others in ([stranger.pk], [sam.pk]):
         with pytest.raises(ServiceError, match="this map only"):
             services.entry_ties_set(
-                user=org.practitioner, person_id=person.pk, entry_id=sam.pk, other_entry_ids=others
+                user=org.practitioner,
+                person_id=person.pk,
+                entry_id=sam.pk,
+                expected_version=1,
+                other_entry_ids=others,
             )
     assert not MapTie.objects.exists()
 
@@ -182,7 +193,11 @@ def test_export_then_import_into_the_same_person_keeps_keys(org, person, snapsho
         data=EntryData(label="Jo", kind="person", category="neighbour", ring="outer"),
     )
     services.entry_ties_set(
-        user=org.practitioner, person_id=person.pk, entry_id=sam.pk, other_entry_ids=[jo.pk]
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=sam.pk,
+        expected_version=1,
+        other_entry_ids=[jo.pk],
     )
     _, files = services.map_export(
         user=org.practitioner, person_id=person.pk, snapshot_id=snapshot.pk, format="graphml"

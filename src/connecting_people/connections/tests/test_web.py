@@ -103,18 +103,25 @@ def test_change_ties_and_remove(signed_in, org, person):
         data=EntryData(label="Jo", kind="person", category="friend", ring="middle"),
     )
     assert signed_in.get(f"/people/{person.pk}/map/entries/{sam.pk}/").status_code == 200
-    response = signed_in.post(f"/people/{person.pk}/map/entries/{sam.pk}/", {**ENTRY, "ring": "outer"})
+    response = signed_in.post(
+        f"/people/{person.pk}/map/entries/{sam.pk}/", {**ENTRY, "ring": "outer", "version": 1}
+    )
     assert response.status_code == 302
     sam.refresh_from_db()
     assert sam.ring == "outer"
     assert (
-        signed_in.post(f"/people/{person.pk}/map/entries/{sam.pk}/ties/", {"ties": [jo.pk]}).status_code
+        signed_in.post(
+            f"/people/{person.pk}/map/entries/{sam.pk}/ties/", {"ties": [jo.pk], "version": 2}
+        ).status_code
         == 302
     )
     assert MapTie.objects.filter(a=min(sam.pk, jo.pk, key=int), b=max(sam.pk, jo.pk)).exists()
     snapshot.refresh_from_db()
     assert snapshot.measures["ties"] == 1 and snapshot.measures["density"] == 1.0
-    assert signed_in.post(f"/people/{person.pk}/map/entries/{jo.pk}/remove/").status_code == 302
+    # Jo's ties changed with Sam's, so Jo is at version 2.
+    assert (
+        signed_in.post(f"/people/{person.pk}/map/entries/{jo.pk}/remove/", {"version": 2}).status_code == 302
+    )
     assert not MapTie.objects.exists()
     snapshot.refresh_from_db()
     assert snapshot.measures["size"] == 1 and snapshot.measures["density"] is None
@@ -130,7 +137,11 @@ def test_new_snapshot_copies_keys_and_ties_and_compare_shows_the_change(signed_i
     mum = add(first, label="Mum", kind="person", category="family", ring="close")
     gym = add(first, label="Gym", kind="place", category="community_group", ring="outer")
     services.entry_ties_set(
-        user=org.practitioner, person_id=person.pk, entry_id=mum.pk, other_entry_ids=[gym.pk]
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=mum.pk,
+        expected_version=1,
+        other_entry_ids=[gym.pk],
     )
     assert start(signed_in, person).status_code == 302
     second = MapSnapshot.objects.filter(person=person).latest("taken_on")
@@ -138,7 +149,7 @@ def test_new_snapshot_copies_keys_and_ties_and_compare_shows_the_change(signed_i
     copied = {str(row.key): row for row in second.entries.all()}
     assert set(copied) == {str(mum.key), str(gym.key)}
     assert second.ties.count() == 1
-    signed_in.post(f"/people/{person.pk}/map/entries/{copied[str(gym.key)].pk}/remove/")
+    signed_in.post(f"/people/{person.pk}/map/entries/{copied[str(gym.key)].pk}/remove/", {"version": 1})
     signed_in.post(
         f"/people/{person.pk}/map/{second.pk}/add/",
         {"label": "Choir", "kind": "group", "category": "community_group", "ring": "middle"},
@@ -229,7 +240,11 @@ def test_map_page_query_count_does_not_depend_on_entries(signed_in, org, person)
     few = count()
     others = [add(n) for n in range(1, 15)]
     services.entry_ties_set(
-        user=org.practitioner, person_id=person.pk, entry_id=first.pk, other_entry_ids=[o.pk for o in others]
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=first.pk,
+        expected_version=1,
+        other_entry_ids=[o.pk for o in others],
     )
     assert count() == few
 
@@ -284,7 +299,11 @@ def test_unticking_every_tie_clears_them(signed_in, org, person):
     )
     sam, jo = add("Sam"), add("Jo")
     services.entry_ties_set(
-        user=org.practitioner, person_id=person.pk, entry_id=sam.pk, other_entry_ids=[jo.pk]
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=sam.pk,
+        expected_version=1,
+        other_entry_ids=[jo.pk],
     )
-    assert signed_in.post(f"/people/{person.pk}/map/entries/{jo.pk}/ties/", {}).status_code == 302
+    assert signed_in.post(f"/people/{person.pk}/map/entries/{jo.pk}/ties/", {"version": 2}).status_code == 302
     assert not MapTie.objects.exists()

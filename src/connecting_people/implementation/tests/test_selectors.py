@@ -141,9 +141,16 @@ def test_training_coverage_counts_workers_and_leads_by_level(org, records):
 
 
 def test_team_summaries_in_a_fixed_number_of_queries(org, records):
-    services.champion_name(user=org.lead, team_id=org.team.pk, champion_id=org.colleague.pk, since=TODAY)
+    services.champion_name(
+        user=org.lead, team_id=org.team.pk, expected_current_id=0, champion_id=org.colleague.pk, since=TODAY
+    )
     services.checklist_status_set(
-        user=org.lead, team_id=org.team.pk, item_id="champion_named", status="done", status_on=TODAY
+        user=org.lead,
+        team_id=org.team.pk,
+        item_id="champion_named",
+        expected_version=0,
+        status="done",
+        status_on=TODAY,
     )
     rows = {row.team.pk: row for row in selectors.team_implementation_summaries(user=org.implementation_lead)}
     mine = rows[org.team.pk]

@@ -278,6 +278,9 @@ COVERED_URL_NAMES = {
     "study:reports",
     "study:report",
     "study:report_download",
+    # every role in study/tests/test_access_invitations.py
+    "study:invitations",
+    "study:invitation",
     # implementation: every role is tested against every one of these in implementation/tests/test_access.py
     "implementation:index",
     "implementation:mine",

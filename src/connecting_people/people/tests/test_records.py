@@ -211,10 +211,16 @@ class TestServices:
 
     def test_only_the_lead_allocates_and_only_to_team_practitioners(self, org, person):
         with pytest.raises(NotAllowedError):
-            services.person_allocate(user=org.practitioner, person_id=person.pk, worker_id=org.colleague.pk)
+            services.person_allocate(
+                user=org.practitioner, person_id=person.pk, expected_version=1, worker_id=org.colleague.pk
+            )
         with pytest.raises(ServiceError):
-            services.person_allocate(user=org.lead, person_id=person.pk, worker_id=org.other_lead.pk)
-        services.person_allocate(user=org.lead, person_id=person.pk, worker_id=org.colleague.pk)
+            services.person_allocate(
+                user=org.lead, person_id=person.pk, expected_version=1, worker_id=org.other_lead.pk
+            )
+        services.person_allocate(
+            user=org.lead, person_id=person.pk, expected_version=1, worker_id=org.colleague.pk
+        )
         person.refresh_from_db()
         assert person.allocated_worker == org.colleague
         event = AuditEvent.objects.get(action="person.allocated")
@@ -237,7 +243,9 @@ class TestServices:
             reason="moved_on",
         )
         assert closed.status == "closed"
-        reopened = services.person_reopen(user=org.practitioner, person_id=person.pk)
+        reopened = services.person_reopen(
+            user=org.practitioner, person_id=person.pk, expected_version=closed.version
+        )
         assert (reopened.status, reopened.closed_on) == ("open", None)
         assert list(AuditEvent.objects.filter(person_id=person.pk).values_list("action", flat=True)) == [
             "person.closed",
@@ -297,7 +305,12 @@ def test_a_superuser_gets_no_lead_powers_from_being_superuser(client, org, perso
     client.force_login(org.practitioner)
     assert client.get(f"/people/{person.pk}/allocate/").status_code == 404
     with pytest.raises(NotAllowedError):
-        services.person_allocate(user=org.practitioner, person_id=person.pk, worker_id=org.colleague.pk)
+        services.person_allocate(
+            user=org.practitioner,
+            person_id=person.pk,
+            expected_version=person.version,
+            worker_id=org.colleague.pk,
+        )
 
 
 def test_signed_in_pages_are_not_stored_by_browsers(client, org, person):

@@ -167,12 +167,14 @@ class TestSteps:
         )
         assert step.owner_name == "Aunt Jo"
         assert (
-            services.step_done(user=org.practitioner, person_id=person.pk, step_id=step.pk, done=True).done_on
+            services.step_done(
+                user=org.practitioner, person_id=person.pk, step_id=step.pk, expected_version=1, done=True
+            ).done_on
             == TODAY
         )
         assert (
             services.step_done(
-                user=org.practitioner, person_id=person.pk, step_id=step.pk, done=False
+                user=org.practitioner, person_id=person.pk, step_id=step.pk, expected_version=2, done=False
             ).done_on
             is None
         )
@@ -366,7 +368,9 @@ def test_every_write_is_404_out_of_reach(org, person, choir, role):
             goal_id=made.pk,
             data=StepData(what="x", owner="person", due_on=TODAY),
         ),
-        lambda: services.step_done(user=user, person_id=person.pk, step_id=step.pk, done=True),
+        lambda: services.step_done(
+            user=user, person_id=person.pk, step_id=step.pk, expected_version=1, done=True
+        ),
         lambda: services.activity_add(
             user=user, person_id=person.pk, data=ActivityData(kind="contact_phone", occurred_on=TODAY)
         ),
@@ -420,7 +424,10 @@ def test_changing_a_goal_keeps_links_to_entries_no_longer_on_the_latest_map(org,
     made = goal(org, person, map_entry_keys=(str(ann.key), str(bob.key)))
     second = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
     map_services.entry_remove(
-        user=org.practitioner, person_id=person.pk, entry_id=second.entries.get(key=ann.key).pk
+        user=org.practitioner,
+        person_id=person.pk,
+        entry_id=second.entries.get(key=ann.key).pk,
+        expected_version=1,
     )
     # The edit form only offers Bob (on the latest map); ticking him alone must not drop Ann.
     updated = services.goal_update(

@@ -111,7 +111,10 @@ def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
     )
     first = Step.objects.get(what="Ring the choir leader")
     assert (
-        signed_in.post(f"/people/{person.pk}/plan/steps/{first.pk}/done/", {"done": "yes"}).status_code == 302
+        signed_in.post(
+            f"/people/{person.pk}/plan/steps/{first.pk}/done/", {"done": "yes", "version": 1}
+        ).status_code
+        == 302
     )
     first.refresh_from_db()
     assert first.done_on == TODAY
@@ -202,6 +205,56 @@ def test_review_page_scores_goals_and_the_summary_shows_everything_side_by_side(
     assert "Goal attainment T-score: <strong>" in summary
     assert "The map for this review is" in summary
     assert review.snapshot is not None and review.gas.derived["t_score"] > 50
+
+
+def _goals(org, person, count):
+    levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
+    return [
+        services.goal_create(
+            user=org.practitioner,
+            person_id=person.pk,
+            data=services.GoalData(text=f"Goal number {n}", levels=levels),
+            set_on=TODAY - timedelta(days=60),
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def _review_form(goals, score="1", **scores):
+    return {
+        **date_fields("held_on", TODAY),
+        **date_fields("next_review_on", TODAY + timedelta(days=90)),
+        "decision": "continue",
+        "start_new_map": "no",
+        **{f"goal_{goal.pk}": score for goal in goals},
+        **scores,
+    }
+
+
+def test_a_review_takes_25_goals_and_keeps_every_score(signed_in, org, person):
+    """More goals than the T-score is worked out over (20): the review is still held, with every score kept,
+    and both pages say why there is no T-score."""
+    goals = _goals(org, person, 25)
+    url = f"/people/{person.pk}/plan/reviews/new/"
+    page = signed_in.get(url).content.decode()
+    assert "25 goals are being worked on" in page and "20 scored goals at most" in page
+    response = signed_in.post(url, _review_form(goals))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    review = Review.objects.get()
+    assert review.scores.count() == 25 and set(review.scores.values_list("level", flat=True)) == {1}
+    assert review.gas is None
+    summary = signed_in.get(response["Location"]).content.decode()
+    assert "No goal attainment T-score" in summary and "25 were scored" in summary
+    assert summary.count("Goal number") == 25
+
+
+def test_leaving_goals_unscored_gives_a_t_score_again(signed_in, org, person):
+    goals = _goals(org, person, 25)
+    unscored = {f"goal_{goal.pk}": "none" for goal in goals[20:]}
+    response = signed_in.post(f"/people/{person.pk}/plan/reviews/new/", _review_form(goals, **unscored))
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert review.scores.count() == 20 and review.gas.derived["t_score"] > 50
 
 
 def test_printable_plan_is_in_plain_words(signed_in, org, person):

@@ -3,7 +3,7 @@ consent, withdrawal, an instrument at a timepoint, and the screening log."""
 
 from django import forms
 
-from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.core.forms import ControlCharactersRemoved, DateField, NHSForm
 from connecting_people.measures.forms import AdministrationForm
 from connecting_people.study.models import Arm, Participant, Screening
 
@@ -25,7 +25,7 @@ def team_label(team) -> str:
     return f"{team.code} – {team.site.code} – {team.get_arm_display().lower()}"
 
 
-class ParticipantFilterForm(forms.Form):
+class ParticipantFilterForm(ControlCharactersRemoved, forms.Form):
     """The list's filters, read from the query string. A value that is not one of the choices is reported and
     that filter left out (the rest still apply)."""
 

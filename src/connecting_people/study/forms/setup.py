@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 
-from connecting_people.core.forms import DateField, NHSForm
+from connecting_people.core.forms import DateField, NHSForm, VersionField
 from connecting_people.measures.definitions import Instrument
 from connecting_people.study.models import Arm, Study, StudyMember
 
@@ -79,6 +79,7 @@ class StatusForm(NHSForm):
         help_text="Participants can be enrolled only while the study is recruiting.",
         error_messages={"required": "Choose a status", "invalid_choice": "Choose one of the statuses"},
     )
+    version = VersionField()
 
 
 class MemberForm(NHSForm):
@@ -118,7 +119,8 @@ class SiteForm(NHSForm):
     trust = forms.ChoiceField(
         label="Trust",
         help_text="Each trust taking part is one site. It gets a code (site01, site02 and so on) that is all "
-        "an export says about it.",
+        "an export says about it. A trust where you have the researcher role joins at once; any other trust "
+        "is invited, and joins when someone with the researcher role there accepts.",
         error_messages={
             "required": "Choose the trust to add",
             "invalid_choice": "Choose one of the trusts listed",
@@ -130,6 +132,20 @@ class SiteForm(NHSForm):
         self.fields["trust"].choices = [("", "Choose a trust")] + [
             (str(trust.pk), trust.name) for trust in trusts
         ]
+
+
+class SiteDecisionForm(NHSForm):
+    """A researcher of an invited trust answers the invitation."""
+
+    decision = forms.ChoiceField(
+        label="Will your trust take part?",
+        choices=[("accept", "Yes, accept: the trust takes part"), ("decline", "No, decline the invitation")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether your trust takes part"},
+    )
+
+    def accepted(self) -> bool:
+        return self.cleaned_data["decision"] == "accept"
 
 
 class TeamChoiceField(forms.ChoiceField):
@@ -253,6 +269,7 @@ class TimepointForm(NHSForm):
         what="how many days after the target day the window closes",
         help_text="How many days after the target day the assessment may still be done.",
     )
+    version = VersionField()  # when changing a timepoint
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().lower()
@@ -280,6 +297,7 @@ class ScheduleForm(NHSForm):
             "invalid_choice": "Choose instruments from the list",
         },
     )
+    version = VersionField()  # the timepoint's
 
     def __init__(self, *args, instruments: list[Instrument], **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,7 +326,7 @@ class ScheduleForm(NHSForm):
 
     @staticmethod
     def initial_for(scheduled_ids: list[str]) -> dict:
-        initial: dict = {"instruments": list(scheduled_ids)}
+        initial: dict = {"instruments": list(scheduled_ids)}  # the caller adds the timepoint's version
         for position, instrument_id in enumerate(scheduled_ids, start=1):
             initial[ScheduleForm.order_field_name(instrument_id)] = position
         return initial
@@ -358,6 +376,7 @@ class UnitCostsForm(NHSForm):
         help_text="Where the figures come from, for example the published national unit costs and their year.",
         error_messages={"max_length": "The source must be 300 characters or fewer"},
     )
+    version = VersionField()  # the study's
 
     def __init__(self, *args, instrument: Instrument, **kwargs):
         super().__init__(*args, **kwargs)
@@ -412,7 +431,7 @@ class UnitCostsForm(NHSForm):
     def initial_for(study: Study, rows) -> dict:
         """The current table, to change. An illustrative table gives its units only: its invented costs,
         price year and source are not offered, so saving the form unchanged cannot pass them off as real."""
-        initial = {"currency": study.currency}
+        initial = {"currency": study.currency, "version": study.version}
         if not study.unit_costs_illustrative:
             initial |= {"price_year": study.price_year, "source": study.unit_cost_source}
         for row in rows:

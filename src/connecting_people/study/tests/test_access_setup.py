@@ -61,7 +61,7 @@ def world(org, study_setup):
 
 def urls(world) -> dict[str, str]:
     """{url: "read" | "lead" | "researcher-role"} for every set-up page of the `cpis` study."""
-    study = world["setup"].study
+    study = Study.objects.get(pk=world["setup"].study.pk)
     base = f"/study/{study.pk}"
     baseline = study.timepoints.get(code="baseline")
     return {
@@ -184,7 +184,7 @@ def test_another_studys_ids_are_not_found(client, world):
 
 def writes(world, org) -> list[tuple[str, dict]]:
     """A valid POST for every page that writes: the lead's own POST of it succeeds (last test below)."""
-    study = world["setup"].study
+    study = Study.objects.get(pk=world["setup"].study.pk)
     base = f"/study/{study.pk}"
     baseline = study.timepoints.get(code="baseline")
     costs = {"price_year": "2025/26", "currency": "GBP", "source": "Own costing"}
@@ -203,7 +203,8 @@ def writes(world, org) -> list[tuple[str, dict]]:
                 "consent_version": "v1",
             },
         ),
-        (f"{base}/status/", {"status": "closed"}),
+        # Each form carries the version it was opened with; these run in order, each moving a version on.
+        (f"{base}/status/", {"status": "closed", "version": study.version}),
         (f"{base}/members/", {"username": "outsider", "role": "lead"}),
         (f"{base}/sites/new/", {"trust": world["free_trust"].pk}),
         (f"{base}/teams/allocate/", {"team": world["free_team"].pk, "arm": "control"}),
@@ -226,10 +227,14 @@ def writes(world, org) -> list[tuple[str, dict]]:
                 "target_day": "0",
                 "window_before": "0",
                 "window_after": "7",
+                "version": baseline.version,
             },
         ),
-        (f"{base}/timepoints/{baseline.pk}/schedule/", {"instruments": ["ucla3"]}),
-        (f"{base}/unit-costs/", costs),
+        (
+            f"{base}/timepoints/{baseline.pk}/schedule/",
+            {"instruments": ["ucla3"], "version": baseline.version + 1},
+        ),
+        (f"{base}/unit-costs/", costs | {"version": study.version + 1}),
     ]
 
 

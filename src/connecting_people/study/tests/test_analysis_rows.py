@@ -291,6 +291,7 @@ def test_the_plan_follows_the_study(study_setup):
         user=s.lead,
         access=s.access,
         timepoint_id=study.timepoints.get(code="m12").pk,
+        expected_version=1,
         instrument_ids=["swemwbs", "gas"],
     )
     study.primary_instrument = "lsns6"

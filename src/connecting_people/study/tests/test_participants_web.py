@@ -174,7 +174,9 @@ def test_bad_enrolment_shows_the_error_summary_and_saves_nothing(member, study_s
 
 def test_a_study_that_is_not_recruiting_refuses_enrolment(member, study_setup):
     s = study_setup
-    services.study_status_set(user=s.lead, access=s.access, status=Study.Status.FOLLOW_UP)
+    services.study_status_set(
+        user=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.FOLLOW_UP
+    )
     url = f"/study/{s.study.pk}/participants/new/"
     assert "CPIS is not recruiting (follow-up only)" in text(member.get(url))
     response = member.post(url, enrol_post(s))
@@ -530,7 +532,12 @@ def test_bad_enrolment_from_a_persons_page_saves_nothing(client, study_setup, or
 
 def test_no_study_open_means_no_link_and_no_form(client, study_setup, org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
-    services.study_status_set(user=study_setup.lead, access=study_setup.access, status=Study.Status.CLOSED)
+    services.study_status_set(
+        user=study_setup.lead,
+        access=study_setup.access,
+        expected_version=study_setup.access.study.version,
+        status=Study.Status.CLOSED,
+    )
     client.force_login(org.practitioner)
     assert "Research studies" not in text(client.get(f"/people/{person.pk}/"))
     page = text(client.get(f"/people/{person.pk}/study/enrol/"))

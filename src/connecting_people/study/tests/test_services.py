@@ -97,7 +97,9 @@ def test_enrolment_refusals_name_the_field_and_save_nothing(study_setup, change,
 @pytest.mark.parametrize("status", [Study.Status.SETTING_UP, Study.Status.FOLLOW_UP, Study.Status.CLOSED])
 def test_only_a_recruiting_study_enrols(study_setup, status):
     s = study_setup
-    services.study_status_set(user=s.lead, access=s.access, status=status)
+    services.study_status_set(
+        user=s.lead, access=s.access, expected_version=s.access.study.version, status=status
+    )
     with pytest.raises(ServiceError, match="not recruiting"):
         enrol(s, access=selectors.study_access(user=s.lead, study_id=s.study.pk))
     assert not Participant.objects.exists()
@@ -526,6 +528,7 @@ def test_service_use_is_costed_from_the_studys_own_table_at_its_price_year(study
     services.unit_costs_set(
         user=s.lead,
         access=s.access,
+        expected_version=s.access.study.version,
         price_year="2025/26",
         currency="GBP",
         source="Our finance team",
@@ -642,7 +645,13 @@ def test_a_new_unit_cost_table_costs_stored_service_use_again(study_setup):
     stored = record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
     doubled = {row.service: (row.unit, row.cost * 2) for row in s.study.unit_costs.all()}
     services.unit_costs_set(
-        user=s.lead, access=s.access, price_year="2026/27", currency="GBP", source="Doubled", costs=doubled
+        user=s.lead,
+        access=s.access,
+        expected_version=s.access.study.version,
+        price_year="2026/27",
+        currency="GBP",
+        source="Doubled",
+        costs=doubled,
     )
     assert Assessment.objects.get(pk=stored.pk).total == pytest.approx(stored.total * 2)
     event = AuditEvent.objects.filter(action="study.unit_costs_set").latest("id")
@@ -688,7 +697,9 @@ def test_enrolment_from_practice_respects_the_record(study_setup, org):
 def test_a_closed_study_records_no_more_data(study_setup):
     s = study_setup
     participant = enrol(s)
-    services.study_status_set(user=s.lead, access=s.access, status=Study.Status.CLOSED)
+    services.study_status_set(
+        user=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.CLOSED
+    )
     with pytest.raises(ServiceError, match="closed"):
         record(s, participant, "baseline", ENROLLED)
     assert not participant.assessments.exists()

@@ -139,7 +139,14 @@ def test_a_lead_sets_up_a_study_through_the_pages(lead_client, org):
     follow_up = study.timepoints.get(code="m6")
     response = client.post(
         f"{base}/timepoints/{follow_up.pk}/",
-        {"code": "m6", "label": "6 months", "target_day": "182", "window_before": "30", "window_after": "60"},
+        {
+            "code": "m6",
+            "label": "6 months",
+            "target_day": "182",
+            "window_before": "30",
+            "window_after": "60",
+            "version": follow_up.version,
+        },
     )
     assert response.status_code == 302
     follow_up.refresh_from_db()
@@ -149,7 +156,12 @@ def test_a_lead_sets_up_a_study_through_the_pages(lead_client, org):
     baseline = study.timepoints.get(code="baseline")
     response = client.post(
         f"{base}/timepoints/{baseline.pk}/schedule/",
-        {"instruments": ["ucla3", "eq5d5l", "swemwbs"], "order_eq5d5l": "1", "order_ucla3": "2"},
+        {
+            "instruments": ["ucla3", "eq5d5l", "swemwbs"],
+            "order_eq5d5l": "1",
+            "order_ucla3": "2",
+            "version": baseline.version,
+        },
     )
     assert response.status_code == 302
     assert list(baseline.schedule.order_by("position").values_list("instrument_id", flat=True)) == [
@@ -167,7 +179,7 @@ def test_a_lead_sets_up_a_study_through_the_pages(lead_client, org):
     assert study.unit_costs_illustrative and study.price_year == "2024/25"
     assert study.unit_costs.get(service="gp_appointment").cost == Decimal("40.00")
 
-    response = client.post(f"{base}/unit-costs/", unit_cost_data())
+    response = client.post(f"{base}/unit-costs/", unit_cost_data(version=study.version))
     assert response.status_code == 302
     study.refresh_from_db()
     assert not study.unit_costs_illustrative
@@ -177,7 +189,9 @@ def test_a_lead_sets_up_a_study_through_the_pages(lead_client, org):
     assert "Illustrative figures" not in text(client.get(f"{base}/"))
 
     # The status.
-    assert client.post(f"{base}/status/", {"status": "recruiting"}).status_code == 302
+    assert (
+        client.post(f"{base}/status/", {"status": "recruiting", "version": study.version}).status_code == 302
+    )
     study.refresh_from_db()
     assert study.status == Study.Status.RECRUITING
     assert "Recruiting" in text(client.get("/study/"))
@@ -342,6 +356,7 @@ def bad_input(org, study_setup):
                 "target_day": "0",
                 "window_before": "0",
                 "window_after": "28",
+                "version": baseline.version,
             },
             "There is already a timepoint m6.",
         ),

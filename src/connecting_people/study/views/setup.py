@@ -12,8 +12,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments
@@ -29,7 +29,7 @@ from connecting_people.study.forms.setup import (
     TimepointForm,
     UnitCostsForm,
 )
-from connecting_people.study.models import Arm, StudyTeam
+from connecting_people.study.models import Arm, StudySite, StudyTeam
 from connecting_people.study.views.jobs import lead_access
 
 NO_TEAMS_LEFT = "Every team of the study's sites is already in an arm. Add a site to allocate more teams."
@@ -107,6 +107,9 @@ def study_list(request):
         {
             "memberships": list(selectors.memberships_for(user=request.user)),
             "may_create": selectors.may_create_study(user=request.user),
+            "invitations_waiting": selectors.site_invitations_for(user=request.user)
+            .filter(status=StudySite.Status.INVITED)
+            .count(),
             "page_title": "Your studies",
         },
     )
@@ -148,6 +151,7 @@ def overview(request, study_id: int):
             "access": access,
             "section": "overview",
             "sites": list(access.sites()),
+            "invitations": list(access.invitations()),
             "teams": list(access.teams()),
             "timepoints": _timepoint_rows(selectors.timepoints(study=study)),
             "unit_cost_rows": len(selectors.unit_costs(study=study)),
@@ -163,12 +167,19 @@ def overview(request, study_id: int):
 @login_required
 def status(request, study_id: int):
     access = lead_access(request, study_id)
-    form = StatusForm(posted(request), initial={"status": access.study.status})
+    form = StatusForm(
+        posted(request), initial={"status": access.study.status, "version": access.study.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             study = services.study_status_set(
-                user=request.user, access=access, status=form.cleaned_data["status"]
+                user=request.user,
+                access=access,
+                expected_version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, _overview_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -238,14 +249,21 @@ def site_add(request, study_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, f"{site.trust.name} added as {site.code}.")
+            if site.status == StudySite.Status.ACTIVE:
+                messages.success(request, f"{site.trust.name} added as {site.code}.")
+            else:
+                messages.success(
+                    request,
+                    f"{site.trust.name} invited as {site.code}. It takes part once someone with the researcher "
+                    "role there accepts; until then its teams cannot be allocated.",
+                )
             return redirect(_overview_url(access.study))
     return _form_page(
         request,
         access,
         form=form,
-        heading="Add a site",
-        submit="Add the site",
+        heading="Add or invite a site",
+        submit="Add or invite the trust",
         back_url=_overview_url(access.study),
         template=None if trusts or form.is_bound else "study/setup/nothing_left.jinja",
         intro=None if trusts else "Every trust is already a site of this study.",
@@ -341,16 +359,22 @@ def _timepoint_page(request, access, point):
             "target_day": point.target_day,
             "window_before": point.window_before,
             "window_after": point.window_after,
+            "version": point.version,
         }
     form = TimepointForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version")
         try:
             saved = services.timepoint_save(
                 user=request.user,
                 access=access,
                 timepoint_id=point.pk if point is not None else None,
-                **form.cleaned_data,
+                expected_version=version if point is not None else None,
+                **fields,
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -405,13 +429,19 @@ def schedule(request, study_id: int, timepoint_id: int):
     form = ScheduleForm(
         posted(request),
         instruments=_schedulable_instruments(scheduled_ids),
-        initial=ScheduleForm.initial_for(scheduled_ids),
+        initial=ScheduleForm.initial_for(scheduled_ids) | {"version": point.version},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.schedule_set(
-                user=request.user, access=access, timepoint_id=point.pk, instrument_ids=form.instrument_ids()
+                user=request.user,
+                access=access,
+                timepoint_id=point.pk,
+                expected_version=form.cleaned_data["version"],
+                instrument_ids=form.instrument_ids(),
             )
+        except StaleRecordError as error:
+            return saved_by_someone_else(request, error, _timepoints_url(access.study))
         except ServiceError as error:
             show_service_error(form, error, {"instrument_id": "instruments"})
         else:
@@ -452,14 +482,18 @@ def unit_costs(request, study_id: int):
                 services.unit_costs_set(
                     user=request.user,
                     access=access,
+                    expected_version=form.cleaned_data["version"],
                     price_year=form.cleaned_data["price_year"],
                     currency=form.cleaned_data["currency"],
                     source=form.cleaned_data["source"],
                     costs=form.costs(),
                 )
+            except StaleRecordError as error:
+                return saved_by_someone_else(request, error, reverse("study:unit_costs", args=[study.pk]))
             except ServiceError as error:
                 show_service_error(form, error)
             else:
+                study.refresh_from_db()
                 messages.success(request, f"Unit costs saved at {study.price_year} prices.")
                 return redirect(_overview_url(study))
     by_service = {row.service: row for row in rows}

@@ -70,7 +70,9 @@ def test_a_new_study_can_be_set_up_on_top_of_the_demo(db):
     services.site_add(user=researcher, access=access, trust_id=riverside.trust_id)
     first = services.team_allocate(user=researcher, access=access, team_id=riverside.pk, arm="intervention")
     services.team_allocate(user=researcher, access=access, team_id=hillside.pk, arm="control")
-    services.study_status_set(user=researcher, access=access, status=Study.Status.RECRUITING)
+    services.study_status_set(
+        user=researcher, access=access, expected_version=access.study.version, status=Study.Status.RECRUITING
+    )
     in_demo_study = Study.objects.get(code="cpdemo").participants.filter(person__team=riverside).first()
     assert in_demo_study is not None
     lead = User.objects.get(username="lead.a")
