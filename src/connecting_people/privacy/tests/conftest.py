@@ -82,7 +82,9 @@ def make_full_person(
         snapshot_id=snapshot.pk,
         data=EntryData("J.O.", "person", "family", "middle"),
     )
-    map_services.entry_ties_set(user=worker, person_id=person.pk, entry_id=sam.pk, other_entry_ids=[jo.pk])
+    map_services.entry_ties_set(
+        user=worker, person_id=person.pk, entry_id=sam.pk, expected_version=sam.version, other_entry_ids=[jo.pk]
+    )
     plan_services.assessment_save(
         user=worker,
         person_id=person.pk,
