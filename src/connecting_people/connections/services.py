@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connecting_people.audit.services import audit_record
 from connecting_people.connections import metrics, selectors
-from connecting_people.connections.domain import Entry, Kind, Support, Tie
+from connecting_people.connections.domain import MAX_ENTRIES, MAX_TIES, Entry, Kind, Support, Tie
 from connecting_people.connections.interchange import (
     FORMATS,
     LABEL_MAX_LENGTH,
@@ -212,9 +212,15 @@ def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], tie
 
 
 def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
+    """Add an entry to the person's latest map. ServiceError for a label that is not minimal, or when the map
+    already holds MAX_ENTRIES (the limit an import has too)."""
     with transaction.atomic():
         person = person_get(user=user, person_id=person_id)
-        snapshot = _locked_snapshot(person, snapshot_id)
+        snapshot = _locked_snapshot(
+            person, snapshot_id
+        )  # locked: two adds at once cannot both pass the count
+        if selectors.entries_of(snapshot).count() >= MAX_ENTRIES:
+            raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
         fields = _entry_fields(data)
         entry = MapEntry.objects.create(snapshot=snapshot, **fields)
         _refresh_measures(snapshot)
@@ -268,6 +274,13 @@ def entry_ties_set(*, user, person_id: int, entry_id: int, other_entry_ids: Iter
         )
         current = {a if b == entry.pk else b for a, b in existing.values_list("a_id", "b_id")}
         added, removed = wanted - current, current - wanted
+        if (
+            added
+            and MapTie.objects.filter(snapshot=entry.snapshot).count() + len(added) - len(removed) > MAX_TIES
+        ):
+            raise ServiceError(
+                f"A map holds at most {MAX_TIES:,} ties. Untick one to add another.", field="ties"
+            )
         if removed:
             existing.filter(a_id__in=removed).delete()
             existing.filter(b_id__in=removed).delete()
