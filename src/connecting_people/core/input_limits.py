@@ -42,7 +42,7 @@ def megabytes(size: int) -> str:
     """A byte count for people, in decimal megabytes as file managers show them, rounded up to a tenth so that
     anything over a limit reads as more than it: 5_000_000 is "5 MB", 5_000_001 "5.1 MB", 16_240_000 "16.3 MB"."""
     tenths = -(-size // 100_000)
-    return f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + " MB"
+    return f"{tenths // 10:,}.{tenths % 10}".removesuffix(".0") + " MB"
 
 
 def json_depth_problem(text: str, *, max_depth: int = JSON_MAX_DEPTH) -> int | None:
