@@ -24,6 +24,7 @@ from connecting_people.connections.interchange import (
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.input_limits import megabytes
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
@@ -397,7 +398,13 @@ def _import_files(request, person_id: int):
     return render(
         request,
         "connections/import.jinja",
-        {"person": person, "form": form, "problems": problems, "page_title": "Import a connections map"},
+        {
+            "person": person,
+            "form": form,
+            "problems": problems,
+            "upload_limit": megabytes(MAP_FILES_LIMIT_BYTES),
+            "page_title": "Import a connections map",
+        },
     )
 
 

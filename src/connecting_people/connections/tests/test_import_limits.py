@@ -249,6 +249,7 @@ def test_the_page_refuses_an_upload_over_the_limit_before_keeping_it_all(client,
     assert response.status_code == 200
     assert f"The files must be {LIMIT_MB} or smaller in all" in summary
     assert "Select the files" not in page
+    assert f"several .csv files, {LIMIT_MB} at most in all" in page  # said before anyone tries
     assert sum(kept) <= MAP_FILES_LIMIT_BYTES
     assert not MapSnapshot.objects.filter(person=person).exists()
 
