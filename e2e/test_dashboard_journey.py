@@ -1,5 +1,6 @@
 """A team lead reads their team's dashboard, asks for a period the wrong way round and then a right one, and an
-implementation lead compares the trust's teams side by side, with small numbers hidden."""
+implementation lead compares the trust's teams side by side, with small numbers hidden, for a calendar period
+chosen from a list."""
 
 import pytest
 from playwright.sync_api import expect
@@ -55,3 +56,14 @@ class TestDashboards:
         expect(table).to_contain_text("Fewer than 5")  # the smaller team's counts are hidden
         self.tab.check("trust-dashboard")
         assert "/people/" not in self.page.content().split("<main")[1]
+
+        # Only whole calendar periods that have ended can be chosen: no dates to type.
+        expect(self.page.locator("#id_start_day")).to_have_count(0)
+        choice = self.page.get_by_label("Period")
+        options = choice.locator("option")
+        expect(options.first).to_contain_text("(quarter)")
+        month = next(text for text in options.all_inner_texts() if text.endswith("(month)"))
+        choice.select_option(label=month)
+        self.page.get_by_role("button", name="Show this period").click()
+        expect(self.page.get_by_role("heading", level=2).first).to_contain_text(month.removesuffix(" (month)"))
+        self.tab.check("trust-dashboard-month")

@@ -8,6 +8,12 @@
 
 Everything is read before anything is saved, so a source that fails half way saves nothing. A source that
 cannot be read, or is not HSDS, raises SourceError with a message fit to show as it is.
+
+Limits, whatever the source: at most MAX_SOURCE_BYTES read in all (a file by its size on disk before it is
+read; a zip unpacked in pieces, with at most ZIP_MAX_MEMBERS files and none unpacking to more than 100 times
+its packed size; an API's answers together), JSON nested at most 64 deep (checked before parsing), and at most
+hsds.MAX_SERVICES services. An API is fetched only from public addresses (public_web.fetch: http(s), every
+address checked, after every redirect too, and each answer within the time limit).
 """
 
 import io
@@ -15,19 +21,29 @@ import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit
-from urllib.request import Request, urlopen
 
 from connecting_people.community import hsds
+from connecting_people.community.public_web import FetchError, fetch
+from connecting_people.core.input_limits import (
+    JSON_MAX_DEPTH,
+    LimitExceeded,
+    json_depth_problem,
+    megabytes,
+    read_at_most,
+    read_members,
+    zip_members,
+)
 
 TIMEOUT_SECONDS = 20.0
 PAGE_SIZE = 200
 MAX_PAGES = 10_000
-MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+# Read in all from one source (files, unpacked zip, or every answer of an API): hsds.MAX_SERVICES services of
+# HSDS JSON come to about this.
+MAX_SOURCE_BYTES = 100_000_000
+ZIP_MAX_MEMBERS = 100  # an HSDS CSV package has a dozen tables
 USER_AGENT = "connecting-people-directory-import/1"
 
 
@@ -52,10 +68,13 @@ def is_url(text: str) -> bool:
     return urlsplit(text.strip()).scheme.lower() in ("http", "https")
 
 
-def read_source(text: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE) -> Source:
-    """Read a file path or an http(s) API base URL. SourceError when it cannot be read or is not HSDS."""
+def read_source(
+    text: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE, allow_loopback: bool = False
+) -> Source:
+    """Read a file path or an http(s) API base URL. SourceError when it cannot be read, is not HSDS, or is
+    over a limit. `allow_loopback` lets an API on this machine be read (tests only)."""
     if is_url(text):
-        return read_api(text, timeout=timeout, per_page=per_page)
+        return read_api(text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback)
     return read_path(Path(text))
 
 
@@ -71,8 +90,15 @@ def _decoded(name: str, content: bytes) -> str:
 
 
 def _parsed_json(name: str, content: bytes) -> Any:
+    text = _decoded(name, content)
+    # The parser recurses once per level: the depth is checked first, without recursing.
+    too_deep = json_depth_problem(text, max_depth=JSON_MAX_DEPTH)
+    if too_deep is not None:
+        raise SourceError(
+            f"{name}: line {too_deep}: arrays and objects nested more than {JSON_MAX_DEPTH} deep"
+        )
     try:
-        return json.loads(_decoded(name, content))
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise SourceError(f"{name} is not JSON: {error.msg} at line {error.lineno}") from None
 
@@ -92,41 +118,65 @@ def read_path(path: Path) -> Source:
         path = path.parent  # services.csv names its package's folder
     try:
         if path.is_dir():
-            files = {
-                child.name: child.read_bytes() for child in sorted(path.glob("*.csv")) if child.is_file()
-            }
-            if "services.csv" not in files:
+            tables = [child for child in sorted(path.glob("*.csv")) if child.is_file()]
+            if "services.csv" not in {child.name for child in tables}:
                 raise SourceError(
                     f"{path} has no services.csv: give the folder of an HSDS CSV package, a .zip of one, "
                     "or an HSDS JSON file"
                 )
+            total = sum(child.stat().st_size for child in tables)
+            if total > MAX_SOURCE_BYTES:
+                raise SourceError(f"{path}: its CSV files are {megabytes(total)} in all {_AT_MOST}")
+            files = {child.name: _read_file(child) for child in tables}
             return _from_tables(path.resolve().name, files)
-        content = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(f"{path.name} is {megabytes(size)} {_AT_MOST}")
+        content = _read_file(path)
     except OSError as error:
         raise SourceError(f"cannot read {path}: {error.strerror}") from None
     if zipfile.is_zipfile(io.BytesIO(content)):
         return _from_zip(path.name, content)
     try:
         return Source(path.name, hsds.read_json(_parsed_json(path.name, content), where=path.name))
+    except hsds.TooManyServices as error:
+        raise SourceError(f"{path.name}: {error}") from None
     except hsds.NotHSDSError as error:
         raise SourceError(str(error)) from None
+
+
+_AT_MOST = f"(at most {megabytes(MAX_SOURCE_BYTES)} is read)"
+
+
+def _read_file(path: Path) -> bytes:
+    """The file's bytes; stops at the limit even when the file grows after its size was checked."""
+    with path.open("rb") as handle:
+        try:
+            return read_at_most(handle, MAX_SOURCE_BYTES, what=path.name)
+        except LimitExceeded as exceeded:
+            raise SourceError(f"{exceeded.message} {_AT_MOST}") from None
 
 
 def _from_zip(label: str, content: bytes) -> Source:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = [PurePosixPath(name) for name in archive.namelist() if not name.endswith("/")]
+            members = zip_members(archive, max_members=ZIP_MAX_MEMBERS)
+            names = [PurePosixPath(info.filename) for info in members]
             services = sorted((n for n in names if n.name == "services.csv"), key=lambda n: len(n.parts))
             if not services:
                 raise SourceError(f"{label} holds no services.csv: it is not a zip of an HSDS CSV package")
             folder = services[0].parent
-            files = {
-                name.name: archive.read(str(name))
-                for name in names
+            wanted = [
+                info
+                for info, name in zip(members, names, strict=True)
                 if name.parent == folder and name.suffix.lower() == ".csv"
-            }
-    except (zipfile.BadZipFile, OSError) as error:
+            ]
+            unpacked = read_members(archive, wanted, max_bytes=MAX_SOURCE_BYTES)
+    except LimitExceeded as exceeded:
+        raise SourceError(f"{label}: {exceeded.message}") from None
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
         raise SourceError(f"cannot read {label} as a zip file: {error}") from None
+    files = {PurePosixPath(name).name: data for name, data in unpacked.items()}
     return _from_tables(label, files)
 
 
@@ -139,30 +189,57 @@ def api_base(url: str) -> str:
     return base.removesuffix("/services") if base.endswith("/services") else base
 
 
-def _get(url: str, *, timeout: float) -> tuple[int, Any]:
-    """(HTTP status, parsed JSON). 404 comes back as (404, None); other failures raise SourceError."""
-    request = Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
-    try:
-        with urlopen(request, timeout=timeout) as response:  # noqa: S310 - the scheme is checked: http(s) only
-            content = response.read(MAX_RESPONSE_BYTES + 1)
-    except HTTPError as error:
-        if error.code == 404:
+class _Api:
+    """Reads one API's answers within the time limit for each and the byte limit for them all together."""
+
+    def __init__(self, *, timeout: float, allow_loopback: bool) -> None:
+        self.timeout = timeout
+        self.allow_loopback = allow_loopback
+        self.room = MAX_SOURCE_BYTES
+
+    def get(self, url: str) -> tuple[int, Any]:
+        """(HTTP status, parsed JSON). 404 comes back as (404, None); other failures raise SourceError."""
+        try:
+            answer = fetch(
+                url,
+                timeout=self.timeout,
+                max_bytes=self.room,
+                user_agent=USER_AGENT,
+                allow_loopback=self.allow_loopback,
+            )
+        except FetchError as error:
+            if error.message.startswith("answered with") and self.room < MAX_SOURCE_BYTES:
+                raise SourceError(
+                    f"GET {url}: the API's answers come to more than {megabytes(MAX_SOURCE_BYTES)} {_AT_MOST}"
+                ) from None
+            raise SourceError(f"GET {url} {error.message}") from None
+        self.room -= len(answer.body)
+        if answer.status == 404:
             return 404, None
-        raise SourceError(f"GET {url} answered {error.code} {error.reason}") from None
-    except (URLError, TimeoutError, ConnectionError, HTTPException, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
-        raise SourceError(f"GET {url} did not answer: {reason}") from None
-    if len(content) > MAX_RESPONSE_BYTES:
-        raise SourceError(f"GET {url} answered with more than {MAX_RESPONSE_BYTES // 2**20} MB")
-    try:
-        return 200, json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SourceError(f"GET {url} did not answer with JSON: it is not an HSDS API") from None
+        if not 200 <= answer.status < 300:
+            raise SourceError(f"GET {url} answered {answer.status} {answer.reason}")
+        try:
+            text = answer.body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SourceError(f"GET {url} did not answer with JSON: it is not an HSDS API") from None
+        too_deep = json_depth_problem(text, max_depth=JSON_MAX_DEPTH)
+        if too_deep is not None:
+            raise SourceError(
+                f"GET {url} answered with arrays and objects nested more than {JSON_MAX_DEPTH} deep"
+            )
+        try:
+            return 200, json.loads(text)
+        except json.JSONDecodeError:
+            raise SourceError(f"GET {url} did not answer with JSON: it is not an HSDS API") from None
 
 
-def read_api(url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE) -> Source:
+def read_api(
+    url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE, allow_loopback: bool = False
+) -> Source:
     """Every service of an HSDS API, page by page, with the full record of each service a page gives in short.
-    A service seen on two pages (the data moved while we paged) is read once."""
+    A service seen on two pages (the data moved while we paged) is read once. Only from public addresses
+    unless `allow_loopback` (tests); at most MAX_SOURCE_BYTES in all and hsds.MAX_SERVICES services."""
+    api = _Api(timeout=timeout, allow_loopback=allow_loopback)
     base = api_base(url)
     found: dict[str, hsds.Found] = {}
     nameless: list[hsds.Found] = []
@@ -170,7 +247,7 @@ def read_api(url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE
     while True:
         query = urlencode({"page": page, "per_page": per_page})
         requested = f"{base}/services?{query}"
-        status, document = _get(requested, timeout=timeout)
+        status, document = api.get(requested)
         if status == 404:
             raise SourceError(
                 f"GET {requested} answered 404 Not Found: {base} is not the base of an HSDS API"
@@ -185,6 +262,8 @@ def read_api(url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE
                 found.setdefault(service_id, hsds.Found(item, f"GET {requested}"))
             else:
                 nameless.append(hsds.Found(item, f"GET {requested}"))
+        if len(found) + len(nameless) > hsds.MAX_SERVICES:
+            raise SourceError(f"{base}: {hsds.TooManyServices(len(found) + len(nameless))}")
         if (
             not items
             or (total_pages is not None and page >= total_pages)
@@ -202,7 +281,7 @@ def read_api(url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE
             services.append(item)
             continue
         requested = f"{base}/services/{quote(service_id, safe='')}"
-        status, full = _get(requested, timeout=timeout)
+        status, full = api.get(requested)
         if status == 404 or hsds.kind_of(full) != "service":
             fetch_problems.append(
                 hsds.Rejection(

@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+# What one map can hold, however it is made (entry by entry, copied, or imported). Far beyond a real personal
+# network: the people, groups, places and services someone can name number tens (Network Canvas studies seldom
+# pass about 100 alters, and about 150 is the usual estimate of the relationships a person keeps up), yet small
+# enough that the map page stays under 1 MB and draws in about a tenth of a second. 5,000 ties is every pair of
+# 100 entries tied (4,950).
+MAX_ENTRIES = 250
+MAX_TIES = 5_000
+
 
 class Kind(StrEnum):
     PERSON = "person"

@@ -1,11 +1,13 @@
 """Forms for building a connections map with the person: one short form per entry, a date for a new map."""
 
 from django import forms
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 from connecting_people.connections import models
-from connecting_people.connections.interchange import LABEL_MAX_LENGTH
+from connecting_people.connections.interchange import LABEL_MAX_LENGTH, MAP_FILES_LIMIT_BYTES, MAX_FILES
 from connecting_people.connections.services import EntryData
 from connecting_people.core.forms import DateField, NHSForm, VersionField
+from connecting_people.core.input_limits import megabytes
 
 
 class EntryForm(NHSForm):
@@ -125,8 +127,36 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
 
 
+IMPORT_TOO_LARGE = f"The files must be {megabytes(MAP_FILES_LIMIT_BYTES)} or smaller in all"
+
+
+class UploadLimit(FileUploadHandler):
+    """Stops taking an upload once its files pass `limit` bytes in all, so that a huge upload is neither held
+    in memory nor written to a temporary file. It marks the request (`upload_over_limit`) for the page to say
+    why, and reads the rest of the request without keeping it, so the browser gets the page and not a reset
+    connection. The form fields sent before the files (the CSRF token among them) are kept.
+
+    Install it before the request's POST is read: `request.upload_handlers.insert(0, UploadLimit(...))`."""
+
+    def __init__(self, request, *, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_over_limit = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the handlers after this one keep the file
+
+
 class ImportForm(NHSForm):
-    """One JSON or GraphML file, a zip of a Network Canvas export, or its CSV files."""
+    """One JSON or GraphML file, a zip of a Network Canvas export, or its CSV files: at most MAX_FILES files and
+    MAP_FILES_LIMIT_BYTES in all, the limits the importer has (and the upload handler the page installs)."""
 
     files = MultipleFileField(
         label="Files",
@@ -134,10 +164,21 @@ class ImportForm(NHSForm):
     )
     taken_on = DateField(label="Date of this map (optional)", past_only=True, required=False)
 
-    MAX_BYTES = 20_000_000  # in all; a real interview export is a few hundred kilobytes
+    def __init__(self, *args, over_limit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.over_limit = over_limit
 
     def clean_files(self):
         uploads = self.cleaned_data["files"]
-        if sum(upload.size for upload in uploads) > self.MAX_BYTES:
-            raise forms.ValidationError("The files must be smaller than 20 MB in all")
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(f"Select at most {MAX_FILES} files")
+        if sum(upload.size for upload in uploads) > MAP_FILES_LIMIT_BYTES:
+            raise forms.ValidationError(IMPORT_TOO_LARGE)
         return uploads
+
+    def full_clean(self):
+        super().full_clean()
+        if self.over_limit and self.is_bound:
+            # The upload was cut short: whatever files arrived are not the whole of what was sent.
+            self.errors.pop("files", None)
+            self.add_error("files", IMPORT_TOO_LARGE)

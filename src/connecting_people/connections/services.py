@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from connecting_people.audit.services import audit_record
 from connecting_people.connections import metrics, selectors
-from connecting_people.connections.domain import Entry, Kind, Support, Tie
+from connecting_people.connections.domain import MAX_ENTRIES, MAX_TIES, Entry, Kind, Support, Tie
 from connecting_people.connections.interchange import (
     FORMATS,
     LABEL_MAX_LENGTH,
@@ -214,9 +214,14 @@ def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], tie
 
 
 def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
+    """Add an entry to the person's latest map. ServiceError for a label that is not minimal, or when the map
+    already holds MAX_ENTRIES (the limit an import has too)."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
+        # Locked: two adds at once cannot both pass the count.
         snapshot = _locked_snapshot(person, snapshot_id)
+        if selectors.entries_of(snapshot).count() >= MAX_ENTRIES:
+            raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
         fields = _entry_fields(data)
         entry = MapEntry.objects.create(snapshot=snapshot, **fields)
         _refresh_measures(snapshot)
@@ -302,6 +307,13 @@ def entry_ties_set(
         existing = _ties_of(entry)
         current = _tied_to(entry)
         added, removed = wanted - current, current - wanted
+        if (
+            added
+            and MapTie.objects.filter(snapshot=entry.snapshot).count() + len(added) - len(removed) > MAX_TIES
+        ):
+            raise ServiceError(
+                f"A map holds at most {MAX_TIES:,} ties. Untick one to add another.", field="ties"
+            )
         if removed:
             existing.filter(a_id__in=removed).delete()
             existing.filter(b_id__in=removed).delete()

@@ -10,14 +10,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from markupsafe import Markup
 
 from connecting_people.connections import metrics, presenters, selectors, services
-from connecting_people.connections.forms import EntryForm, ImportForm, RemoveForm, SnapshotForm, TiesForm
-from connecting_people.connections.interchange import FORMATS, ImportRejected
+from connecting_people.connections.forms import (
+    EntryForm,
+    ImportForm,
+    RemoveForm,
+    SnapshotForm,
+    TiesForm,
+    UploadLimit,
+)
+from connecting_people.connections.interchange import (
+    FORMATS,
+    MAP_FILES_LIMIT_BYTES,
+    ImportRejected,
+    ImportTooLarge,
+)
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
+from connecting_people.core.input_limits import megabytes
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
 
@@ -366,10 +380,21 @@ def export(request, person_id: int, snapshot_id: int, format: str):
 
 
 @login_required
+@csrf_exempt  # only so that the upload limit is in place before the body is read: checked just below
 def import_files(request, person_id: int):
     """Bring in a map from a file: our JSON or GraphML, or a Network Canvas CSV export (its zip or its CSVs)."""
+    request.upload_handlers.insert(0, UploadLimit(request, limit=MAP_FILES_LIMIT_BYTES))
+    return _import_files(request, person_id)
+
+
+@csrf_protect
+def _import_files(request, person_id: int):
     person = person_for_request(request, person_id, "map-import")
-    form = ImportForm(posted(request), request.FILES or None)
+    form = ImportForm(
+        posted(request),
+        request.FILES or None,
+        over_limit=getattr(request, "upload_over_limit", False),
+    )
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         files = {upload.name: upload.read() for upload in form.cleaned_data["files"]}
@@ -377,6 +402,8 @@ def import_files(request, person_id: int):
             snapshot, report = services.snapshot_import(
                 user=request.user, person_id=person.pk, files=files, taken_on=form.cleaned_data["taken_on"]
             )
+        except ImportTooLarge as too_large:
+            form.add_error("files", f"{too_large.problems[0]}. Nothing was saved.")
         except ImportRejected as rejected:
             problems = list(rejected.problems)
             form.add_error(
@@ -394,7 +421,13 @@ def import_files(request, person_id: int):
     return render(
         request,
         "connections/import.jinja",
-        {"person": person, "form": form, "problems": problems, "page_title": "Import a connections map"},
+        {
+            "person": person,
+            "form": form,
+            "problems": problems,
+            "upload_limit": megabytes(MAP_FILES_LIMIT_BYTES),
+            "page_title": "Import a connections map",
+        },
     )
 
 

@@ -1,12 +1,15 @@
 """Team and trust dashboards: practice indicators now and over a year, fidelity ratings, training coverage,
 what is overdue and outcome change, with a CSV of the same numbers. Aggregates only; on the trust dashboard,
-numbers from 1 to the small-number threshold are hidden."""
+numbers from 1 to the small-number threshold are hidden, and the period is a whole calendar month, quarter or
+year that has ended (periods.py: so that comparing two periods cannot uncover a hidden number). A team's lead
+chooses any dates on the team's own dashboard: they may see the team's records themselves."""
 
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -18,7 +21,7 @@ from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_download
 from connecting_people.core.forms import DateField, NHSForm
 from connecting_people.implementation import indicators as ind
-from connecting_people.implementation import practice, selectors
+from connecting_people.implementation import periods, practice, selectors
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures.render import score_chart_svg
 
@@ -51,14 +54,48 @@ def period_of(request) -> tuple[PeriodForm, date, date]:
     return form, *default
 
 
-def _wants_csv(request, form: PeriodForm) -> bool:
+class CalendarPeriodForm(NHSForm):
+    """One of the calendar periods the trust dashboard offers on `today` (periods.ended_periods)."""
+
+    period = forms.ChoiceField(
+        label="Period",
+        help_text="A whole calendar quarter, month or year that has ended",
+        error_messages={
+            "required": "Choose a period",
+            "invalid_choice": "Choose a period from the list",
+        },
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [
+            (period.key, f"{period.label} ({period.kind})") for period in periods.ended_periods(today)
+        ]
+
+
+def calendar_period_of(request) -> tuple[CalendarPeriodForm, periods.Period]:
+    """The calendar period asked for (GET period=2026-Q3, 2026-03 or 2026), or the latest quarter that has
+    ended; the form carries any error (and a CSV is then not given). Dates (start_day ...) are not read."""
+    today = timezone.localdate()
+    default = periods.latest_quarter(today)
+    asked = "period" in request.GET
+    form = CalendarPeriodForm(request.GET if asked else None, today=today, initial={"period": default.key})
+    if asked and form.is_valid():
+        chosen = periods.period_for_key(form.cleaned_data["period"])
+        assert chosen is not None  # every choice is a key of a period
+        return form, chosen
+    return form, default
+
+
+def _wants_csv(request, form: NHSForm) -> bool:
     """A CSV only for a period that was understood: with a bad period the page shows what is wrong instead."""
     return request.GET.get("format") == "csv" and not form.errors
 
 
 def value_text(indicator: ind.Indicator) -> str:
     if indicator.suppressed:
-        return f"Fewer than {settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD}"
+        # Not "fewer than": a small numerator or remainder hides a share of many, and so can a difference.
+        return "Hidden"
     if indicator.value is None:
         return "No data"
     if indicator.key in ind.MEDIANS:
@@ -89,15 +126,23 @@ class TeamNumbers:
     ratings: list[dict] = field(default_factory=list)
 
 
-def _numbers(teams, facts, overdue, outcomes, start, end, threshold: int | None) -> list[TeamNumbers]:
+def _numbers(
+    teams, facts, overdue, outcomes, start, end, threshold: int | None, period: periods.Period | None = None
+) -> list[TeamNumbers]:
+    """Each team's numbers for [start, end]; with a threshold, small counts hidden, and then `period` (the
+    calendar period start..end) decides what more is hidden so that no two periods uncover a count."""
     rows = []
     for team in teams:
-        found = ind.indicators(facts[team.pk], start, end)
         caseload = ind.caseload_size(facts[team.pk], end)
         counts = overdue[team.pk]
         changes = outcomes[team.pk]
+        if threshold and period is not None:
+            found = periods.published_indicators(facts[team.pk], period, threshold=threshold)
+        else:
+            found = ind.indicators(facts[team.pk], start, end)
+            if threshold:
+                found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
         if threshold:
-            found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
             caseload = small(caseload, threshold)
             counts = practice.Overdue(**{k: small(v, threshold) for k, v in counts.__dict__.items()})
             changes = [change for change in changes if change.people >= threshold]
@@ -271,7 +316,8 @@ def trust_dashboard(request, trust_id: int):
     teams = [team for team in practice.teams_in_reach(user=request.user) if team.trust_id == trust_id]
     if not teams:
         raise Http404("No such trust")
-    form, start, end = period_of(request)
+    form, period = calendar_period_of(request)
+    start, end = period.start, period.end
     threshold = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
     rows = _numbers(
         teams,
@@ -281,6 +327,7 @@ def trust_dashboard(request, trust_id: int):
         start,
         end,
         threshold,
+        period,
     )
     if _wants_csv(request, form):
         return _audited(
@@ -304,6 +351,7 @@ def trust_dashboard(request, trust_id: int):
         {
             "trust": teams[0].trust,
             "form": form,
+            "period": period,
             "start": start,
             "end": end,
             "rows": rows,

@@ -141,16 +141,8 @@ def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, I
         1 for p in caseload if p.first_link_introduced_on is not None and p.first_link_introduced_on <= end
     )
 
-    due = on_time = 0
-    for person in caseload:
-        held = [review.held_on for review in person.reviews if review.held_on <= end]
-        for review in person.reviews:
-            when = review.next_review_on
-            if when is None or not (start <= when <= end) or when + REVIEW_GRACE > end:
-                continue
-            due += 1
-            if any(review.held_on < later <= when + REVIEW_GRACE for later in held):
-                on_time += 1
+    due_reviews, on_time_reviews = review_sets(caseload, start, end)
+    due, on_time = len(due_reviews), len(on_time_reviews)
 
     days_to_map = [
         max(0, (p.first_map_on - p.allocated).days)
@@ -182,6 +174,36 @@ def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, I
             "new_community_tie_at_latest_review", tie, len(reviewed)
         ),
     }
+
+
+def _due_in(when: date | None, start: date, end: date) -> bool:
+    """Whether a review planned for `when` is due in [start, end]: in the period, with its grace passed."""
+    return when is not None and start <= when and when + REVIEW_GRACE <= end
+
+
+def _followed_on_time(person: PersonFacts, review: ReviewFact) -> bool:
+    """Whether a review was held after `review` and no later than the grace after its planned date (settled
+    once that grace has passed, whatever period is asked about)."""
+    when = review.next_review_on
+    return when is not None and any(
+        review.held_on < later.held_on <= when + REVIEW_GRACE for later in person.reviews
+    )
+
+
+def review_sets(people: list[PersonFacts], start: date, end: date) -> tuple[frozenset, frozenset]:
+    """The reviews behind ``reviewed_on_time`` for [start, end], of `people` in the caseload at `end`: (those
+    due, those of them followed on time), each review as (person_id, its position in person.reviews)."""
+    due: list[tuple[int, int]] = []
+    on_time: list[tuple[int, int]] = []
+    for person in people:
+        if not person.in_caseload(end):
+            continue
+        for position, review in enumerate(person.reviews):
+            if _due_in(review.next_review_on, start, end):
+                due.append((person.person_id, position))
+                if _followed_on_time(person, review):
+                    on_time.append((person.person_id, position))
+    return frozenset(due), frozenset(on_time)
 
 
 def by_worker(people: list[PersonFacts]) -> dict[int | None, list[PersonFacts]]:

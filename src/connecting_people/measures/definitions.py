@@ -50,6 +50,7 @@ from typing import Any
 
 import yaml
 
+from ..core.input_limits import LimitExceeded, megabytes, read_at_most
 from .errors import DefinitionError, UnknownInstrumentError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -484,20 +485,51 @@ _FULL_FIELDS = {
 _WORDING_FIELDS = {"id", "version", "source", "instructions", "wording", "code_wording"}
 
 
-def _read_yaml(path: Path) -> dict:
+YAML_MAX_BYTES = 1_000_000  # a definition with its wording, or a unit-cost table, is a few kilobytes
+YAML_MAX_DEPTH = 32  # mappings and lists inside each other; our files need fewer than 8
+
+
+def read_yaml_file(path: Path) -> Any:
+    """The YAML document in `path`, read within limits. DefinitionError (naming the file) when it cannot be
+    read, is larger than YAML_MAX_BYTES, is not UTF-8, is not valid YAML, or nests mappings and lists deeper
+    than YAML_MAX_DEPTH: the depth is found from the parser's events before anything is built, because
+    building recurses once per level."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > YAML_MAX_BYTES:
+            raise DefinitionError(path, "", f"is {megabytes(size)}: at most {megabytes(YAML_MAX_BYTES)} is read")
+        with path.open("rb") as handle:
+            data = read_at_most(handle, YAML_MAX_BYTES)
+    except LimitExceeded:
+        raise DefinitionError(path, "", f"is larger than {megabytes(YAML_MAX_BYTES)}") from None
     except OSError as error:
         raise DefinitionError(path, "", f"cannot be read ({error.strerror})") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise DefinitionError(path, "", "is not UTF-8 text") from None
     try:
-        raw = yaml.safe_load(text)
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > YAML_MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise DefinitionError(
+                        path, "", f"mappings and lists nested more than {YAML_MAX_DEPTH} deep at line {line}"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise DefinitionError(path, "", f"not valid YAML{where}: {problem}") from None
+
+
+def _read_yaml(path: Path) -> dict:
+    raw = read_yaml_file(path)
     if not isinstance(raw, dict):
         raise DefinitionError(path, "", "must be a YAML mapping of fields (id, version, items ...)")
     return raw

@@ -40,12 +40,14 @@ from .records import (
     CATEGORIES,
     COSTS,
     LIMITS,
+    MAX_SERVICES,
     Directory,
     NotHSDSError,
     OpportunityRecord,
     OrganisationRecord,
     Rejection,
     SessionRecord,
+    TooManyServices,
     sorted_sessions,
 )
 from .schedules import Meeting, ScheduleProblem, meetings_in_words, read_schedule
@@ -598,7 +600,10 @@ class _Reading:
 
 def directory_from(found: Iterable[Found], *, rejections: Iterable[Rejection] = ()) -> Directory:
     """Records for every service found, in order, and the rejections (after any `rejections` given, which
-    the CSV reader finds while joining its tables)."""
+    the CSV reader finds while joining its tables). TooManyServices for more than MAX_SERVICES."""
+    found = list(found)
+    if len(found) > MAX_SERVICES:
+        raise TooManyServices(len(found))
     reading = _Reading()
     for rejection in rejections:
         reading.reject(rejection.where, rejection.record, rejection.reason, rejection.left_out)

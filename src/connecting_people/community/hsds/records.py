@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, time
 from typing import Any
 
+# The most services one import takes: a region's directory (the synthetic scale L has 20,000), where a local
+# authority's holds a few thousand. 20,000 full services of the Open Referral UK example's shape are about
+# 100 MB of JSON (sources.MAX_SOURCE_BYTES) and need about 500 MB of memory to read, since everything is read
+# before anything is saved (so that a source that fails half way saves nothing).
+MAX_SERVICES = 20_000
+
 # Our field sizes (community/models.py); a test keeps these in step with the models.
 LIMITS = {
     "source_id": 200,
@@ -160,3 +166,10 @@ class Directory:
 
 class NotHSDSError(ValueError):
     """The data is not Open Referral / HSDS in any shape we read: nothing can be imported from it."""
+
+
+class TooManyServices(NotHSDSError):
+    """More services than an import takes (MAX_SERVICES). Nothing is imported."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count:,} services, but an import takes at most {MAX_SERVICES:,}")

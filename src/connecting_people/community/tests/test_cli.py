@@ -122,9 +122,29 @@ def test_a_source_that_is_not_hsds_saves_nothing(path, message):
     )
 
 
-def test_an_address_that_does_not_answer_saves_nothing():
+def test_an_address_that_does_not_answer_saves_nothing(settings):
+    settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK = True  # this test only: the address is on this machine
     out, error = fails("community", "import", "http://127.0.0.1:9/hsds", timeout=2)
     assert out == "" and "did not answer" in error
+    assert not Opportunity.objects.exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url, refusal",
+    [
+        ("http://127.0.0.1:9/hsds", "127.0.0.1 is not a public address (loopback)"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is not a public address (link-local)"),
+        (
+            "http://[::ffff:10.0.0.1]/hsds",
+            "::ffff:10.0.0.1 is not a public address (private, as an IPv4-mapped",
+        ),
+        ("http://0/hsds", "0 resolves to 0.0.0.0, not a public address (unspecified)"),
+        ("http://2130706433/hsds", "2130706433 resolves to 127.0.0.1, not a public address (loopback)"),
+    ],
+)
+def test_an_internal_address_is_refused_without_a_connection(url, refusal):
+    out, error = fails("community", "import", url, timeout=2)
+    assert out == "" and error.startswith("Nothing imported: GET ") and f"refused: {refusal}" in error
     assert not Opportunity.objects.exists() and not AuditEvent.objects.exists()
 
 

@@ -283,6 +283,9 @@ CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWOR
 CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD = int(
     os.environ.get("CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD", "5")
 )
+# The directory import fetches from public addresses only. Tests that serve an API from this machine turn
+# this on for themselves; it is deliberately not read from the environment.
+CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK = False
 
 LOGGING = {
     "version": 1,

@@ -22,6 +22,12 @@ keep the file's ids as keys (restoring a map into the person it came from: expor
 gives the same bytes). Labels go through the label policy (`vocabulary.minimal_label`) on every import.
 
 Each format module's docstring documents its layout; `import_network_canvas` documents the mapping.
+
+Every import is bounded the same way (result.py): at most MAX_FILES files and MAP_FILES_LIMIT_BYTES in all
+(a zip measured unpacked, and refused as a zip bomb when it unpacks to more than 100 times its size), no more
+entries and ties than a map holds (domain.MAX_ENTRIES, MAX_TIES), JSON nested at most 64 deep, GraphML of at
+most GRAPHML_MAX_ELEMENTS elements, CSV of at most MAX_COLUMNS columns. Over a limit: ImportTooLarge (an
+ImportRejected with that one problem), found before the costly step it guards.
 """
 
 import io
@@ -31,12 +37,25 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
+from ...core.input_limits import LimitExceeded, read_members, zip_members
 from ..domain import Snapshot
 from .graphml import export_graphml, import_graphml
 from .json_document import export_json, import_json
 from .network_canvas import export_network_canvas, import_network_canvas
 from .ordering import file_prefix
-from .result import FORMAT_NAME, FORMAT_VERSION, ImportRejected, ImportReport, ImportResult, new_key
+from .result import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MAP_FILES_LIMIT_BYTES,
+    MAX_FILES,
+    ZIP_MAX_MEMBERS,
+    ImportRejected,
+    ImportReport,
+    ImportResult,
+    ImportTooLarge,
+    check_size,
+    new_key,
+)
 from .vocabulary import LABEL_MAX_LENGTH, minimal_label
 
 __all__ = [
@@ -44,9 +63,12 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "LABEL_MAX_LENGTH",
+    "MAP_FILES_LIMIT_BYTES",
+    "MAX_FILES",
     "ImportRejected",
     "ImportReport",
     "ImportResult",
+    "ImportTooLarge",
     "export_graphml",
     "export_json",
     "export_map",
@@ -62,7 +84,6 @@ __all__ = [
 
 Format = Literal["graphml", "json", "nc-csv"]
 FORMATS: tuple[Format, ...] = ("graphml", "json", "nc-csv")
-ZIP_LIMIT_BYTES = 50_000_000  # unpacked; a real interview's export is a few hundred kilobytes
 
 
 def export_map(
@@ -82,32 +103,34 @@ def export_map(
 def unpack_zip(name: str, data: bytes) -> tuple[dict[str, bytes], list[str]]:
     """The CSV files of a zipped Network Canvas export, and the names of other members skipped.
 
-    Raises ImportRejected for something that is not a readable zip, or unpacks to more than ZIP_LIMIT_BYTES.
+    Raises ImportRejected for something that is not a readable zip, and ImportTooLarge for one of more than
+    ZIP_MAX_MEMBERS files, or whose CSV files unpack to more than MAP_FILES_LIMIT_BYTES (or like a zip bomb).
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [info for info in archive.infolist() if not info.is_dir()]
-            if sum(info.file_size for info in members) > ZIP_LIMIT_BYTES:
-                raise ImportRejected([f"{name}: unpacks to more than {ZIP_LIMIT_BYTES:,} bytes"])
-            files: dict[str, bytes] = {}
+            wanted: list[zipfile.ZipInfo] = []
             skipped: list[str] = []
-            for info in members:
+            for info in zip_members(archive, max_members=ZIP_MAX_MEMBERS):
                 base = info.filename.rsplit("/", 1)[-1]
                 if info.filename.startswith("__MACOSX/") or base.startswith("."):
                     continue
                 if base.lower().endswith(".csv"):
-                    files[base] = archive.read(info)  # reads at most the declared size
+                    wanted.append(info)
                 else:
                     skipped.append(info.filename)
-            return files, skipped
+            unpacked = read_members(archive, wanted, max_bytes=MAP_FILES_LIMIT_BYTES)
+    except LimitExceeded as exceeded:
+        raise ImportTooLarge(f"{name}: {exceeded.message}") from None
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as error:
         raise ImportRejected([f"{name}: not a readable zip file ({error})"]) from None
+    return {info.filename.rsplit("/", 1)[-1]: unpacked[info.filename] for info in wanted}, skipped
 
 
 def import_map(files: Mapping[str, str | bytes], *, key_namespace: uuid.UUID | None) -> ImportResult:
     """Import whatever the file names say: one ``.json``, one ``.graphml`` (or ``.xml``), one ``.zip`` of a
     Network Canvas CSV export, or the ``.csv`` files of one. Raises ImportRejected otherwise.
     """
+    check_size(dict(files))
     names = list(files)
     suffixes = {name.rsplit(".", 1)[-1].lower() if "." in name else "" for name in names}
     single = names[0] if len(names) == 1 else None

@@ -34,7 +34,18 @@ from xml.parsers import expat
 from ..domain import Snapshot, Support
 from .ordering import export_order, supports_in_order
 from .own_format import OwnFormatReader, read_date
-from .result import FORMAT_NAME, FORMAT_VERSION, Findings, ImportRejected, ImportResult, decoded
+from .result import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    GRAPHML_MAX_ELEMENTS,
+    Findings,
+    ImportRejected,
+    ImportResult,
+    ImportTooLarge,
+    check_counts,
+    check_size,
+    decoded,
+)
 
 GRAPHML_NAMESPACE = "http://graphml.graphdrawing.org/xmlns"
 _SCHEMA_LOCATION = f"{GRAPHML_NAMESPACE} http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -139,19 +150,30 @@ class _Element:
 
 
 class _Refused(Exception):
-    def __init__(self, line: int, problem: str) -> None:
+    def __init__(self, line: int, problem: str, *, too_large: bool = False) -> None:
         self.line = line
         self.problem = problem
+        self.too_large = too_large
 
 
 def _parse(content: str) -> _Element:
-    """Parse XML into _Elements with line numbers; refuses DTDs (and so any entity declarations)."""
+    """Parse XML into _Elements with line numbers; refuses DTDs (and so any entity declarations), and stops
+    at the element after GRAPHML_MAX_ELEMENTS (each one kept costs memory)."""
     parser = expat.ParserCreate("UTF-8", namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     root = _Element("", {}, 0)
     stack = [root]
+    count = 0
 
     def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal count
+        count += 1
+        if count > GRAPHML_MAX_ELEMENTS:
+            raise _Refused(
+                parser.CurrentLineNumber,
+                f"more than {GRAPHML_MAX_ELEMENTS:,} elements; a map has far fewer",
+                too_large=True,
+            )
         namespace, _, local = name.rpartition(" ")
         element = _Element(
             local if namespace == GRAPHML_NAMESPACE else name, attributes, parser.CurrentLineNumber
@@ -189,6 +211,7 @@ def import_graphml(
     key_namespace: as for `import_json` (uuid5 of each node's ``key``, or of its node id when it has none;
     None keeps them).
     """
+    check_size({file_name: text})
     findings = Findings("graphml")
     content = decoded(findings, file_name, text)
     findings.raise_if_rejected()
@@ -198,7 +221,8 @@ def import_graphml(
         message = expat.ErrorString(error.code)
         raise ImportRejected([f"{file_name}:{error.lineno}: not well-formed XML: {message}"]) from None
     except _Refused as refused:
-        raise ImportRejected([f"{file_name}:{refused.line}: {refused.problem}"]) from None
+        problem = f"{file_name}:{refused.line}: {refused.problem}"
+        raise (ImportTooLarge(problem) if refused.too_large else ImportRejected([problem])) from None
     if document.tag != "graphml":
         raise ImportRejected(
             [f"{file_name}:{document.line}: not GraphML (the root element is not <graphml>)"]
@@ -225,6 +249,7 @@ def import_graphml(
         )
     graph = graphs[0]
     findings.raise_if_rejected()
+    check_counts(file_name, entries=len(graph.all("node")), ties=len(graph.all("edge")))
 
     def data_of(element: _Element, target: str) -> dict[str, str]:
         values = dict(defaults[target])

@@ -36,10 +36,21 @@ import uuid
 from bisect import bisect_left
 from typing import Any
 
+from ...core.input_limits import JSON_MAX_DEPTH, json_depth_problem
 from ..domain import Snapshot
 from .ordering import export_order, supports_in_order
 from .own_format import OwnFormatReader, read_date, read_optional_text
-from .result import FORMAT_NAME, FORMAT_VERSION, Findings, ImportRejected, ImportResult, decoded
+from .result import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    Findings,
+    ImportRejected,
+    ImportResult,
+    ImportTooLarge,
+    check_counts,
+    check_size,
+    decoded,
+)
 
 _TOP_FIELDS = ("format", "version", "case_id", "snapshot_id", "taken_on", "entries", "ties")
 _ENTRY_FIELDS = ("key", "label", "kind", "category", "ring", "supports", "frequency", "wish")
@@ -80,15 +91,20 @@ def import_json(
     key_namespace: the entries' new keys are uuid5(key_namespace, key in the file); None keeps the file's keys
     (to restore a map into the person it came from, so snapshots still line up entry by entry).
     """
+    check_size({file_name: text})
     findings = Findings("json")
     content = decoded(findings, file_name, text)
     findings.raise_if_rejected()
+    # The parser recurses once per level: the depth is checked first, without recursing.
+    too_deep = json_depth_problem(content, max_depth=JSON_MAX_DEPTH)
+    if too_deep is not None:
+        raise ImportTooLarge(
+            f"{file_name}:{too_deep}: arrays and objects nested more than {JSON_MAX_DEPTH} deep"
+        )
     try:
         document = _load_with_lines(content)
     except json.JSONDecodeError as error:
         raise ImportRejected([f"{file_name}:{error.lineno}: not valid JSON: {error.msg}"]) from None
-    except RecursionError:
-        raise ImportRejected([f"{file_name}: not valid JSON: nested too deeply"]) from None
 
     def line_of(value: Any) -> int | None:
         return getattr(value, "line", None)
@@ -105,13 +121,18 @@ def import_json(
         raise ImportRejected(
             [f"{file_name}:{top}: version {version} is newer than this importer reads ({FORMAT_VERSION})"]
         )
+    entries, ties = document.get("entries"), document.get("ties", [])
+    check_counts(
+        file_name,
+        entries=len(entries) if isinstance(entries, list) else 0,
+        ties=len(ties) if isinstance(ties, list) else 0,
+    )
     findings.fields_not_mapped.extend(f"{file_name}: {name}" for name in document if name not in _TOP_FIELDS)
     taken_on = read_date(findings, file_name, top, "taken_on", document.get("taken_on"))
     case_id = read_optional_text(findings, file_name, top, "case_id", document.get("case_id"))
     snapshot_id = read_optional_text(findings, file_name, top, "snapshot_id", document.get("snapshot_id"))
 
     reader = OwnFormatReader(findings, file_name, key_namespace)
-    entries = document.get("entries")
     if not isinstance(entries, list):
         findings.reject(file_name, top, "entries must be a list")
         entries = []
@@ -139,7 +160,6 @@ def import_json(
         )
     findings.fields_not_mapped.extend(f"{file_name}: entries[].{name}" for name in sorted(unknown_fields))
 
-    ties = document.get("ties", [])
     if not isinstance(ties, list):
         findings.reject(file_name, top, "ties must be a list")
         ties = []

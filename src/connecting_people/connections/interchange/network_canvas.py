@@ -34,6 +34,7 @@ import io
 import math
 import re
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -41,7 +42,18 @@ from enum import StrEnum
 
 from ..domain import Category, Entry, Frequency, Kind, Ring, Snapshot, Support, Tie, Wish
 from .ordering import export_order, file_prefix
-from .result import EXPORT_NAMESPACE, Findings, ImportResult, decoded, located, new_key
+from .result import (
+    EXPORT_NAMESPACE,
+    MAX_COLUMNS,
+    Findings,
+    ImportResult,
+    ImportTooLarge,
+    check_counts,
+    check_size,
+    decoded,
+    located,
+    new_key,
+)
 from .vocabulary import (
     DEFAULT_CATEGORY,
     DEFAULT_KIND,
@@ -188,9 +200,11 @@ def _read_table(findings: Findings, file: str, content: str | bytes) -> _Table |
         if not row:
             continue  # a blank line
         if header is None:
+            if len(row) > MAX_COLUMNS:
+                raise ImportTooLarge(f"{file}:{line}: {len(row):,} columns; at most {MAX_COLUMNS:,} are read")
             header = [name.strip() for name in row]
-            named = [name for name in header if name]
-            for name in sorted({name for name in named if named.count(name) > 1}):
+            counted = Counter(name for name in header if name)
+            for name in sorted(name for name, times in counted.items() if times > 1):
                 findings.reject(file, line, f"column {name!r} appears more than once")
             continue
         if len(row) != len(header):
@@ -549,6 +563,7 @@ def import_network_canvas(
     unknown nodeIDs or whose source/target UUIDs contradict them; repeated edgeIDs; true/false cells holding
     anything else. A self-loop is skipped and a repeated tie merged, with a warning.
     """
+    check_size(dict(files))
     findings = Findings("nc-csv")
     ego_files: list[str] = []
     attribute_files: list[tuple[str, str]] = []  # (file, node type)
@@ -585,6 +600,12 @@ def import_network_canvas(
         if file in {*ego_files, *(name for name, _ in attribute_files), *edge_files}
     }
     findings.raise_if_rejected()
+    node_files = [name for name, _ in attribute_files]
+    check_counts(
+        ", ".join(node_files + edge_files),
+        entries=sum(len(table.rows) for name in node_files if (table := tables[name]) is not None),
+        ties=sum(len(table.rows) for name in edge_files if (table := tables[name]) is not None),
+    )
     ego_table = tables[ego_files[0]]
     assert ego_table is not None
 

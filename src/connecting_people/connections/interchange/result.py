@@ -6,11 +6,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..domain import Entry, Snapshot, Tie
+from ...core.input_limits import megabytes
+from ..domain import MAX_ENTRIES, MAX_TIES, Entry, Snapshot, Tie
 
 FORMAT_NAME = "connecting-people/connections-map"
 FORMAT_VERSION = 1
 MAX_PROBLEMS = 200
+
+# What one import reads, the same for every format and every way in (the page, the command, a caller).
+# A map at its limits (MAX_ENTRIES, MAX_TIES) is under 1 MB in any of our formats; a Network Canvas export
+# with many variables of its own a few times that. The page's upload limit is this same number.
+MAP_FILES_LIMIT_BYTES = 5_000_000  # in all, unpacked
+MAX_FILES = 20  # given at once (a Network Canvas export is an ego file and a few lists)
+ZIP_MAX_MEMBERS = 50
+MAX_COLUMNS = 2_000  # in one CSV file (a large Network Canvas protocol has a few hundred variables)
+GRAPHML_MAX_ELEMENTS = 50_000  # our GraphML of a full map has about 8,300
 
 # Namespace for the UUIDs our exports make up (Network Canvas ego and edge UUIDs); fixed forever.
 EXPORT_NAMESPACE = uuid.UUID("6f6c7b0e-3f1e-5d55-9a57-4a0c2d7e8b11")
@@ -25,6 +35,36 @@ class ImportRejected(Exception):
             listed = [*listed[:MAX_PROBLEMS], f"... and {len(listed) - MAX_PROBLEMS} more problems"]
         self.problems: tuple[str, ...] = tuple(listed)
         super().__init__("\n".join(self.problems))
+
+
+class ImportTooLarge(ImportRejected):
+    """A file over one of the limits: more entries, ties, bytes, files, columns or depth than an import reads.
+    Its one problem says which limit, and is fit to show as the page's error message."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([problem])
+
+
+def check_size(files: dict[str, str | bytes] | list[tuple[str, str | bytes]]) -> None:
+    """ImportTooLarge unless the files are at most MAX_FILES and MAP_FILES_LIMIT_BYTES in all."""
+    items = list(files.items()) if isinstance(files, dict) else list(files)
+    if len(items) > MAX_FILES:
+        raise ImportTooLarge(f"{len(items)} files, but a map import takes at most {MAX_FILES}")
+    total = sum(len(content if isinstance(content, bytes) else content.encode()) for _, content in items)
+    if total > MAP_FILES_LIMIT_BYTES:
+        listed = ", ".join(name for name, _ in items)
+        raise ImportTooLarge(
+            f"{listed}: {megabytes(total)} in all, but a map import takes at most {megabytes(MAP_FILES_LIMIT_BYTES)}"
+        )
+
+
+def check_counts(where: str, *, entries: int = 0, ties: int = 0) -> None:
+    """ImportTooLarge when a file holds more entries or ties than one map can (domain.MAX_ENTRIES, MAX_TIES).
+    Called as soon as a reader knows the counts, before it builds anything."""
+    if entries > MAX_ENTRIES:
+        raise ImportTooLarge(f"{where}: {entries:,} entries, but a map holds at most {MAX_ENTRIES:,}")
+    if ties > MAX_TIES:
+        raise ImportTooLarge(f"{where}: {ties:,} ties, but a map holds at most {MAX_TIES:,}")
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ The file has a header row; the columns named by item id hold the answers (for a 
 goals: ``goal1``, ``goal2`` … with no gaps), any other columns are passed through. The output is the input
 columns followed by the score columns (see `score_columns`), one output row per accepted input row.
 
-The file is read CHUNK_ROWS lines at a time, so memory does not grow with the file. Each chunk is parsed and
-scored with whole-array operations; only rejected rows get a line of Python each (for their message):
+The file is read CHUNK_ROWS lines at a time (fewer when they come to more than CHUNK_CHARS characters), so
+memory does not grow with the file, nor with the length of its lines: a line longer than MAX_LINE_CHARS or a
+header of more than MAX_COLUMNS columns is refused (CsvInputError) without being held whole. Each chunk is
+parsed and scored with whole-array operations; only rejected rows get a line of Python each (for their
+message):
 
 * A chunk without a double quote is split on commas directly, and each accepted line is written back out
   exactly as it came in, followed by its scores.
@@ -27,9 +30,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import Any, TextIO
 
 import numpy as np
@@ -40,6 +44,10 @@ from ..scoring import MISSING_OUTCOMES, BatchResult, invalid_cells, score_batch,
 from ..scoring.result import INTEGER, STATE
 
 CHUNK_ROWS = 50_000
+CHUNK_CHARS = 2_000_000  # a chunk of 50,000 ordinary rows is about 1 MB; long rows make shorter chunks
+MAX_LINE_CHARS = 1_000_000  # one line of the file: a row of a few thousand answers fits many times over
+MAX_COLUMNS = 10_000
+READ_CHARS = 1_000_000  # read from the file at a time
 MAX_LISTED = 20  # rejected lines named in the summary; every one is reported as it is found
 
 
@@ -121,7 +129,80 @@ def score_csv(
     ending in a newline) and left out of the output. Raises CsvInputError before writing anything when the
     header is unusable, and MeasuresError subclasses for bad scoring options. Returns the counts.
     """
-    return _CsvScorer(instrument, options or {}, write_out, write_err, chunk_rows).run(iter(handle))
+    return _CsvScorer(instrument, options or {}, write_out, write_err, chunk_rows).run(BoundedLines(handle))
+
+
+class BoundedLines:
+    """The lines of a text file opened with ``newline=""``, exactly as iterating over it gives them, read
+    `read_chars` characters at a time so that a line longer than `max_line` characters is refused
+    (CsvInputError, naming its line) without ever being held whole.
+
+    Iterate for one line at a time, or `take` a chunk of many at once (split and measured in C, not line by
+    line in Python)."""
+
+    def __init__(self, handle: TextIO, *, max_line: int = MAX_LINE_CHARS, read_chars: int = READ_CHARS) -> None:
+        self.read = handle.read
+        self.max_line = max_line
+        self.read_chars = read_chars
+        self.lines: list[str] = []  # the lines read and not yet handed out start at `at`
+        self.at = 0
+        self.carry = ""  # a line whose end has not been read yet
+        self.before = 0  # lines of the file before `lines`
+        self.ended = False
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        if self.at >= len(self.lines) and not self._fill():
+            raise StopIteration
+        self.at += 1
+        return self.lines[self.at - 1]
+
+    def take(self, rows: int, chars: int) -> list[str]:
+        """Up to `rows` lines, stopping before they come to more than `chars` characters (but always at least
+        one line, if any is left)."""
+        taken: list[str] = []
+        size = 0
+        while len(taken) < rows and self._fill():
+            piece = self.lines[self.at : self.at + rows - len(taken)]
+            fits = bisect_right(list(accumulate(map(len, piece))), chars - size)
+            if fits == 0 and taken:
+                break
+            fits = max(fits, 1)
+            taken += piece[:fits]
+            size += sum(map(len, piece[:fits]))
+            self.at += fits
+            if fits < len(piece):
+                break
+        return taken
+
+    def _fill(self) -> bool:
+        """Lines to hand out from `at` on; False at the end of the file."""
+        while self.at >= len(self.lines):
+            if self.ended:
+                return False
+            text = self.read(self.read_chars)
+            self.before += len(self.lines)
+            self.at = 0
+            if not text:
+                self.ended = True
+                self.lines, self.carry = ([self.carry] if self.carry else []), ""
+                continue
+            # StringIO with newline="" splits lines as file iteration does (\n, \r\n, a lone \r).
+            lines = io.StringIO(self.carry + text, newline="").readlines()
+            # The last line runs on into the next read unless it ended with \n (a \r may be half of \r\n).
+            self.carry = "" if lines[-1].endswith("\n") else lines.pop()
+            longest = max(map(len, lines), default=0)
+            if longest > self.max_line:
+                self._refuse(self.before + list(map(len, lines)).index(longest) + 1)
+            if len(self.carry) > self.max_line:
+                self._refuse(self.before + len(lines) + 1)
+            self.lines = lines
+        return True
+
+    def _refuse(self, line: int) -> None:
+        raise CsvInputError(f"line {line} is longer than {self.max_line:,} characters")
 
 
 # ---------------------------------------------------------------------------------------------------- internals
@@ -160,7 +241,7 @@ class _CsvScorer:
 
     # ---------------------------------------------------------------- header
 
-    def run(self, lines: Iterator[str]) -> CsvSummary:
+    def run(self, lines: BoundedLines) -> CsvSummary:
         # The reader takes only the header's lines (more than one if a quoted name runs across lines).
         reader = csv.reader(lines, strict=True)
         try:
@@ -170,6 +251,8 @@ class _CsvScorer:
         if header is None:
             raise CsvInputError("the file is empty: expected a header row naming the items")
         self.next_line += reader.line_num
+        if len(header) > MAX_COLUMNS:
+            raise CsvInputError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
         if header:
             header[0] = header[0].removeprefix("\ufeff")
         names = [name.strip() for name in header]
@@ -187,7 +270,7 @@ class _CsvScorer:
         self.items = [self.instrument.answer_item(j) for j in range(k)]
         self.write_out(_join_escaped([*header, *(c.name for c in self.columns)]) + "\n")
         while True:
-            raw = list(islice(lines, self.chunk_rows))
+            raw = lines.take(self.chunk_rows, CHUNK_CHARS)
             if not raw:
                 break
             self._chunk(raw, lines)

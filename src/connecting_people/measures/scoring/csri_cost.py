@@ -33,9 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from ..definitions import DefinitionProblem, DefinitionSource, Instrument
+from ..definitions import DefinitionProblem, DefinitionSource, Instrument, read_yaml_file
 from ..errors import DefinitionError, ScoringOptionError
 from .result import NUMBER, BatchResult
 from .rules import all_bands, outcome, rule_sums
@@ -68,10 +67,7 @@ class UnitCostTable:
 def load_unit_costs(path: str | Path) -> UnitCostTable:
     """Read and check a unit-cost table. Raises DefinitionError naming the file and the field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise DefinitionError(path, "", f"cannot be read as YAML ({error})") from None
+    raw = read_yaml_file(path)  # within limits: size and depth
     if not isinstance(raw, dict):
         raise DefinitionError(path, "", "must be a YAML mapping")
     allowed = {"id", "title", "illustrative", "price_year", "currency", "source", "costs"}

@@ -5,7 +5,9 @@
 
 import reads SOURCE, which is a JSON file (a page of services, a service, an organization with services or a
 service_at_location), a folder or .zip of HSDS CSV tables, or the http(s) base URL of an HSDS API (every page
-of /services, then /services/{id} for services a page gives only in short). It saves everything in one
+of /services, then /services/{id} for services a page gives only in short). An API is fetched only from
+public addresses (never this machine or an internal network), each answer within --timeout seconds. At most
+100 MB is read in all (a zip unpacked), JSON nested at most 64 deep, and at most 20,000 services. It saves everything in one
 transaction, keyed by (source, id), and prints one JSON line: source, created, updated, unchanged, rejected
 (how many), organisations (created, updated, unchanged) and rejections (each with where, record, reason and
 what was left out). Importing the same source again changes nothing and reports everything unchanged.
@@ -22,6 +24,7 @@ import json
 from pathlib import Path
 
 import rules
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -72,7 +75,11 @@ class Command(BaseCommand):
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be more than 0 seconds", returncode=USAGE_ERROR)
         try:
-            source = read_source(options["source"], timeout=options["timeout"])
+            source = read_source(
+                options["source"],
+                timeout=options["timeout"],
+                allow_loopback=settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK,
+            )
         except SourceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
         try:

@@ -14,7 +14,8 @@ file already in DIR is left alone (exit 2) unless --force. The export is audited
 
 import reads one .json, one .graphml, one .zip of a Network Canvas export, or the .csv files of one, into a new
 map for the person dated --taken-on, else the file's date, else today; the date must come after their latest
-map. Prints one JSON line: person_id, snapshot_id, taken_on, then the import report (format, entries_created,
+map. The limits are the page's: at most 20 files and 5 MB in all (a zip measured unpacked), and no more
+entries and ties than a map holds; a file over them is refused before it is read. Prints one JSON line: person_id, snapshot_id, taken_on, then the import report (format, entries_created,
 ties_created, fields_mapped, fields_not_mapped, values_not_understood, defaults_applied, warnings). A malformed
 file: each "file:line: problem" on its own line on stderr, and nothing saved.
 
@@ -31,10 +32,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.http import Http404
 
-from connecting_people.connections.interchange import FORMATS, ImportRejected
+from connecting_people.connections.interchange import (
+    FORMATS,
+    MAP_FILES_LIMIT_BYTES,
+    MAX_FILES,
+    ImportRejected,
+)
 from connecting_people.connections.services import map_export, snapshot_import
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import ServiceError
+from connecting_people.core.input_limits import LimitExceeded, megabytes, read_at_most
 from connecting_people.people.selectors import person_get
 
 
@@ -185,19 +192,48 @@ def _date(text: str) -> date:
 
 
 def _read_files(given: list[str]) -> dict[str, bytes]:
-    """{file name: content} of each file; the importer tells formats apart by these names."""
+    """{file name: content} of each file; the importer tells formats apart by these names.
+
+    Files over the import's limits (MAX_FILES, MAP_FILES_LIMIT_BYTES in all) are refused before they are read,
+    by their sizes on disk, and reading stops at the limit anyway (a device or a file still growing)."""
+    if len(given) > MAX_FILES:
+        raise CommandError(
+            f"{len(given)} files, but a map import takes at most {MAX_FILES}", returncode=USAGE_ERROR
+        )
+    paths = [Path(text) for text in given]
+    try:
+        total = sum(path.stat().st_size for path in paths)
+    except OSError as error:
+        raise CommandError(
+            f"cannot read {error.filename}: {error.strerror}", returncode=USAGE_ERROR
+        ) from None
+    if total > MAP_FILES_LIMIT_BYTES:
+        raise CommandError(_too_large([path.name for path in paths], total), returncode=USAGE_ERROR)
     files: dict[str, bytes] = {}
-    for text in given:
-        path = Path(text)
+    room = MAP_FILES_LIMIT_BYTES
+    for text, path in zip(given, paths, strict=True):
         if path.name in files:
             raise CommandError(
                 f"Two files are named {path.name}: give one map's files", returncode=USAGE_ERROR
             )
         try:
-            files[path.name] = path.read_bytes()
+            with path.open("rb") as handle:
+                files[path.name] = read_at_most(handle, room)
+        except LimitExceeded:
+            raise CommandError(
+                _too_large(list(files) + [path.name], MAP_FILES_LIMIT_BYTES + 1), returncode=USAGE_ERROR
+            ) from None
         except OSError as error:
             raise CommandError(f"cannot read {text}: {error.strerror}", returncode=USAGE_ERROR) from None
+        room -= len(files[path.name])
     return files
+
+
+def _too_large(names: list[str], size: int) -> str:
+    return (
+        f"{', '.join(names)}: {megabytes(size)} in all, "
+        f"but a map import takes at most {megabytes(MAP_FILES_LIMIT_BYTES)}"
+    )
 
 
 def _write_files(folder: Path, files: Mapping[str, str], *, replace: bool) -> list[Path]:
