@@ -14,6 +14,7 @@ from connecting_people.accounts import mfa, services
 from connecting_people.accounts.models import CoverAssignment, Membership, SignInFailure, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError
+from connecting_people.core.forms import ControlCharactersRemoved
 
 
 def describe_change(message) -> str:
@@ -192,7 +193,7 @@ class TeamAdmin(AuditedAdmin):
     search_fields = ["name"]
 
 
-class MembershipAdminForm(forms.ModelForm):
+class MembershipAdminForm(ControlCharactersRemoved, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["user", "role", "team", "trust"]

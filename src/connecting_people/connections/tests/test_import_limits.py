@@ -327,7 +327,9 @@ def test_a_new_map_copied_from_a_full_one_can_still_be_changed(org, person):
     full_map(org, person, MAX_ENTRIES, 0)
     copy = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
     entry = copy.entries.first()
-    services.entry_remove(user=org.practitioner, person_id=person.pk, entry_id=entry.pk)
+    services.entry_remove(
+        user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=entry.version
+    )
     data = EntryData(label="Sam", kind="person", category="friend", ring="close")
     services.entry_add(user=org.practitioner, person_id=person.pk, snapshot_id=copy.pk, data=data)
     assert copy.entries.count() == MAX_ENTRIES
@@ -350,6 +352,7 @@ def test_tying_entries_stops_at_the_same_limit(org, person):
             user=org.practitioner,
             person_id=person.pk,
             entry_id=entry,
+            expected_version=snapshot.entries.get(pk=entry).version,
             other_entry_ids=[*tied.get(entry, set()), other],
         )
     assert caught.value.message == f"A map holds at most {MAX_TIES:,} ties. Untick one to add another."
