@@ -2,7 +2,8 @@
 after the test) with a signed-in session for every role and the forms each page holds."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,7 @@ class World:
     forms: dict[str, url_matrix.Form]  # pattern key → the first form found that posts to it
     get_forms: dict[str, url_matrix.Form]  # pattern key → the first GET form (search) found that goes to it
     owner_pages: dict[str, tuple[str, int]]  # in-scope URL of each pattern → (role that read it, status)
+    query_names: dict[str, set[str]] = field(default_factory=dict)  # pattern key → query names its links use
 
     def client(self) -> "RoleClient":
         return RoleClient(self.sessions)
@@ -92,11 +94,17 @@ def _crawl(world: World) -> None:
             transaction.set_rollback(True)
         world.owner_pages[url] = (owner, response.status_code)
         if response.streaming:  # a download
-            response.close()
+            url_matrix.finish(response)
             continue
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
-        for form in url_matrix.forms_in(response.content.decode(), url):
+        forms, links = url_matrix.forms_in(response.content.decode(), url)
+        for link in links:
+            parts = urlsplit(link)
+            target = url_matrix.pattern_of(parts.path or url)
+            if target is not None:
+                world.query_names.setdefault(target, set()).update(parse_qs(parts.query, True))
+        for form in forms:
             target = url_matrix.pattern_of(form.action)
             if target is None:
                 continue

@@ -133,7 +133,7 @@ def test_each_role_reaches_what_its_scope_allows(key, world):
     # Those who may reach the page read it first (reading may write: the audit event of a viewed record).
     post_only = False
     for address, role, want in allowed:
-        response = _close(client.as_role(role).get(address.url))
+        response = url_matrix.finish(client.as_role(role).get(address.url))
         if response.status_code == 405:
             post_only = True  # a page that only takes POST answers 405 to every GET
         elif outcome(response, role) != want or (
@@ -145,14 +145,14 @@ def test_each_role_reaches_what_its_scope_allows(key, world):
     before = url_matrix.tables_fingerprint()
     last_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for address, role, want in refused:
-        response = _close(client.as_role(role).get(address.url))
+        response = url_matrix.finish(client.as_role(role).get(address.url))
         if not (outcome(response, role) == want or (post_only and response.status_code == 405)):
             wrong.append(_line("GET", address, role, want, response))
     after_gets = url_matrix.tables_fingerprint()
     added = set(AuditEvent.objects.filter(pk__gt=last_event).values_list("action", flat=True))
     data = _post_data(world, pattern)
     for address, role, want in refused:
-        response = _close(client.as_role(role).post(address.url, data))
+        response = url_matrix.finish(client.as_role(role).post(address.url, data))
         if not (outcome(response, role) == want or response.status_code == 405):
             wrong.append(_line("POST", address, role, want, response))
     after_posts = url_matrix.tables_fingerprint()
@@ -194,12 +194,6 @@ def test_a_refused_read_writes_no_audit_event(key, world):
 def test_zz_counts(world):
     """Not a check: prints how many patterns and requests this process tried (run with -s to see them)."""
     print(f"\naccess matrix: {COUNTS}")
-
-
-def _close(response):
-    if response.streaming:
-        response.close()
-    return response
 
 
 def _post_data(world, pattern) -> dict:

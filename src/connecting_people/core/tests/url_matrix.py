@@ -495,6 +495,12 @@ def _side(code, trust, team, worker, lead, study_lead, study_files) -> Side:
         snapshot_id=snapshot.pk,
         data=maps.EntryData(label="Sam", kind="person", category="friend", ring="close"),
     )
+    maps.entry_add(  # a second entry, so the first has someone to be tied to
+        user=worker,
+        person_id=person.pk,
+        snapshot_id=snapshot.pk,
+        data=maps.EntryData(label="Jo", kind="group", category="community_group", ring="middle"),
+    )
     levels = {level: f"Level {level}" for level in (-2, -1, 0, 1, 2)}
     goal = plans.goal_create(
         user=worker, person_id=person.pk, data=plans.GoalData(text="Walk weekly", levels=levels), set_on=TODAY
@@ -658,9 +664,9 @@ class Form:
     action: str
     method: str
     fields: dict[str, list[str]] = field(default_factory=dict)
-    choices: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # every value offered, for selects/radios/boxes
+    # Every value offered by a select, radios or checkboxes; the names of hidden inputs.
+    choices: dict[str, list[str]] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)
 
 
 class _FormParser(HTMLParser):
@@ -668,43 +674,50 @@ class _FormParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page_url = page_url
         self.forms: list[Form] = []
-        self._select: str | None = None
+        self.links: list[str] = []  # every href with a query string
+        self._select: tuple[str, bool] | None = None  # (name, multiple)
         self._textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
         form = self.forms[-1] if self.forms else None
-        if tag == "form":
-            action = attrs.get("action") or self.page_url
-            self.forms.append(
-                Form(urlsplit(action).path or self.page_url, attrs.get("method", "get").lower())
-            )
-        elif form is None or "name" not in attrs and tag != "option":
+        if tag == "a" and "?" in attrs.get("href", ""):
+            self.links.append(attrs["href"])
+        elif tag == "form":
+            action = urlsplit(attrs.get("action") or self.page_url).path or self.page_url
+            self.forms.append(Form(action, attrs.get("method", "get").lower()))
+        elif form is None or ("name" not in attrs and tag != "option"):
             return
         elif tag == "input":
-            name, kind, value = attrs["name"], attrs.get("type", "text"), attrs.get("value", "")
-            if kind in ("submit", "button", "image", "file", "reset"):
-                return
-            if kind in ("checkbox", "radio"):
-                form.choices.setdefault(name, []).append(value or "on")
-                if "checked" in attrs:
-                    form.fields.setdefault(name, []).append(value or "on")
-                elif kind == "radio" and name not in form.fields:
-                    form.fields[name] = [value]
-                return
-            form.fields.setdefault(name, []).append(value)
+            self._input(form, attrs)
         elif tag == "select":
-            self._select = attrs["name"]
-            form.choices.setdefault(self._select, [])
+            self._select = (attrs["name"], "multiple" in attrs)
+            form.choices.setdefault(attrs["name"], [])
         elif tag == "option" and self._select is not None:
+            name, multiple = self._select
             value = attrs.get("value", "")
-            form.choices[self._select].append(value)
-            if "selected" in attrs or self._select not in form.fields:
-                if "selected" in attrs or value:
-                    form.fields[self._select] = [value]
+            form.choices[name].append(value)
+            if "selected" in attrs:
+                form.fields[name] = [*form.fields.get(name, []), value] if multiple else [value]
+            elif not multiple and name not in form.fields and value:
+                form.fields[name] = [value]  # what a browser sends: the first option
         elif tag == "textarea":
             self._textarea = attrs["name"]
             form.fields[self._textarea] = [""]
+
+    @staticmethod
+    def _input(form: Form, attrs: dict) -> None:
+        name, kind, value = attrs["name"], attrs.get("type", "text"), attrs.get("value", "")
+        if kind in ("submit", "button", "image", "file", "reset"):
+            return
+        if kind == "hidden":
+            form.hidden.add(name)
+        if kind in ("checkbox", "radio"):
+            form.choices.setdefault(name, []).append(value or "on")
+            if "checked" in attrs:
+                form.fields[name] = [*form.fields.get(name, []), value or "on"]
+            return
+        form.fields.setdefault(name, []).append(value)
 
     def handle_data(self, data):
         if self._textarea is not None and self.forms:
@@ -717,12 +730,21 @@ class _FormParser(HTMLParser):
             self._textarea = None
 
 
-def forms_in(html: str, page_url: str) -> list[Form]:
+def forms_in(html: str, page_url: str) -> tuple[list[Form], list[str]]:
+    """The forms of a page (without their CSRF token), and the links on it that carry a query string."""
     parser = _FormParser(page_url)
     parser.feed(html)
     for form in parser.forms:
         form.fields.pop("csrfmiddlewaretoken", None)
-    return parser.forms
+    return parser.forms, parser.links
+
+
+def finish(response):
+    """Read a download to its end, as a server would send it. (Closing it directly would fire the request's end
+    with Django's connection clean-up attached, which closes a PostgreSQL connection held in a transaction.)"""
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
 
 
 def pattern_of(path: str) -> str | None:
