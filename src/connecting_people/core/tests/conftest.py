@@ -66,7 +66,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             override_settings(CONNECTING_PEOPLE_STUDY_FILES=files, TASKS=PRODUCTION_TASKS),
             transaction.atomic(),
         ):
-            cast = url_matrix.build_world(files)
+            cast = url_matrix.build_world()
             sessions = {}
             for role, user in cast.users.items():
                 client = Client()

@@ -18,7 +18,12 @@ Otherwise a test fails and names what is missing:
   (everyone else signed in gets 404, anonymous users are sent to sign in). A page that differs from its namespace
   gets its own line keyed `"<namespace>:<url name>"`.
 - a new model in the admin: one line in `ADMIN_OBJECTS` (its object in one trust).
-- a new role: a field in `Cast`, made in `build_world()`, and named in `ROLES`.
+- a page that needs a query string to do anything: one line in `QUERIES`.
+- a new role: made in `build_world()` and named in `ROLES`; then say in `ACCESS` what it reaches.
+
+An object every trust shares (the community directory, guidance pages) gives the same value on both sides, so
+its pattern is tried once; a keyword that names an object of one trust is tried in scope, out of scope, and
+(with other such keywords) mixed. The cast is described at `ROLES`; the expectations at `Access`.
 
 The objects of the *in-scope* side belong to the practitioner's team and trust (trust 1); those of the
 *out-of-scope* side to another trust (trust 2), made by that trust's own staff through the same services.
@@ -85,12 +90,12 @@ class Side:
     timepoint: object  # the study's baseline
     participant: object  # `person`, enrolled
     export: object  # an export job, made
-    report: object  # a report job (failed: too few people; its page still shows)
+    report: object  # a report job, made by a stand-in for the analysis (`stand_in_report`)
     totp: object  # `worker`'s TOTP device
     access_attempt: object = None  # the sign-in records of `worker` (axes)
     access_log: object = None
     access_failure: object = None
-    task_result: object = None  # the background task that made `export` (database task backend)
+    task_result: object = None  # the background task queued for `export` (database task backend)
 
 
 @dataclass
@@ -306,7 +311,6 @@ class Pattern:
     name: str | None
     regex: str
     callback: Callable = field(compare=False)
-    converters: tuple = field(compare=False, default=())
 
     @property
     def key(self) -> str:
@@ -342,17 +346,13 @@ def url_patterns() -> list[Pattern]:
 
 def _walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Pattern]:
     for entry in resolver.url_patterns:
-        regex = prefix + _strip(entry.pattern.regex.pattern)
+        regex = prefix + entry.pattern.regex.pattern.removeprefix("^")
         if isinstance(entry, URLResolver):
             inner = ":".join(part for part in (namespace, entry.namespace) if part)
             yield from _walk(entry, regex.removesuffix("$").removesuffix(r"\Z"), inner)
         else:
             assert isinstance(entry, URLPattern)
             yield Pattern(namespace, entry.name, "^" + regex, entry.callback)
-
-
-def _strip(regex: str) -> str:
-    return regex.removeprefix("^")
 
 
 def kwarg_lookup(pattern: Pattern, kwarg: str) -> Lookup | None:
@@ -402,12 +402,11 @@ TODAY = timezone.localdate()
 STUDY_START = TODAY - timedelta(days=60)
 
 
-def build_world(study_files) -> Cast:
+def build_world() -> Cast:
     """The cast and both sides, made through the services (and factories for users, teams and people)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.apps import apps
     from django.contrib.auth.models import Group
-    from django_tasks_db.models import DBTaskResult
 
     from connecting_people.accounts.models import Role
     from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
@@ -437,9 +436,7 @@ def build_world(study_files) -> Cast:
     users["administrator"].is_staff = users["administrator"].is_superuser = True
     users["administrator"].save()
 
-    inside = _side(
-        "mxin", trust, team, users["practitioner"], users["lead"], users["study_lead"], study_files
-    )
+    inside = _side("mxin", trust, team, users["practitioner"], users["lead"], users["study_lead"])
     outside_team = TeamFactory(trust=other_trust)
     outside_staff = {role: UserFactory(username=f"mx_out_{role}") for role in ("worker", "lead", "study")}
     member(outside_staff["worker"], Role.PRACTITIONER, team=outside_team)
@@ -452,7 +449,6 @@ def build_world(study_files) -> Cast:
         outside_staff["worker"],
         outside_staff["lead"],
         outside_staff["study"],
-        study_files,
     )
     _study_member(inside, users["researcher"])
     for side in (inside, outside):
@@ -463,20 +459,12 @@ def build_world(study_files) -> Cast:
         side.access_failure = AccessFailureLog.objects.create(
             username=side.worker.username, ip_address="192.0.2.1"
         )
-        side.task_result = DBTaskResult.objects.create(
-            args_kwargs={"args": [side.export.pk], "kwargs": {}},
-            task_path="connecting_people.study.jobs.run_job",
-            backend_name="default",
-            run_after=timezone.now(),
-            exception_class_path="",
-            traceback="",
-        )
     return Cast(
         users=users, inside=inside, outside=outside, **{k: SHARED[k] for k in ("opportunity", "group")}
     )
 
 
-def _side(code, trust, team, worker, lead, study_lead, study_files) -> Side:
+def _side(code, trust, team, worker, lead, study_lead) -> Side:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from connecting_people.accounts.services import cover_grant
@@ -555,7 +543,9 @@ def _side(code, trust, team, worker, lead, study_lead, study_files) -> Side:
         ),
         attendee_ids=[worker.pk],
     )
-    study, timepoint, participant, export, report = _study(code, trust, team, worker, person, study_lead)
+    study, timepoint, participant, export, report, task_result = _study(
+        code, trust, team, worker, person, study_lead
+    )
     totp = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
     return Side(
         trust=trust,
@@ -580,10 +570,13 @@ def _side(code, trust, team, worker, lead, study_lead, study_files) -> Side:
         export=export,
         report=report,
         totp=totp,
+        task_result=task_result,
     )
 
 
 def _study(code, trust, team, worker, person, study_lead):
+    from django_tasks_db.models import DBTaskResult
+
     from connecting_people.study import jobs, selectors, services
     from connecting_people.study.models import Job, Study
 
@@ -619,6 +612,7 @@ def _study(code, trust, team, worker, person, study_lead):
         purpose=Job.Purpose.MONITORING,
         options={"dates": "days", "formats": ["long_csv"]},
     )
+    task_result = DBTaskResult.objects.order_by("-enqueued_at").first()  # queued for the worker
     report = jobs.job_request(
         user=study_lead,
         access=access,
@@ -628,7 +622,7 @@ def _study(code, trust, team, worker, person, study_lead):
     )
     with patch.dict(jobs.MAKERS, {Job.Kind.REPORT: f"{__name__}.stand_in_report"}):
         report = jobs.job_run(report.pk)
-    return study, timepoint, participant, jobs.job_run(export.pk), report
+    return study, timepoint, participant, jobs.job_run(export.pk), report, task_result
 
 
 def stand_in_report(job):
