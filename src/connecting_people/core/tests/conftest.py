@@ -2,7 +2,6 @@
 after the test) with a signed-in session for every role and the forms each page holds."""
 
 import logging
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,42 +12,6 @@ from django.test import Client, override_settings
 from connecting_people.core.tests import url_matrix
 
 PRODUCTION_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@dataclass
-class World:
-    cast: url_matrix.Cast
-    sessions: dict[str, str]  # role → session key
-    forms: dict[str, url_matrix.Form]  # pattern key → the first form found that posts to it
-    get_forms: dict[str, url_matrix.Form]  # pattern key → the first GET form (search) found that goes to it
-    owner_pages: dict[str, tuple[str, int]]  # in-scope URL of each pattern → (role that read it, status)
-    query_names: dict[str, set[str]] = field(default_factory=dict)  # pattern key → query names its links use
-
-    def client(self) -> "RoleClient":
-        return RoleClient(self.sessions)
-
-
-class RoleClient:
-    """A test client that sends each request as one role (by its session cookie), so no test signs anyone in
-    and a sign-out by one request does not carry over to the next."""
-
-    def __init__(self, sessions: dict[str, str], **kwargs):
-        self.client = Client(raise_request_exception=False, **kwargs)
-        self.sessions = sessions
-
-    def as_role(self, role: str) -> Client:
-        self.client.cookies.clear()
-        if role != "anonymous":
-            self.client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
-        return self.client
-
-
-def owner_of(access: url_matrix.Access) -> str | None:
-    """The role whose view of a page is crawled for its forms: the most ordinary role that reaches it."""
-    for role in ("practitioner", "lead", "study_lead", "implementation_lead", "administrator", "colleague"):
-        if role in access.roles:
-            return role
-    return next(iter(sorted(access.roles)), None)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +35,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 client = Client()
                 client.force_login(user)
                 sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            built = World(cast, sessions, {}, {}, {})
+            built = url_matrix.World(cast, sessions, {}, {}, {})
             _crawl(built)
             yield built
             transaction.set_rollback(True)
@@ -80,12 +43,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         request_log.setLevel(level)
 
 
-def _crawl(world: World) -> None:
+def _crawl(world: url_matrix.World) -> None:
     """Every pattern's in-scope page as a role that reaches it; keep the forms found, by the pattern they go to."""
     client = world.client()
     for pattern in url_matrix.url_patterns():
         access = url_matrix.access_for(pattern)
-        owner = owner_of(access) if access else None
+        owner = url_matrix.owner_of(access) if access else None
         if owner is None:
             continue
         url = url_matrix.addresses(pattern, world.cast)[0].url

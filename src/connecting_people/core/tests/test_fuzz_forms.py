@@ -34,7 +34,7 @@ import pytest
 from django.db import connection, transaction
 
 from connecting_people.core.tests import url_matrix
-from connecting_people.core.tests.conftest import RoleClient, owner_of
+from connecting_people.core.tests.url_matrix import RoleClient, owner_of
 
 pytestmark = pytest.mark.django_db
 

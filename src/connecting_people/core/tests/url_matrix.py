@@ -41,8 +41,10 @@ from html.parser import HTMLParser
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
@@ -645,6 +647,66 @@ def _study_member(side: Side, researcher) -> None:
     services.member_add(
         user=side.study_lead, access=access, username=researcher.username, role="researcher", site_id=None
     )
+
+
+# --- signing in ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What the tests of a module share: the cast and its objects, a signed-in session per role, and what the
+    crawl of every pattern's page (in scope, as a role that reaches it) found there."""
+
+    cast: Cast
+    sessions: dict[str, str]  # role → session key
+    forms: dict[str, Form]  # pattern key → the first form found that posts to it
+    get_forms: dict[str, Form]  # pattern key → the first GET form (search) found that goes to it
+    owner_pages: dict[str, tuple[str, int]]  # in-scope URL of each pattern → (role that read it, status)
+    query_names: dict[str, set[str]] = field(default_factory=dict)  # pattern key → query names its links use
+
+    def client(self) -> RoleClient:
+        return RoleClient(self.sessions)
+
+
+class RoleClient:
+    """A test client that sends each request as one role (by its session cookie), so no test signs anyone in
+    and a sign-out by one request does not carry over to the next."""
+
+    def __init__(self, sessions: dict[str, str], **kwargs):
+        self.client = Client(raise_request_exception=False, **kwargs)
+        self.sessions = sessions
+
+    def as_role(self, role: str) -> SignedIn:
+        return SignedIn(self, role)
+
+
+class SignedIn:
+    """The client as one role: before each request, the role's session cookie and no other (a sign-out, a new
+    session key or a message cookie left by the last request does not carry over)."""
+
+    def __init__(self, role_client: RoleClient, role: str):
+        self.client = role_client.client
+        self.session = role_client.sessions.get(role)
+
+    def _cookies(self) -> Client:
+        self.client.cookies.clear()
+        if self.session is not None:
+            self.client.cookies[settings.SESSION_COOKIE_NAME] = self.session
+        return self.client
+
+    def get(self, *args, **kwargs):
+        return self._cookies().get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self._cookies().post(*args, **kwargs)
+
+
+def owner_of(access: Access) -> str | None:
+    """The role whose view of a page is crawled for its forms: the most ordinary role that reaches it."""
+    for role in ("practitioner", "lead", "study_lead", "implementation_lead", "administrator", "colleague"):
+        if role in access.roles:
+            return role
+    return next(iter(sorted(access.roles)), None)
 
 
 # --- what the pages hold: forms -----------------------------------------------------------------------------
