@@ -20,7 +20,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     # Thousands of refusals are expected here: log only errors (server errors still show).
     request_log = logging.getLogger("django.request")
     level = request_log.level
-    request_log.setLevel(logging.ERROR)
+    request_log.setLevel(max(level, logging.ERROR))
     try:
         with (
             django_db_blocker.unblock(),

@@ -112,7 +112,14 @@ AUDITED_BEFORE_404 = {
 }
 AUDIT_TABLE = "audit_auditevent"
 
-COUNTS = {"patterns": 0, "GET": 0, "POST": 0}  # printed by the last test below
+COUNTS = {"patterns": 0, "GET": 0, "POST": 0}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _say_how_many():
+    """After the module: how many patterns and requests this process tried (shown with -s; per xdist worker)."""
+    yield
+    print(f"\naccess matrix: {COUNTS}")
 
 
 @pytest.mark.parametrize("key", sorted(PATTERNS))
@@ -190,11 +197,6 @@ def test_a_refused_read_writes_no_audit_event(key, world):
     for address in mixed:
         assert client.as_role("practitioner").get(address.url).status_code == 404, address.url
     assert AuditEvent.objects.count() == events
-
-
-def test_zz_counts(world):
-    """Not a check: prints how many patterns and requests this process tried (run with -s to see them)."""
-    print(f"\naccess matrix: {COUNTS}")
 
 
 def _post_data(world, pattern) -> dict:

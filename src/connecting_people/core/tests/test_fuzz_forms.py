@@ -81,7 +81,7 @@ UNSHOWN_FORMS: dict[str, list[str]] = {
         "eligibility_notes",
     ],
 }
-# Who fills in a form when it is not the page's usual owner (`conftest.owner_of`).
+# Who fills in a form when it is not the page's usual owner (`url_matrix.owner_of`).
 FUZZ_AS = {"accounts:login": "anonymous", "accounts:mfa": "practitioner"}
 
 
@@ -163,6 +163,8 @@ def _quiet_server_errors():
     yield
     for logger, level in zip(loggers, levels, strict=True):
         logger.setLevel(level)
+    # How many requests this process sent (shown with -s; per xdist worker).
+    print(f"\nfuzzing: {COUNTS}, server errors: {len(SERVER_ERRORS)}")
 
 
 def fuzz_role(key: str) -> str | None:
@@ -423,8 +425,3 @@ def test_known_server_error_is_still_there(known, reproduction, world):
     role = "anonymous" if key == "accounts:login" else "administrator"
     response = _send(world.client().as_role(role), method, url, data)
     assert response.status_code < 500, f"{known.reason}: {response.status_code}"
-
-
-def test_zz_counts():
-    """Not a check: prints the number of requests this process sent (run with -s to see it)."""
-    print(f"\nfuzzing: {COUNTS}, server errors: {len(SERVER_ERRORS)}")
