@@ -97,7 +97,7 @@ class DateField(forms.Field):
             raise ValidationError(f"{name} must be a real date", code="invalid")
         try:
             return date(int(year), int(month), int(day))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:  # OverflowError: a day or month beyond any integer
             raise ValidationError(f"{name} must be a real date", code="invalid") from error
 
     def validate(self, value):
