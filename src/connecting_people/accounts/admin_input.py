@@ -1,7 +1,7 @@
 """What the Django admin takes from a request without checking it can stand for a row, checked before it reaches
 the database.
 
-Found by fuzzing every form (`core/tests/test_fuzz_forms.py`): the admin answers 500, not a message, when
+Found by fuzzing every form (`core/tests/matrix/test_fuzz_forms.py`): the admin answers 500, not a message, when
 - a list's action is sent for selected ids that are not ids at all ("x", a number past any column);
 - an autocomplete field (a membership's team or trust) is sent a non-number: the form refuses it, then the
   widget looks the refused value up again to show it, and fails;

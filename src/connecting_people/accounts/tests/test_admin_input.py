@@ -1,5 +1,5 @@
 """The administration pages refuse values no row can have with a message, not a server error (each case was a
-500, found by fuzzing every form: `core/tests/test_fuzz_forms.py`); and the third-party lists wrapped in
+500, found by fuzzing every form: `core/tests/matrix/test_fuzz_forms.py`); and the third-party lists wrapped in
 our audited admin (failed sign-ins, groups) audit their views like ours."""
 
 import pytest

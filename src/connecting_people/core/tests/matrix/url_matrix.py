@@ -694,7 +694,7 @@ def _invite(side: Side, trust):
 
 @dataclass
 class World:
-    """What the tests of a module share: the cast and its objects, a signed-in session per role, and what the
+    """What the tests of this package share: the cast and its objects, a signed-in session per role, and what the
     crawl of every pattern's page (in scope, as a role that reaches it) found there."""
 
     cast: Cast

@@ -45,8 +45,8 @@ from dataclasses import dataclass, replace
 import pytest
 from django.db import connection, transaction
 
-from connecting_people.core.tests import url_matrix
-from connecting_people.core.tests.url_matrix import RoleClient, owner_of
+from connecting_people.core.tests.matrix import url_matrix
+from connecting_people.core.tests.matrix.url_matrix import RoleClient, owner_of
 
 pytestmark = pytest.mark.django_db
 

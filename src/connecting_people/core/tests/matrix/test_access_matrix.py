@@ -16,8 +16,8 @@ namespace is not known there fails `test_every_pattern_is_known` with the line t
 
 import pytest
 
-from connecting_people.core.tests import url_matrix
-from connecting_people.core.tests.url_matrix import ROLES
+from connecting_people.core.tests.matrix import url_matrix
+from connecting_people.core.tests.matrix.url_matrix import ROLES
 
 pytestmark = pytest.mark.django_db
 
