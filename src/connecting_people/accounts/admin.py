@@ -15,7 +15,7 @@ from connecting_people.accounts.admin_input import CheckedFormFields, CheckedInp
 from connecting_people.accounts.models import CoverAssignment, Membership, SignInFailure, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError
-from connecting_people.core.forms import ControlCharactersRemoved
+from connecting_people.core.forms import ControlCharactersRemoved, without_control_characters
 
 
 def describe_change(message) -> str:
@@ -69,11 +69,13 @@ class AuditedAdmin(CheckedInputAdmin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
+            # The search as it is run (`get_search_results`): without control characters.
+            query = without_control_characters(request.GET.get("q", ""))[:100]
             audit_record(
                 actor=request.user,
                 action=f"admin.{self.model._meta.model_name}.listed",
                 object_type=self.model._meta.model_name,
-                summary={"query": request.GET.get("q", "")[:100]} if request.GET.get("q") else None,
+                summary={"query": query} if query else None,
             )
         return super().changelist_view(request, extra_context)
 

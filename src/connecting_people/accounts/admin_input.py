@@ -6,7 +6,8 @@ Found by fuzzing every form (`core/tests/matrix/test_fuzz_forms.py`): the admin 
 - an autocomplete field (a membership's team or trust) is sent a non-number: the form refuses it, then the
   widget looks the refused value up again to show it, and fails;
 - a many-to-many choice (a group's permissions) is a number past 64 bits: the check query fails on SQLite;
-- a list's date drill-down (`?attempt_time__year=...`) is a number past what a date can hold.
+- a list's date drill-down (`?attempt_time__year=...`) is a number past what a date can hold;
+- a list's search holds NUL (PostgreSQL refuses it in a query, and in the audit event of the search).
 
 `CheckedInputAdmin` (the base of every admin page of ours, through `AuditedAdmin`) and `CheckedFormFields` (for
 inlines) refuse such values the way the admin refuses any other wrong input: a message, nothing changed.
@@ -21,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Field
 from django.forms import ModelMultipleChoiceField
+
+from connecting_people.core.forms import without_control_characters
 
 
 def fits(field: Field, value) -> bool:
@@ -105,10 +108,14 @@ class CheckedFormFields(BaseModelAdmin):
 
 class CheckedInputAdmin(CheckedFormFields):
     """A model's admin pages: checked relation fields, list actions on real ids only, date drill-downs within
-    the calendar."""
+    the calendar, searches without control characters."""
 
     def get_changelist(self, request, **kwargs):
         return CheckedChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        # What every form of ours does to typed text: control characters out (PostgreSQL refuses NUL in a query).
+        return super().get_search_results(request, queryset, without_control_characters(search_term))
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)

@@ -125,6 +125,22 @@ def test_a_date_drill_down_to_a_real_day_lists_that_day(admin_client):
     assert response.status_code == 200 and "someone" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path", ["/admin/accounts/user/", "/admin/accounts/membership/", "/admin/auth/group/"]
+)
+def test_a_search_with_control_characters_runs_and_is_audited_without_them(
+    admin_client, superuser, org, path
+):
+    """Found by fuzzing on PostgreSQL: NUL in a list's search was a server error (its audit event, and the search
+    itself, could not hold it)."""
+    response = admin_client.get(path, {"q": "prac\x00ti\x07tioner"})
+    assert response.status_code == 200
+    (event,) = AuditEvent.objects.filter(actor_id=superuser.pk, action__endswith=".listed")
+    assert event.summary == {"query": "practitioner"}
+    if path == "/admin/accounts/user/":
+        assert org.practitioner.username in response.content.decode()
+
+
 def test_the_failed_sign_in_and_group_pages_are_audited(admin_client, superuser):
     failure = AccessFailureLog.objects.create(username="someone", ip_address="192.0.2.1")
     group = Group.objects.create(name="Readers")
