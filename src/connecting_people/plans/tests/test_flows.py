@@ -320,8 +320,11 @@ def test_the_next_review_comes_from_the_teams_interval(signed_in, org, person):
     assert "Filled in 6 weeks on, as your team plans reviews" in page
 
 
-def test_the_review_pages_are_out_of_reach_for_someone_else(client, org, person, last_map):
-    client.force_login(org.colleague)
+@pytest.mark.parametrize(
+    "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
+)
+def test_the_review_pages_are_out_of_reach_for_someone_else(client, org, person, last_map, role):
+    client.force_login(getattr(org, role))
     assert client.get(review_url(person)).status_code == 404
     response = client.post(
         f"/people/{person.pk}/plan/reviews/new/map/add/",
@@ -330,3 +333,11 @@ def test_the_review_pages_are_out_of_reach_for_someone_else(client, org, person,
     assert response.status_code == 404
     assert client.post(f"/people/{person.pk}/plan/reviews/new/map/").status_code == 404
     assert MapSnapshot.objects.filter(person=person).count() == 1
+
+
+def test_the_team_lead_reaches_them_and_anyone_signed_out_is_sent_to_sign_in(client, org, person, last_map):
+    response = client.post(f"/people/{person.pk}/plan/reviews/new/map/")
+    assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"]
+    client.force_login(org.lead)
+    assert client.post(f"/people/{person.pk}/plan/reviews/new/map/")["Location"] == review_url(person) + "#map"
+    assert MapSnapshot.objects.filter(person=person).count() == 2
