@@ -48,7 +48,8 @@ def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
     if prompt is None:
         messages.success(request, saved)
         return _back_to_plan(person, anchor)
-    messages.success(request, f"{saved} Next: {prompt.text[:1].lower()}{prompt.text[1:]}.")
+    text = prompt.text if prompt.text[1:2].isupper() else prompt.text[:1].lower() + prompt.text[1:]  # "SWEMWBS"
+    messages.success(request, f"{saved} Next: {text}.")
     plan = reverse("plans:plan", args=[person.pk])
     return redirect(presenters.prompt_url(prompt, person, plan))
 

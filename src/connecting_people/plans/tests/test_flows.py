@@ -114,7 +114,9 @@ def test_a_save_goes_back_to_the_page_that_opened_it_when_it_says_so(signed_in, 
     response = signed_in.post(url, {"interests": "walking", **date_fields("assessed_on", TODAY)})
     assert response["Location"] == review_url(person)
     elsewhere = f"/people/{person.pk}/plan/assessment/?next=https://example.org/"
-    response = signed_in.post(elsewhere, {"interests": "walking", "version": "1", **date_fields("assessed_on", TODAY)})
+    response = signed_in.post(
+        elsewhere, {"interests": "walking", "version": "1", **date_fields("assessed_on", TODAY)}
+    )
     assert response.status_code == 302 and "example.org" not in response["Location"]
 
 
@@ -122,6 +124,13 @@ def test_a_save_goes_back_to_the_page_that_opened_it_when_it_says_so(signed_in, 
 
 
 def test_the_first_visit_is_offered_with_what_and_where_filled_in(signed_in, org, person, choir):
+    map_services.snapshot_start(
+        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=50)
+    )
+    services.goal_create(
+        user=org.practitioner, person_id=person.pk, data=services.GoalData(text="Sing", levels={0: "Twice"})
+    )
+    Assessment.objects.create(person=person, assessed_on=TODAY, updated_by=org.practitioner)
     link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
     services.link_status_set(
         user=org.practitioner,
@@ -141,7 +150,14 @@ def test_the_first_visit_is_offered_with_what_and_where_filled_in(signed_in, org
     response = signed_in.post(
         visit, {"kind": "accompanied", "opportunity": str(choir.pk), **date_fields("occurred_on", TODAY)}
     )
-    assert response.status_code == 302
+    # Next due: the measures never recorded, the first opened straight away, coming back to the plan after.
+    plan_url = quote(f"/people/{person.pk}/plan/", safe="")
+    assert response["Location"] == f"/people/{person.pk}/measures/swemwbs/new/?next={plan_url}"
+    banner = signed_in.get(response["Location"]).content.decode()
+    assert (
+        "Activity logged. Riverside Choir is on the connections map. Next: SWEMWBS and UCLA 3-item due."
+        in banner
+    )
     activity = Activity.objects.get(person=person)
     assert (activity.kind, activity.opportunity, activity.occurred_on) == ("accompanied", choir, TODAY)
     link.refresh_from_db()
@@ -183,7 +199,10 @@ def test_a_measure_recorded_months_ago_is_due_again_at_the_review(signed_in, org
     person.save(update_fields=["next_review_on"])
     overview = signed_in.get(f"/people/{person.pk}/").content.decode()
     back = quote(f"/people/{person.pk}/", safe="")
-    assert f'href="/people/{person.pk}/measures/swemwbs/new/?next={back}">SWEMWBS and UCLA 3-item due' in overview
+    assert (
+        f'href="/people/{person.pk}/measures/swemwbs/new/?next={back}">SWEMWBS and UCLA 3-item due'
+        in overview
+    )
 
 
 def test_a_measure_ignores_a_next_that_leaves_the_site(signed_in, person):
@@ -217,11 +236,17 @@ def test_the_review_shows_the_map_goals_with_steps_and_what_happened_since_the_l
 ):
     two_goals(org, person)
     Activity.objects.create(
-        person=person, kind="attended", occurred_on=TODAY - timedelta(days=3), opportunity=choir,
+        person=person,
+        kind="attended",
+        occurred_on=TODAY - timedelta(days=3),
+        opportunity=choir,
         recorded_by=org.practitioner,
     )
     Activity.objects.create(
-        person=person, kind="contact_phone", occurred_on=TODAY - timedelta(days=200), recorded_by=org.practitioner
+        person=person,
+        kind="contact_phone",
+        occurred_on=TODAY - timedelta(days=200),
+        recorded_by=org.practitioner,
     )
     Review.objects.create(
         person=person, held_on=TODAY - timedelta(days=100), decision="continue", held_by=org.practitioner
@@ -244,7 +269,11 @@ def test_the_new_map_is_changed_in_the_review_and_the_review_keeps_it(signed_in,
     assert added["Location"] == review_url(person) + "#map"
     new_map = MapSnapshot.objects.filter(person=person).latest("taken_on")
     assert (new_map.taken_on, new_map.previous_id) == (TODAY, last_map.pk)
-    assert sorted(MapEntry.objects.filter(snapshot=new_map).values_list("label", flat=True)) == ["Jo", "Mum", "Sam"]
+    assert sorted(MapEntry.objects.filter(snapshot=new_map).values_list("label", flat=True)) == [
+        "Jo",
+        "Mum",
+        "Sam",
+    ]
     page = signed_in.get(review_url(person)).content.decode()
     assert "<strong>New:</strong> Jo" in page
     assert 'name="start_new_map"' not in page  # already started: the review uses it
@@ -339,5 +368,7 @@ def test_the_team_lead_reaches_them_and_anyone_signed_out_is_sent_to_sign_in(cli
     response = client.post(f"/people/{person.pk}/plan/reviews/new/map/")
     assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"]
     client.force_login(org.lead)
-    assert client.post(f"/people/{person.pk}/plan/reviews/new/map/")["Location"] == review_url(person) + "#map"
+    assert (
+        client.post(f"/people/{person.pk}/plan/reviews/new/map/")["Location"] == review_url(person) + "#map"
+    )
     assert MapSnapshot.objects.filter(person=person).count() == 2
