@@ -379,7 +379,7 @@ class TestPractitionerWorksThroughTheCycle:
         assert goal.levels_to_complete == 0 and goal.weight == 6
         self.tab.goto(f"/people/{self.person.pk}/plan/")
         self.page.get_by_role("link", name="Add a step to “Meet people who like what I like”").click()
-        self.tab.check("plan-step-new")
+        check_both_widths(self.tab, "plan-step-new")
         self.page.get_by_label("What is the step?").fill("Go along together the first time")
         self.page.get_by_role("radio", name="Someone else").check()
         self.page.get_by_label("If someone else, who? (optional)").fill("Peer worker")
@@ -412,6 +412,17 @@ class TestPractitionerWorksThroughTheCycle:
         expect(self.page.locator(".nhsuk-card")).to_have_count(2)
         expect(self.page.locator(".nhsuk-card").nth(1)).to_contain_text("4 to complete")
         self.tab.check("plan-two-goals")
+        # Completing the scale later, before the review: the levels to write are open on the goal's page.
+        self.page.locator(".nhsuk-card").nth(1).get_by_text("What each score would look like").click()
+        self.page.get_by_role("link", name="Complete the scale of “Walk to the park on my own”").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Change the goal")
+        check_both_widths(self.tab, "plan-goal-edit")
+        self.page.get_by_label("+1: somewhat more", exact=False).fill("Walks there twice a week")
+        self.page.get_by_role("button", name="Save the goal").click()
+        expect(self.page.locator(".nhsuk-card").nth(1)).to_contain_text("3 to complete")
+        self.page.locator(".nhsuk-card").nth(0).get_by_role("link", name="Change the goal").click()
+        expect(self.page.get_by_text("The other four levels of the scale")).to_be_visible()
+        self.tab.goto(f"/people/{self.person.pk}/plan/")
 
     def and_i_find_the_imported_opportunity_in_the_directory_and_suggest_it(self):
         self.page.get_by_role("link", name="Search the community directory for Robin").click()
