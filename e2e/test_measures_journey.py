@@ -96,9 +96,13 @@ class TestPractitionerRecordsAMeasure:
 
     def then_i_am_back_at_the_review_and_it_is_no_longer_due(self):
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Hold a review")
-        expect(self.page.locator(".nhsuk-notification-banner--success")).to_contain_text("UCLA 3-item) recorded")
+        expect(self.page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+            "UCLA 3-item) recorded"
+        )
         measures = self.page.locator("#measures ~ ul").first
         expect(measures).to_contain_text("(UCLA 3-item): recorded")
-        expect(measures.get_by_role("link", name="Three-item loneliness scale (UCLA 3-item)")).to_have_count(0)
+        expect(measures.get_by_role("link", name="Three-item loneliness scale (UCLA 3-item)")).to_have_count(
+            0
+        )
         assert Administration.objects.filter(person=self.person, instrument_id="ucla3").exists()
         self.tab.check("measures-review-back")

@@ -86,7 +86,9 @@ def prompts(facts: DueFacts, today: date) -> list[Prompt]:
     if not facts.has_link:
         found.append(Prompt("link", "Find a community opportunity to try", False))
     if facts.visit is not None:
-        found.append(Prompt("visit", f"Log the first visit to {facts.visit[1]}", False, None, str(facts.visit[0])))
+        found.append(
+            Prompt("visit", f"Log the first visit to {facts.visit[1]}", False, None, str(facts.visit[0]))
+        )
     if facts.measures is not None:
         review_soon = facts.next_review_on is not None and facts.next_review_on <= today + REVIEW_SOON
         due = measures_due(facts.measures, today, at_review=review_soon)

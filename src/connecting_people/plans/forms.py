@@ -26,6 +26,7 @@ STEP_WITHIN = timedelta(weeks=2)  # a step is due a fortnight on unless the prac
 def in_two_weeks():
     return today() + STEP_WITHIN
 
+
 WEIGHT_CHOICES = [("", "Not rated"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3")]
 LEVEL_LABELS = {
     2: "+2: much more than expected",
@@ -151,7 +152,12 @@ class GoalForm(NHSForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     # The service's names for the first step's fields, and the form's.
-    STEP_FIELDS = {"what": "step_what", "owner": "step_owner", "owner_name": "step_owner_name", "due_on": "step_due_on"}
+    STEP_FIELDS = {
+        "what": "step_what",
+        "owner": "step_owner",
+        "owner_name": "step_owner_name",
+        "due_on": "step_due_on",
+    }
 
     def __init__(self, *args, entries=(), opportunities=(), editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -349,7 +355,9 @@ class ReviewForm(NHSForm):
         label="Notes (optional)", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, required=False
     )
 
-    def __init__(self, *args, goals=(), map_started: bool = False, review_every_weeks: int | None = None, **kwargs):
+    def __init__(
+        self, *args, goals=(), map_started: bool = False, review_every_weeks: int | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.goals = list(goals)
         self.fields["next_review_on"].help_text = (
@@ -418,4 +426,3 @@ class ReviewMapEntryForm(NHSForm):
     def entry_data(self) -> EntryData:
         data = self.cleaned_data
         return EntryData(label=data["label"], kind=data["kind"], category=data["category"], ring=data["ring"])
-

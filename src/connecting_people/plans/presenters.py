@@ -68,7 +68,9 @@ def prompt_url(prompt, person, here: str | None = None) -> str:
     if prompt.code == "review":
         return reverse("plans:review_new", args=[person.pk])
     if prompt.code == "visit":
-        return reverse("plans:activity_new", args=[person.pk]) + "?" + urlencode({"opportunity": prompt.subject})
+        return (
+            reverse("plans:activity_new", args=[person.pk]) + "?" + urlencode({"opportunity": prompt.subject})
+        )
     if prompt.code == "measures":
         return with_next(reverse("measures:record", args=[person.pk, prompt.subject]), here)
     anchor = {"steps": "goals", "link": "links"}.get(prompt.code, "")

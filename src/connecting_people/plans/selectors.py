@@ -265,7 +265,9 @@ def measure_facts(*, person_ids) -> dict[int, tuple[MeasureFact, ...]]:
     found = {}
     for person_id in person_ids:
         done = {
-            instrument_id: on for instrument_id, on in recorded.get(person_id, {}).items() if instrument_id in order
+            instrument_id: on
+            for instrument_id, on in recorded.get(person_id, {}).items()
+            if instrument_id in order
         }
         starting = [instrument_id for instrument_id in STARTING_MEASURES if instrument_id in order]
         followed = starting + sorted(set(done) - set(starting), key=order.__getitem__)

@@ -168,7 +168,8 @@ def _checked_goal(person: Person, data: GoalData) -> tuple[dict[str, Any], list[
     # The expected outcome is the scale's anchor and is agreed when the goal is set. The other four levels may
     # be written now or later, before the review (empty until then: "to complete").
     levels = {
-        field_name: " ".join((data.levels.get(level) or "").split()) for level, field_name in LEVEL_FIELDS.items()
+        field_name: " ".join((data.levels.get(level) or "").split())
+        for level, field_name in LEVEL_FIELDS.items()
     }
     if not levels[LEVEL_FIELDS[0]]:
         raise ServiceError(f"Describe what {LEVEL_NAMES[0]} would look like", field=LEVEL_FIELDS[0])

@@ -48,7 +48,9 @@ def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
     if prompt is None:
         messages.success(request, saved)
         return _back_to_plan(person, anchor)
-    text = prompt.text if prompt.text[1:2].isupper() else prompt.text[:1].lower() + prompt.text[1:]  # "SWEMWBS"
+    text = (
+        prompt.text if prompt.text[1:2].isupper() else prompt.text[:1].lower() + prompt.text[1:]
+    )  # "SWEMWBS"
     messages.success(request, f"{saved} Next: {text}.")
     plan = reverse("plans:plan", args=[person.pk])
     return redirect(presenters.prompt_url(prompt, person, plan))
@@ -293,7 +295,9 @@ def activity_new(request, person_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            activity = services.activity_add(user=request.user, person_id=person.pk, data=form.activity_data())
+            activity = services.activity_add(
+                user=request.user, person_id=person.pk, data=form.activity_data()
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:

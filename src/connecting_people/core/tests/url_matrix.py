@@ -158,6 +158,7 @@ KWARGS: dict[str, Lookup] = {
     "admin:otp_totp_totpdevice_qrcode:pk": _pk("totp"),
 }
 
+
 # The object of each model in the admin, in one trust (shared objects give the same on both sides).
 def _review_interval(team):
     from connecting_people.plans.models import TeamReviewInterval

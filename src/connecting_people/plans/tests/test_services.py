@@ -119,7 +119,9 @@ class TestGoals:
         assert completed.levels_to_complete == 0
 
     def test_a_goal_and_its_first_step_are_saved_together_or_not_at_all(self, org, person):
-        step = StepData(what="Find out when the group meets", owner="worker", due_on=TODAY + timedelta(days=14))
+        step = StepData(
+            what="Find out when the group meets", owner="worker", due_on=TODAY + timedelta(days=14)
+        )
         made = services.goal_create(
             user=org.practitioner,
             person_id=person.pk,
