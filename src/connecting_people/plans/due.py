@@ -93,7 +93,11 @@ def prompts(facts: DueFacts, today: date) -> list[Prompt]:
         review_soon = facts.next_review_on is not None and facts.next_review_on <= today + REVIEW_SOON
         due = measures_due(facts.measures, today, at_review=review_soon)
         if due:
-            names = _and_list(measure.name for measure in due)
+            names = (
+                _and_list(measure.name for measure in due)
+                if len(due) <= 2
+                else f"{due[0].name} and {len(due) - 1} other measures"  # short enough for a caseload row
+            )
             found.append(
                 Prompt(
                     "measures",

@@ -120,6 +120,12 @@ def test_measures_are_due_again_at_a_review_unless_recorded_in_the_weeks_before_
     assert measures_due(measured(swemwbs=TODAY - timedelta(weeks=4, days=1)), TODAY, at_review=True) != []
 
 
+def test_many_measures_due_are_named_by_the_first_and_counted():
+    many = (*measured(swemwbs=None, ucla3=None), MeasureFact("lsns6", "LSNS-6", None))
+    facts = with_(has_map=True, has_goal=True, has_link=True, measures=many)
+    assert [p.text for p in prompts(facts, TODAY)] == ["SWEMWBS and 2 other measures due"]
+
+
 def test_after_a_save_the_next_thing_due_and_the_next_review():
     found = prompts(with_(has_assessment=False), TODAY)
     assert next_prompt(found, done="map").code == "assess"
