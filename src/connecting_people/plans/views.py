@@ -407,11 +407,13 @@ def printout(request, person_id: int):
         "plans/print.jinja",
         {
             "person": person,
-            "assessment": selectors.assessment_of(person=person),
-            "tags": person_tags(person=person),
-            "goals": [goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
-            "links": [link for link in selectors.links_of(person=person) if link.status != "stopped"],
-            "barrier_names": presenters.BARRIER_NAMES,
+            "printout": presenters.plan_printout(
+                person=person,
+                assessment=selectors.assessment_of(person=person),
+                tags=person_tags(person=person),
+                goals=[goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
+                links=[link for link in selectors.links_of(person=person) if link.status != "stopped"],
+            ),
             "page_title": f"{person.known_as}'s plan",
         },
     )
