@@ -112,22 +112,43 @@ def person_new(request):
             "research_consent": "unknown",
         },
     )
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(
+        confirmed = form.duplicates_confirmed()
+        if not confirmed:
+            duplicates = selectors.possible_duplicates(
                 user=request.user,
-                team_id=form.cleaned_data["team"],
-                data=form.record_data(),
-                strengths=form.cleaned_data["strengths"],
-                interests=form.cleaned_data["interests"],
+                given_name=form.cleaned_data["given_name"],
+                family_name=form.cleaned_data["family_name"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
             )
-        except ServiceError as error:
-            show_service_error(form, error)
+        if duplicates:
+            audit_list_viewed(user=request.user, list_name="possible_duplicates", rows=len(duplicates))
         else:
-            messages.success(request, f"{person.full_name} has been added.")
-            return redirect("people:overview", person_id=person.pk)
+            try:
+                person = services.person_create(
+                    user=request.user,
+                    team_id=form.cleaned_data["team"],
+                    data=form.record_data(),
+                    strengths=form.cleaned_data["strengths"],
+                    interests=form.cleaned_data["interests"],
+                    added_despite_possible_duplicate=confirmed,
+                )
+            except ServiceError as error:
+                show_service_error(form, error)
+            else:
+                messages.success(request, f"{person.full_name} has been added.")
+                return redirect("people:overview", person_id=person.pk)
     return render(
-        request, "people/edit.jinja", {"form": form, "creating": True, "page_title": "Add a person"}
+        request,
+        "people/edit.jinja",
+        {
+            "form": form,
+            "creating": True,
+            "duplicates": duplicates,
+            "duplicate_key": form.duplicate_key() if duplicates else "",
+            "page_title": "Check for an existing record" if duplicates else "Add a person",
+        },
     )
 
 
