@@ -9,7 +9,7 @@ from connecting_people.measures import registry
 from connecting_people.measures.presenters import format_change, format_score
 from connecting_people.measures.selectors import MeasureHistory
 from connecting_people.plans import printout
-from connecting_people.plans.models import Barrier
+from connecting_people.plans.models import Barrier, Link
 
 BARRIER_NAMES = dict(Barrier.choices)
 # Measured at the start and at each review when nothing has been recorded yet: well-being and loneliness.
@@ -120,3 +120,16 @@ def plan_printout(*, person, assessment, tags: dict[str, list[str]], goals, link
         ],
         "next_review": printout.next_review(person.next_review_on),
     }
+
+
+# The way a community link moves on, in order; "stopped" needs a reason, so it is chosen on the link's page.
+LINK_PATH = ("suggested", "discussed", "introduced", "attended", "regular")
+
+
+def link_moves(status: str) -> list[tuple[str, str]]:
+    """The statuses a link can move on to from `status` with one button each: (code, label), in order. None
+    from a stopped link (starting again is a choice made on its page)."""
+    if status not in LINK_PATH:
+        return []
+    labels = dict(Link.Status.choices)
+    return [(code, labels[code]) for code in LINK_PATH[LINK_PATH.index(status) + 1 :]]

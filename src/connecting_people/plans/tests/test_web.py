@@ -126,7 +126,7 @@ def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
 def test_suggestions_come_from_interests_and_attending_puts_it_on_the_map(signed_in, person, choir):
     person.tags.create(kind="interest", name="singing")
     page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
-    assert "Riverside Choir" in page and "Matches: singing" in page
+    assert "Riverside Choir" in page and "<dt>Interests shared</dt><dd>singing</dd>" in page
     signed_in.post(f"/people/{person.pk}/plan/links/new/", {"opportunity": choir.pk, "matched": ["singing"]})
     link = Link.objects.get(person=person)
     assert link.matched_interests == ["singing"]
