@@ -18,7 +18,7 @@ function say(section) {
 
 function focusAfter(section) {
   const row = section.dataset.appLinksFocus && section.querySelector(`#${section.dataset.appLinksFocus}`);
-  const target = (row && row.querySelector("button, a")) || section.querySelector("h2");
+  const target = (row && (row.querySelector("button") || row.querySelector("a"))) || section.querySelector("h2");
   if (!target) return;
   if (target.tagName === "H2") target.setAttribute("tabindex", "-1");
   target.focus();
