@@ -15,6 +15,7 @@ COST_FOR_PERSON = {
     "low": "It costs less than £5 a time",
     "paid": "There is a charge",
 }
+COST_WORD = {"free": "free", "low": "low cost", "paid": "paid"}
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ def step_sentence(step: StepLine) -> str:
 
 def link_sentences(link: LinkLines) -> str:
     """When, where and what it costs, as sentences after the opportunity's name ("" when none is known)."""
-    cost = COST_FOR_PERSON.get(link.cost, "")
-    if cost and link.cost_details.strip():
-        cost = f"{cost}: {link.cost_details}"
+    cost, details = COST_FOR_PERSON.get(link.cost, ""), link.cost_details.strip()
+    if cost and details:
+        # Details that start by saying the cost again ("Free", "Free, donations welcome") stand alone.
+        cost = details if details.casefold().startswith(COST_WORD[link.cost]) else f"{cost}: {details}"
     return " ".join(
         line
         for line in (

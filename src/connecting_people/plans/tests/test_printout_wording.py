@@ -80,12 +80,14 @@ def test_steps_goals_links_and_the_review_in_every_combination():
         ["", "Tuesdays, 10am to midday", "Drop in any time the centre is open."],
         ["", "4 Abbey Lane CP2 4AB"],
         ["free", "low", "paid", "unknown", ""],
-        ["", "£3 a session"],
+        ["", "£3 a session", "Free", "free, donations welcome", "Low cost", "Paid on the door"],
     ):
         text = printout.link_sentences(printout.LinkLines("Choir", when, where, cost, details))
         if text:
             assert_plain([text])
         assert bool(text) == bool(when or where or cost in printout.COST_FOR_PERSON)
+    free = printout.LinkLines("Choir", cost="free", cost_details="Free")
+    assert printout.link_sentences(free) == "Free."  # not "It is free: Free."
     assert_plain([printout.next_review(DAY)])
     assert printout.next_review(None) == ""
 
