@@ -155,23 +155,25 @@ def test_stopping_or_nonsense_needs_the_links_own_page(signed_in, org, person, w
     assert link.status == "suggested" and link.version == 1
 
 
-def test_a_link_out_of_reach_is_not_found(client, org, person, walks):
+@pytest.mark.parametrize(
+    "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
+)
+def test_a_link_out_of_reach_is_not_found_and_nothing_changes(client, org, person, walks, role):
     link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["free"].pk)
+    events = AuditEvent.objects.count()
+    client.force_login(getattr(org, role))
+    move = {"status": "introduced", "version": 1}
+    assert client.post(f"/people/{person.pk}/plan/links/{link.pk}/move/", move).status_code == 404
+    assert client.post(f"/people/{person.pk}/plan/links/{link.pk}/move/", move, **FRAGMENT).status_code == 404
+    link.refresh_from_db()
+    assert link.status == "suggested" and AuditEvent.objects.count() == events
+
+
+def test_a_link_of_another_person_is_not_found_through_mine(signed_in, org, person, walks):
     theirs = PersonFactory(team=org.team, allocated_worker=org.colleague)
-    client.force_login(org.colleague)
-    # The colleague's own person with my person's link id, and my person: both "Page not found".
-    assert (
-        client.post(
-            f"/people/{theirs.pk}/plan/links/{link.pk}/move/", {"status": "introduced", "version": 1}
-        ).status_code
-        == 404
-    )
-    assert (
-        client.post(
-            f"/people/{person.pk}/plan/links/{link.pk}/move/", {"status": "introduced", "version": 1}
-        ).status_code
-        == 404
-    )
+    link = services.link_create(user=org.colleague, person_id=theirs.pk, opportunity_id=walks["free"].pk)
+    move = {"status": "introduced", "version": 1}
+    assert signed_in.post(f"/people/{person.pk}/plan/links/{link.pk}/move/", move).status_code == 404
     link.refresh_from_db()
     assert link.status == "suggested"
 
