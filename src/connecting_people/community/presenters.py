@@ -58,7 +58,9 @@ def miles_from_home(miles: float | None) -> str:
     return f"about {miles:.1f} miles from home" if miles < 10 else f"about {miles:.0f} miles from home"
 
 
-def suggestion_facts(opportunity: Opportunity, matched: list[str], miles: float | None) -> list[dict[str, str]]:
+def suggestion_facts(
+    opportunity: Opportunity, matched: list[str], miles: float | None
+) -> list[dict[str, str]]:
     """Why, when, where (and how far) and what it costs, for a suggestion on a person's plan: the reasons to
     choose one over another, beyond the interests it shares."""
     where = ", ".join(part for part in (opportunity.address, opportunity.postcode) if part) or "Not known"

@@ -218,9 +218,9 @@ def opportunities_for_interests(
         )
         order.append(F("distance_squared").asc(nulls_last=True))
     ranked_ids = list(
-        ranked.order_by(*order, "opportunity__name", "opportunity_id").values_list("opportunity_id", flat=True)[
-            :limit
-        ]
+        ranked.order_by(*order, "opportunity__name", "opportunity_id").values_list(
+            "opportunity_id", flat=True
+        )[:limit]
     )
     by_id = Opportunity.objects.select_related("organisation").in_bulk(ranked_ids)
     matched: dict[int, list[str]] = {pk: [] for pk in ranked_ids}

@@ -20,7 +20,9 @@ def home(request):
     context: dict = {"scope": scope, "page_title": "Home"}
     if scope.is_practitioner:
         context["caseload"] = caseload_rows(
-            plan_selectors.with_prompts(with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5])
+            plan_selectors.with_prompts(
+                with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
+            )
         )
     if scope.is_team_lead:
         context["led_teams"] = list(teams_led_by(user=user))

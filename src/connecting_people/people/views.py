@@ -36,7 +36,9 @@ def caseload(request):
         raise Http404
     rows = presenters.caseload_rows(
         plan_selectors.with_prompts(
-            selectors.with_next_steps(plan_selectors.with_due_facts(selectors.caseload_for(user=request.user)))
+            selectors.with_next_steps(
+                plan_selectors.with_due_facts(selectors.caseload_for(user=request.user))
+            )
         )
     )
     audit_list_viewed(user=request.user, list_name="my_caseload", rows=len(rows))
@@ -55,7 +57,9 @@ def team_caseload(request):
     page = Paginator(selectors.most_urgent_first(plan_selectors.with_due_facts(people)), 100).get_page(
         request.GET.get("page")
     )
-    page.rows = presenters.caseload_rows(plan_selectors.with_prompts(selectors.with_next_steps(page.object_list)))
+    page.rows = presenters.caseload_rows(
+        plan_selectors.with_prompts(selectors.with_next_steps(page.object_list))
+    )
     audit_list_viewed(
         user=request.user,
         list_name="team_caseload",

@@ -312,7 +312,9 @@ def link_new(request, person_id: int):
         )
     except ServiceError as error:
         return _links_answer(request, person, error.message, error=True)
-    return _links_answer(request, person, f"{link.opportunity.name} added to the community links.", link_id=link.pk)
+    return _links_answer(
+        request, person, f"{link.opportunity.name} added to the community links.", link_id=link.pk
+    )
 
 
 @login_required
