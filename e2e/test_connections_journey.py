@@ -219,5 +219,7 @@ class TestPractitionerBuildsAMapByKeyboard:
         self.tab_to("a:has-text('Printable map')")
         self.page.keyboard.press("Enter")
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Your connections map")
-        expect(self.page.locator("main")).to_contain_text("Choir: Community group. Gives you companionship.")
+        expect(self.page.locator("main")).to_contain_text(
+            "Choir (community group). The group gives you companionship."
+        )
         self.tab.check("map-printout")

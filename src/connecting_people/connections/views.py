@@ -297,7 +297,7 @@ def printout(request, person_id: int, snapshot_id: int):
                 )
             ),
             "sections": presenters.printout_sections(domain.entries),
-            "wishes": [entry for entry in domain.entries if entry.wish and entry.wish.value != "keep"],
+            "changes": presenters.printout_changes(domain.entries),
             "page_title": f"Connections map for {person.known_as}, {date_long(snapshot.taken_on)}",
         },
     )
