@@ -45,8 +45,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 import numpy as np
@@ -79,13 +80,13 @@ CENTRE_Y = MARGIN + RIM_OUTER
 CENTRE_RADIUS = 40.0  # the person in the middle
 RIM_INNER = RIM_OUTER - RIM_WIDTH
 # Where entries of each ring sit (the outer ring's zone also takes in the rim).
-RING_BANDS = {Ring.CLOSE: (44.0, 128.0), Ring.MIDDLE: (128.0, 212.0), Ring.OUTER: (212.0, RIM_INNER)}
+RING_BANDS = {Ring.CLOSE: (44.0, 144.0), Ring.MIDDLE: (144.0, 220.0), Ring.OUTER: (220.0, RIM_INNER)}
 LEGEND_TOP = MARGIN + 2 * RIM_OUTER + 16
 
 NODE = 8.0  # half the size of an entry's shape
 ARC_SPACING = 40.0  # the least distance along a lane between two entries before another lane opens
 LANE_MARGIN = 16.0  # keeps shapes off the ring lines
-LANE_GAP = 24.0  # the least distance between two lanes of one ring
+LANE_GAP = 30.0  # the least distance between two lanes of one ring
 EDGE_PADDING = 14.0  # keeps entries of neighbouring sectors apart across the sector line
 LABEL_GAP = 3.0  # between an entry's shape and its label
 CLEARANCE = 6.0  # the least room between a label and any other entry's shape
@@ -217,6 +218,7 @@ def _char_width(char: str, bold: bool) -> int:
     return _WIDE_SYMBOL if code > 0xFFFF else _UNKNOWN
 
 
+@lru_cache(maxsize=4096)
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """The width of `text` set in Arial at `size` user units: the sum of its characters' advance widths, a
     little generous so that it is never less than a browser draws. Characters Arial lacks count a full em
@@ -228,9 +230,14 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
 _ASCENT, _DESCENT = 0.95, 0.24
 
 
-def _line_box(x: float, baseline: float, width: float, size: float, anchor: str) -> Box:
-    left = x - width / 2 if anchor == "middle" else x if anchor == "start" else x - width
-    return (left - HALO, baseline - _ASCENT * size - HALO, left + width + HALO, baseline + _DESCENT * size + HALO)
+def line_box(x: float, baseline: float, width: float, size: float) -> Box:
+    """The box (with the halo) of a line of text `width` wide centred on `x`, its baseline at `baseline`."""
+    return (
+        x - width / 2 - HALO,
+        baseline - _ASCENT * size - HALO,
+        x + width / 2 + HALO,
+        baseline + _DESCENT * size + HALO,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -334,9 +341,11 @@ def map_svg(
 def layout(entries: Iterable[Entry]) -> dict[str, tuple[float, float]]:
     """Where each entry sits on the map: key -> (x, y) in the SVG's coordinates. Deterministic.
 
-    Entries of one ring and sector are ordered by (label, key) and spread evenly across the sector (less a
-    margin either side). When they would sit closer than ARC_SPACING along one lane, they zig-zag over as
-    many lanes (concentric arcs inside the ring) as are needed and fit; a very crowded sector overlaps.
+    Entries of one ring and sector share its cell over one or more lanes (arcs inside the ring): the fewest
+    lanes that keep neighbours on a lane ARC_SPACING apart, each lane taking a share of the entries in
+    proportion to its length (outer lanes are longer), spread evenly along it less a margin at each sector
+    line. The entries, ordered by (label, key), take the places in clockwise order. A cell too full for that
+    spacing uses all its lanes, closer together.
     """
     cells: dict[tuple[Ring, Category], list[Entry]] = {}
     seen: set[str] = set()
@@ -349,30 +358,38 @@ def layout(entries: Iterable[Entry]) -> dict[str, tuple[float, float]]:
     positions: dict[str, tuple[float, float]] = {}
     for (ring, category), members in cells.items():
         members.sort(key=lambda entry: (entry.label, entry.key))
-        radii = _lanes(ring, len(members))
         start = _START + _SECTOR_POSITION[category] * _SECTOR
-        for index, entry in enumerate(members):
-            radius = radii[index % len(radii)]
+        places = []
+        lanes = _lanes(ring, len(members))
+        for lane, (radius, count) in enumerate(lanes):
             padding = min(EDGE_PADDING / radius, _SECTOR / 4)
-            angle = start + padding + (index + 0.5) / len(members) * (_SECTOR - 2 * padding)
-            positions[entry.key] = (
-                CENTRE_X + radius * math.cos(angle),
-                CENTRE_Y + radius * math.sin(angle),
-            )
+            # Neighbouring lanes are staggered by a quarter of a place each way, so that entries of the
+            # same cell are not lined up one behind another with no room for their labels between.
+            stagger = 0.0 if len(lanes) == 1 else 0.25 if lane % 2 else -0.25
+            for index in range(count):
+                share = (index + 0.5 + stagger) / count
+                places.append((start + padding + share * (_SECTOR - 2 * padding), radius))
+        for entry, (angle, radius) in zip(members, sorted(places), strict=True):
+            positions[entry.key] = (CENTRE_X + radius * math.cos(angle), CENTRE_Y + radius * math.sin(angle))
     return positions
 
 
-def _lanes(ring: Ring, count: int) -> list[float]:
-    """Radii of the fewest lanes that keep `count` zig-zagged entries ARC_SPACING apart (or as many as fit)."""
+def _lanes(ring: Ring, count: int) -> list[tuple[float, int]]:
+    """(radius, how many entries) for each lane a cell of `ring` with `count` entries uses."""
     inner, outer = RING_BANDS[ring]
     inner, outer = inner + LANE_MARGIN, outer - LANE_MARGIN
     most = max(1, int((outer - inner) // LANE_GAP) + 1)
     for lanes in range(1, most + 1):
         radii = _spread(inner, outer, lanes)
-        # Entries on one lane are `lanes` steps apart; the innermost lane is the tightest.
-        if radii[0] * _SECTOR * lanes / count >= ARC_SPACING:
-            return radii
-    return _spread(inner, outer, most)
+        lengths = [max(radius * _SECTOR - 2 * EDGE_PADDING, 1.0) for radius in radii]
+        if sum(max(1, int(length // ARC_SPACING)) for length in lengths) >= count or lanes == most:
+            break
+    # Shares in proportion to length (largest remainders), so that spacing is about even between lanes.
+    exact = [count * length / sum(lengths) for length in lengths]
+    shares = [int(share) for share in exact]
+    for lane in sorted(range(lanes), key=lambda lane: (shares[lane] - exact[lane], -lane))[: count - sum(shares)]:
+        shares[lane] += 1
+    return [(radius, share) for radius, share in zip(radii, shares, strict=True) if share]
 
 
 def _spread(inner: float, outer: float, lanes: int) -> list[float]:
@@ -420,9 +437,9 @@ class _Occupied:
             for row in range(int(box[1] // cell), int(box[3] // cell) + 1):
                 self._cells.setdefault((column, row), []).append((*box, owner))
 
-    def free(self, box: Box, margin: float = 0.0, owner: str | None = None) -> bool:
-        """Whether `box`, grown by `margin` all round, meets no box here (those of `owner` aside)."""
-        x0, y0, x1, y1 = box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
+    def free(self, box: Box, owner: str | None = None) -> bool:
+        """Whether `box` meets no box here (those of `owner` aside)."""
+        x0, y0, x1, y1 = box
         cell, cells = self.CELL, self._cells
         for column in range(int(x0 // cell), int(x1 // cell) + 1):
             for row in range(int(y0 // cell), int(y1 // cell) + 1):
@@ -444,11 +461,6 @@ def shape_box(kind: Kind, x: float, y: float, size: float = NODE) -> Box:
         left = top = right = bottom = size * 1.25
     pad = 1.0  # half the outline
     return (x - left - pad, y - top - pad, x + right + pad, y + bottom + pad)
-
-
-def _inside_map(box: Box) -> bool:
-    """Whether `box` lies within the drawing, above the legend."""
-    return box[0] >= 0 and box[1] >= 0 and box[2] <= WIDTH and box[3] <= LEGEND_TOP - 4
 
 
 def _inside_disc(box: Box, radius: float) -> bool:
@@ -566,49 +578,72 @@ def place_labels(
     can be, else on two lines, else shortened; left off when nothing fits. Then each ring's name, straight
     above (or else below) the centre just inside the ring's outer line, where there is room."""
     size = layer.label
-    shapes = _Occupied()
+    one_line = _height(1, size)
+    # Everything a label must keep off: other entries' shapes (grown by CLEARANCE, so that a label reads as
+    # its own entry's), the sector names, the centre's text, and the labels placed so far.
+    taken = _Occupied()
     boxes = {}
     for entry in entries:
-        boxes[entry.key] = shape_box(entry.kind, *positions[entry.key])
-        shapes.add(boxes[entry.key], entry.key)
-    taken = _Occupied()  # labels, sector names and the centre's text
+        x0, y0, x1, y1 = boxes[entry.key] = shape_box(entry.kind, *positions[entry.key])
+        taken.add((x0 - CLEARANCE, y0 - CLEARANCE, x1 + CLEARANCE, y1 + CLEARANCE), entry.key)
     for box in sector_name_boxes(layer):
         taken.add(box)
     if centre is not None:
         taken.add(centre.box)
-    near_centre = CENTRE_RADIUS + 4 * size  # a box with an edge nearer than this may reach the centre
-
-    def fits(box: Box, owner: str) -> bool:
-        if box[0] < 0 or box[1] < 0 or box[2] > WIDTH or box[3] > LEGEND_TOP - 4:
-            return False
-        if not shapes.free(box, CLEARANCE, owner) or not taken.free(box):
-            return False
-        if abs(box[0] + box[2] - 2 * CENTRE_X) / 2 < near_centre + (box[2] - box[0]) / 2 and abs(
-            box[1] + box[3] - 2 * CENTRE_Y
-        ) / 2 < near_centre + (box[3] - box[1]) / 2:
-            return _clear_of_centre(box, CENTRE_RADIUS)
-        return True
-
     forms = {entry.key: _variants(_one_line(entry.label), size) for entry in entries}
-    one_line = _height(1, size)
 
-    # The entry with the fewest places (of the main four) for its label goes first: one by the rim has less choice than one in
-    # open space, and taking its only place late would cost it its label. Ties go closest ring first.
+    bottom = LEGEND_TOP - 4
+    near_centre = CENTRE_RADIUS + 3 * size  # only a box whose middle is this near might reach the centre
+
+    def checker(key: str) -> Callable[[Box], bool]:
+        """A test of candidate boxes for entry `key`'s label."""
+
+        def fits(box: Box) -> bool:
+            x0, y0, x1, y1 = box
+            if x0 < 0 or y0 < 0 or x1 > WIDTH or y1 > bottom:
+                return False
+            if not taken.free(box, key):
+                return False
+            if abs(x0 + x1 - 2 * CENTRE_X) < x1 - x0 + 2 * near_centre and abs(y0 + y1 - 2 * CENTRE_Y) < (
+                y1 - y0 + 2 * near_centre
+            ):
+                return _clear_of_centre(box, CENTRE_RADIUS)
+            return True
+
+        return fits
+
+    # The entry with the fewest places (of the main four) for its whole label goes first: one by the rim has
+    # less choice than one in open space, and taking its only place late would cost it its label. Ties go
+    # closest ring first.
     def choice(entry: Entry) -> int:
         if not forms[entry.key]:
             return len(_MAIN)
-        width = text_width(forms[entry.key][0][0][0], size)
-        return sum(fits(_candidate(width, one_line, boxes[entry.key], where), entry.key) for where in _MAIN)
+        text = forms[entry.key][0][0][0]
+        width = text_width(text, size)
+        fits = checker(entry.key)
+        return sum(fits(_candidate(width, one_line, boxes[entry.key], where)) for where in _MAIN)
 
     labels: dict[str, Label] = {}
     for entry in sorted(entries, key=lambda entry: (choice(entry), _order(entry))):
-        shape, tried = boxes[entry.key], 0
-        for lines, whole in forms[entry.key]:
+        shape, options = boxes[entry.key], forms[entry.key]
+        if not options:
+            continue
+        fits = checker(entry.key)
+        places = _CANDIDATES
+        spot = None
+        for index, (lines, whole) in enumerate(options):
             width = max(text_width(line, size) for line in lines)
             height = _height(len(lines), size)
+            if index == 1 or (index == 2 and len(options[1][0]) == 1):
+                # Whole on one line fits nowhere. Any shortened form, being narrower, fits only where the
+                # shortest one does (each one-line box holds the shorter ones placed at the same spot).
+                shortest = text_width(options[-1][0][0], size)
+                places = tuple(
+                    where for where in _CANDIDATES if fits(_candidate(shortest, one_line, shape, where))
+                )
+            candidates = _CANDIDATES if len(lines) == 2 else places
             spot = next(
-                (box for where in _CANDIDATES if fits(box := _candidate(width, height, shape, where), entry.key)),
-                None,
+                (box for where in candidates if fits(box := _candidate(width, height, shape, where))), None
             )
             if spot is not None:
                 labels[entry.key] = Label(
@@ -616,14 +651,8 @@ def place_labels(
                 )
                 taken.add(spot)
                 break
-            tried += 1
-            if tried == 1 and len(forms[entry.key]) > 2:
-                # Whole on one line fits nowhere. If the shortest form fits nowhere either, no shortening
-                # will (each is wider at the same place), and two lines seldom do: give up early.
-                last, _ = forms[entry.key][-1]
-                narrowest = text_width(last[0], size)
-                if not any(fits(_candidate(narrowest, one_line, shape, where), entry.key) for where in _CANDIDATES):
-                    break
+            if not places and all(len(lines) == 1 for lines, _ in options[index + 1 :]):
+                break
 
     rings: dict[Ring, Label] = {}
     for ring, (inner, outer) in RING_BANDS.items():
@@ -637,7 +666,11 @@ def place_labels(
                 else:
                     top = CENTRE_Y + outer - 4 - _height(1, size) - 2 * HALO
                 box = (x - width / 2 - HALO, top, x + width / 2 + HALO, top + one_line + 2 * HALO)
-                if _inside_disc(box, outer) and _clear_of_centre(box, max(inner, CENTRE_RADIUS)) and fits(box, ""):
+                if (
+                    _inside_disc(box, outer)
+                    and _clear_of_centre(box, max(inner, CENTRE_RADIUS))
+                    and taken.free(box)
+                ):
                     rings[ring] = Label((name,), x, top + HALO + _ASCENT * size, size, box, True)
                     taken.add(box)
                     break
@@ -801,7 +834,9 @@ def _sector_names(map_id: str) -> list[str]:
     parts = ['<g class="app-connections-map__sectors" pointer-events="none">']
     for layer in LAYERS:
         weight = ' font-weight="bold"' if layer.sector_bold else ""
-        parts.append(f'<g class="{_layer_class(layer)}" font-size="{layer.sector:g}"{weight}{_hidden(layer)}>')
+        parts.append(
+            f'<g class="{_layer_class(layer)}" font-size="{layer.sector:g}"{weight}{_hidden(layer)}>'
+        )
         for index, category in enumerate(Category):
             parts.append(
                 f'<text dominant-baseline="central"><textPath href="#{map_id}-sector-{index}" '
@@ -821,7 +856,11 @@ def _ring_names(placed: Mapping[str, Placement], colours: dict) -> list[str]:
                 # In italics and a quieter colour, so that no one takes a ring's name for an entry's.
                 parts.append(
                     _label_text(
-                        label, layer, colours, "app-map-ring-name", f' font-style="italic" fill="{colours["ring"]}"'
+                        label,
+                        layer,
+                        colours,
+                        "app-map-ring-name",
+                        f' font-style="italic" fill="{colours["ring"]}"',
                     )
                 )
     parts.append("</g>")
@@ -841,7 +880,7 @@ def _centre_labels(centre_label: str) -> dict[str, Label]:
             while text and text_width(text, size, bold=True) > room:
                 text = text[:-1]
         baseline = CENTRE_Y + 0.35 * size
-        box = _line_box(CENTRE_X, baseline, text_width(text, size, bold=True), size, "middle")
+        box = line_box(CENTRE_X, baseline, text_width(text, size, bold=True), size)
         labels[layer.name] = Label((text,), CENTRE_X, baseline, size, box, text == _one_line(centre_label))
     return labels
 
@@ -916,7 +955,9 @@ def _legend(colours: dict, legends: Mapping[str, _Legend]) -> list[str]:
         parts.append(f'<g class="{_layer_class(layer)}" font-size="{legend.size:g}"{_hidden(layer)}>')
         for what, x, y in legend.items:
             if what == "centre":
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{NODE * 1.2:.1f}" fill="{colours["centre"]}"/>')
+                parts.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{NODE * 1.2:.1f}" fill="{colours["centre"]}"/>'
+                )
             elif what == "tie":
                 parts.append(
                     f'<line x1="{x - 12:.1f}" y1="{y:.1f}" x2="{x + 12:.1f}" y2="{y:.1f}" '
