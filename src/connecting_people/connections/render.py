@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -387,7 +387,9 @@ def _lanes(ring: Ring, count: int) -> list[tuple[float, int]]:
     # Shares in proportion to length (largest remainders), so that spacing is about even between lanes.
     exact = [count * length / sum(lengths) for length in lengths]
     shares = [int(share) for share in exact]
-    for lane in sorted(range(lanes), key=lambda lane: (shares[lane] - exact[lane], -lane))[: count - sum(shares)]:
+    for lane in sorted(range(lanes), key=lambda lane: (shares[lane] - exact[lane], -lane))[
+        : count - sum(shares)
+    ]:
         shares[lane] += 1
     return [(radius, share) for radius, share in zip(radii, shares, strict=True) if share]
 
@@ -658,25 +660,32 @@ def place_labels(
     for ring, (inner, outer) in RING_BANDS.items():
         name = RING_NAMES[ring]
         width = text_width(name, size)
-        for side in (-1, 1):  # above the centre first, then below
-            for shift in (0, -1, 1, -2, 2, -3, 3, -4, 4):
-                x = CENTRE_X + shift * 10
-                if side == -1:
-                    top = CENTRE_Y - outer + 4
-                else:
-                    top = CENTRE_Y + outer - 4 - _height(1, size) - 2 * HALO
-                box = (x - width / 2 - HALO, top, x + width / 2 + HALO, top + one_line + 2 * HALO)
-                if (
-                    _inside_disc(box, outer)
-                    and _clear_of_centre(box, max(inner, CENTRE_RADIUS))
-                    and taken.free(box)
-                ):
-                    rings[ring] = Label((name,), x, top + HALO + _ASCENT * size, size, box, True)
-                    taken.add(box)
-                    break
-            if ring in rings:
+        for x, top in _ring_name_places(inner, outer, width, size):
+            box = (x - width / 2 - HALO, top, x + width / 2 + HALO, top + one_line + 2 * HALO)
+            if (
+                _inside_disc(box, outer)
+                and _clear_of_centre(box, max(inner, CENTRE_RADIUS))
+                and taken.free(box)
+            ):
+                rings[ring] = Label((name,), x, top + HALO + _ASCENT * size, size, box, True)
+                taken.add(box)
                 break
     return Placement(labels, rings)
+
+
+def _ring_name_places(inner: float, outer: float, width: float, size: float) -> Iterator[tuple[float, float]]:
+    """Where a ring's name may go, best first, as (middle, top): just inside the ring's outer line straight
+    above the centre, or a little to either side; the same below the centre; then anywhere round the ring,
+    on the middle of its band, nearest twelve o'clock first."""
+    height = _height(1, size) + 2 * HALO
+    for top in (CENTRE_Y - outer + 4, CENTRE_Y + outer - 4 - height):
+        for shift in (0, -1, 1, -2, 2, -3, 3, -4, 4):
+            yield CENTRE_X + shift * 10, top
+    middle = (inner + outer) / 2
+    for step in range(1, 18):
+        for turn in (step, -step):
+            x, y = _point(middle, _START + math.radians(10 * turn))
+            yield x, y - height / 2
 
 
 def touch_targets(positions: Mapping[str, tuple[float, float]]) -> dict[str, dict[str, float]]:
