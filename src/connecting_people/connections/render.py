@@ -90,6 +90,9 @@ LANE_GAP = 30.0  # the least distance between two lanes of one ring
 EDGE_PADDING = 14.0  # keeps entries of neighbouring sectors apart across the sector line
 LABEL_GAP = 3.0  # between an entry's shape and its label
 CLEARANCE = 6.0  # the least room between a label and any other entry's shape
+# On a phone the stylesheet draws shapes this much larger (about their middle): a shape's box grows by at most
+# 11 x 0.3 = 3.3 units a side, which the room left round labels (LABEL_GAP + HALO, and CLEARANCE) absorbs.
+PHONE_SHAPE_SCALE = 1.3
 SHORTENED = (12, 8, 5)  # the lengths, in characters before the ellipsis, a label is shortened to
 HALO = 2.0  # the white outline round label text, kept clear of everything else
 LINE_SPACING = 1.15  # of a two-line label, in ems
@@ -326,7 +329,7 @@ def map_svg(
                     f'y="{y - side / 2:.1f}" width="{side:.1f}" height="{side:.1f}" fill="#ffffff" '
                     f'fill-opacity="0"{_hidden(layer)}/>'
                 )
-        parts.append(_shape(entry.kind, x, y, NODE, colours))
+        parts.append(_shape(entry.kind, x, y, NODE, colours, ' class="app-map-shape"'))
         for layer in LAYERS:
             label = placed[layer.name].labels.get(entry.key)
             if label is not None:
@@ -746,8 +749,8 @@ def _label_text(label: Label, layer: Layer, colours: dict, css_class: str, extra
     )
 
 
-def _shape(kind: Kind, x: float, y: float, size: float, colours: dict) -> str:
-    paint = f'fill="{colours[kind]}" stroke="{colours["outline"]}" stroke-width="1.5"'
+def _shape(kind: Kind, x: float, y: float, size: float, colours: dict, extra: str = "") -> str:
+    paint = f'fill="{colours[kind]}" stroke="{colours["outline"]}" stroke-width="1.5"{extra}'
     if kind == Kind.PERSON:
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" {paint}/>'
     if kind == Kind.GROUP:
@@ -973,7 +976,7 @@ def _legend(colours: dict, legends: Mapping[str, _Legend]) -> list[str]:
                     f'stroke="{colours["tie"]}" stroke-width="1.5"/>'
                 )
             else:
-                parts.append(_shape(Kind(what), x, y, NODE, colours))
+                parts.append(_shape(Kind(what), x, y, NODE, colours, ' class="app-map-shape"'))
         for text, x, y in legend.texts:
             parts.append(f'<text x="{x:.1f}" y="{y:.1f}">{_text(text)}</text>')
         parts.append("</g>")

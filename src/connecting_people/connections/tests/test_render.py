@@ -430,6 +430,13 @@ def test_the_stylesheet_shows_each_layer_where_the_drawing_expects():
         shown = re.search(rf"\.app-map-{narrower.name} \{{\s*display: inline;", body)
         assert hidden and shown, body
     assert ".app-connections-map-wrapper {\n  container: app-connections-map / inline-size;" in css
+    # On a phone shapes are drawn larger; the room kept round every label must take that in.
+    (scale,) = re.findall(r"\.app-map-shape \{\s*transform: scale\(([\d.]+)\);", queries[-1][1])
+    assert float(scale) == render.PHONE_SHAPE_SCALE
+    for kind in Kind:
+        x0, y0, x1, y1 = render.shape_box(kind, 0, 0)
+        growth = (render.PHONE_SHAPE_SCALE - 1) * max(-x0, -y0, x1, y1)
+        assert growth < min(render.LABEL_GAP + HALO, CLEARANCE)
 
 
 def test_sector_names_fit_their_arc_in_every_layer():
