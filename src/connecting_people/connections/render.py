@@ -279,7 +279,10 @@ def map_svg(
     positions = layout(snapshot.entries)
     if description is None:
         description = _summary(snapshot.entries, len(ties))
-    ids = {entry.key: str(entry_ids[entry.key]) if entry_ids else entry.key for entry in snapshot.entries}
+    # Escaped once here: a big map has thousands of ties, each naming two entries.
+    ids = {
+        entry.key: _text(str(entry_ids[entry.key]) if entry_ids else entry.key) for entry in snapshot.entries
+    }
     entries = sorted(snapshot.entries, key=_order)
     centre = _centre_labels(centre_label)
     legends = {layer.name: _legend_layout(layer, centre_label) for layer in LAYERS}
@@ -308,7 +311,7 @@ def map_svg(
         for a, b in ties:
             (x1, y1), (x2, y2) = positions[a], positions[b]
             parts.append(
-                f'<line class="app-map-tie" data-a="{_text(ids[a])}" data-b="{_text(ids[b])}" '
+                f'<line class="app-map-tie" data-a="{ids[a]}" data-b="{ids[b]}" '
                 f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
             )
         parts.append("</g>")
@@ -317,7 +320,7 @@ def map_svg(
     for entry in entries:
         x, y = positions[entry.key]
         parts.append(
-            f'<g class="app-map-entry" data-entry-id="{_text(ids[entry.key])}" data-key="{_text(entry.key)}" '
+            f'<g class="app-map-entry" data-entry-id="{ids[entry.key]}" data-key="{_text(entry.key)}" '
             f'data-ring="{entry.ring.value}" data-sector="{entry.category.value}" tabindex="-1">'
             f"<title>{_text(_one_line(entry.label))}</title>"
         )

@@ -528,7 +528,7 @@ def test_largest_map_renders_fast():
     root = parse(svg)
     assert len(entry_groups(root)) == 250
     assert len(root.findall(f"{SVG}g[@class='app-connections-map__ties']/{SVG}line")) == 5000
-    assert min(times) < 0.25  # about 50 ms of CPU on one of our machines
+    assert min(times) < 0.15  # about 45 ms of CPU on one of our machines (8 ms before labels were placed)
     print(f"250 entries, 5,000 ties: {min(times) * 1000:.0f} ms per map")
 
 
