@@ -120,8 +120,8 @@ class Layer:
 
     @property
     def touch_target(self) -> float:
-        """TOUCH_TARGET_PX in user units, at this layer's narrowest container."""
-        return TOUCH_TARGET_PX / self.scale
+        """TOUCH_TARGET_PX in user units at this layer's narrowest container (rounded up to a tenth)."""
+        return math.ceil(TOUCH_TARGET_PX / self.scale * 10) / 10
 
 
 # Widest first. The stylesheet shows each layer from its `narrowest` up to the next wider layer's; a test
@@ -302,7 +302,6 @@ def map_svg(
     parts.extend(_zones())
     parts.extend(_grid(colours, print_version))
     parts.extend(_sector_names(map_id))
-    parts.extend(_ring_names(placed, colours))
     if ties:
         width = 1.5 if len(ties) <= CROWDED_TIES else 1  # many heavy lines would hide the entries
         parts.append(
@@ -315,6 +314,7 @@ def map_svg(
                 f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
             )
         parts.append("</g>")
+    parts.extend(_ring_names(placed, colours))  # over the ties, which their halo interrupts
     parts.extend(_centre(colours, centre_label, centre))
     parts.append('<g class="app-connections-map__entries">')
     for entry in entries:
@@ -326,7 +326,7 @@ def map_svg(
         )
         for layer in LAYERS:
             if entry.key in targets:
-                side = targets[entry.key][layer.name]
+                side = math.floor(targets[entry.key][layer.name] * 10) / 10  # rounded down, never to overlap
                 parts.append(
                     f'<rect class="app-map-entry__target {_layer_class(layer)}" x="{x - side / 2:.1f}" '
                     f'y="{y - side / 2:.1f}" width="{side:.1f}" height="{side:.1f}" fill="#ffffff" '

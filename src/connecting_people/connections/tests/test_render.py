@@ -475,8 +475,8 @@ def test_touch_targets_are_44_px_on_a_phone_and_never_overlap():
         ]
         assert len(rects) == len(BENCHMARK.entries)
         for rect in rects:
-            assert float(rect.get("width")) * layer.scale >= TOUCH_TARGET_PX - 0.1
-            assert float(rect.get("height")) * layer.scale >= TOUCH_TARGET_PX - 0.1
+            assert float(rect.get("width")) * layer.scale >= TOUCH_TARGET_PX
+            assert float(rect.get("height")) * layer.scale >= TOUCH_TARGET_PX
     assert "app-map-entry__target" not in map_svg(BENCHMARK, map_id="map", print_version=True)
 
 
