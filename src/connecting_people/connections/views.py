@@ -78,6 +78,7 @@ def _map_context(person, snapshot, snapshots) -> dict:
                 map_id="connections-map",
                 title=f"Connections map of {person.known_as}, {date_long(snapshot.taken_on)}",
                 centre_label=person.known_as,
+                entry_ids={key: row.pk for key, row in row_for_key.items()},
             )
         ),
         "measure_rows": [
