@@ -129,7 +129,7 @@ class TestPractitionerBuildsAMapByKeyboard:
         expect(self.page.locator("#id_label")).to_be_focused()  # ready for the next entry
 
     def then_the_map_table_and_measures_show_eight_entries(self):
-        expect(self.page.locator("svg.app-connections-map .app-connections-map__entry")).to_have_count(8)
+        expect(self.page.locator("svg.app-connections-map .app-map-entry")).to_have_count(8)
         table = self.page.get_by_role("table", name="8 entries, closest first")
         expect(table.locator("tbody tr")).to_have_count(8)
         expect(table.get_by_role("row", name="K.P.", exact=False)).to_contain_text("Outer")
@@ -219,5 +219,7 @@ class TestPractitionerBuildsAMapByKeyboard:
         self.tab_to("a:has-text('Printable map')")
         self.page.keyboard.press("Enter")
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Your connections map")
-        expect(self.page.locator("main")).to_contain_text("Choir: Community group. Gives you companionship.")
+        expect(self.page.locator("main")).to_contain_text(
+            "Choir (community group). The group gives you companionship."
+        )
         self.tab.check("map-printout")

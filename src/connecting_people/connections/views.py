@@ -78,6 +78,7 @@ def _map_context(person, snapshot, snapshots) -> dict:
                 map_id="connections-map",
                 title=f"Connections map of {person.known_as}, {date_long(snapshot.taken_on)}",
                 centre_label=person.known_as,
+                entry_ids={key: row.pk for key, row in row_for_key.items()},
             )
         ),
         "measure_rows": [
@@ -297,7 +298,7 @@ def printout(request, person_id: int, snapshot_id: int):
                 )
             ),
             "sections": presenters.printout_sections(domain.entries),
-            "wishes": [entry for entry in domain.entries if entry.wish and entry.wish.value != "keep"],
+            "changes": presenters.printout_changes(domain.entries),
             "page_title": f"Connections map for {person.known_as}, {date_long(snapshot.taken_on)}",
         },
     )

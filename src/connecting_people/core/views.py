@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
+from connecting_people.people.presenters import caseload_rows
 from connecting_people.people.selectors import caseload_for, team_case_counts, with_next_steps
 from connecting_people.plans import selectors as plan_selectors
 
@@ -18,8 +19,10 @@ def home(request):
     scope = scope_for(user=user)
     context: dict = {"scope": scope, "page_title": "Home"}
     if scope.is_practitioner:
-        context["caseload"] = plan_selectors.with_prompts(
-            with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
+        context["caseload"] = caseload_rows(
+            plan_selectors.with_prompts(
+                with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
+            )
         )
     if scope.is_team_lead:
         context["led_teams"] = list(teams_led_by(user=user))

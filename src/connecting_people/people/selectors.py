@@ -129,6 +129,23 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
+def possible_duplicates(*, user, given_name: str, family_name: str, date_of_birth: date) -> list[Person]:
+    """Records this user may see with the same date of birth and the same family name and given (or preferred)
+    name, whatever the case: someone about to be added twice. Open cases first. Only records in the user's own
+    scope: a match anywhere else is never mentioned, so that adding a person cannot be used to find out whether
+    someone is known to another team or trust (no existence leak)."""
+    given, family = given_name.strip(), family_name.strip()
+    if not (given and family and date_of_birth):
+        return []
+    return list(
+        people_visible_to(user=user)
+        .filter(date_of_birth=date_of_birth, family_name__iexact=family)
+        .filter(Q(given_name__iexact=given) | Q(preferred_name__iexact=given))
+        .select_related("team", "allocated_worker")
+        .order_by("-status", "family_name", "given_name", "pk")[:10]
+    )
+
+
 def person_exists(*, person_id: int, trust_ids: Iterable[int] | None = None) -> bool:
     """Whether any record has this id, in one of `trust_ids` when given (for an administrator's audit look-up;
     reveals nothing else)."""

@@ -245,6 +245,7 @@ COVERED_URL_NAMES = {
     "plans:activity_new",
     "plans:link_new",
     "plans:link",
+    "plans:link_move",  # every role in plans/tests/test_links_in_place.py
     "plans:link_choose",
     "plans:review_new",
     "plans:review_map_start",  # scoped: plans/tests/test_flows.py::test_the_review_pages_are_out_of_reach...

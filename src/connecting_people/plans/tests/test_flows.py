@@ -141,7 +141,8 @@ def test_the_first_visit_is_offered_with_what_and_where_filled_in(signed_in, org
     )
     plan = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
     visit = f"/people/{person.pk}/plan/activities/new/?opportunity={choir.pk}"
-    assert f'href="{visit}">Log the first visit to Riverside Choir' in plan
+    assert f'href="{visit}">Log the first visit to Riverside Choir' in plan  # what is due
+    assert f'href="{visit}" class="nhsuk-body-s">Log a visit' in plan  # and the link's own row
     form = signed_in.get(visit).content.decode()
     assert 'value="accompanied" checked' in form
     assert f'<option value="{choir.pk}" selected' in form
@@ -252,7 +253,7 @@ def test_the_review_shows_the_map_goals_with_steps_and_what_happened_since_the_l
         person=person, held_on=TODAY - timedelta(days=100), decision="continue", held_by=org.practitioner
     )
     page = signed_in.get(review_url(person)).content.decode()
-    assert 'class="app-connections-map"' in page and ">Mum</text>" in page  # the last map, drawn
+    assert 'class="app-connections-map"' in page and "<title>Mum</title>" in page  # the last map, drawn
     assert "The last map, of" in page
     assert "Steps: Ring the choir leader (the worker, by" in page
     assert "Session attended: Riverside Choir" in page
