@@ -16,15 +16,9 @@ from connecting_people.implementation.tests.test_dashboards import person_with_p
 from connecting_people.measures.services import administration_record
 from connecting_people.people.selectors import team_case_counts
 from connecting_people.privacy import services as privacy_services
+from connecting_people.privacy.tests.restricting import restrict_processing
 
 TODAY = timezone.localdate()
-
-
-def restrict(org, person) -> None:
-    """Restricted as the trust's data protection officer does it (privacy.services)."""
-    officer = UserFactory()
-    member(officer, Role.DATA_PROTECTION, trust=org.trust)
-    privacy_services.restriction_add(user=officer, person_id=person.pk, ground="accuracy_contested")
 
 
 def measured(org, person) -> None:
@@ -49,14 +43,17 @@ def test_the_team_dashboard_counts_nobody_whose_processing_is_restricted(client,
     restricted = person_with_practice(org, mapped=True, goal=True)
     for person in (*kept, restricted):
         measured(org, person)
-    restrict(org, restricted)
+    restrict_processing(restricted)
     client.force_login(org.lead)
 
     page = client.get(f"/implementation/teams/{org.team.pk}/dashboard/").content.decode()
     assert "2 people on the caseload at the end of the period" in page
     found = csv_rows(client.get(f"/implementation/teams/{org.team.pk}/dashboard/?format=csv"))
     assert found["caseload"]["value"] == "2"
-    assert (found["map_within_28_days"]["numerator"], found["map_within_28_days"]["denominator"]) == ("2", "2")
+    assert (found["map_within_28_days"]["numerator"], found["map_within_28_days"]["denominator"]) == (
+        "2",
+        "2",
+    )
     assert (found["with_goal"]["numerator"], found["with_goal"]["denominator"]) == ("1", "2")
     assert found["overdue.open_people"]["value"] == "2"
     assert found["outcome_change.lsns6"]["denominator"] == "2"  # people with two scored administrations
@@ -64,7 +61,7 @@ def test_the_team_dashboard_counts_nobody_whose_processing_is_restricted(client,
 
 def test_the_trust_dashboard_counts_nobody_whose_processing_is_restricted(client, org):
     people = [person_with_practice(org, mapped=True, goal=True) for _ in range(7)]
-    restrict(org, people[0])
+    restrict_processing(people[0])
     client.force_login(org.implementation_lead)
     exported = csv.DictReader(
         io.StringIO(
@@ -79,7 +76,7 @@ def test_the_trust_dashboard_counts_nobody_whose_processing_is_restricted(client
 
 def test_the_indicator_command_counts_nobody_whose_processing_is_restricted(org):
     people = [person_with_practice(org, mapped=True, goal=False) for _ in range(3)]
-    restrict(org, people[0])
+    restrict_processing(people[0])
     out = io.StringIO()
     call_command("fidelity", "indicators", "--team", str(org.team.pk), stdout=out)
     result = json.loads(out.getvalue())
@@ -90,14 +87,14 @@ def test_the_indicator_command_counts_nobody_whose_processing_is_restricted(org)
 def test_the_home_page_case_counts_leave_out_people_whose_processing_is_restricted(org, settings):
     settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD = 1  # show every count
     people = [person_with_practice(org, mapped=False, goal=False) for _ in range(3)]
-    restrict(org, people[0])
+    restrict_processing(people[0])
     (row,) = [row for row in team_case_counts(user=org.implementation_lead) if row["id"] == org.team.pk]
     assert (row["open_cases"], row["practice_consented"]) == (2, 2)
 
 
 def test_lifting_the_restriction_counts_the_person_again(org):
     people = [person_with_practice(org, mapped=True, goal=False) for _ in range(2)]
-    restrict(org, people[0])
+    restrict_processing(people[0])
     officer = UserFactory()
     member(officer, Role.DATA_PROTECTION, trust=org.trust)
     privacy_services.restriction_lift(
@@ -106,5 +103,3 @@ def test_lifting_the_restriction_counts_the_person_again(org):
     out = io.StringIO()
     call_command("fidelity", "indicators", "--team", str(org.team.pk), stdout=out)
     assert json.loads(out.getvalue())["caseload"] == 2
-
-
