@@ -1,11 +1,12 @@
 """With the person beside them, a practitioner builds a connections map of eight entries using the keyboard
-alone, records a tie, then at review starts a second map, changes it and reads what changed."""
+alone, records a tie, then at review starts a second map, changes it and reads what changed. Then the map,
+downloaded as JSON, is imported as the first map of another person on the caseload."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from connecting_people.accounts.models import User
 from connecting_people.connections.models import MapEntry, MapSnapshot
@@ -43,11 +44,13 @@ ENTRIES = [
 
 @pytest.mark.e2e
 class TestPractitionerBuildsAMapByKeyboard:
-    def test_build_review_and_compare(self, tab, demo):
+    def test_build_review_and_compare(self, tab, demo, tmp_path):
         self.tab, self.page = tab, tab.page
         worker = User.objects.get(username="practitioner.a")
         team = worker.memberships.get(role="practitioner").team
         self.person = PersonFactory(team=team, allocated_worker=worker, given_name="Robin", preferred_name="")
+        self.other = PersonFactory(team=team, allocated_worker=worker, given_name="Alex", preferred_name="")
+        self.downloads = tmp_path
         self.first_date = timezone.localdate() - timedelta(days=91)
         sign_in(tab, username="practitioner.a", password=demo.password)
 
@@ -66,6 +69,12 @@ class TestPractitionerBuildsAMapByKeyboard:
         self.and_i_move_jo_closer()
         self.then_the_compare_view_shows_what_was_kept_gained_and_lost()
         self.and_the_printout_reads_in_plain_english()
+
+        self.when_i_download_the_map_as_json()
+        self.and_i_open_the_import_page_for_another_person()
+        self.then_the_page_works_before_and_after_its_script_enhances_the_file_upload()
+        self.when_i_choose_the_downloaded_file_and_import_it()
+        self.then_the_import_is_reported_and_the_map_is_there()
 
     # -- keyboard helpers -------------------------------------------------------------------------------
 
@@ -223,3 +232,64 @@ class TestPractitionerBuildsAMapByKeyboard:
             "Choir (community group). The group gives you companionship."
         )
         self.tab.check("map-printout")
+
+    def when_i_download_the_map_as_json(self):
+        self.tab_to("a:has-text('Back to the map')")
+        self.page.keyboard.press("Enter")
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Connections map")
+        with self.page.expect_download() as download:
+            self.page.get_by_role("link", name="Download as JSON").click()
+        self.map_file = self.downloads / download.value.suggested_filename
+        download.value.save_as(self.map_file)
+        assert self.map_file.suffix == ".json" and self.map_file.stat().st_size > 0
+
+    def and_i_open_the_import_page_for_another_person(self):
+        self.tab.goto(f"/people/{self.other.pk}/map/")
+        self.page.get_by_role("link", name="Or import a map from a file").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Import a connections map")
+
+    def then_the_page_works_before_and_after_its_script_enhances_the_file_upload(self):
+        # Before: the page as it comes from the server, the NHS.UK scripts kept from loading (as when they
+        # fail to arrive): a plain file input with its label.
+        def no_scripts(route: Route) -> None:
+            route.abort()
+
+        self.page.route("**/*.mjs", no_scripts)
+        self.page.reload()
+        expect(self.page.locator("input[type=file]#id_files")).to_be_visible()
+        expect(self.page.locator(".nhsuk-file-upload__drop-button")).to_have_count(0)
+        self.tab.check("map-import-before-script")
+        # After: the component replaces the input with its button, which says what it does.
+        self.page.unroute("**/*.mjs", no_scripts)
+        self.page.reload()
+        self.chooser = self.page.locator("button.nhsuk-file-upload__drop-button")
+        expect(self.chooser).to_be_visible()
+        self.tab.check("map-import")
+
+    def when_i_choose_the_downloaded_file_and_import_it(self):
+        with self.page.expect_file_chooser() as chooser:
+            self.chooser.focus()
+            self.page.keyboard.press("Enter")
+        chooser.value.set_files(self.map_file)
+        expect(self.chooser).to_contain_text(self.map_file.name)
+        self.tab.check("map-import-file-chosen")
+        self.page.get_by_role("button", name="Import", exact=True).click()
+
+    def then_the_import_is_reported_and_the_map_is_there(self):
+        expect(self.page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+            "Map imported: 8 entries and 1 tie."
+        )
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("imported")
+        self.tab.check("map-imported")
+        self.page.get_by_role("button", name="Go to the map").click()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Connections map")
+        table = self.page.get_by_role("table", name="8 entries, closest first")
+        expect(table.locator("tbody tr")).to_have_count(8)
+        expect(table).to_contain_text("Choir")
+        imported = MapSnapshot.objects.get(person=self.other)
+        assert sorted(imported.entries.values_list("label", flat=True)) == sorted(
+            MapSnapshot.objects.filter(person=self.person).latest("taken_on").entries.values_list(
+                "label", flat=True
+            )
+        )
+        self.tab.check("map-imported-map")

@@ -380,6 +380,10 @@ def export(request, person_id: int, snapshot_id: int, format: str):
     return response
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 @login_required
 @csrf_exempt  # only so that the upload limit is in place before the body is read: checked just below
 def import_files(request, person_id: int):
@@ -416,7 +420,8 @@ def _import_files(request, person_id: int):
             request.session["map_import_report"] = report.as_dict()
             messages.success(
                 request,
-                f"Map imported: {report.entries_created} entries and {report.ties_created} ties.",
+                f"Map imported: {_count(report.entries_created, 'entry', 'entries')} and "
+                f"{_count(report.ties_created, 'tie', 'ties')}.",
             )
             return redirect("connections:imported", person_id=person.pk, snapshot_id=snapshot.pk)
     return render(

@@ -1,4 +1,4 @@
-"""Home page per role, health check, help."""
+"""Home page per role, health check, help, and the error pages (400, 403, 404, 500 and a refused form)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -47,6 +47,30 @@ def healthz(request):
 
 def help_page(request):
     return render(request, "core/help.jinja", {"page_title": "Help and guidance"})
+
+
+# The error pages say what happened in plain words and nothing of why in detail: the reason Django gives (which
+# check failed, which header was wrong) goes to the log (django.security, django.request), not to the page.
+
+
+def bad_request(request, exception=None):
+    return render(
+        request,
+        "core/400.jinja",
+        {"page_title": "Sorry, the service could not read that request"},
+        status=400,
+    )
+
+
+def forbidden(request, exception=None):
+    return render(request, "core/403.jinja", {"page_title": "You cannot do that here"}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its valid security token (CSRF_FAILURE_VIEW): most often a page left open past the
+    end of a session, opened before signing in again, or sent from another tab or site. The page renders a
+    fresh token, so going back and reloading works."""
+    return render(request, "core/csrf_failure.jinja", {"page_title": "Your form was not sent"}, status=403)
 
 
 def not_found(request, exception=None):
