@@ -43,9 +43,22 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 900}
 
 
-WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("main *")]
-    .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-    .map((element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : ""))"""
+WIDER_THAN_THE_SCREEN = """() => {
+    const screen = document.documentElement.clientWidth + 1;
+    // Inside a box that clips or scrolls and itself fits (visually hidden text, a table scrolled in its box,
+    // which reflow allows), an element cannot push the page sideways.
+    const contained = (element) => {
+        for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+            const style = getComputedStyle(box);
+            if (style.overflowX !== "visible" && box.getBoundingClientRect().right <= screen) return true;
+        }
+        return false;
+    };
+    return [...document.querySelectorAll("main *")]
+        .filter((element) => element.getBoundingClientRect().right > screen && !contained(element))
+        .map((element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : "")
+            + ` (${Math.round(element.getBoundingClientRect().right)} px)`);
+}"""
 
 
 def check_both_widths(tab: Tab, name: str) -> None:
