@@ -21,9 +21,20 @@ class Tab:
 
     page: Page
     problems: list[str] = field(default_factory=list)
+    # Interactions a person makes (see `count`), as (stage, kind), for journeys that measure the burden.
+    interactions: list[tuple[str, str]] = field(default_factory=list)
+    stage: str = ""
 
     def goto(self, path: str) -> Response | None:
         return self.page.goto(path)
+
+    def count(self, kind: str, times: int = 1) -> None:
+        """Note `times` interactions of `kind` ("click", "type", "choose", "key") in the current `stage`,
+        counted as a person would: a click, a field typed in, an option chosen, a key pressed to move on."""
+        self.interactions.extend([(self.stage, kind)] * times)
+
+    def counted(self, stage: str) -> int:
+        return sum(1 for noted, _ in self.interactions if noted == stage)
 
     def check(self, name: str) -> None:
         """The page the journey is on passes axe's WCAG 2.2 AA rules, and nothing so far broke the

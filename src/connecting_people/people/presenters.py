@@ -14,7 +14,8 @@ def due_url(item: Prompt, person) -> str:
     """The page (and the place on it) where the practitioner does what a due item asks."""
     if item.code in RECORD_STEPS:
         return reverse("people:edit", args=[person.pk]) + f"#{RECORD_STEPS[item.code]}"
-    return prompt_url(item, person)
+    # A measure comes back to the person's page when saved (the plan's own steps go on to what is due next).
+    return prompt_url(item, person, reverse("people:overview", args=[person.pk]))
 
 
 def due_links(items: list[Prompt], person) -> list[dict]:

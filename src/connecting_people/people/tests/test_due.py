@@ -128,13 +128,18 @@ def test_a_new_persons_page_has_one_list_of_what_is_due(client, org):
     assert "Due next" not in page
     assert page.count("What is due") == 1
     box = page.split("What is due")[1].split("</div>")[0]
+    # What matters and the starting measures were added to what is due with issue 13's plan flows.
     assert texts_in(box) == [
         "Talk through the way of working and record consent",
         "Draw the connections map together",
+        "Talk about what matters to them",
         "Set a first goal together",
         "Find a community opportunity to try",
+        "SWEMWBS and UCLA 3-item due",
     ]
     assert f'href="/people/{person.pk}/edit/#consent"' in box
+    back = f"%2Fpeople%2F{person.pk}%2F"
+    assert f'href="/people/{person.pk}/measures/swemwbs/new/?next={back}"' in box  # comes back to this page
 
 
 def texts_in(html: str) -> list[str]:

@@ -248,6 +248,8 @@ COVERED_URL_NAMES = {
     "plans:link_move",  # every role in plans/tests/test_links_in_place.py
     "plans:link_choose",
     "plans:review_new",
+    "plans:review_map_start",  # scoped: plans/tests/test_flows.py::test_the_review_pages_are_out_of_reach...
+    "plans:review_map_add",
     "plans:review",
     # study: every role is tested against these in study/tests/test_access_*.py
     "study:list",
