@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 
 from .domain import Category, Entry, Kind, Ring, Snapshot
@@ -97,6 +97,7 @@ def map_svg(
     description: str | None = None,
     centre_label: str = "You",
     print_version: bool = False,
+    entry_ids: Mapping[str, int] | None = None,
 ) -> str:
     """The map of `snapshot` as an <svg> element (text), ready to place in a page.
 
@@ -107,6 +108,11 @@ def map_svg(
     centre_label:  the text in the centre circle ("You" on the person's own printout).
     print_version: black lines on white with no colour fills, for printing in black and white; shapes still
                    tell the kinds apart.
+    entry_ids:     {entry key: database id} for the map builder page: each entry then carries
+                   class="app-map-entry", data-entry-id, data-ring, data-sector, tabindex="-1" and a <title>
+                   with its whole label; ties carry class="app-map-tie" data-a/data-b (ids); and each ring and
+                   sector is drawn as an invisible zone (class="app-map-zone", data-ring, data-sector) to drop
+                   entries on. Without it (the printout) the drawing is as before.
 
     Raises ValueError for a bad `map_id`, repeated entry keys, or ties naming entries not on the map.
     """
@@ -127,6 +133,8 @@ def map_svg(
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{colours["background"]}"/>',
     ]
     parts.extend(_grid(colours, print_version))
+    if entry_ids is not None:
+        parts.extend(_zones())
     if ties:
         width = 1.5 if len(ties) <= CROWDED_TIES else 1  # many heavy lines would hide the entries
         parts.append(
@@ -134,7 +142,10 @@ def map_svg(
         )
         for a, b in ties:
             (x1, y1), (x2, y2) = positions[a], positions[b]
-            parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>')
+            tagged = ""
+            if entry_ids is not None:
+                tagged = f' class="app-map-tie" data-a="{entry_ids[a]}" data-b="{entry_ids[b]}"'
+            parts.append(f'<line{tagged} x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>')
         parts.append("</g>")
     parts.append(
         f'<circle cx="{CENTRE_X}" cy="{CENTRE_Y}" r="{CENTRE_RADIUS}" fill="{colours["centre"]}"/>'
@@ -144,9 +155,16 @@ def map_svg(
     parts.append('<g class="app-connections-map__entries">')
     for entry in sorted(snapshot.entries, key=_order):
         x, y = positions[entry.key]
+        tagged = ""
+        if entry_ids is not None:
+            tagged = (
+                f' app-map-entry" data-entry-id="{entry_ids[entry.key]}" data-ring="{entry.ring.value}" '
+                f'data-sector="{entry.category.value}" tabindex="-1'
+            )
         parts.append(
-            f'<g class="app-connections-map__entry" data-key="{_text(entry.key)}">'
-            f"{_shape(entry.kind, x, y, NODE, colours)}"
+            f'<g class="app-connections-map__entry{tagged}" data-key="{_text(entry.key)}">'
+            + (f"<title>{_text(entry.label)}</title>" if entry_ids is not None else "")
+            + f"{_shape(entry.kind, x, y, NODE, colours)}"
             f'<text x="{x:.1f}" y="{y + NODE + 12:.1f}" text-anchor="middle" font-size="12" '
             f'stroke="{colours["background"]}" stroke-width="3" paint-order="stroke">'
             f"{_text(_short(entry.label, LABEL_LENGTH))}</text></g>"
@@ -277,6 +295,26 @@ def _grid(colours: dict, print_version: bool) -> list[str]:
     )
     for ring, (_inner, outer) in RING_BANDS.items():
         parts.append(f'<text x="{CENTRE_X}" y="{CENTRE_Y - outer + 17:.0f}">{RING_NAMES[ring]}</text>')
+    parts.append("</g>")
+    return parts
+
+
+def _zones() -> list[str]:
+    """One invisible, pointer-sensitive shape per ring and sector, for the map builder to drop entries on."""
+    parts = ['<g class="app-map-zones" fill="#ffffff" fill-opacity="0">']
+    for ring, (inner, outer) in RING_BANDS.items():
+        for index, category in enumerate(Category):
+            start, end = _START + index * _SECTOR, _START + (index + 1) * _SECTOR
+            corners = [
+                (CENTRE_X + radius * math.cos(angle), CENTRE_Y + radius * math.sin(angle))
+                for radius, angle in ((inner, start), (outer, start), (outer, end), (inner, end))
+            ]
+            (x1, y1), (x2, y2), (x3, y3), (x4, y4) = corners
+            parts.append(
+                f'<path class="app-map-zone" data-ring="{ring.value}" data-sector="{category.value}" '
+                f'd="M{x1:.1f} {y1:.1f}L{x2:.1f} {y2:.1f}A{outer:.0f} {outer:.0f} 0 0 1 {x3:.1f} {y3:.1f}'
+                f'L{x4:.1f} {y4:.1f}A{inner:.0f} {inner:.0f} 0 0 0 {x1:.1f} {y1:.1f}Z"/>'
+            )
     parts.append("</g>")
     return parts
 

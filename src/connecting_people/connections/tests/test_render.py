@@ -247,3 +247,19 @@ def test_every_entry_sits_inside_its_ring_and_sector(snapshot):
         # Clockwise from twelve o'clock, in sectors of 36 degrees in Category order.
         turn = (math.atan2(y - CENTRE_Y, x - CENTRE_X) + math.pi / 2) % (2 * math.pi)
         assert int(turn // sector) == list(Category).index(found.category)
+
+
+def test_the_builder_marks_entries_ties_and_zones_only_when_given_ids():
+    ids = {entry.key: number for number, entry in enumerate(MAP.entries, start=10)}
+    root = parse(map_svg(MAP, map_id="map", entry_ids=ids))
+    marked = [g for g in root.iter(f"{SVG}g") if "app-map-entry" in (g.get("class") or "").split()]
+    assert len(marked) == len(MAP.entries)
+    mum = next(g for g in marked if g.get("data-key") == "k1")
+    assert (mum.get("data-entry-id"), mum.get("data-ring"), mum.get("data-sector")) == ("10", "close", "family")
+    assert mum.get("tabindex") == "-1" and mum.find(f"{SVG}title").text == "Mum"
+    ties = [line for line in root.iter(f"{SVG}line") if line.get("class") == "app-map-tie"]
+    assert {(line.get("data-a"), line.get("data-b")) for line in ties} == {("10", "11"), ("12", "13")}
+    zones = [path for path in root.iter(f"{SVG}path") if path.get("class") == "app-map-zone"]
+    assert len(zones) == len(Ring) * len(Category)
+    plain = map_svg(MAP, map_id="map")
+    assert "app-map-" not in plain and "tabindex" not in plain
