@@ -306,6 +306,18 @@ def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> Map
     return entry
 
 
+def entry_add_first(*, user, person_id: int, data: EntryData) -> MapEntry:
+    """Add an entry to the person's latest map, starting their first map (dated today) when they have none:
+    a map begins with its first entry, in one transaction (a refused entry starts no map). Otherwise as
+    `entry_add`."""
+    with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)
+        latest = _latest_locked(person)
+        if latest is None:
+            latest = snapshot_start(user=user, person_id=person.pk, taken_on=timezone.localdate())
+        return entry_add(user=user, person_id=person.pk, snapshot_id=latest.pk, data=data)
+
+
 def _locked_entry(user, person_id: int, entry_id, expected_version: int) -> tuple[Person, MapEntry]:
     """The entry, with its map locked until the transaction ends (every write to a map takes that lock first).
     StaleRecordError when the entry is no longer at `expected_version`, the version the page was opened with."""

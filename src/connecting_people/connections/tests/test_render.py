@@ -255,7 +255,11 @@ def test_the_builder_marks_entries_ties_and_zones_only_when_given_ids():
     marked = [g for g in root.iter(f"{SVG}g") if "app-map-entry" in (g.get("class") or "").split()]
     assert len(marked) == len(MAP.entries)
     mum = next(g for g in marked if g.get("data-key") == "k1")
-    assert (mum.get("data-entry-id"), mum.get("data-ring"), mum.get("data-sector")) == ("10", "close", "family")
+    assert (mum.get("data-entry-id"), mum.get("data-ring"), mum.get("data-sector")) == (
+        "10",
+        "close",
+        "family",
+    )
     assert mum.get("tabindex") == "-1" and mum.find(f"{SVG}title").text == "Mum"
     ties = [line for line in root.iter(f"{SVG}line") if line.get("class") == "app-map-tie"]
     assert {(line.get("data-a"), line.get("data-b")) for line in ties} == {("10", "11"), ("12", "13")}
