@@ -187,7 +187,7 @@ def _builder_answer(
             request.session[NOTICE_KEY] = notice
         url = reverse("connections:map", args=[person.pk])
         if selected_id is not None:
-            url += f"?entry={selected_id}" + ("&added=1#add-entry" if added else "#entry-details")
+            url += f"?entry={selected_id}" + ("&added=1#id_label" if added else "#entry-details")
         return redirect(url)
     snapshots = selectors.snapshots_for(person=person)
     context = _builder_context(
@@ -328,7 +328,7 @@ def entry_add_first(request, person_id: int):
         else:
             request.session[NOTICE_KEY] = _notice(_added_text(entry))
             return redirect(
-                reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}&added=1#add-entry"
+                reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}&added=1#id_label"
             )
     return render(request, "connections/empty.jinja", _empty_context(person, add_form=form))
 

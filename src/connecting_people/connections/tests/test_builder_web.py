@@ -90,7 +90,7 @@ def test_a_name_and_enter_adds_with_guessed_details_and_opens_them(signed_in, pe
     response = signed_in.post(f"/people/{person.pk}/map/{snapshot.pk}/add/", {"label": "Mum"})
     mum = MapEntry.objects.get()
     assert (mum.kind, mum.category, mum.ring) == ("person", "family", "close")
-    assert response["Location"] == f"/people/{person.pk}/map/?entry={mum.pk}&added=1#add-entry"
+    assert response["Location"] == f"/people/{person.pk}/map/?entry={mum.pk}&added=1#id_label"
     page = page_of(signed_in.get(response["Location"]))
     assert "Mum added to the map: person, the close ring, Family." in page
     assert '<h2 id="entry-details-title" class="nhsuk-heading-m" tabindex="-1">Mum</h2>' in page
@@ -138,7 +138,7 @@ def test_the_first_entry_starts_the_map_dated_today(signed_in, person):
     snapshot = MapSnapshot.objects.get(person=person)
     nan = snapshot.entries.get()
     assert snapshot.taken_on == TODAY and (nan.category, nan.ring) == ("family", "close")
-    assert response["Location"] == f"/people/{person.pk}/map/?entry={nan.pk}&added=1#add-entry"
+    assert response["Location"] == f"/people/{person.pk}/map/?entry={nan.pk}&added=1#id_label"
     # Once there is a map, it is added to.
     signed_in.post(f"/people/{person.pk}/map/add/", {"label": "Sam"})
     assert MapSnapshot.objects.count() == 1 and snapshot.entries.count() == 2

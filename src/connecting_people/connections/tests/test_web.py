@@ -55,7 +55,7 @@ def test_build_a_map_and_see_it_drawn_tabled_and_measured(signed_in, person):
     response = signed_in.post(f"/people/{person.pk}/map/{snapshot.pk}/add/", ENTRY)
     sam = MapEntry.objects.get(label="Sam")
     assert response.status_code == 302
-    assert response["Location"] == f"/people/{person.pk}/map/?entry={sam.pk}&added=1#add-entry"
+    assert response["Location"] == f"/people/{person.pk}/map/?entry={sam.pk}&added=1#id_label"
     signed_in.post(f"/people/{person.pk}/map/entries/{sam.pk}/", {**ENTRY, "version": 1})
     signed_in.post(
         f"/people/{person.pk}/map/{snapshot.pk}/add/",

@@ -43,7 +43,12 @@ function start(builder) {
   let heldSwap = null; // an answer that arrived during a drag, swapped in when it ends
   const timers = new WeakMap();
 
+  let tying = null; // the entry chosen with T, waiting for the one to tie it to
+
   enhance();
+  if (stateOf().added === "1") {
+    place("add", stateOf()); // the page after the first entry: ready for the next name
+  }
   builder.addEventListener("submit", onSubmit);
   builder.addEventListener("change", onChange);
   builder.addEventListener("click", onClick);
@@ -93,6 +98,10 @@ function start(builder) {
       return;
     }
     const html = await response.text();
+    // A message from the page's first load ("Map started") is old news once the map changes in place.
+    for (const banner of document.querySelectorAll("main .nhsuk-notification-banner--success")) {
+      banner.remove();
+    }
     const finish = () => {
       swap(html, focus);
       completed += 1;
@@ -354,13 +363,16 @@ function start(builder) {
   /** "Sam: person, friend, middle ring", from the table row of the entry. */
   function describe(entry) {
     const row = builder.querySelector(`tr[data-entry-id="${CSS.escape(entry.dataset.entryId)}"]`);
-    const title = entry.querySelector("title");
-    const name = title ? title.textContent : entry.textContent;
+    const name = nameOf(entry);
     if (!row) {
       return name;
     }
     const [kind, relationship, ring] = [...row.querySelectorAll("td")].map((cell) => cell.textContent.trim().toLowerCase());
-    return `${name}: ${kind}, ${relationship}, ${ring} ring`;
+    // A label cut short on the drawing is said as drawn first, so what is seen is part of what is heard.
+    const text = entry.querySelector("text");
+    const shown = text ? text.textContent.trim() : name;
+    const called = shown && shown !== name ? `${shown} (${name})` : name;
+    return `${called}: ${kind}, ${relationship}, ${ring} ring`;
   }
 
   function sectorOrder() {
@@ -435,6 +447,21 @@ function start(builder) {
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       select(id, "panel");
+    } else if (event.key === "t" || event.key === "T") {
+      event.preventDefault();
+      if (tying && tying !== id) {
+        const first = tying;
+        tying = null;
+        toggleTie(first, id);
+      } else {
+        tying = id;
+        markTying();
+        say(`Tie ${nameOf(entry)} to: move to another entry and press T. Press Escape to stop.`);
+      }
+    } else if (event.key === "Escape" && tying) {
+      tying = null;
+      markTying();
+      say("Not tied.");
     } else if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
       const data = new FormData();
@@ -446,6 +473,18 @@ function start(builder) {
           return data;
         },
       });
+    }
+  }
+
+  function nameOf(entry) {
+    const title = entry.querySelector("title");
+    return title ? title.textContent : entry.textContent;
+  }
+
+  /** Show which entry waits to be tied (T pressed on it). */
+  function markTying() {
+    for (const entry of builder.querySelectorAll("g.app-map-entry")) {
+      entry.classList.toggle("app-map-entry--tying", entry.dataset.entryId === tying);
     }
   }
 
