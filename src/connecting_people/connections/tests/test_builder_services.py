@@ -282,3 +282,40 @@ def test_a_removed_entry_that_is_not_one_does_not_load():
     for values in ({}, {"key": "not a uuid"}, []):
         with pytest.raises((KeyError, ValueError, TypeError)):
             RemovedEntry.from_dict(values)
+
+
+# --- the first entry starts the map ------------------------------------------------------------------------
+
+
+def test_the_first_entry_starts_a_map_dated_today_in_one_go(org):
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    entry = services.entry_add_first(
+        user=org.practitioner, person_id=person.pk, data=EntryData("Mum", "", "", "")
+    )
+    snapshot = MapSnapshot.objects.get(person=person)
+    assert entry.snapshot_id == snapshot.pk and snapshot.taken_on == TODAY
+    assert [event.action for event in AuditEvent.objects.filter(person_id=person.pk).order_by("id")] == [
+        "map.snapshot_started",
+        "map.entry_added",
+    ]
+    services.entry_add_first(user=org.practitioner, person_id=person.pk, data=EntryData("Sam", "", "", ""))
+    assert MapSnapshot.objects.filter(person=person).count() == 1 and snapshot.entries.count() == 2
+
+
+def test_a_refused_first_entry_starts_no_map(org):
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    before = everything()
+    with pytest.raises(ServiceError, match="first name or initials only"):
+        services.entry_add_first(
+            user=org.practitioner, person_id=person.pk, data=EntryData("Sam Jones", "", "", "")
+        )
+    assert everything() == before
+
+
+def test_the_first_entry_is_404_out_of_reach(org):
+    from django.http import Http404
+
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    with pytest.raises(Http404):
+        services.entry_add_first(user=org.colleague, person_id=person.pk, data=EntryData("Mum", "", "", ""))
+    assert not MapSnapshot.objects.exists()

@@ -359,3 +359,27 @@ def test_the_fragment_query_count_does_not_depend_on_entries(signed_in, org, per
         other_entry_ids=[other.pk for other in others],
     )
     assert count() == few
+
+
+HOSTILE = ["", "A" * 100_000, "a\x00b", "<script>alert(1)</script>", "9" * 400, "-1", "\U0001f600" * 50]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_input_to_every_builder_form_is_never_a_server_error(signed_in, person, snapshot, add, value):
+    sam = add("Sam")
+    base = f"/people/{person.pk}/map/"
+    posts = [
+        (f"{base}{snapshot.pk}/add/", {"label": value, "kind": value, "category": value, "ring": value}),
+        (f"{base}add/", {"label": value}),
+        (f"{base}entries/{sam.pk}/", {"label": value, "kind": value, "version": value, "supports": [value]}),
+        (f"{base}entries/{sam.pk}/move/", {"ring": value, "category": value, "version": value}),
+        (f"{base}entries/{sam.pk}/ties/", {"ties": [value], "version": value}),
+        (f"{base}entries/{sam.pk}/remove/", {"version": value}),
+        (f"{base}{snapshot.pk}/restore/", {"undo": value}),
+    ]
+    for url, data in posts:
+        for headers in ({}, AS_SCRIPT):
+            response = signed_in.post(url, data, **headers)
+            assert response.status_code < 500, (url, response.status_code)
+            assert "<script>alert(1)</script>" not in page_of(response)
+    assert signed_in.get(f"{base}?entry={value}").status_code in (200, 404)
