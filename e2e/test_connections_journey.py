@@ -110,7 +110,7 @@ class TestBuildingTheMapByKeyboard(MapSteps):
         built = self.tab.counted("entries") + self.tab.counted("ties")
         print(f"\nmap by keyboard: {self.tab.tally()} (8 entries and 2 ties: {built})")
         assert self.tab.counted("entries") == 16  # a name and Enter each
-        assert self.tab.counted("move") == 2 and self.tab.counted("remove and undo") == 2  # Up and Down
+        assert self.tab.counted("move") == 6 and self.tab.counted("remove and undo") == 2
         # Every Tab is counted too; moving between entries of the drawing is by Tab.
         assert built <= 30, self.tab.tally()
 
@@ -184,6 +184,13 @@ class TestBuildingTheMapByKeyboard(MapSteps):
         assert MapEntry.objects.get(label="Jo", snapshot__person=self.person).ring == "close"
         self.tab.press("ArrowDown")  # and back: the map stays as the cycle has it
         expect(self.entry("Jo")).to_have_attribute("data-ring", "middle")
+        # Quick presses add up, each saved in turn (the second with the version the first produced).
+        self.tab.press("ArrowRight", times=2)
+        expect(self.entry("Jo")).to_have_attribute("data-sector", "work_education")
+        expect(self.entry("Jo")).to_be_focused()
+        self.tab.press("ArrowLeft", times=2)
+        expect(self.entry("Jo")).to_have_attribute("data-sector", "friend")
+        assert MapEntry.objects.get(label="Jo", snapshot__person=self.person).category == "friend"
 
     def when_i_take_gp_off_with_delete_and_undo_with_enter(self):
         self.tab.stage = "getting around"
@@ -218,6 +225,7 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
             expect(self.notice()).to_have_text(f"Done: {a} and {b} tied.")
         snapshot = MapSnapshot.objects.get(person=self.person)
         self.then_the_map_holds_the_eight_entries_and_two_ties(snapshot)
+        self.then_entries_apart_have_touch_targets_44_px_across()
         built = self.tab.counted("entries") + self.tab.counted("ties")
         print(f"\nmap with the mouse: {self.tab.tally()} (8 entries and 2 ties: {built})")
         assert built <= MAP_BUDGET, self.tab.tally()
@@ -266,6 +274,27 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
 
     def when_i_drop(self, a, *, on):
         self.tab.drag(self.entry(a), self.entry(on))
+
+    def then_entries_apart_have_touch_targets_44_px_across(self):
+        for size in (LAPTOP, PHONE):
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(100)  # targets are sized again when the window is
+            targets = self.page.evaluate(
+                """() => [...document.querySelectorAll('g.app-map-entry')].map((entry) => {
+                    const box = entry.querySelector('.app-map-entry__hit').getBoundingClientRect();
+                    return {x: box.x + box.width / 2, y: box.y + box.height / 2, size: box.width};
+                })"""
+            )
+            for target in targets:
+                nearest = min(
+                    ((other["x"] - target["x"]) ** 2 + (other["y"] - target["y"]) ** 2) ** 0.5
+                    for other in targets
+                    if other is not target
+                )
+                # 44 px across, or as much as the space to the nearest entry allows (never overlapping).
+                assert target["size"] >= min(44, nearest) - 0.5, (size, target, nearest)
+            print(f"\ntouch targets at {size['width']} px: {sorted(round(t['size']) for t in targets)}")
+        self.page.set_viewport_size(LAPTOP)
 
     def when_i_untie_and_tie_sam_and_jo_in_the_details(self):
         self.tab.click(self.entry("Sam"))
