@@ -239,6 +239,8 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
         self.tab.stage = "remove and undo"
         self.when_i_take_the_care_coordinator_off_and_undo()
         self.check_both_widths("map-mouse")
+        self.tab.stage = "refused"
+        self.when_a_name_is_refused_i_am_told_in_place()
         assert self.tab.counted("move") == 1 and self.tab.counted("remove and undo") == 2
         assert self.tab.counted("untie and tie in the details") == 3  # select, untick, tick
 
@@ -329,9 +331,26 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
         self.tab.click(self.page.get_by_role("button", name="Remove Care coordinator"))
         expect(self.notice()).to_contain_text("Care coordinator taken off the map.")
         expect(self.rows()).to_have_count(7)
+        assert "entry=" not in self.page.url  # reloading now would not ask for the entry taken off
         self.tab.click(self.page.get_by_role("button", name="Undo"))
         expect(self.notice()).to_have_text("Done: Care coordinator is back on the map.")
         expect(self.rows()).to_have_count(8)
+        restored = MapEntry.objects.get(label="Care coordinator", snapshot__person=self.person)
+        assert self.page.url.endswith(f"?entry={restored.pk}")
+
+    def when_a_name_is_refused_i_am_told_in_place(self):
+        box = self.page.get_by_label("Name", exact=True).first
+        box.fill("Sam Jones")
+        box.press("Enter")
+        summary = self.page.locator(".nhsuk-error-summary")
+        expect(summary).to_be_focused()
+        expect(summary).to_contain_text("For a person, enter a first name or initials only")
+        summary.get_by_role("link").click()
+        box = self.page.get_by_label("Name", exact=True).first
+        expect(box).to_be_focused()
+        expect(box).to_have_value("Sam Jones")
+        self.tab.check("map-refused-name")
+        box.fill("")
 
     def when_i_start_a_new_map_today(self):
         self.page.get_by_role("link", name="Start a new map").click()

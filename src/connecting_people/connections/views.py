@@ -158,7 +158,8 @@ def _builder_context(
         context["ties_form"] = ties_form or TiesForm(
             others=others, initial={"ties": current, "version": selected.version}
         )
-        context["ties_form"].fields["ties"].label = f"Who or what is {selected.label} connected to? (optional)"
+        ties_field = context["ties_form"].fields["ties"]
+        ties_field.label = f"Who or what is {selected.label} connected to? (optional)"
     context.update(
         {
             "selected": selected,

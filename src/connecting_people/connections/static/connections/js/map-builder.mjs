@@ -127,11 +127,16 @@ function start(builder) {
     if (newAddBox && !addRefused && typedSince) {
       newAddBox.value = typedSince; // typed while the last entry was being saved
     }
-    if (state.selectedEntry && !window.location.search.includes(`entry=${state.selectedEntry}`)) {
-      const url = new URL(window.location.href);
+    // The address names the entry whose details are open, so that reloading the page shows the same.
+    const url = new URL(window.location.href);
+    if (state.selectedEntry) {
       url.searchParams.set("entry", state.selectedEntry);
-      url.searchParams.delete("added");
-      url.hash = "";
+    } else {
+      url.searchParams.delete("entry");
+    }
+    url.searchParams.delete("added");
+    url.hash = "";
+    if (url.href !== window.location.href) {
       window.history.replaceState(null, "", url);
     }
     say(state.announce);
@@ -282,6 +287,14 @@ function start(builder) {
     if (link) {
       event.preventDefault();
       select(link.dataset.mapSelect, "panel");
+      return;
+    }
+    // An error summary swapped in: its links go to the field itself, as the design system's script does on a page.
+    const problemLink = event.target.closest(".nhsuk-error-summary a[href^='#']");
+    const field = problemLink && document.getElementById(problemLink.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.focus();
     }
   }
 
