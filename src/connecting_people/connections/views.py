@@ -138,15 +138,17 @@ def _builder_context(
     details_form: EntryDetailsForm | None = None,
     ties_form: TiesForm | None = None,
     added: bool = False,
+    asked: bool = False,
 ) -> dict:
-    """Everything `connections/_builder.jinja` draws. `selected_id`: the entry whose details panel is open
-    (Http404 when it is not on this map). Bound forms with errors are shown as they are; else fresh ones."""
+    """Everything `connections/_builder.jinja` draws. `selected_id`: the entry whose details panel is open;
+    when it is not on this map, Http404 if the address `asked` for it, else no panel (someone else took it off
+    in the meantime). Bound forms with errors are shown as they are; else fresh ones."""
     context = _map_context(person, snapshot, snapshots)
     loaded = context.pop("loaded")
     selected = None
     if selected_id is not None and context["editable"]:
         selected = next((row for row in loaded.rows if row.pk == selected_id), None)
-        if selected is None:
+        if selected is None and asked:
             raise Http404("No such entry on this map")
     if selected is not None:
         others = sorted(
@@ -242,6 +244,7 @@ def map_page(request, person_id: int, snapshot_id: int | None = None):
         snapshot,
         snapshots,
         selected_id=_selected_param(request),
+        asked=True,
         notice=request.session.pop(NOTICE_KEY, None),
         added=request.GET.get("added") == "1",
     )

@@ -92,6 +92,8 @@ function start(builder) {
       builder.removeAttribute("aria-busy");
       if (response.redirected) {
         window.location.assign(response.url); // signed out, most likely: the sign-in page
+      } else if (response.status === 404) {
+        problem("That entry is no longer on the map: someone else may have taken it off. Reload the page to see the map as it is.");
       } else {
         problem("Something went wrong and the change may not have been saved. Reload the page to see the map as it is.");
       }
