@@ -65,7 +65,5 @@ class TestDashboards:
         month = next(text for text in options.all_inner_texts() if text.endswith("(month)"))
         choice.select_option(label=month)
         self.page.get_by_role("button", name="Show this period").click()
-        expect(self.page.get_by_role("heading", level=2).first).to_contain_text(
-            month.removesuffix(" (month)")
-        )
+        expect(self.page.get_by_role("heading", level=2).first).to_contain_text(month.removesuffix(" (month)"))
         self.tab.check("trust-dashboard-month")
