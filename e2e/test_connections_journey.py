@@ -2,13 +2,13 @@
 group, a place, a service) typed as names, two ties, one entry moved closer, one taken off and put back. Once by
 keyboard alone, once with the mouse, counting every interaction as a person would (`Tab.count`); and once
 adding an entry with JavaScript off. Then, at review, a second map from the first, changed and compared, and the
-printout."""
+printout; the map downloaded as JSON and imported as another person's first map."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from connecting_people.accounts.models import User
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
@@ -208,7 +208,7 @@ class TestBuildingTheMapByKeyboard(MapSteps):
 
 @pytest.mark.e2e
 class TestBuildingTheMapWithTheMouse(MapSteps):
-    def test_mouse_then_a_review(self, tab, demo):
+    def test_mouse_then_a_review(self, tab, demo, tmp_path):
         self.tab = tab
         self.person = new_person()
         self.first_date = timezone.localdate() - timedelta(days=91)
@@ -225,7 +225,7 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
             expect(self.notice()).to_have_text(f"Done: {a} and {b} tied.")
         snapshot = MapSnapshot.objects.get(person=self.person)
         self.then_the_map_holds_the_eight_entries_and_two_ties(snapshot)
-        self.then_entries_apart_have_touch_targets_44_px_across()
+        self.then_every_entry_has_a_touch_target()
         built = self.tab.counted("entries") + self.tab.counted("ties")
         print(f"\nmap with the mouse: {self.tab.tally()} (8 entries and 2 ties: {built})")
         assert built <= MAP_BUDGET, self.tab.tally()
@@ -249,6 +249,14 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
         self.and_change_it()
         self.then_the_compare_view_shows_what_was_kept_gained_and_lost()
         self.and_the_printout_reads_in_plain_english()
+
+        self.downloads = tmp_path
+        self.other = new_person()
+        self.when_i_download_the_map_as_json()
+        self.and_i_open_the_import_page_for_another_person()
+        self.then_the_page_works_before_and_after_its_script_enhances_the_file_upload()
+        self.when_i_choose_the_downloaded_file_and_import_it()
+        self.then_the_import_is_reported_and_the_map_is_there()
 
     def when_i_start_the_map_three_months_ago(self):
         self.tab.click(self.page.get_by_text("Start the map on another date, or from a file"))
@@ -277,25 +285,32 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
     def when_i_drop(self, a, *, on):
         self.tab.drag(self.entry(a), self.entry(on))
 
-    def then_entries_apart_have_touch_targets_44_px_across(self):
+    def then_every_entry_has_a_touch_target(self):
+        """The drawing's touch targets (render.py: 44 px where entries are that far apart, never overlapping) are
+        what the pointer meets. On a laptop each passes WCAG 2.5.8 for the cycle's map: 24 px across, or its
+        centre 24 px from every other's."""
         for size in (LAPTOP, PHONE):
             self.page.set_viewport_size(size)
-            self.page.wait_for_timeout(100)  # targets are sized again when the window is
+            self.page.wait_for_timeout(100)
             targets = self.page.evaluate(
                 """() => [...document.querySelectorAll('g.app-map-entry')].map((entry) => {
-                    const box = entry.querySelector('.app-map-entry__hit').getBoundingClientRect();
-                    return {x: box.x + box.width / 2, y: box.y + box.height / 2, size: box.width};
+                    const shown = [...entry.querySelectorAll('.app-map-entry__target, .app-map-entry__hit')]
+                        .find((target) => target.getClientRects().length > 0);
+                    const box = shown.getBoundingClientRect();
+                    return {x: box.x + box.width / 2, y: box.y + box.height / 2, px: Math.min(box.width, box.height)};
                 })"""
             )
-            for target in targets:
-                nearest = min(
-                    ((other["x"] - target["x"]) ** 2 + (other["y"] - target["y"]) ** 2) ** 0.5
-                    for other in targets
-                    if other is not target
-                )
-                # 44 px across, or as much as the space to the nearest entry allows (never overlapping).
-                assert target["size"] >= min(44, nearest) - 0.5, (size, target, nearest)
-            print(f"\ntouch targets at {size['width']} px: {sorted(round(t['size']) for t in targets)}")
+            print(
+                f"\ntouch targets at {size['width']} px: {sorted(round(target['px']) for target in targets)}"
+            )
+            if size is LAPTOP:
+                for target in targets:
+                    apart = min(
+                        ((other["x"] - target["x"]) ** 2 + (other["y"] - target["y"]) ** 2) ** 0.5
+                        for other in targets
+                        if other is not target
+                    )
+                    assert target["px"] >= 24 or apart >= 24, (target, apart)
         self.page.set_viewport_size(LAPTOP)
 
     def when_i_untie_and_tie_sam_and_jo_in_the_details(self):
@@ -397,9 +412,71 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
         self.page.get_by_role("link", name="Back to the map").click()
         self.page.get_by_role("link", name="Printable map").click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text("Your connections map")
-        expect(self.page.locator("main")).to_contain_text("Choir")
-        expect(self.page.locator("main")).to_contain_text("companionship")
+        expect(self.page.locator("main")).to_contain_text(
+            "Choir (community group). The group gives you companionship."
+        )
         self.tab.check("map-printout")
+
+    def when_i_download_the_map_as_json(self):
+        self.page.get_by_role("link", name="Back to the map").click()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Connections map")
+        with self.page.expect_download() as download:
+            self.page.get_by_role("link", name="Download as JSON").click()
+        self.map_file = self.downloads / download.value.suggested_filename
+        download.value.save_as(self.map_file)
+        assert self.map_file.suffix == ".json" and self.map_file.stat().st_size > 0
+
+    def and_i_open_the_import_page_for_another_person(self):
+        self.tab.goto(f"/people/{self.other.pk}/map/")
+        self.page.get_by_text("Start the map on another date, or from a file").click()
+        self.page.get_by_role("link", name="Import a map from a file").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Import a connections map")
+
+    def then_the_page_works_before_and_after_its_script_enhances_the_file_upload(self):
+        # Before: the page as it comes from the server, the NHS.UK scripts kept from loading (as when they
+        # fail to arrive): a plain file input with its label.
+        def no_scripts(route: Route) -> None:
+            route.abort()
+
+        self.page.route("**/*.mjs", no_scripts)
+        self.page.reload()
+        expect(self.page.locator("input[type=file]#id_files")).to_be_visible()
+        expect(self.page.locator(".nhsuk-file-upload__drop-button")).to_have_count(0)
+        self.tab.check("map-import-before-script")
+        # After: the component replaces the input with its button, which says what it does.
+        self.page.unroute("**/*.mjs", no_scripts)
+        self.page.reload()
+        self.chooser = self.page.locator("button.nhsuk-file-upload__drop-button")
+        expect(self.chooser).to_be_visible()
+        self.tab.check("map-import")
+
+    def when_i_choose_the_downloaded_file_and_import_it(self):
+        with self.page.expect_file_chooser() as chooser:
+            self.chooser.focus()
+            self.page.keyboard.press("Enter")
+        chooser.value.set_files(self.map_file)
+        expect(self.chooser).to_contain_text(self.map_file.name)
+        self.tab.check("map-import-file-chosen")
+        self.page.get_by_role("button", name="Import", exact=True).click()
+
+    def then_the_import_is_reported_and_the_map_is_there(self):
+        expect(self.page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+            "Map imported: 8 entries and 2 ties."
+        )
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("imported")
+        self.tab.check("map-imported")
+        self.page.get_by_role("button", name="Go to the map").click()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Connections map")
+        table = self.page.get_by_role("table", name="8 entries, closest first")
+        expect(table.locator("tbody tr")).to_have_count(8)
+        expect(table).to_contain_text("Choir")
+        imported = MapSnapshot.objects.get(person=self.other)
+        assert sorted(imported.entries.values_list("label", flat=True)) == sorted(
+            MapSnapshot.objects.filter(person=self.person)
+            .latest("taken_on")
+            .entries.values_list("label", flat=True)
+        )
+        self.tab.check("map-imported-map")
 
 
 @pytest.mark.e2e

@@ -114,7 +114,7 @@ def _map_context(person, snapshot, snapshots) -> dict:
                 map_id="connections-map",
                 title=f"Connections map of {person.known_as}, {date_long(snapshot.taken_on)}",
                 centre_label=person.known_as,
-                entry_ids={key: row.pk for key, row in row_for_key.items()} if editable else None,
+                entry_ids={key: row.pk for key, row in row_for_key.items()},
             )
         ),
         "measure_rows": [
@@ -593,7 +593,7 @@ def printout(request, person_id: int, snapshot_id: int):
                 )
             ),
             "sections": presenters.printout_sections(domain.entries),
-            "wishes": [entry for entry in domain.entries if entry.wish and entry.wish.value != "keep"],
+            "changes": presenters.printout_changes(domain.entries),
             "page_title": f"Connections map for {person.known_as}, {date_long(snapshot.taken_on)}",
         },
     )
@@ -675,6 +675,10 @@ def export(request, person_id: int, snapshot_id: int, format: str):
     return response
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 @login_required
 @csrf_exempt  # only so that the upload limit is in place before the body is read: checked just below
 def import_files(request, person_id: int):
@@ -711,7 +715,8 @@ def _import_files(request, person_id: int):
             request.session["map_import_report"] = report.as_dict()
             messages.success(
                 request,
-                f"Map imported: {report.entries_created} entries and {report.ties_created} ties.",
+                f"Map imported: {_count(report.entries_created, 'entry', 'entries')} and "
+                f"{_count(report.ties_created, 'tie', 'ties')}.",
             )
             return redirect("connections:imported", person_id=person.pk, snapshot_id=snapshot.pk)
     return render(

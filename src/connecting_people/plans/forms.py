@@ -260,6 +260,16 @@ class LinkForm(NHSForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class LinkMoveForm(NHSForm):
+    """The buttons on a community link's row that move it on (stopping needs a reason: the link's own page)."""
+
+    status = forms.ChoiceField(
+        choices=[(code, label) for code, label in Link.Status.choices if code != Link.Status.STOPPED],
+        error_messages={"required": "Select where things are", "invalid_choice": "Select where things are"},
+    )
+    version = VersionField()
+
+
 class ReviewForm(NHSForm):
     held_on = DateField(label="Date of the review", past_only=True)
     decision = forms.ChoiceField(

@@ -4,10 +4,12 @@ from datetime import date
 
 from django.urls import reverse
 
+from connecting_people.core.sentences import quoted
 from connecting_people.measures import registry
 from connecting_people.measures.presenters import format_change, format_score
 from connecting_people.measures.selectors import MeasureHistory
-from connecting_people.plans.models import Barrier
+from connecting_people.plans import printout
+from connecting_people.plans.models import Barrier, Link
 
 BARRIER_NAMES = dict(Barrier.choices)
 # Measured at the start and at each review when nothing has been recorded yet: well-being and loneliness.
@@ -67,3 +69,67 @@ def prompt_url(prompt, person) -> str:
         return reverse("plans:review_new", args=[person.pk])
     anchor = {"steps": "goals", "link": "links"}.get(prompt.code, "")
     return reverse("plans:plan", args=[person.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def plan_printout(*, person, assessment, tags: dict[str, list[str]], goals, links) -> dict:
+    """The sentences of the printed plan (`plans.printout`), from the records: active goals with their steps
+    and the community links still going."""
+    worker = person.allocated_worker.display_name if person.allocated_worker else "your worker"
+
+    def who(step) -> str:
+        return {"person": "you", "worker": worker}.get(step.owner, step.owner_name)
+
+    return {
+        "strengths": printout.strengths_and_interests(
+            tags.get("strength", []),
+            tags.get("interest", []),
+            assessment.strengths_in_own_words if assessment else "",
+        ),
+        "aspirations": quoted(assessment.aspirations) if assessment else "",
+        "barriers": printout.barriers(
+            [barrier_name(code) for code in assessment.barriers] if assessment else [],
+            assessment.barriers_in_own_words if assessment else "",
+        ),
+        "goals": [
+            {
+                "text": goal.text,
+                "success": printout.goal_success(printout.GoalLines(goal.text, goal.level_0)),
+                "steps": [
+                    printout.step_sentence(printout.StepLine(step.what, who(step), step.due_on, step.done_on))
+                    for step in goal.steps.all()
+                ],
+            }
+            for goal in goals
+        ],
+        "links": [
+            {
+                "name": link.opportunity.name,
+                "text": printout.link_sentences(
+                    printout.LinkLines(
+                        name=link.opportunity.name,
+                        when=link.opportunity.schedule,
+                        where=" ".join(
+                            part for part in (link.opportunity.address, link.opportunity.postcode) if part
+                        ),
+                        cost=link.opportunity.cost,
+                        cost_details=link.opportunity.cost_details,
+                    )
+                ),
+            }
+            for link in links
+        ],
+        "next_review": printout.next_review(person.next_review_on),
+    }
+
+
+# The way a community link moves on, in order; "stopped" needs a reason, so it is chosen on the link's page.
+LINK_PATH = ("suggested", "discussed", "introduced", "attended", "regular")
+
+
+def link_moves(status: str) -> list[tuple[str, str]]:
+    """The statuses a link can move on to from `status` with one button each: (code, label), in order. None
+    from a stopped link (starting again is a choice made on its page)."""
+    if status not in LINK_PATH:
+        return []
+    labels = dict(Link.Status.choices)
+    return [(code, labels[code]) for code in LINK_PATH[LINK_PATH.index(status) + 1 :]]

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from connecting_people.community.selectors import opportunities_for_interests
+from connecting_people.community.selectors import opportunities_for_interests, place_for
 from connecting_people.connections.models import MapSnapshot
 from connecting_people.measures import registry
 from connecting_people.people.models import Person
@@ -134,20 +134,28 @@ def review_before(*, review: Review) -> Review | None:
 class Suggestion:
     opportunity: object
     matched: list[str]
+    # From the person's postcode (the middle of what the directory knows of it); None when either is not known.
+    distance_miles: float | None = None
 
 
 def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
-    """Opportunities that share the person's interests, not linked yet, most matches first. None while the
-    person's processing is restricted (no new link could be made)."""
+    """Opportunities that share the person's interests, not linked yet: most matches first, then free before
+    paid, then nearest to the person's postcode when the directory can place it. None while the person's
+    processing is restricted (no new link could be made)."""
     if person.processing_restricted:
         return []
     interests = person_tags(person=person)["interest"]
     if not interests:
         return []
     linked = set(Link.objects.filter(person=person).values_list("opportunity_id", flat=True))
-    found = opportunities_for_interests(interests=interests, limit=limit + len(linked))
+    home = place_for(text=person.postcode) if person.postcode else None
+    found = opportunities_for_interests(
+        interests=interests, limit=limit + len(linked), near=home.point if home else None
+    )
     return [
-        Suggestion(opportunity, matched) for opportunity, matched in found if opportunity.pk not in linked
+        Suggestion(opportunity, matched, getattr(opportunity, "distance_miles", None))
+        for opportunity, matched in found
+        if opportunity.pk not in linked
     ][:limit]
 
 

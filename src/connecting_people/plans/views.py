@@ -13,6 +13,7 @@ from connecting_people.connections import selectors as map_selectors
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
 from connecting_people.measures.selectors import measure_histories
+from connecting_people.people import services as people_services
 from connecting_people.people.selectors import person_tags
 from connecting_people.people.views import person_for_request
 from connecting_people.plans import presenters, selectors, services
@@ -21,6 +22,7 @@ from connecting_people.plans.forms import (
     AssessmentForm,
     GoalForm,
     LinkForm,
+    LinkMoveForm,
     ReviewForm,
     StepDoneForm,
     StepForm,
@@ -267,16 +269,41 @@ def activity_new(request, person_id: int):
     )
 
 
+def _links_answer(request, person, message: str, *, error: bool = False, link_id: int | None = None):
+    """After a community link is made or moved: the links section on its own for the page's script (which asked
+    for it with the X-App-Fragment header, and swaps it in without a reload), else back to the plan's links
+    with the message shown there (POST, redirect, GET)."""
+    if request.headers.get("X-App-Fragment") == "links":
+        people_services.person_record_viewed(user=request.user, person=person, page="plan-links")
+        return render(
+            request,
+            "plans/_links.jinja",
+            {
+                "person": person,
+                "links": selectors.links_of(person=person),
+                "suggestions": selectors.suggestions_for(person=person),
+                "tags": person_tags(person=person),
+                "status_message": message,
+                "status_error": error,
+                "focus_link": link_id,
+                "fragment": True,
+            },
+        )
+    (messages.error if error else messages.success)(request, message)
+    return _back_to_plan(person, f"link-{link_id}" if link_id else "links")
+
+
 @login_required
 @require_POST
 def link_new(request, person_id: int):
     """Suggest an opportunity to the person (from the suggestions, or an opportunity's page)."""
+    person = person_for_request(request, person_id, "plan-link-new")
     opportunity_id = request.POST.get("opportunity")
     matched = [name for name in request.POST.getlist("matched") if name][:20]
     try:
         link = services.link_create(
             user=request.user,
-            person_id=person_id,
+            person_id=person.pk,
             opportunity_id=int(opportunity_id)
             if (opportunity_id or "").isascii() and (opportunity_id or "").isdigit()
             else 0,
@@ -284,12 +311,39 @@ def link_new(request, person_id: int):
             matched_interests=matched,
         )
     except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("plans:plan", person_id=person_id)
-    messages.success(request, f"{link.opportunity.name} added to the community links.")
-    response = redirect("plans:plan", person_id=person_id)
-    response["Location"] += "#links"
-    return response
+        return _links_answer(request, person, error.message, error=True)
+    return _links_answer(
+        request, person, f"{link.opportunity.name} added to the community links.", link_id=link.pk
+    )
+
+
+@login_required
+@require_POST
+def link_move(request, person_id: int, link_id: int):
+    """Move a community link on from its row on the plan (one button per status), without opening its page."""
+    person = person_for_request(request, person_id, "plan-link-move")
+    link = selectors.link_of(person=person, link_id=link_id)
+    form = LinkMoveForm(request.POST)
+    if not form.is_valid():
+        return _links_answer(request, person, "Select where things are", error=True, link_id=link.pk)
+    try:
+        link = services.link_status_set(
+            user=request.user,
+            person_id=person.pk,
+            link_id=link.pk,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+        )
+    except ServiceError as error:  # a stale version among them: someone else moved it first
+        return _links_answer(request, person, error.message, error=True, link_id=link.pk)
+    return _links_answer(request, person, _moved_message(link), link_id=link.pk)
+
+
+def _moved_message(link) -> str:
+    text = f"{link.opportunity.name}: {link.get_status_display().lower()}."
+    if link.status in services.ON_THE_MAP:
+        text += " It is on the connections map."
+    return text
 
 
 @login_required
@@ -316,10 +370,7 @@ def link_detail(request, person_id: int, link_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            text = f"{link.opportunity.name}: {link.get_status_display().lower()}."
-            if link.status in services.ON_THE_MAP:
-                text += " It is on the connections map."
-            messages.success(request, text)
+            messages.success(request, _moved_message(link))
             return _back_to_plan(person, "links")
     return render(
         request,
@@ -407,11 +458,13 @@ def printout(request, person_id: int):
         "plans/print.jinja",
         {
             "person": person,
-            "assessment": selectors.assessment_of(person=person),
-            "tags": person_tags(person=person),
-            "goals": [goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
-            "links": [link for link in selectors.links_of(person=person) if link.status != "stopped"],
-            "barrier_names": presenters.BARRIER_NAMES,
+            "printout": presenters.plan_printout(
+                person=person,
+                assessment=selectors.assessment_of(person=person),
+                tags=person_tags(person=person),
+                goals=[goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
+                links=[link for link in selectors.links_of(person=person) if link.status != "stopped"],
+            ),
             "page_title": f"{person.known_as}'s plan",
         },
     )

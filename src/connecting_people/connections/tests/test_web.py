@@ -199,9 +199,12 @@ def test_printout_is_plain_english_in_black_and_white(signed_in, org, person):
     person.save()
     page = signed_in.get(f"/people/{person.pk}/map/{snapshot.pk}/print/").content.decode()
     assert "Your connections map" in page
+    # Whole sentences, support as nouns (it used to say "Gives you emotional and advice.").
     assert (
-        "Friend, in touch every week. Gives you emotional and advice. You would like to get closer." in page
+        "<strong>Sam</strong> (friend). You are in touch every week. They give you emotional support and "
+        "advice. You would like to get closer." in page
     )
+    assert "<li>Get closer to Sam.</li>" in page
     assert person.family_name not in page.split("<main")[1]
 
 

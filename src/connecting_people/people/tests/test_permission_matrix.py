@@ -248,6 +248,7 @@ COVERED_URL_NAMES = {
     "plans:activity_new",
     "plans:link_new",
     "plans:link",
+    "plans:link_move",  # every role in plans/tests/test_links_in_place.py
     "plans:link_choose",
     "plans:review_new",
     "plans:review",

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity
+from connecting_people.people.services import person_tags_set
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services
 from connecting_people.plans.models import Activity, Assessment, Goal, Link, Review, Step
@@ -125,7 +126,7 @@ def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
 def test_suggestions_come_from_interests_and_attending_puts_it_on_the_map(signed_in, person, choir):
     person.tags.create(kind="interest", name="singing")
     page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
-    assert "Riverside Choir" in page and "Matches: singing" in page
+    assert "Riverside Choir" in page and "<dt>Interests shared</dt><dd>singing</dd>" in page
     signed_in.post(f"/people/{person.pk}/plan/links/new/", {"opportunity": choir.pk, "matched": ["singing"]})
     link = Link.objects.get(person=person)
     assert link.matched_interests == ["singing"]
@@ -270,10 +271,19 @@ def test_printable_plan_is_in_plain_words(signed_in, org, person):
         goal_id=goal.pk,
         data=services.StepData(what="Go along", owner="person", due_on=TODAY),
     )
+    person_tags_set(
+        user=org.practitioner,
+        person_id=person.pk,
+        strengths=["good with animals", "kind", "reliable"],
+        interests=["singing"],
+    )
     page = signed_in.get(f"/people/{person.pk}/plan/print/").content.decode()
     assert "Your plan" in page
-    assert "We will know it has gone as we hoped when: Goes to the choir each week" in page
-    assert "Go along: you, by" in page
+    assert "We will know it has gone as we hoped when: Goes to the choir each week." in page
+    assert f"Go along: you, by {TODAY.day} {TODAY:%B %Y}." in page
+    # It used to say "You are good at good with animals, kind, reliable."
+    assert "<p>Your strengths: good with animals, kind and reliable.</p>" in page
+    assert "<p>Your interests: singing.</p>" in page
 
 
 def test_person_page_links_each_prompt_to_its_step(signed_in, person):

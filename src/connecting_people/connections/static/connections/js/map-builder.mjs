@@ -54,7 +54,13 @@ function start(builder) {
   builder.addEventListener("click", onClick);
   builder.addEventListener("keydown", onKeydown);
   builder.addEventListener("pointerdown", onPointerDown);
-  window.addEventListener("resize", sizeTargets);
+  window.addEventListener("resize", () => {
+    sizeTargets();
+    // Another width may show the labels in another size, cut or wrapped differently.
+    for (const entry of builder.querySelectorAll("svg.app-connections-map g.app-map-entry")) {
+      entry.setAttribute("aria-label", describe(entry));
+    }
+  });
 
   // --- talking to the server ------------------------------------------------------------------------------
 
@@ -329,6 +335,13 @@ function start(builder) {
     const selected = stateOf().selectedEntry;
     const help = builder.querySelector("#map-keys");
     for (const entry of svg.querySelectorAll("g.app-map-entry")) {
+      // A label drawn on two lines is two tspans with nothing between them; once the entry is a button its text
+      // is read as words, so a space goes between the lines ("Hearing Voices", not "HearingVoices").
+      for (const line of entry.querySelectorAll("text tspan + tspan")) {
+        if (!line.previousSibling || line.previousSibling.nodeType !== Node.TEXT_NODE) {
+          line.before(document.createTextNode(" "));
+        }
+      }
       entry.setAttribute("tabindex", "0");
       entry.setAttribute("role", "button");
       entry.setAttribute("aria-label", describe(entry));
@@ -336,8 +349,10 @@ function start(builder) {
         entry.setAttribute("aria-describedby", "map-keys");
       }
       entry.classList.toggle("app-map-entry--selected", entry.dataset.entryId === selected);
-      if (!entry.querySelector(".app-map-entry__hit")) {
-        const shape = [...entry.children].find((child) => child.tagName !== "title" && child.tagName !== "text");
+      // The drawing gives each entry its touch targets (rect.app-map-entry__target, one per text size); a
+      // drawing without them gets a circle here.
+      if (!entry.querySelector(".app-map-entry__target, .app-map-entry__hit")) {
+        const shape = entry.querySelector(".app-map-shape") || [...entry.children].find((child) => child.tagName !== "title" && child.tagName !== "text");
         const hit = document.createElementNS(SVG_NS, "circle");
         hit.setAttribute("class", "app-map-entry__hit");
         if (shape) {
@@ -383,11 +398,21 @@ function start(builder) {
       return name;
     }
     const [kind, relationship, ring] = [...row.querySelectorAll("td")].map((cell) => cell.textContent.trim().toLowerCase());
-    // A label cut short on the drawing is said as drawn first, so what is seen is part of what is heard.
-    const text = entry.querySelector("text");
-    const shown = text ? text.textContent.trim() : name;
+    // A label drawn shorter than the name is said as drawn first, so that what is seen is part of what is heard.
+    const shown = shownLabel(entry);
     const called = shown && shown !== name ? `${shown} (${name})` : name;
     return `${called}: ${kind}, ${relationship}, ${ring} ring`;
+  }
+
+  /** The entry's label as the page shows it now: the drawing carries it in several sizes, one shown at a time,
+      and may break it over lines. Empty when none is shown. */
+  function shownLabel(entry) {
+    const text = [...entry.querySelectorAll("text")].find((candidate) => candidate.getClientRects().length > 0);
+    if (!text) {
+      return "";
+    }
+    const lines = [...text.querySelectorAll("tspan")].map((line) => line.textContent.trim());
+    return (lines.length ? lines.join(" ") : text.textContent).trim();
   }
 
   function sectorOrder() {
