@@ -3,10 +3,11 @@ check each page passes, and the steps several journeys share."""
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Locator, Page, Response, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -15,12 +16,75 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOT_DIR = os.environ.get("E2E_SCREENSHOT_DIR")
 
 
+# What a person does, as the burden benchmark counts it (docs/performance.md): each is one interaction.
+INTERACTIONS = {
+    "click": "a click or tap on a link, button, checkbox, radio, map entry or other control",
+    "type": "a field typed in (moving into it and typing its value together)",
+    "choose": "an option chosen from a select",
+    "key": "a key pressed to move on or submit: Enter, Tab, an arrow key moving a map entry, Delete",
+    "drag": "a drag from one place to another",
+}
+
+
 @dataclass
 class Tab:
-    """A page in a fresh browser context, with what the browser complained about so far."""
+    """A page in a fresh browser context, with what the browser complained about so far, and the interactions
+    a journey made through it, counted as a person would count them (`INTERACTIONS`), per `stage`."""
 
     page: Page
     problems: list[str] = field(default_factory=list)
+    stage: str = ""  # what the counts that follow belong to, e.g. "b. connections map"
+    interactions: Counter = field(default_factory=Counter)  # (stage, kind) -> how many
+
+    def count(self, kind: str, times: int = 1) -> None:
+        """Note `times` interactions of `kind` (a key of INTERACTIONS) in the current stage."""
+        if kind not in INTERACTIONS:
+            raise ValueError(f"unknown kind of interaction {kind!r}: one of {sorted(INTERACTIONS)}")
+        self.interactions[(self.stage, kind)] += times
+
+    def counted(self, stage: str | None = None, kind: str | None = None) -> int:
+        """Interactions so far: of one stage and/or kind, or all."""
+        return sum(
+            times
+            for (its_stage, its_kind), times in self.interactions.items()
+            if (stage is None or its_stage == stage) and (kind is None or its_kind == kind)
+        )
+
+    def tally(self) -> dict[str, dict[str, int]]:
+        """{stage: {kind: count}}, for a report."""
+        table: dict[str, dict[str, int]] = {}
+        for (stage, kind), times in sorted(self.interactions.items()):
+            table.setdefault(stage, {})[kind] = times
+        return table
+
+    # Doing and counting at once. Each does what a person does, then counts it.
+
+    def click(self, target: Locator) -> None:
+        target.click()
+        self.count("click")
+
+    def type_in(self, target: Locator, text: str) -> None:
+        """Into the field `target` (clicking into it is part of typing in it), replacing what it holds."""
+        target.fill(text)
+        self.count("type")
+
+    def type(self, text: str) -> None:
+        """Into the field that has the focus already."""
+        self.page.keyboard.type(text)
+        self.count("type")
+
+    def choose(self, target: Locator, value: str) -> None:
+        target.select_option(value)
+        self.count("choose")
+
+    def press(self, key: str, times: int = 1) -> None:
+        for _ in range(times):
+            self.page.keyboard.press(key)
+        self.count("key", times)
+
+    def drag(self, source: Locator, target: Locator, **options) -> None:
+        source.drag_to(target, **options)
+        self.count("drag")
 
     def goto(self, path: str) -> Response | None:
         return self.page.goto(path)

@@ -202,3 +202,73 @@ class TestTooManyFailedSignIns:
         )
         expect(self.page.get_by_role("link", name="Sign out")).to_have_count(0)
         snap(self.tab, "address-blocked")
+
+
+# --- a form that is out of date -------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+class TestAFormThatIsOutOfDate:
+    """A form sent without a valid security token (the browser forgot its cookies, or the user signed in again in
+    another tab) is refused with a page that says what happened and what to do, and doing it works."""
+
+    def test_the_refusal_says_what_to_do_and_doing_it_works(self, tab, demo):
+        self.tab, self.page, self.demo = tab, tab.page, demo
+
+        self.given_i_opened_the_sign_in_page()
+        self.and_the_browser_then_forgot_its_cookies()
+        self.when_i_sign_in()
+        self.then_the_page_says_the_form_was_not_sent(signed_in=False)
+        self.when_i_go_back_reload_and_sign_in_again()
+        self.then_i_am_signed_in()
+
+        self.when_i_send_a_form_whose_token_no_longer_matches()
+        self.then_the_page_says_the_form_was_not_sent(signed_in=True)
+        self.and_nothing_was_saved()
+
+    def given_i_opened_the_sign_in_page(self):
+        self.tab.goto("/accounts/sign-in/")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+    def and_the_browser_then_forgot_its_cookies(self):
+        self.page.context.clear_cookies()
+
+    def when_i_sign_in(self):
+        self.page.get_by_label("Username").fill("practitioner.a")
+        self.page.get_by_label("Password").fill(self.demo.password)
+        self.page.get_by_role("button", name="Sign in").click()
+
+    def then_the_page_says_the_form_was_not_sent(self, *, signed_in: bool):
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Your form was not sent")
+        expect(self.page.locator("main")).to_contain_text(
+            "The page you sent from was out of date or opened somewhere else. Go back, reload the page and try "
+            "again."
+        )
+        expect(self.page.locator("main")).not_to_contain_text("CSRF")
+        expect(self.page.get_by_role("link", name="Sign out")).to_have_count(1 if signed_in else 0)
+        snap(self.tab, "form-not-sent-signed-in" if signed_in else "form-not-sent")
+
+    def when_i_go_back_reload_and_sign_in_again(self):
+        self.page.go_back()
+        self.page.reload()
+        self.when_i_sign_in()
+
+    def then_i_am_signed_in(self):
+        expect(self.page.get_by_role("link", name="Sign out")).to_be_visible()
+
+    def when_i_send_a_form_whose_token_no_longer_matches(self):
+        from connecting_people.people.models import Person
+
+        self.people_before = Person.objects.count()
+        self.page.get_by_role("link", name="Add a person").first.click()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Add a person")
+        # As after signing in again in another tab: the browser's token is a new one, the form's the old one.
+        (cookie,) = [c for c in self.page.context.cookies() if "csrf" in c["name"]]
+        self.page.context.add_cookies([{**cookie, "value": "x" * len(cookie["value"])}])
+        self.page.get_by_label("Given name").fill("Sam")
+        self.page.get_by_role("button", name="Add person").click()
+
+    def and_nothing_was_saved(self):
+        from connecting_people.people.models import Person
+
+        assert Person.objects.count() == self.people_before

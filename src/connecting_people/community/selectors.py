@@ -10,15 +10,20 @@ from datetime import time
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
 )
 from django.http import Http404
 
@@ -174,30 +179,66 @@ def opportunity_get(*, opportunity_id: int) -> Opportunity:
     return opportunity
 
 
+# Equally matched suggestions come free first, then low cost, then cost not known, then paid.
+COST_ORDER = (Opportunity.Cost.FREE, Opportunity.Cost.LOW, Opportunity.Cost.UNKNOWN, Opportunity.Cost.PAID)
+
+
 def opportunities_for_interests(
-    *, interests: list[str], limit: int = 10
+    *, interests: list[str], limit: int = 10, near: geo.Point | None = None
 ) -> list[tuple[Opportunity, list[str]]]:
-    """Running opportunities that share at least one interest with `interests` (any case), those sharing
-    most first (then by name), each with the names of the interests it shares, sorted. Three queries."""
+    """Running opportunities that share at least one interest with `interests` (any case), each with the names
+    of the interests it shares, sorted. Those sharing most come first; among equals, free before low cost
+    before not known before paid, then nearest to `near` (when given; those without a place last), then by
+    name. With `near`, each opportunity has `distance_miles` (None without coordinates). Three queries."""
     names = sorted({name.strip().lower() for name in interests if name and name.strip()})
     if not names or limit <= 0:
         return []
-    ranked = list(
+    cost_rank = Case(
+        *(When(opportunity__cost=cost, then=Value(rank)) for rank, cost in enumerate(COST_ORDER)),
+        default=Value(len(COST_ORDER)),
+        output_field=IntegerField(),
+    )
+    order = ["-matches", "cost_rank"]
+    ranked = (
         Interest.objects.filter(name__in=names, opportunity__active=True)
         .values("opportunity_id")
-        .annotate(matches=Count("id"))
-        .order_by("-matches", "opportunity__name", "opportunity_id")
-        .values_list("opportunity_id", flat=True)[:limit]
+        .annotate(matches=Count("id"), cost_rank=Min(cost_rank))
     )
-    by_id = Opportunity.objects.select_related("organisation").in_bulk(ranked)
-    matched: dict[int, list[str]] = {pk: [] for pk in ranked}
+    if near is not None:
+        scale = geo.longitude_scale(near.latitude)
+        # geo.planar_distance_squared in SQL, as the directory search orders by it; NULL without coordinates.
+        ranked = ranked.annotate(
+            distance_squared=Min(
+                (F("opportunity__latitude") - near.latitude) * (F("opportunity__latitude") - near.latitude)
+                + (F("opportunity__longitude") - near.longitude)
+                * (F("opportunity__longitude") - near.longitude)
+                * (scale * scale),
+                output_field=FloatField(),
+            )
+        )
+        order.append(F("distance_squared").asc(nulls_last=True))
+    ranked_ids = list(
+        ranked.order_by(*order, "opportunity__name", "opportunity_id").values_list(
+            "opportunity_id", flat=True
+        )[:limit]
+    )
+    by_id = Opportunity.objects.select_related("organisation").in_bulk(ranked_ids)
+    matched: dict[int, list[str]] = {pk: [] for pk in ranked_ids}
     for opportunity_id, name in (
-        Interest.objects.filter(opportunity_id__in=ranked, name__in=names)
+        Interest.objects.filter(opportunity_id__in=ranked_ids, name__in=names)
         .order_by("name")
         .values_list("opportunity_id", "name")
     ):
         matched[opportunity_id].append(name)
-    return [(by_id[pk], matched[pk]) for pk in ranked]
+    found = [(by_id[pk], matched[pk]) for pk in ranked_ids]
+    if near is not None:
+        for opportunity, _matched in found:
+            opportunity.distance_miles = (
+                geo.haversine_miles(near, geo.Point(opportunity.latitude, opportunity.longitude))
+                if opportunity.latitude is not None and opportunity.longitude is not None
+                else None
+            )
+    return found
 
 
 def _export_id(record_source: str, source_id: str, kind: str, pk: int, shared: set[str]) -> str:

@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from connecting_people.community import presenters as community_presenters
 from connecting_people.core import presenters
 from connecting_people.core.components import error_summary, field
 from connecting_people.implementation.presenters import guidance_link
@@ -32,6 +33,8 @@ def environment(**options) -> Environment:
             "field": field,
             "error_summary": error_summary,
             "guidance_link": guidance_link,
+            "suggestion_facts": community_presenters.suggestion_facts,
+            "link_moves": plan_presenters.link_moves,
         }
     )
     env.filters.update(

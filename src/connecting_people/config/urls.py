@@ -16,5 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "connecting_people.core.views.bad_request"
+handler403 = "connecting_people.core.views.forbidden"
 handler404 = "connecting_people.core.views.not_found"
 handler500 = "connecting_people.core.views.server_error"

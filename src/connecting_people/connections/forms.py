@@ -84,6 +84,68 @@ class EntryForm(NHSForm):
         )
 
 
+GUESS = "Guess from the name"
+
+
+class QuickEntryForm(NHSForm):
+    """Adding to the map in one go: a name, then Enter. Kind, relationship and ring may be chosen; left empty,
+    they are guessed from the name (`lexicon`), and changed in place afterwards."""
+
+    label = EntryForm.base_fields["label"]
+    kind = forms.ChoiceField(
+        label="Who or what is it? (optional)", choices=[("", GUESS), *models.KIND_CHOICES], required=False
+    )
+    category = forms.ChoiceField(
+        label="Relationship (optional)", choices=[("", GUESS), *models.CATEGORY_CHOICES], required=False
+    )
+    ring = forms.ChoiceField(
+        label="How close do they feel? (optional)",
+        choices=[("", GUESS), *models.RING_CHOICES],
+        required=False,
+    )
+
+    def entry_data(self) -> EntryData:
+        data = self.cleaned_data
+        return EntryData(label=data["label"], kind=data["kind"], category=data["category"], ring=data["ring"])
+
+
+class EntryDetailsForm(EntryForm):
+    """The same fields as EntryForm, drawn compactly for the details panel beside the map (selects instead of
+    long radio lists), with ids of their own so that the quick-add form can sit on the same page."""
+
+    kind = forms.ChoiceField(
+        label="Who or what is it?",
+        choices=models.KIND_CHOICES,
+        error_messages=EntryForm.base_fields["kind"].error_messages,
+    )
+    wish = forms.ChoiceField(
+        label="What would the person like? (optional)",
+        choices=[("", "Not asked"), *models.WISH_CHOICES],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "entry_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["label"].help_text = ""
+
+
+class MoveForm(NHSForm):
+    """Where an entry was dragged (or moved with the arrow keys) to: a ring and a relationship (sector)."""
+
+    ring = forms.ChoiceField(choices=models.RING_CHOICES, error_messages={"required": "Choose a ring"})
+    category = forms.ChoiceField(
+        choices=models.CATEGORY_CHOICES, error_messages={"required": "Choose a relationship"}
+    )
+    version = VersionField()
+
+
+class RestoreForm(NHSForm):
+    """Undo: which of the entries taken off the map in this session to put back."""
+
+    undo = forms.CharField(max_length=64)
+
+
 class TiesForm(NHSForm):
     ties = forms.TypedMultipleChoiceField(
         label="Who or what on the map is this entry connected to? (optional)",

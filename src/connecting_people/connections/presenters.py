@@ -8,6 +8,7 @@ from typing import Any
 
 from connecting_people.connections.domain import Category, Entry, Frequency, Kind, Ring, Support, Wish
 from connecting_people.connections.metrics import CATEGORIES, RINGS, SUPPORTS
+from connecting_people.core.sentences import joined, sentence, sentences, without_end_stop
 
 KIND = {Kind.PERSON: "Person", Kind.GROUP: "Group", Kind.PLACE: "Place", Kind.SERVICE: "Service"}
 CATEGORY = {
@@ -43,17 +44,47 @@ WISH = {
     Wish.RECONNECT: "get back in touch",
     Wish.FEWER: "see less of them",
 }
-# Said to the person on their printout, in the second person.
-WISH_FOR_PERSON = {
-    Wish.KEEP: "You would like to keep this as it is.",
-    Wish.CLOSER: "You would like to get closer.",
-    Wish.RECONNECT: "You would like to get back in touch.",
-    Wish.FEWER: "You would like to see less of them.",
-}
+# Said to the person on their printout, in the second person: whole sentences, built by `entry_sentences`.
 RING_FOR_PERSON = {
     Ring.CLOSE: "Closest to you",
     Ring.MIDDLE: "In the middle",
     Ring.OUTER: "Further out",
+}
+# The relationship, after the entry's name: "Mum (family)".
+CATEGORY_FOR_PERSON = {category: name.lower() for category, name in CATEGORY.items()}
+FREQUENCY_FOR_PERSON = {
+    Frequency.DAILY: "You are in touch every day or most days",
+    Frequency.WEEKLY: "You are in touch every week",
+    Frequency.MONTHLY: "You are in touch every month",
+    Frequency.LESS_OFTEN: "You are in touch less often than once a month",
+    Frequency.NOT_IN_TOUCH: "You are not in touch at the moment",
+}
+# Kinds of support as nouns, for "They give you emotional support and advice".
+SUPPORT_AS_NOUN = {
+    Support.EMOTIONAL: "emotional support",
+    Support.PRACTICAL: "practical help",
+    Support.INFORMATION: "information",
+    Support.COMPANIONSHIP: "companionship",
+    Support.ADVICE: "advice",
+}
+# Who gives the support, by kind of entry: (subject, verb, object).
+GIVER = {
+    Kind.PERSON: ("they", "give", "them"),
+    Kind.GROUP: ("the group", "gives", "the group"),
+    Kind.PLACE: ("it", "gives", "it"),
+    Kind.SERVICE: ("the service", "gives", "the service"),
+}
+WISH_FOR_PERSON = {
+    Wish.KEEP: "You would like to keep this as it is",
+    Wish.CLOSER: "You would like to get closer",
+    Wish.RECONNECT: "You would like to get back in touch",
+    Wish.FEWER: "You would like to see less of {object}",
+}
+# The printout's list of changes the person would like: the entry's name goes in the sentence.
+CHANGE_FOR_PERSON = {
+    Wish.CLOSER: "Get closer to {label}",
+    Wish.RECONNECT: "Get back in touch with {label}",
+    Wish.FEWER: "See less of {label}",
 }
 
 # Scalar measures in the order pages show them: (key, name, how the value is written).
@@ -149,25 +180,56 @@ def map_order(entry: Entry) -> tuple[int, int, str, str]:
     return (RINGS.index(entry.ring), CATEGORIES.index(entry.category), entry.label.casefold(), entry.key)
 
 
+def _words(text: str) -> list[str]:
+    return [word.strip(".,;:()").casefold() for word in text.split()]
+
+
+def supports_sentence(entry: Entry) -> str:
+    """ "They give you emotional support and advice", or "" when no support is recorded."""
+    given = joined(SUPPORT_AS_NOUN[support] for support in SUPPORTS if support in entry.supports)
+    if not given:
+        return ""
+    subject, verb, _object = GIVER[entry.kind]
+    return f"{subject} {verb} you {given}"
+
+
+def entry_sentences(entry: Entry) -> str:
+    """What the printout says about one entry straight after its label (shown in bold): its relationship, then a
+    sentence for each of how often you are in touch, the support it gives and what you would like, leaving out
+    what is not known. " (friend). You are in touch every week. They give you emotional support and advice." A
+    label that already names the relationship is not followed by it again ("Neighbour. You are …")."""
+    wish = WISH_FOR_PERSON[entry.wish].format(object=GIVER[entry.kind][2]) if entry.wish else ""
+    relationship = CATEGORY_FOR_PERSON[entry.category]
+    said_already = set(_words(entry.label)) & (set(_words(relationship)) - {"or"})
+    rest = sentences(
+        FREQUENCY_FOR_PERSON[entry.frequency] if entry.frequency else "",
+        supports_sentence(entry),
+        wish,
+    )
+    return ("." if said_already else f" ({relationship}).") + (f" {rest}" if rest else "")
+
+
 def printout_sections(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """The printout's sentences, one list per ring, closest first."""
+    """The printout's sentences, one list per ring, closest first: each line an entry's label (shown in bold)
+    and `entry_sentences` straight after it."""
     sections = []
     for ring in RINGS:
-        lines = []
-        for entry in sorted((e for e in entries if e.ring == ring), key=map_order):
-            parts = [f"{CATEGORY[entry.category].lower()}"]
-            if entry.frequency:
-                parts.append(f"in touch {FREQUENCY[entry.frequency]}")
-            sentence = ", ".join(parts).capitalize() + "."
-            if entry.supports:
-                given = [SUPPORT[s] for s in SUPPORTS if s in entry.supports]
-                listed = given[0] if len(given) == 1 else ", ".join(given[:-1]) + " and " + given[-1]
-                sentence += f" Gives you {listed}."
-            if entry.wish:
-                sentence += " " + WISH_FOR_PERSON[entry.wish]
-            lines.append({"label": entry.label, "text": sentence})
+        lines = [
+            {"label": entry.label, "text": entry_sentences(entry)}
+            for entry in sorted((e for e in entries if e.ring == ring), key=map_order)
+        ]
         sections.append({"title": RING_FOR_PERSON[ring], "entries": lines})
     return sections
+
+
+def printout_changes(entries: Sequence[Entry]) -> list[str]:
+    """The changes the person would like, one sentence each, in the printout's order: "Get closer to Mum."
+    Entries to keep as they are, or with no wish recorded, say nothing."""
+    return [
+        sentence(CHANGE_FOR_PERSON[entry.wish].format(label=without_end_stop(entry.label)))
+        for entry in sorted(entries, key=map_order)
+        if entry.wish in CHANGE_FOR_PERSON
+    ]
 
 
 def _cell(key: str, value: Any, style: str) -> str:

@@ -18,8 +18,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from connecting_people.audit.services import audit_record
-from connecting_people.connections import metrics, selectors
-from connecting_people.connections.domain import MAX_ENTRIES, MAX_TIES, Entry, Kind, Support, Tie
+from connecting_people.connections import lexicon, metrics, selectors
+from connecting_people.connections.domain import (
+    MAX_ENTRIES,
+    MAX_TIES,
+    Category,
+    Entry,
+    Frequency,
+    Kind,
+    Ring,
+    Support,
+    Tie,
+    Wish,
+)
 from connecting_people.connections.interchange import (
     FORMATS,
     LABEL_MAX_LENGTH,
@@ -46,7 +57,8 @@ NOT_LATEST = "Only the latest map can be changed. Earlier maps are kept as they 
 
 @dataclass(frozen=True)
 class EntryData:
-    """What a practitioner records about one entry (codes as in `domain`)."""
+    """What a practitioner records about one entry (codes as in `domain`). For `entry_add`, an empty kind,
+    category or ring means "guess it from the label" (`lexicon.guess`)."""
 
     label: str
     kind: str
@@ -55,6 +67,44 @@ class EntryData:
     supports: tuple[str, ...] = ()
     frequency: str = ""
     wish: str = ""
+
+
+@dataclass(frozen=True)
+class RemovedEntry:
+    """An entry as it was just before `entry_remove` took it off its map, with the keys of the entries it was
+    tied to: all `entry_restore` needs to put it back. Plain values, so it can wait in the session."""
+
+    snapshot_id: int
+    key: str
+    label: str
+    kind: str
+    category: str
+    ring: str
+    supports: tuple[str, ...]
+    frequency: str
+    wish: str
+    tied_keys: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: list(value) if isinstance(value, tuple) else value for name, value in vars(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "RemovedEntry":
+        """The entry `as_dict` gave. ValueError (or KeyError, TypeError) for anything else."""
+        return cls(
+            snapshot_id=int(values["snapshot_id"]),
+            key=str(uuid.UUID(str(values["key"]))),
+            label=str(values["label"]),
+            kind=str(values["kind"]),
+            category=str(values["category"]),
+            ring=str(values["ring"]),
+            supports=tuple(str(code) for code in values["supports"]),
+            frequency=str(values["frequency"]),
+            wish=str(values["wish"]),
+            tied_keys=tuple(str(uuid.UUID(str(key))) for key in values["tied_keys"]),
+        )
 
 
 def case_id_for(person: Person) -> str:
@@ -89,17 +139,43 @@ def _checked_label(label: str, kind: str) -> str:
     return cleaned
 
 
+def _code(enum, value: str, field: str, message: str, *, blank: bool = False) -> str:
+    """`value` if it is one of `enum`'s codes (or empty, when `blank`); ServiceError(message) otherwise."""
+    if (blank and value == "") or value in {member.value for member in enum}:
+        return value
+    raise ServiceError(message, field=field)
+
+
 def _entry_fields(data: EntryData) -> dict[str, Any]:
     chosen = set(data.supports)
+    kind = _code(Kind, data.kind, "kind", "Select whether it is a person, group, place or service")
     return {
-        "label": _checked_label(data.label, data.kind),
-        "kind": data.kind,
-        "category": data.category,
-        "ring": data.ring,
+        "label": _checked_label(data.label, kind),
+        "kind": kind,
+        "category": _code(Category, data.category, "category", "Select the relationship"),
+        "ring": _code(Ring, data.ring, "ring", "Select how close they feel"),
         "supports": [support.value for support in Support if support.value in chosen],
-        "frequency": data.frequency,
-        "wish": data.wish,
+        "frequency": _code(Frequency, data.frequency, "frequency", "Select how often", blank=True),
+        "wish": _code(Wish, data.wish, "wish", "Select what the person would like", blank=True),
     }
+
+
+def _guessed(data: EntryData, snapshot: MapSnapshot) -> EntryData:
+    """`data` with an empty kind, category or ring filled in from its label, and from the relationship of the
+    entry added to the map just before (see `lexicon.guess`)."""
+    if data.kind and data.category and data.ring:
+        return data
+    last = selectors.entries_of(snapshot).order_by("-id").values_list("label", "category").first()
+    previous = None
+    if last is not None and last[1] in {category.value for category in Category}:
+        previous = (last[0], Category(last[1]))
+    found = lexicon.guess(data.label, previous=previous)
+    return replace(
+        data,
+        kind=data.kind or found.kind.value,
+        category=data.category or found.category.value,
+        ring=data.ring or found.ring.value,
+    )
 
 
 def _shape_summary(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,19 +290,32 @@ def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], tie
 
 
 def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
-    """Add an entry to the person's latest map. ServiceError for a label that is not minimal, or when the map
-    already holds MAX_ENTRIES (the limit an import has too)."""
+    """Add an entry to the person's latest map; an empty kind, relationship or ring is guessed from the label
+    (`lexicon`). ServiceError for a label that is not minimal (a person's name with a family name), or when the
+    map already holds MAX_ENTRIES (the limit an import has too)."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
         # Locked: two adds at once cannot both pass the count.
         snapshot = _locked_snapshot(person, snapshot_id)
         if selectors.entries_of(snapshot).count() >= MAX_ENTRIES:
             raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
-        fields = _entry_fields(data)
+        fields = _entry_fields(_guessed(data, snapshot))
         entry = MapEntry.objects.create(snapshot=snapshot, **fields)
         _refresh_measures(snapshot)
         _audit(user, person, "map.entry_added", "map_entry", entry.pk, _shape_summary(fields))
     return entry
+
+
+def entry_add_first(*, user, person_id: int, data: EntryData) -> MapEntry:
+    """Add an entry to the person's latest map, starting their first map (dated today) when they have none:
+    a map begins with its first entry, in one transaction (a refused entry starts no map). Otherwise as
+    `entry_add`."""
+    with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)
+        latest = _latest_locked(person)
+        if latest is None:
+            latest = snapshot_start(user=user, person_id=person.pk, taken_on=timezone.localdate())
+        return entry_add(user=user, person_id=person.pk, snapshot_id=latest.pk, data=data)
 
 
 def _locked_entry(user, person_id: int, entry_id, expected_version: int) -> tuple[Person, MapEntry]:
@@ -269,17 +358,110 @@ def entry_update(*, user, person_id: int, entry_id: int, expected_version: int, 
     return entry
 
 
-def entry_remove(*, user, person_id: int, entry_id: int, expected_version: int) -> None:
-    """Take an entry off the latest map (earlier maps keep it), with its ties. StaleRecordError when someone
-    changed the entry since `expected_version`: they may have made it something the person wants to keep."""
+def entry_move(
+    *, user, person_id: int, entry_id: int, expected_version: int, ring: str, category: str
+) -> MapEntry:
+    """Put an entry of the latest map in another ring or relationship (sector): what dragging it on the map,
+    or moving it with the arrow keys, does. Nothing is written when both are as they were. StaleRecordError
+    when someone saved the entry since `expected_version`; ServiceError for a ring or category that is not one."""
+    ring = _code(Ring, ring, "ring", "Select how close they feel")
+    category = _code(Category, category, "category", "Select the relationship")
+    with transaction.atomic():
+        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
+        before = {"ring": entry.ring, "category": entry.category}
+        if before == {"ring": ring, "category": category}:
+            return entry
+        entry.ring, entry.category = ring, category
+        entry.version += 1
+        entry.save(update_fields=["ring", "category", "version"])
+        _refresh_measures(entry.snapshot)
+        _audit(
+            user,
+            person,
+            "map.entry_moved",
+            "map_entry",
+            entry.pk,
+            {"ring": ring, "category": category, "was": before},
+        )
+    return entry
+
+
+def entry_remove(*, user, person_id: int, entry_id: int, expected_version: int) -> RemovedEntry:
+    """Take an entry off the latest map (earlier maps keep it), with its ties. Returns what `entry_restore`
+    needs to undo it. StaleRecordError when someone changed the entry since `expected_version`: they may have
+    made it something the person wants to keep."""
     with transaction.atomic():
         person, entry = _locked_entry(user, person_id, entry_id, expected_version)
         entry_pk = entry.pk
         tied = _tied_to(entry)
+        removed = RemovedEntry(
+            snapshot_id=entry.snapshot_id,
+            key=str(entry.key),
+            label=entry.label,
+            kind=entry.kind,
+            category=entry.category,
+            ring=entry.ring,
+            supports=tuple(entry.supports),
+            frequency=entry.frequency,
+            wish=entry.wish,
+            tied_keys=tuple(
+                sorted(str(key) for key in MapEntry.objects.filter(pk__in=tied).values_list("key", flat=True))
+            ),
+        )
         entry.delete()
         _entries_changed(entry.snapshot, tied)
         _refresh_measures(entry.snapshot)
         _audit(user, person, "map.entry_removed", "map_entry", entry_pk, {"key": str(entry.key)})
+    return removed
+
+
+def entry_restore(*, user, person_id: int, snapshot_id: int, removed: RemovedEntry) -> MapEntry:
+    """Put back an entry `entry_remove` took off (undo): same key and details, tied again to those of its
+    entries still on the map. Only onto the map it came from, while that map is still the latest.
+    ServiceError when that map has changed so it cannot go back (it is no longer the latest, the entry is on it
+    again, or the map is full); Http404 for a map out of reach."""
+    with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)
+        snapshot = _locked_snapshot(person, snapshot_id)
+        if removed.snapshot_id != snapshot.pk:
+            raise ServiceError("That entry was taken off another map, so it cannot be put back on this one.")
+        entries = selectors.entries_of(snapshot)
+        if entries.filter(key=removed.key).exists():
+            raise ServiceError(f"{removed.label} is already back on the map.")
+        if entries.count() >= MAX_ENTRIES:
+            raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
+        fields = _entry_fields(
+            EntryData(
+                label=removed.label,
+                kind=removed.kind,
+                category=removed.category,
+                ring=removed.ring,
+                supports=removed.supports,
+                frequency=removed.frequency,
+                wish=removed.wish,
+            )
+        )
+        entry = MapEntry.objects.create(snapshot=snapshot, key=uuid.UUID(removed.key), **fields)
+        others = sorted(
+            entries.filter(key__in=removed.tied_keys).exclude(pk=entry.pk).values_list("pk", flat=True)
+        )
+        if MapTie.objects.filter(snapshot=snapshot).count() + len(others) > MAX_TIES:
+            raise ServiceError(f"A map holds at most {MAX_TIES:,} ties, so its ties cannot all be put back.")
+        MapTie.objects.bulk_create(
+            MapTie(snapshot=snapshot, a_id=min(entry.pk, other), b_id=max(entry.pk, other))
+            for other in others
+        )
+        _entries_changed(snapshot, others)
+        _refresh_measures(snapshot)
+        _audit(
+            user,
+            person,
+            "map.entry_restored",
+            "map_entry",
+            entry.pk,
+            {"ties": len(others), **_shape_summary(fields)},
+        )
+    return entry
 
 
 def _ties_of(entry: MapEntry):

@@ -2,11 +2,12 @@
 compare, printout and file downloads. Thin: parse, call one service or selector, render."""
 
 import io
+import secrets
 import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +15,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from markupsafe import Markup
 
 from connecting_people.connections import metrics, presenters, selectors, services
+from connecting_people.connections.domain import Category, Kind, Ring
 from connecting_people.connections.forms import (
+    EntryDetailsForm,
     EntryForm,
     ImportForm,
+    MoveForm,
+    QuickEntryForm,
     RemoveForm,
+    RestoreForm,
     SnapshotForm,
     TiesForm,
     UploadLimit,
@@ -37,13 +43,40 @@ from connecting_people.people.views import person_for_request
 
 EXPORT_NAMES = {"graphml": "GraphML", "json": "JSON", "nc-csv": "Network Canvas CSV (zip)"}
 
+# The map builder. Every write on the map page answers in one of two ways: a plain form post (JavaScript off)
+# gets a redirect back to the map page, with a notice waiting in the session; a post from the page's script
+# (`connections/js/map-builder.mjs`, which asks with FRAGMENT in its Accept header) gets the builder part of
+# the map page (notice, add form, drawing, details panel, table, measures) rendered by the same template the
+# page includes, to swap in place. One rendering path, no page reload.
+FRAGMENT = "text/html-fragment"
+NOTICE_KEY = "map_notice"  # in the session: the notice the next map page shows (JavaScript off)
+UNDO_KEY = "map_undo"  # in the session: {token: {"person_id", "removed"}}, entries taken off, newest last
+UNDO_KEPT = 10  # entries a session can still put back; older ones drop off
+
+
+def _wants_fragment(request) -> bool:
+    return FRAGMENT in request.headers.get("Accept", "")
+
+
+def _ring_and_sector(ring: str, category: str) -> str:
+    return f"the {presenters.RING[Ring(ring)].lower()} ring, {presenters.CATEGORY[Category(category)]}"
+
 
 def _unless_latest(request, snapshot):
-    """A redirect to the map with a message when `snapshot` is not the person's latest (which alone changes)."""
+    """A redirect to the map with a message when `snapshot` is not the person's latest (which alone changes);
+    for the page's script, the latest map with the message in place."""
     if selectors.is_latest(snapshot):
         return None
+    if _wants_fragment(request):
+        return _builder_answer(
+            request, snapshot.person, notice=_notice(services.NOT_LATEST, error=True), status=409
+        )
     messages.error(request, services.NOT_LATEST)
     return redirect("connections:snapshot", person_id=snapshot.person_id, snapshot_id=snapshot.pk)
+
+
+def _notice(text: str, *, error: bool = False, undo: str | None = None) -> dict:
+    return {"text": text, "error": error, "undo": undo}
 
 
 def _map_context(person, snapshot, snapshots) -> dict:
@@ -59,18 +92,21 @@ def _map_context(person, snapshot, snapshots) -> dict:
         {
             "entry": entry,
             "id": row_for_key[entry.key].pk,
+            "version": row_for_key[entry.key].version,
             "ties": tie_count.get(row_for_key[entry.key].pk, 0),
             **presenters.entry_cells(entry),
         }
         for entry in sorted(entries, key=presenters.map_order)
     ]
     latest = snapshots[-1] if snapshots else None
+    editable = latest is not None and latest.pk == snapshot.pk
     return {
         "person": person,
         "snapshot": snapshot,
         "snapshots": snapshots,
+        "loaded": loaded,
         "previous": selectors.previous_of(snapshot, snapshots),
-        "editable": latest is not None and latest.pk == snapshot.pk,
+        "editable": editable,
         "table": table,
         "svg": Markup(
             map_svg(
@@ -78,6 +114,7 @@ def _map_context(person, snapshot, snapshots) -> dict:
                 map_id="connections-map",
                 title=f"Connections map of {person.known_as}, {date_long(snapshot.taken_on)}",
                 centre_label=person.known_as,
+                entry_ids={key: row.pk for key, row in row_for_key.items()},
             )
         ),
         "measure_rows": [
@@ -90,32 +127,136 @@ def _map_context(person, snapshot, snapshots) -> dict:
     }
 
 
+def _builder_context(
+    person,
+    snapshot,
+    snapshots,
+    *,
+    selected_id: int | None = None,
+    notice: dict | None = None,
+    add_form: QuickEntryForm | None = None,
+    details_form: EntryDetailsForm | None = None,
+    ties_form: TiesForm | None = None,
+    added: bool = False,
+    asked: bool = False,
+) -> dict:
+    """Everything `connections/_builder.jinja` draws. `selected_id`: the entry whose details panel is open;
+    when it is not on this map, Http404 if the address `asked` for it, else no panel (someone else took it off
+    in the meantime). Bound forms with errors are shown as they are; else fresh ones."""
+    context = _map_context(person, snapshot, snapshots)
+    loaded = context.pop("loaded")
+    selected = None
+    if selected_id is not None and context["editable"]:
+        selected = next((row for row in loaded.rows if row.pk == selected_id), None)
+        if selected is None and asked:
+            raise Http404("No such entry on this map")
+    if selected is not None:
+        others = sorted(
+            (row for row in loaded.rows if row.pk != selected.pk),
+            key=lambda row: (row.label.casefold(), row.pk),
+        )
+        current = [a if b == selected.pk else b for a, b in loaded.tie_ids if selected.pk in (a, b)]
+        context["details_form"] = details_form or EntryDetailsForm(initial=EntryForm.initial_for(selected))
+        context["ties_form"] = ties_form or TiesForm(
+            others=others, initial={"ties": current, "version": selected.version}
+        )
+        ties_field = context["ties_form"].fields["ties"]
+        ties_field.label = f"Who or what is {selected.label} connected to? (optional)"
+    context.update(
+        {
+            "selected": selected,
+            "notice": notice,
+            "add_form": add_form or QuickEntryForm(),
+            "added": added,
+        }
+    )
+    return context
+
+
+def _builder_answer(
+    request,
+    person,
+    *,
+    selected_id: int | None = None,
+    notice: dict | None = None,
+    status: int = 200,
+    added: bool = False,
+    **forms,
+):
+    """The answer to a write on the map: the builder fragment for the page's script, else a redirect to the
+    map page (the notice waiting in the session). `forms`: bound forms with errors, for the fragment only."""
+    if not _wants_fragment(request):
+        if notice:
+            request.session[NOTICE_KEY] = notice
+        url = reverse("connections:map", args=[person.pk])
+        if selected_id is not None:
+            url += f"?entry={selected_id}" + ("&added=1#id_label" if added else "#entry-details")
+        return redirect(url)
+    snapshots = selectors.snapshots_for(person=person)
+    context = _builder_context(
+        person, snapshots[-1], snapshots, selected_id=selected_id, notice=notice, added=added, **forms
+    )
+    context["fragment"] = True
+    response = render(request, "connections/_builder.jinja", context, status=status)
+    response["X-Map-Fragment"] = "1"
+    response["Vary"] = "Accept"
+    return response
+
+
+def _stale(request, person, error, *, selected_id=None):
+    """A save refused because someone else saved first: the map as it is now, with the message in place."""
+    if _wants_fragment(request):
+        return _builder_answer(
+            request,
+            person,
+            selected_id=selected_id,
+            notice=_notice(f"{error.message} Nothing was saved.", error=True),
+            status=409,
+        )
+    return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
+
+
+def _selected_param(request) -> int | None:
+    value = request.GET.get("entry")
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        raise Http404("No such entry")
+    return int(value)
+
+
 @login_required
 def map_page(request, person_id: int, snapshot_id: int | None = None):
-    """The latest map (or the one asked for), drawn and tabled, with the quick-add form when it can change."""
+    """The latest map (or the one asked for), drawn and tabled, with the builder when it can change:
+    `?entry=<id>` opens that entry's details. Asked for the fragment, the builder part alone."""
     person = person_for_request(request, person_id, "map")
     snapshots = selectors.snapshots_for(person=person)
     if snapshot_id is None:
         if not snapshots:
-            return render(
-                request,
-                "connections/empty.jinja",
-                {
-                    "person": person,
-                    "form": SnapshotForm(initial={"taken_on": timezone.localdate()}),
-                    "page_title": f"Connections map of {person.full_name}",
-                },
-            )
+            return render(request, "connections/empty.jinja", _empty_context(person))
         snapshot = snapshots[-1]
     else:
         snapshot = next((s for s in snapshots if s.pk == snapshot_id), None)
         if snapshot is None:
             raise Http404("No such map")
-    context = _map_context(person, snapshot, snapshots)
-    context["form"] = EntryForm()
-    context["focus_form"] = request.GET.get("added") == "1"
-    context["page_title"] = f"Connections map of {person.full_name}, {date_long(snapshot.taken_on)}"
-    return render(request, "connections/map.jinja", context)
+    context = _builder_context(
+        person,
+        snapshot,
+        snapshots,
+        selected_id=_selected_param(request),
+        asked=True,
+        notice=request.session.pop(NOTICE_KEY, None),
+        added=request.GET.get("added") == "1",
+    )
+    if _wants_fragment(request):
+        context["fragment"] = True
+        response = render(request, "connections/_builder.jinja", context)
+        response["X-Map-Fragment"] = "1"
+    else:
+        context["page_title"] = f"Connections map of {person.full_name}, {date_long(snapshot.taken_on)}"
+        response = render(request, "connections/map.jinja", context)
+    response["Vary"] = "Accept"
+    return response
 
 
 @login_required
@@ -147,12 +288,16 @@ def snapshot_new(request, person_id: int):
 
 @login_required
 def entry_add(request, person_id: int, snapshot_id: int):
+    """Add to the map: a name (kind, relationship and ring guessed when not chosen). A GET goes to the map's
+    add form; a refused post shows the map again with the form's errors."""
     person = person_for_request(request, person_id, "map-entry-add")
     snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
     if refused := _unless_latest(request, snapshot):
         return refused
-    form = EntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return redirect(reverse("connections:map", args=[person.pk]) + "#add-entry")
+    form = QuickEntryForm(request.POST)
+    if form.is_valid():
         try:
             entry = services.entry_add(
                 user=request.user, person_id=person.pk, snapshot_id=snapshot.pk, data=form.entry_data()
@@ -160,28 +305,63 @@ def entry_add(request, person_id: int, snapshot_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, f"{entry.label} added to the map.")
-            return redirect(reverse("connections:map", args=[person.pk]) + "?added=1")
-    return render(
-        request,
-        "connections/entry.jinja",
-        {
-            "person": person,
-            "snapshot": snapshot,
-            "form": form,
-            "adding": True,
-            "page_title": "Add to the map",
-        },
-    )
+            return _builder_answer(
+                request, person, selected_id=entry.pk, added=True, notice=_notice(_added_text(entry))
+            )
+    if _wants_fragment(request):
+        return _builder_answer(request, person, add_form=form, status=422)
+    snapshots = selectors.snapshots_for(person=person)
+    context = _builder_context(person, snapshot, snapshots, add_form=form)
+    context["page_title"] = f"Connections map of {person.full_name}, {date_long(snapshot.taken_on)}"
+    return render(request, "connections/map.jinja", context)
+
+
+@login_required
+def entry_add_first(request, person_id: int):
+    """From the page of a person with no map yet: the first entry, which starts the map dated today. A
+    refused entry shows that page again with the form's errors (and starts nothing)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_request(request, person_id, "map-entry-add-first")
+    form = QuickEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = services.entry_add_first(user=request.user, person_id=person.pk, data=form.entry_data())
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            request.session[NOTICE_KEY] = _notice(_added_text(entry))
+            return redirect(
+                reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}&added=1#id_label"
+            )
+    return render(request, "connections/empty.jinja", _empty_context(person, add_form=form))
+
+
+def _empty_context(person, *, add_form: QuickEntryForm | None = None) -> dict:
+    return {
+        "person": person,
+        "add_form": add_form or QuickEntryForm(),
+        "form": SnapshotForm(initial={"taken_on": timezone.localdate()}),
+        "page_title": f"Connections map of {person.full_name}",
+    }
+
+
+def _added_text(entry) -> str:
+    where = _ring_and_sector(entry.ring, entry.category)
+    return f"{entry.label} added to the map: {presenters.KIND[Kind(entry.kind)].lower()}, {where}."
 
 
 @login_required
 def entry_edit(request, person_id: int, entry_id: int):
+    """An entry's details: its own page (JavaScript off, or from a link), or posted from the details panel
+    beside the map, which saves each change as it is made."""
     person = person_for_request(request, person_id, "map-entry-edit")
     entry = selectors.entry_of(person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
-    form = EntryForm(request.POST or None, initial=EntryForm.initial_for(entry))
+    # The panel beside the map draws the same fields compactly; both validate alike.
+    form_class = EntryDetailsForm if _wants_fragment(request) else EntryForm
+    form = form_class(posted(request), initial=EntryForm.initial_for(entry))
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_update(
@@ -192,12 +372,16 @@ def entry_edit(request, person_id: int, entry_id: int):
                 data=form.entry_data(),
             )
         except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
+            return _stale(request, person, error, selected_id=entry.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, "Entry updated.")
-            return redirect("connections:map", person_id=person.pk)
+            label = form.cleaned_data["label"]
+            return _builder_answer(
+                request, person, selected_id=entry.pk, notice=_notice(f"Changes to {label} saved.")
+            )
+    if request.method == "POST" and _wants_fragment(request):
+        return _builder_answer(request, person, selected_id=entry.pk, details_form=form, status=422)
     return render(
         request,
         "connections/entry.jinja",
@@ -206,9 +390,44 @@ def entry_edit(request, person_id: int, entry_id: int):
             "snapshot": entry.snapshot,
             "entry": entry,
             "form": form,
-            "adding": False,
             "page_title": f"Change {entry.label}",
         },
+    )
+
+
+@login_required
+def entry_move(request, person_id: int, entry_id: int):
+    """Put an entry in another ring or relationship: where it was dragged, or moved with the arrow keys."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_request(request, person_id, "map-entry-move")
+    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    if refused := _unless_latest(request, entry.snapshot):
+        return refused
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        problem = next(iter(form.errors.values()))[0]
+        return _builder_answer(
+            request, person, selected_id=entry.pk, notice=_notice(problem, error=True), status=422
+        )
+    try:
+        moved = services.entry_move(
+            user=request.user,
+            person_id=person.pk,
+            entry_id=entry.pk,
+            expected_version=form.cleaned_data["version"],
+            ring=form.cleaned_data["ring"],
+            category=form.cleaned_data["category"],
+        )
+    except StaleRecordError as error:
+        return _stale(request, person, error, selected_id=entry.pk)
+    except ServiceError as error:
+        return _builder_answer(
+            request, person, selected_id=entry.pk, notice=_notice(error.message, error=True), status=422
+        )
+    where = _ring_and_sector(moved.ring, moved.category)
+    return _builder_answer(
+        request, person, selected_id=entry.pk, notice=_notice(f"{moved.label} is now in {where}.")
     )
 
 
@@ -225,21 +444,28 @@ def entry_ties(request, person_id: int, entry_id: int):
     current = [a if b == entry.pk else b for a, b in loaded.tie_ids if entry.pk in (a, b)]
     form = TiesForm(posted(request), others=others, initial={"ties": current, "version": entry.version})
     if request.method == "POST" and form.is_valid():
+        wanted = set(form.cleaned_data["ties"])
         try:
             services.entry_ties_set(
                 user=request.user,
                 person_id=person.pk,
                 entry_id=entry.pk,
                 expected_version=form.cleaned_data["version"],
-                other_entry_ids=form.cleaned_data["ties"],
+                other_entry_ids=wanted,
             )
         except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
+            return _stale(request, person, error, selected_id=entry.pk)
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, f"Ties for {entry.label} saved.")
-            return redirect("connections:map", person_id=person.pk)
+            return _builder_answer(
+                request,
+                person,
+                selected_id=entry.pk,
+                notice=_notice(_ties_text(entry.label, others, current, wanted)),
+            )
+    if request.method == "POST" and _wants_fragment(request):
+        return _builder_answer(request, person, selected_id=entry.pk, ties_form=form, status=422)
     return render(
         request,
         "connections/ties.jinja",
@@ -247,32 +473,102 @@ def entry_ties(request, person_id: int, entry_id: int):
     )
 
 
+def _ties_text(label: str, others, before, after) -> str:
+    """What a save of ties did, in words: "Sam and Jo tied.", "Sam and Jo no longer tied."."""
+    names = {row.pk: row.label for row in others}
+    added = sorted((names[pk] for pk in set(after) - set(before)), key=str.casefold)
+    removed = sorted((names[pk] for pk in set(before) - set(after)), key=str.casefold)
+    parts = []
+    if added:
+        parts.append(f"{label} and {_and(added)} tied.")
+    if removed:
+        parts.append(f"{label} and {_and(removed)} no longer tied.")
+    return " ".join(parts) or f"Ties of {label} saved."
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @login_required
 def entry_remove(request, person_id: int, entry_id: int):
+    """Take an entry off the map at once, with an undo in the notice (no confirmation page). A GET goes to
+    the entry's details on the map."""
     person = person_for_request(request, person_id, "map-entry-remove")
     entry = selectors.entry_of(person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
-    form = RemoveForm(posted(request), initial={"version": entry.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entry_remove(
-                user=request.user,
-                person_id=person.pk,
-                entry_id=entry.pk,
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "connections:map", person_id=person.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"{entry.label} taken off the map.")
-            return redirect("connections:map", person_id=person.pk)
-    return render(
-        request,
-        "connections/remove.jinja",
-        {"person": person, "entry": entry, "form": form, "page_title": f"Take {entry.label} off the map"},
+    if request.method != "POST":
+        return redirect(reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}#entry-details")
+    form = RemoveForm(request.POST, initial={"version": entry.version})
+    form.is_valid()  # a version that is not a number reads as 0, which the service refuses as stale
+    try:
+        removed = services.entry_remove(
+            user=request.user,
+            person_id=person.pk,
+            entry_id=entry.pk,
+            expected_version=form.cleaned_data.get("version", 0),
+        )
+    except StaleRecordError as error:
+        return _stale(request, person, error, selected_id=entry.pk)
+    except ServiceError as error:
+        return _builder_answer(
+            request, person, selected_id=entry.pk, notice=_notice(error.message, error=True), status=422
+        )
+    token = _keep_for_undo(request, person, removed)
+    return _builder_answer(request, person, notice=_notice(f"{removed.label} taken off the map.", undo=token))
+
+
+def _keep_for_undo(request, person, removed: services.RemovedEntry) -> str:
+    """Keep what `entry_restore` needs in the session (server side) and return the token that names it."""
+    kept = dict(request.session.get(UNDO_KEY, {}))
+    token = secrets.token_urlsafe(16)
+    kept[token] = {"person_id": person.pk, "removed": removed.as_dict()}
+    request.session[UNDO_KEY] = dict(list(kept.items())[-UNDO_KEPT:])
+    return token
+
+
+def _waiting_for_undo(waiting, person) -> services.RemovedEntry | None:
+    """The entry a session kept for undo (`_keep_for_undo`), if it is this person's."""
+    if not isinstance(waiting, dict) or waiting.get("person_id") != person.pk:
+        return None
+    try:
+        return services.RemovedEntry.from_dict(waiting["removed"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@login_required
+def entry_restore(request, person_id: int, snapshot_id: int):
+    """Undo: put back an entry taken off this map earlier in the session."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_request(request, person_id, "map-entry-restore")
+    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    form = RestoreForm(request.POST)
+    kept = dict(request.session.get(UNDO_KEY, {}))
+    token = form.cleaned_data["undo"] if form.is_valid() else ""
+    removed = _waiting_for_undo(kept.get(token), person)
+    if removed is None:
+        return _builder_answer(
+            request,
+            person,
+            notice=_notice(
+                "There is nothing to undo: it was undone already, or the session it was in has ended.",
+                error=True,
+            ),
+            status=422,
+        )
+    try:
+        entry = services.entry_restore(
+            user=request.user, person_id=person.pk, snapshot_id=snapshot.pk, removed=removed
+        )
+    except ServiceError as error:
+        return _builder_answer(request, person, notice=_notice(error.message, error=True), status=422)
+    kept.pop(token, None)
+    request.session[UNDO_KEY] = kept
+    return _builder_answer(
+        request, person, selected_id=entry.pk, notice=_notice(f"{entry.label} is back on the map.")
     )
 
 
@@ -297,7 +593,7 @@ def printout(request, person_id: int, snapshot_id: int):
                 )
             ),
             "sections": presenters.printout_sections(domain.entries),
-            "wishes": [entry for entry in domain.entries if entry.wish and entry.wish.value != "keep"],
+            "changes": presenters.printout_changes(domain.entries),
             "page_title": f"Connections map for {person.known_as}, {date_long(snapshot.taken_on)}",
         },
     )
@@ -379,6 +675,10 @@ def export(request, person_id: int, snapshot_id: int, format: str):
     return response
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 @login_required
 @csrf_exempt  # only so that the upload limit is in place before the body is read: checked just below
 def import_files(request, person_id: int):
@@ -415,7 +715,8 @@ def _import_files(request, person_id: int):
             request.session["map_import_report"] = report.as_dict()
             messages.success(
                 request,
-                f"Map imported: {report.entries_created} entries and {report.ties_created} ties.",
+                f"Map imported: {_count(report.entries_created, 'entry', 'entries')} and "
+                f"{_count(report.ties_created, 'tie', 'ties')}.",
             )
             return redirect("connections:imported", person_id=person.pk, snapshot_id=snapshot.pk)
     return render(

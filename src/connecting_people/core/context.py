@@ -8,8 +8,8 @@ from connecting_people.accounts.selectors import role_labels, scope_for
 
 
 def navigation_for(request) -> list[dict]:
-    user = request.user
-    if not user.is_authenticated:
+    user = _user(request)
+    if user is None:
         return []
     scope = scope_for(user=user)
     items = [("core:home", "Home")]
@@ -52,10 +52,17 @@ def account_label(user) -> str:
     return f"{user.display_name} ({'; '.join(roles)})" if roles else user.display_name
 
 
+def _user(request):
+    """The signed-in user, or None: also for an error page answered before the sign-in middleware ran (a
+    request for a host this service does not answer to is refused first, and has no user)."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 def page_context(request) -> dict:
-    user = request.user
+    user = _user(request)
     account = []
-    if user.is_authenticated:
+    if user is not None:
         account = [
             {"text": account_label(user), "icon": True},
             {"href": reverse("accounts:logout"), "text": "Sign out"},

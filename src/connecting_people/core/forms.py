@@ -2,11 +2,14 @@
 rule every form of ours applies to what is typed into it: control characters are taken out."""
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # C0 controls other than tab, line feed and carriage return; DEL; and the C1 controls. Typed text has no use for
 # them (they are invisible, or ring a bell, or start a terminal escape sequence); they arrive by pasting.
@@ -70,14 +73,33 @@ class DateInputWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+def today() -> date:
+    """Today's date where the service runs: the default of a date that records what happened today."""
+    return timezone.localdate()
+
+
 class DateField(forms.Field):
-    """A date typed as day, month and year, with the design system's error messages."""
+    """A date typed as day, month and year, with the design system's error messages.
+
+    `default` (a function, called when the form is opened) fills the three boxes in advance, so a date that
+    usually is today, or a fortnight on, costs nothing to enter and is still typed over when it is not. A
+    value the page passes in `initial` wins over it."""
 
     widget = DateInputWidget
 
-    def __init__(self, *, label: str, past_only: bool = False, future_only: bool = False, **kwargs):
+    def __init__(
+        self,
+        *,
+        label: str,
+        past_only: bool = False,
+        future_only: bool = False,
+        default: Callable[[], date] | None = None,
+        **kwargs,
+    ):
         self.past_only = past_only
         self.future_only = future_only
+        if default is not None:
+            kwargs.setdefault("initial", default)  # Django calls a callable initial when the form is shown
         super().__init__(label=label, **kwargs)
 
     def to_python(self, value):
@@ -102,12 +124,10 @@ class DateField(forms.Field):
 
     def validate(self, value):
         super().validate(value)
-        from django.utils import timezone
-
-        today = timezone.localdate()
-        if value and self.past_only and value > today:
+        now = today()
+        if value and self.past_only and value > now:
             raise ValidationError(f"{self.label} must be today or in the past", code="future")
-        if value and self.future_only and value < today:
+        if value and self.future_only and value < now:
             raise ValidationError(f"{self.label} must be today or in the future", code="past")
         if value and value.year < 1900:
             raise ValidationError(f"{self.label} must be after 1900", code="too_early")
@@ -216,3 +236,23 @@ def posted(request):
     """A form's data: the POST, even an empty one (every box unticked still means "save this"), or None for a
     GET. `request.POST or None` would treat an empty POST as no submission at all."""
     return request.POST if request.method == "POST" else None
+
+
+NEXT_LENGTH_LIMIT = 500
+
+
+def next_url(request) -> str | None:
+    """Where to go after a save, when the page was opened with `?next=` (or posted it): a path on this site
+    only, so a link made elsewhere cannot send the practitioner to another site after they save. None when
+    there is none or it is not safe."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        not candidate
+        or len(candidate) > NEXT_LENGTH_LIMIT
+        or not candidate.startswith("/")
+        or candidate.startswith(("//", "/\\"))
+        or any(character.isspace() or not character.isprintable() for character in candidate)
+        or not url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()})
+    ):
+        return None
+    return candidate

@@ -21,6 +21,8 @@ PERSONAL_DATA_MODELS = {
     "plans.LinkChange",
     "plans.Review",
     "plans.GoalScore",
+    # Not about a person (a team's review interval), but in a personal-data app: read through its selector too.
+    "plans.TeamReviewInterval",
     "study.Participant",
     "study.Consent",
     "study.Assessment",

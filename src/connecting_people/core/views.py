@@ -1,4 +1,4 @@
-"""Home page per role, health check, help."""
+"""Home page per role, health check, help, and the error pages (400, 403, 404, 500 and a refused form)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
+from connecting_people.people.presenters import caseload_rows
 from connecting_people.people.selectors import caseload_for, team_case_counts, with_next_steps
 from connecting_people.plans import selectors as plan_selectors
 
@@ -18,8 +19,10 @@ def home(request):
     scope = scope_for(user=user)
     context: dict = {"scope": scope, "page_title": "Home"}
     if scope.is_practitioner:
-        context["caseload"] = plan_selectors.with_prompts(
-            with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
+        context["caseload"] = caseload_rows(
+            plan_selectors.with_prompts(
+                with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
+            )
         )
     if scope.is_team_lead:
         context["led_teams"] = list(teams_led_by(user=user))
@@ -44,6 +47,30 @@ def healthz(request):
 
 def help_page(request):
     return render(request, "core/help.jinja", {"page_title": "Help and guidance"})
+
+
+# The error pages say what happened in plain words and nothing of why in detail: the reason Django gives (which
+# check failed, which header was wrong) goes to the log (django.security, django.request), not to the page.
+
+
+def bad_request(request, exception=None):
+    return render(
+        request,
+        "core/400.jinja",
+        {"page_title": "Sorry, the service could not read that request"},
+        status=400,
+    )
+
+
+def forbidden(request, exception=None):
+    return render(request, "core/403.jinja", {"page_title": "You cannot do that here"}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its valid security token (CSRF_FAILURE_VIEW): most often a page left open past the
+    end of a session, opened before signing in again, or sent from another tab or site. The page renders a
+    fresh token, so going back and reloading works."""
+    return render(request, "core/csrf_failure.jinja", {"page_title": "Your form was not sent"}, status=403)
 
 
 def not_found(request, exception=None):

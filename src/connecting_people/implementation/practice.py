@@ -5,13 +5,17 @@ internal ids for `indicators.indicators` to count, outcome means, and counts of 
 never show a person id. Reach is the same as for the other implementation pages: a team lead's teams, and the
 teams of an implementation lead's trusts (`selectors.implementation_teams`). A fixed number of queries
 whatever the number of people or teams.
+
+People whose processing is restricted (UK GDPR Article 18, the privacy app) are counted in nothing here: every
+query below picks its people with `_counted`, so the dashboards, their CSVs and `connecting-people fidelity
+indicators` leave them out, as if not on the caseload.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Subquery
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from connecting_people.accounts.models import Team
@@ -22,6 +26,7 @@ from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.models import HeadlineSpan
 from connecting_people.people.models import Person
+from connecting_people.people.selectors import processing_allowed
 from connecting_people.plans.due import DueFacts, prompts
 from connecting_people.plans.models import Goal, Link, LinkChange, Review
 from connecting_people.plans.selectors import with_due_facts
@@ -41,8 +46,15 @@ def team_by_id(team_id: int) -> Team | None:
     return Team.objects.select_related("trust").filter(pk=team_id).first()
 
 
+def _counted(teams: list[Team], path: str = "") -> Q:
+    """The people the numbers count, reached through `path` ("person", "link__person"): those of `teams` whose
+    processing is not restricted. Every query here picks its people with this, and nothing else."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}team_id__in": [team.pk for team in teams]}) & processing_allowed(path)
+
+
 def _people(teams: list[Team]):
-    return Person.objects.filter(team_id__in=[team.pk for team in teams])
+    return Person.objects.filter(_counted(teams))
 
 
 def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
@@ -72,9 +84,8 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
     rows = list(people)
     # By team (a join), not by a list of the people's ids: at 5,000 people a list costs more to send and parse
     # than the queries take to run.
-    team_ids = [team.pk for team in teams]
     first_link = dict(
-        LinkChange.objects.filter(link__person__team_id__in=team_ids, status__in=INTRODUCED_OR_BEYOND)
+        LinkChange.objects.filter(_counted(teams, "link__person"), status__in=INTRODUCED_OR_BEYOND)
         .order_by()
         .values("link__person_id")
         .annotate(first=Min("changed_on"))
@@ -82,7 +93,7 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
     )
     goals: dict[int, list[tuple[date, bool]]] = defaultdict(list)
     for person_id, set_on, linked in (
-        Goal.objects.filter(person__team_id__in=team_ids)
+        Goal.objects.filter(_counted(teams, "person"))
         .annotate(linked=Exists(Goal.opportunities.through.objects.filter(goal_id=OuterRef("pk"))))
         .values_list("person_id", "set_on", "linked")
         .order_by("person_id", "set_on", "id")
@@ -90,7 +101,7 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
         goals[person_id].append((set_on, linked))
     reviews: dict[int, list[ReviewFact]] = defaultdict(list)
     for person_id, held_on, next_on, snapshot_id, new_ties in (
-        Review.objects.filter(person__team_id__in=team_ids)
+        Review.objects.filter(_counted(teams, "person"))
         .values_list(
             "person_id", "held_on", "next_review_on", "snapshot_id", "snapshot__measures__new_community_ties"
         )
@@ -188,7 +199,7 @@ def outcome_changes(*, teams: list[Team]) -> dict[int, list[OutcomeChange]]:
     per review, not followed as a score), and so are versions this deployment no longer loads. Averaged in the
     database over the kept spans (`measures.HeadlineSpan`, a row per person and version): one query."""
     spans = (
-        HeadlineSpan.objects.filter(person__team_id__in=[t.pk for t in teams], scored__gte=2)
+        HeadlineSpan.objects.filter(_counted(teams, "person"), scored__gte=2)
         .exclude(instrument_id="gas")
         .order_by()
         .values("person__team_id", "instrument_id", "instrument_version")

@@ -1,5 +1,7 @@
 """Shapes measure histories for pages: table rows, charts, and which instruments can be recorded here."""
 
+import re
+
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.render import score_chart_svg
@@ -9,6 +11,19 @@ from connecting_people.measures.selectors import MeasureHistory
 def recordable_instruments() -> list[Instrument]:
     """Instruments recorded on their own page. Goal Attainment Scaling is scored from goals at review instead."""
     return [instrument for instrument in _latest_versions() if instrument.repeat is None]
+
+
+_ABBREVIATION = re.compile(r"\(([^(),]+)\)\s*$")
+
+
+def short_title(instrument: Instrument) -> str:
+    """The name a prompt or a link can use: the abbreviation the title ends with when it has one ("SWEMWBS",
+    "UCLA 3-item"), else the whole title. A phrase in brackets ("ONS direct question") is not an
+    abbreviation: every word of one has a capital letter or a digit."""
+    found = _ABBREVIATION.search(instrument.title)
+    if found and all(re.search(r"[A-Z0-9]", word) for word in found.group(1).split()):
+        return found.group(1).strip()
+    return instrument.title
 
 
 def _latest_versions() -> list[Instrument]:

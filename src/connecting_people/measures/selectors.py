@@ -1,8 +1,9 @@
 """Reads of a person's outcome measures, scoped through the person's record (404 when out of reach)."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
@@ -72,3 +73,19 @@ def measure_histories(*, person: Person) -> list[MeasureHistory]:
     order = {instrument_id: index for index, instrument_id in enumerate(registry.catalogue().ids())}
     histories.sort(key=lambda history: order.get(history.instrument.id, len(order)))
     return histories
+
+
+def last_recorded_on(*, person_ids) -> dict[int, dict[str, date]]:
+    """For each of these people (ids from a scoped read), the day each outcome measure they have completed was
+    last recorded, in one query. Goal attainment, scored at reviews, is left out."""
+    found: dict[int, dict[str, date]] = {}
+    rows = (
+        Administration.objects.filter(person_id__in=list(person_ids))
+        .exclude(instrument_id="gas")
+        .values("person_id", "instrument_id")
+        .annotate(last_on=Max("administered_on"))
+        .order_by()
+    )
+    for row in rows:
+        found.setdefault(row["person_id"], {})[row["instrument_id"]] = row["last_on"]
+    return found

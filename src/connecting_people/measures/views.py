@@ -4,13 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import next_url, show_service_error
 from connecting_people.measures import registry, selectors, services
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.forms import AdministrationForm
+from connecting_people.measures.models import Administration
 from connecting_people.measures.presenters import history_rows, recordable_instruments, score_charts
 from connecting_people.people.selectors import person_get
 from connecting_people.people.services import person_record_viewed
@@ -70,8 +72,11 @@ def record(request, person_id: int, instrument_id: str):
         raise Http404("Recorded elsewhere")
     if request.method == "GET":
         person_record_viewed(user=request.user, person=person, page=f"measures-record-{instrument.id}")
+    back = next_url(request)  # the page that opened this one (the review), to go back to after the save
     form = AdministrationForm(
-        request.POST or None, instrument=instrument, initial={"administered_on": timezone.localdate()}
+        request.POST or None,
+        instrument=instrument,
+        initial={"administered_on": timezone.localdate(), "mode": Administration.Mode.WITH_PERSON},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,7 +96,7 @@ def record(request, person_id: int, instrument_id: str):
             show_service_error(form, error, item_field)
         else:
             messages.success(request, f"{instrument.title} recorded.")
-            return redirect("measures:history", person_id=person.pk)
+            return redirect(back or reverse("measures:history", args=[person.pk]))
     return render(
         request,
         "measures/record.jinja",
@@ -99,6 +104,7 @@ def record(request, person_id: int, instrument_id: str):
             "person": person,
             "instrument": instrument,
             "form": form,
+            "back": back,
             "page_title": f"{instrument.title}: {person.full_name}",
         },
     )

@@ -1,15 +1,20 @@
-"""What is due next for a person on a caseload. Pure: plain values in, a plain description out.
+"""What is due for a person on a caseload. Pure: plain values in, plain descriptions out.
 
-Until goals, reviews and measures exist as records of their own, the next step is worked out from the
-record itself: consent to the way of working first, then the planned review date.
+Two kinds of thing are due. What the record itself asks for (consent to the way of working first, then a
+planned review date) is `next_step`, which also ranks a caseload, most urgent first. What the plan–do–review
+cycle asks for (a map, a goal, a community link, overdue steps, a review coming up) is `plans.due.prompts`.
+`due_items` puts the two together into the one list every page shows, each item once.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
+from connecting_people.plans.due import Prompt
+
 
 @dataclass(frozen=True)
 class NextStep:
+    code: str  # closed, consent, keep_in_touch, review_date, review
     text: str
     due_on: date | None
     overdue: bool
@@ -21,13 +26,36 @@ def next_step(
     *, status: str, practice_consent: bool | None, next_review_on: date | None, today: date
 ) -> NextStep:
     if status == "closed":
-        return NextStep("Case closed", None, False, (4, date.max))
+        return NextStep("closed", "Case closed", None, False, (4, date.max))
     if practice_consent is None:
-        return NextStep("Talk through the way of working and record consent", None, False, (1, date.min))
+        return NextStep(
+            "consent", "Talk through the way of working and record consent", None, False, (1, date.min)
+        )
     if practice_consent is False:
-        return NextStep("Agree with the person how to keep in touch", None, False, (3, date.max))
+        return NextStep(
+            "keep_in_touch", "Agree with the person how to keep in touch", None, False, (3, date.max)
+        )
     if next_review_on is None:
-        return NextStep("Plan a date to review together", None, False, (2, date.max))
+        return NextStep("review_date", "Plan a date to review together", None, False, (2, date.max))
     if next_review_on < today:
-        return NextStep("Review overdue", next_review_on, True, (0, next_review_on))
-    return NextStep("Review together", next_review_on, False, (2, next_review_on))
+        return NextStep("review", "Review overdue", next_review_on, True, (0, next_review_on))
+    return NextStep("review", "Review together", next_review_on, False, (2, next_review_on))
+
+
+def due_items(step: NextStep, prompts: list[Prompt]) -> list[Prompt]:
+    """Everything due for one person, most urgent first, each thing once: the overdue prompts, then what the
+    record asks for (consent, a review date), then the other prompts, then a review planned further ahead than
+    the prompts look. Nothing for a closed case."""
+    if step.code == "closed":
+        return []
+    overdue = [prompt for prompt in prompts if prompt.overdue]
+    others = [prompt for prompt in prompts if not prompt.overdue]
+    if step.code == "review":
+        # A review due soon or overdue is already a prompt; one further ahead is still worth showing, last.
+        later = (
+            []
+            if any(p.code == "review" for p in prompts)
+            else [Prompt("review", step.text, False, step.due_on)]
+        )
+        return overdue + others + later
+    return overdue + [Prompt(step.code, step.text, step.overdue, step.due_on)] + others

@@ -116,11 +116,29 @@ class PersonForm(NHSForm):
 
 
 class NewPersonForm(PersonForm):
-    """Adding a person: the user chooses the team when they belong to more than one."""
+    """Adding a person: the user chooses the team when they belong to more than one. When records with the same
+    name and date of birth exist, the page asks first; `not_a_duplicate` carries the answer "add anyway" for
+    exactly the name and date of birth that were checked (`duplicate_key`)."""
 
     team = forms.TypedChoiceField(label="Team", coerce=int)
+    not_a_duplicate = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
 
     field_order = ["team"]
+
+    def duplicate_key(self) -> str:
+        """The name and date of birth as checked for duplicates (case and spacing aside)."""
+        data = self.cleaned_data
+        given, family = (" ".join(data[name].split()).casefold() for name in ("given_name", "family_name"))
+        return f"{given}|{family}|{data['date_of_birth'].isoformat()}"
+
+    def duplicates_confirmed(self) -> bool:
+        """Whether the user chose to add this person although records with this name and birth date exist."""
+        return self.cleaned_data.get("not_a_duplicate") == self.duplicate_key()
+
+    def record_data(self) -> dict:
+        data = super().record_data()
+        data.pop("not_a_duplicate", None)
+        return data
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,8 @@
 A practitioner reaches the people allocated to them, plus a team's caseload under current cover;
 a team lead reaches their teams' people. A data protection officer reaches their trust's people through
 `people_for_data_protection`, for the data-protection pages only. Nobody else reaches identifiable records.
-Out of scope is 404. People whose processing is restricted stay readable but are left out of caseload lists.
+Out of scope is 404. People whose processing is restricted stay readable but are left out of caseload lists and
+of every count (`processing_allowed`, the one definition the other apps filter with too).
 """
 
 from collections.abc import Iterable
@@ -28,6 +29,15 @@ def people_visible_to(*, user) -> QuerySet[Person]:
     if scope.is_practitioner:
         reach |= Q(allocated_worker_id=user.pk, team_id__in=scope.practitioner_team_ids)
     return Person.objects.filter(reach)
+
+
+def processing_allowed(path: str = "") -> Q:
+    """People whose records may be used for more than keeping and reading them: those whose processing is not
+    restricted (UK GDPR Article 18; ADR 0012). `path` reaches the person from another model ("person",
+    "link__person"). Caseload lists filter with it, and so do every count, dashboard and research output, so a
+    restricted person is listed in none of them and counted in none of them."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}processing_restricted": False})
 
 
 def person_get(*, user, person_id: int) -> Person:
@@ -60,9 +70,9 @@ def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
     """The people allocated to this practitioner (not those whose processing is restricted)."""
     scope = scope_for(user=user)
     people = people_visible_to(user=user).filter(
+        processing_allowed(),
         allocated_worker_id=user.pk,
         team_id__in=scope.practitioner_team_ids | scope.lead_team_ids,
-        processing_restricted=False,
     )
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
@@ -78,7 +88,7 @@ def team_caseload(*, user, team_id: int | None = None, include_closed: bool = Fa
         if team_id not in team_ids:
             raise Http404("No such team")
         team_ids = frozenset({team_id})
-    people = people_visible_to(user=user).filter(team_id__in=team_ids, processing_restricted=False)
+    people = people_visible_to(user=user).filter(processing_allowed(), team_id__in=team_ids)
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
     # Workers are prefetched, not joined: a team has a handful, and joining the staff table made PostgreSQL
@@ -129,6 +139,23 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
+def possible_duplicates(*, user, given_name: str, family_name: str, date_of_birth: date) -> list[Person]:
+    """Records this user may see with the same date of birth and the same family name and given (or preferred)
+    name, whatever the case: someone about to be added twice. Open cases first. Only records in the user's own
+    scope: a match anywhere else is never mentioned, so that adding a person cannot be used to find out whether
+    someone is known to another team or trust (no existence leak)."""
+    given, family = given_name.strip(), family_name.strip()
+    if not (given and family and date_of_birth):
+        return []
+    return list(
+        people_visible_to(user=user)
+        .filter(date_of_birth=date_of_birth, family_name__iexact=family)
+        .filter(Q(given_name__iexact=given) | Q(preferred_name__iexact=given))
+        .select_related("team", "allocated_worker")
+        .order_by("-status", "family_name", "given_name", "pk")[:10]
+    )
+
+
 def person_exists(*, person_id: int, trust_ids: Iterable[int] | None = None) -> bool:
     """Whether any record has this id, in one of `trust_ids` when given (for an administrator's audit look-up;
     reveals nothing else)."""
@@ -146,19 +173,21 @@ def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int |
 
 def team_case_counts(*, user) -> list[dict]:
     """Open and closed case counts per team in the implementation lead's trusts: aggregates only, with counts
-    from 1 to the small-number threshold hidden (None) so that no one can be picked out."""
+    from 1 to the small-number threshold hidden (None) so that no one can be picked out, and people whose
+    processing is restricted not counted."""
     from django.conf import settings
     from django.db.models import Count
 
     from connecting_people.people.presenters import suppress_small_numbers
 
+    counted = processing_allowed("people")
     rows = list(
         Team.objects.filter(trust_id__in=scope_for(user=user).implementation_trust_ids)
         .annotate(
-            open_cases=Count("people", filter=Q(people__status=Person.Status.OPEN)),
-            closed_cases=Count("people", filter=Q(people__status=Person.Status.CLOSED)),
+            open_cases=Count("people", filter=counted & Q(people__status=Person.Status.OPEN)),
+            closed_cases=Count("people", filter=counted & Q(people__status=Person.Status.CLOSED)),
             practice_consented=Count(
-                "people", filter=Q(people__status="open", people__practice_consent=True)
+                "people", filter=counted & Q(people__status="open", people__practice_consent=True)
             ),
         )
         .values("id", "name", "trust__name", "open_cases", "closed_cases", "practice_consented")

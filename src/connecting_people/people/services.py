@@ -84,8 +84,11 @@ def person_create(
     strengths: list[str],
     interests: list[str],
     allocated_worker_id: int | None = None,
+    added_despite_possible_duplicate: bool = False,
 ) -> Person:
-    """Add a person to a team. A practitioner's new person is allocated to them; a lead may leave it open."""
+    """Add a person to a team. A practitioner's new person is allocated to them; a lead may leave it open.
+    `added_despite_possible_duplicate` notes in the audit trail that the user was shown records with the same
+    name and date of birth and chose to add this person anyway."""
     scope = scope_for(user=user)
     with transaction.atomic():
         team = _team_for_new_record(user, team_id)
@@ -115,7 +118,8 @@ def person_create(
             _summary_of_changes(
                 {name: data.get(name) for name in RECORD_FIELDS if data.get(name) not in (None, "")}
                 | {"team_id": team.pk, "allocated_worker_id": allocated_worker_id}
-            ),
+            )
+            | ({"added_despite_possible_duplicate": True} if added_despite_possible_duplicate else {}),
         )
     return person
 

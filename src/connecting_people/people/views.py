@@ -14,7 +14,8 @@ from connecting_people.audit.selectors import audit_events_for_person
 from connecting_people.audit.services import audit_list_viewed, audit_trail_viewed
 from connecting_people.core.errors import ServiceError, StaleRecordError
 from connecting_people.core.forms import saved_by_someone_else, show_service_error
-from connecting_people.people import selectors, services
+from connecting_people.people import presenters, selectors, services
+from connecting_people.people.due import due_items
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm, ReopenForm
 from connecting_people.plans import selectors as plan_selectors
 from connecting_people.study import selectors as study_selectors
@@ -33,8 +34,12 @@ def caseload(request):
     scope = scope_for(user=request.user)
     if not scope.is_practitioner:
         raise Http404
-    rows = plan_selectors.with_prompts(
-        selectors.with_next_steps(plan_selectors.with_due_facts(selectors.caseload_for(user=request.user)))
+    rows = presenters.caseload_rows(
+        plan_selectors.with_prompts(
+            selectors.with_next_steps(
+                plan_selectors.with_due_facts(selectors.caseload_for(user=request.user))
+            )
+        )
     )
     audit_list_viewed(user=request.user, list_name="my_caseload", rows=len(rows))
     return render(request, "people/caseload.jinja", {"rows": rows, "page_title": "My caseload"})
@@ -52,7 +57,9 @@ def team_caseload(request):
     page = Paginator(selectors.most_urgent_first(plan_selectors.with_due_facts(people)), 100).get_page(
         request.GET.get("page")
     )
-    page.rows = plan_selectors.with_prompts(selectors.with_next_steps(page.object_list))
+    page.rows = presenters.caseload_rows(
+        plan_selectors.with_prompts(selectors.with_next_steps(page.object_list))
+    )
     audit_list_viewed(
         user=request.user,
         list_name="team_caseload",
@@ -79,15 +86,14 @@ def team_caseload(request):
 def person_overview(request, person_id: int):
     person = services.person_open(user=request.user, person_id=person_id, page="overview")
     step = selectors.with_next_steps([person])[0][1]
-    prompts = plan_selectors.prompts_for(person=person)
+    due = presenters.due_links(due_items(step, plan_selectors.prompts_for(person=person)), person)
     return render(
         request,
         "people/overview.jinja",
         {
             "person": person,
             "tags": selectors.person_tags(person=person),
-            "next_step": step,
-            "prompts": prompts,
+            "due": due,
             "can_allocate": rules.test_rule("allocate_person", request.user, person),
             "can_view_audit": rules.test_rule("view_person_audit", request.user, person),
             "studies": study_selectors.person_studies(person=person),
@@ -110,22 +116,43 @@ def person_new(request):
             "research_consent": "unknown",
         },
     )
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(
+        confirmed = form.duplicates_confirmed()
+        if not confirmed:
+            duplicates = selectors.possible_duplicates(
                 user=request.user,
-                team_id=form.cleaned_data["team"],
-                data=form.record_data(),
-                strengths=form.cleaned_data["strengths"],
-                interests=form.cleaned_data["interests"],
+                given_name=form.cleaned_data["given_name"],
+                family_name=form.cleaned_data["family_name"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
             )
-        except ServiceError as error:
-            show_service_error(form, error)
+        if duplicates:
+            audit_list_viewed(user=request.user, list_name="possible_duplicates", rows=len(duplicates))
         else:
-            messages.success(request, f"{person.full_name} has been added.")
-            return redirect("people:overview", person_id=person.pk)
+            try:
+                person = services.person_create(
+                    user=request.user,
+                    team_id=form.cleaned_data["team"],
+                    data=form.record_data(),
+                    strengths=form.cleaned_data["strengths"],
+                    interests=form.cleaned_data["interests"],
+                    added_despite_possible_duplicate=confirmed,
+                )
+            except ServiceError as error:
+                show_service_error(form, error)
+            else:
+                messages.success(request, f"{person.full_name} has been added.")
+                return redirect("people:overview", person_id=person.pk)
     return render(
-        request, "people/edit.jinja", {"form": form, "creating": True, "page_title": "Add a person"}
+        request,
+        "people/edit.jinja",
+        {
+            "form": form,
+            "creating": True,
+            "duplicates": duplicates,
+            "duplicate_key": form.duplicate_key() if duplicates else "",
+            "page_title": "Check for an existing record" if duplicates else "Add a person",
+        },
     )
 
 

@@ -3,9 +3,11 @@ their attainment scales and steps (plan), what was done (activities), links to c
 reviews with each goal's score."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from connecting_people.accounts.models import Team
 from connecting_people.community.models import Opportunity
 from connecting_people.connections.models import MapSnapshot
 from connecting_people.measures.models import Administration
@@ -56,11 +58,13 @@ class Goal(models.Model):
     set_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # What each level would look like: -2 much less than expected ... 0 the expected outcome ... +2 much more.
-    level_minus_2 = models.CharField(max_length=300)
-    level_minus_1 = models.CharField(max_length=300)
+    # The expected outcome is written when the goal is set; the other four may follow before the review
+    # (empty until then: "to complete"), and are read against the expected outcome while they are empty.
+    level_minus_2 = models.CharField(max_length=300, blank=True)
+    level_minus_1 = models.CharField(max_length=300, blank=True)
     level_0 = models.CharField(max_length=300)
-    level_plus_1 = models.CharField(max_length=300)
-    level_plus_2 = models.CharField(max_length=300)
+    level_plus_1 = models.CharField(max_length=300, blank=True)
+    level_plus_2 = models.CharField(max_length=300, blank=True)
     # Optional weight = importance × difficulty, each 0–3 (Kiresuk & Sherman); unweighted when either is null.
     importance = models.PositiveSmallIntegerField(null=True, blank=True)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -96,6 +100,11 @@ class Goal(models.Model):
             (-1, self.level_minus_1),
             (-2, self.level_minus_2),
         ]
+
+    @property
+    def levels_to_complete(self) -> int:
+        """How many of the scale's five descriptions are still to be written."""
+        return sum(1 for _, text in self.levels() if not text)
 
 
 class Step(models.Model):
@@ -257,3 +266,20 @@ class GoalScore(models.Model):
 
     def __str__(self) -> str:
         return f"Goal {self.goal_id}: {self.level}"
+
+
+class TeamReviewInterval(models.Model):
+    """How long a team leaves between reviews with each person: the next review's date by default, still
+    changed on the review page for anyone who needs another date. Teams without one use
+    `due.REVIEW_EVERY_WEEKS`."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="review_interval")
+    weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(weeks__gte=1, weeks__lte=52), name="review_interval_range")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reviews every {self.weeks} weeks in team {self.team_id}"

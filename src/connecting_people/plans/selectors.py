@@ -9,12 +9,17 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from connecting_people.community.selectors import opportunities_for_interests
+from connecting_people.community.selectors import opportunities_for_interests, place_for
+from connecting_people.connections import selectors as map_selectors
+from connecting_people.connections.domain import Snapshot
 from connecting_people.connections.models import MapSnapshot
 from connecting_people.measures import registry
+from connecting_people.measures.errors import UnknownInstrumentError
+from connecting_people.measures.presenters import recordable_instruments, short_title
+from connecting_people.measures.selectors import last_recorded_on
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_tags
-from connecting_people.plans.due import DueFacts, Prompt, prompts
+from connecting_people.plans.due import STARTING_MEASURES, DueFacts, MeasureFact, Prompt, prompts
 from connecting_people.plans.models import (
     Activity,
     Assessment,
@@ -24,6 +29,7 @@ from connecting_people.plans.models import (
     LinkChange,
     Review,
     Step,
+    TeamReviewInterval,
 )
 
 GAS_INSTRUMENT = "gas"
@@ -58,7 +64,11 @@ def gas_goals_at_most() -> int:
 
 def goals_to_score(*, person: Person) -> list[Goal]:
     """The goals a review scores: those still being worked on."""
-    return list(Goal.objects.filter(person=person, status=Goal.Status.ACTIVE).order_by("set_on", "id"))
+    return list(
+        Goal.objects.filter(person=person, status=Goal.Status.ACTIVE)
+        .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")))
+        .order_by("set_on", "id")
+    )
 
 
 def goal_of(*, person: Person, goal_id) -> Goal:
@@ -100,6 +110,49 @@ def activities_of(*, person: Person, limit: int | None = None) -> list[Activity]
     return list(activities[:limit] if limit else activities)
 
 
+def activities_since(*, person: Person, since: date | None, limit: int = 50) -> list[Activity]:
+    """What has happened since `since` (the last review's day, included), latest first; everything when None."""
+    activities = Activity.objects.filter(person=person).select_related("opportunity", "goal")
+    if since is not None:
+        activities = activities.filter(occurred_on__gte=since)
+    return list(activities.order_by("-occurred_on", "-id")[:limit])
+
+
+def last_review(*, person: Person) -> Review | None:
+    return Review.objects.filter(person=person).order_by("-held_on", "-id").first()
+
+
+def review_interval_weeks(*, person: Person) -> int | None:
+    """How many weeks the person's team leaves between reviews, when the team has said (else None)."""
+    return TeamReviewInterval.objects.filter(team_id=person.team_id).values_list("weeks", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ReviewMap:
+    """The map a review shows: the latest one, whether it was started today (the review's new map, to change
+    in the review), and the one before it to compare with."""
+
+    latest: MapSnapshot | None
+    previous: MapSnapshot | None
+    started: bool
+    current: Snapshot | None
+    before: Snapshot | None
+
+
+def review_map_of(*, person: Person, today: date) -> ReviewMap:
+    snapshots = map_selectors.snapshots_for(person=person)
+    latest = snapshots[-1] if snapshots else None
+    started = latest is not None and latest.taken_on == today
+    previous = map_selectors.previous_of(latest, snapshots) if started else None
+    return ReviewMap(
+        latest=latest,
+        previous=previous,
+        started=started,
+        current=map_selectors.snapshot_domain(latest) if latest else None,
+        before=map_selectors.snapshot_domain(previous) if previous else None,
+    )
+
+
 def reviews_of(*, person: Person) -> list[Review]:
     return list(
         Review.objects.filter(person=person).select_related("snapshot", "gas").order_by("-held_on", "-id")
@@ -134,20 +187,28 @@ def review_before(*, review: Review) -> Review | None:
 class Suggestion:
     opportunity: object
     matched: list[str]
+    # From the person's postcode (the middle of what the directory knows of it); None when either is not known.
+    distance_miles: float | None = None
 
 
 def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
-    """Opportunities that share the person's interests, not linked yet, most matches first. None while the
-    person's processing is restricted (no new link could be made)."""
+    """Opportunities that share the person's interests, not linked yet: most matches first, then free before
+    paid, then nearest to the person's postcode when the directory can place it. None while the person's
+    processing is restricted (no new link could be made)."""
     if person.processing_restricted:
         return []
     interests = person_tags(person=person)["interest"]
     if not interests:
         return []
     linked = set(Link.objects.filter(person=person).values_list("opportunity_id", flat=True))
-    found = opportunities_for_interests(interests=interests, limit=limit + len(linked))
+    home = place_for(text=person.postcode) if person.postcode else None
+    found = opportunities_for_interests(
+        interests=interests, limit=limit + len(linked), near=home.point if home else None
+    )
     return [
-        Suggestion(opportunity, matched) for opportunity, matched in found if opportunity.pk not in linked
+        Suggestion(opportunity, matched, getattr(opportunity, "distance_miles", None))
+        for opportunity, matched in found
+        if opportunity.pk not in linked
     ][:limit]
 
 
@@ -170,16 +231,22 @@ def with_due_facts(people: QuerySet[Person], today: date | None = None) -> Query
         .annotate(count=Count("pk"))
         .values("count")
     )
+    introduced = Link.objects.filter(person=OuterRef("pk"), status=Link.Status.INTRODUCED).order_by(
+        "-updated_at", "-id"
+    )
     return people.annotate(
         has_map=Exists(MapSnapshot.objects.filter(person=OuterRef("pk"))),
         has_goal=Exists(Goal.objects.filter(person=OuterRef("pk"))),
         has_link=Exists(Link.objects.filter(person=OuterRef("pk"))),
+        has_assessment=Exists(Assessment.objects.filter(person=OuterRef("pk"))),
         overdue_steps=Coalesce(Subquery(overdue, output_field=IntegerField()), 0),
+        visit_opportunity_id=Subquery(introduced.values("opportunity_id")[:1]),
+        visit_opportunity_name=Subquery(introduced.values("opportunity__name")[:1]),
     )
 
 
-def due_facts(person: Person) -> DueFacts:
-    """From a person annotated by `with_due_facts`."""
+def due_facts(person: Person, measures: tuple[MeasureFact, ...] | None = None) -> DueFacts:
+    """From a person annotated by `with_due_facts`, with the measures they are followed on (`measure_facts`)."""
     return DueFacts(
         status=person.status,
         allocated_on=person.allocated_on or person.opened_on,
@@ -189,16 +256,54 @@ def due_facts(person: Person) -> DueFacts:
         has_link=person.has_link,
         overdue_steps=person.overdue_steps,
         next_review_on=person.next_review_on,
+        has_assessment=person.has_assessment,
+        visit=(person.visit_opportunity_id, person.visit_opportunity_name)
+        if person.visit_opportunity_id
+        else None,
+        measures=measures,
     )
 
 
+def measure_facts(*, person_ids) -> dict[int, tuple[MeasureFact, ...]]:
+    """The outcome measures each person is followed on, with when each was last recorded (one query): the
+    starting pair (SWEMWBS and the UCLA 3-item scale), and every other measure they have completed."""
+    person_ids = list(person_ids)
+    recorded = last_recorded_on(person_ids=person_ids)
+    order = {instrument.id: index for index, instrument in enumerate(recordable_instruments())}
+    found = {}
+    for person_id in person_ids:
+        done = {
+            instrument_id: on
+            for instrument_id, on in recorded.get(person_id, {}).items()
+            if instrument_id in order
+        }
+        starting = [instrument_id for instrument_id in STARTING_MEASURES if instrument_id in order]
+        followed = starting + sorted(set(done) - set(starting), key=order.__getitem__)
+        found[person_id] = tuple(
+            MeasureFact(instrument_id, _short_name(instrument_id), done.get(instrument_id))
+            for instrument_id in followed
+        )
+    return found
+
+
+def _short_name(instrument_id: str) -> str:
+    try:
+        return short_title(registry.instrument(instrument_id))
+    except UnknownInstrumentError:
+        return instrument_id
+
+
 def prompts_for(*, person: Person, today: date | None = None) -> list[Prompt]:
-    """What is due for one person (a scoped one), in one query."""
+    """What is due for one person (a scoped one), in two queries."""
     annotated = with_due_facts(Person.objects.filter(pk=person.pk), today).get()
-    return prompts(due_facts(annotated), today or timezone.localdate())
+    measures = measure_facts(person_ids=[person.pk])[person.pk]
+    return prompts(due_facts(annotated, measures), today or timezone.localdate())
 
 
 def with_prompts(rows, today: date | None = None) -> list[tuple]:
-    """(person, next step) rows of people annotated by `with_due_facts`, as (person, next step, prompts)."""
+    """(person, next step) rows of people annotated by `with_due_facts`, as (person, next step, prompts).
+    One query more, whatever the number of rows (the measures each person is followed on)."""
     today = today or timezone.localdate()
-    return [(person, step, prompts(due_facts(person), today)) for person, step in rows]
+    rows = list(rows)
+    measures = measure_facts(person_ids=[person.pk for person, _ in rows])
+    return [(person, step, prompts(due_facts(person, measures[person.pk]), today)) for person, step in rows]

@@ -16,7 +16,7 @@ from connecting_people.community.models import Opportunity
 from connecting_people.community.selectors import opportunity_get
 from connecting_people.connections import services as map_services
 from connecting_people.connections.interchange import LABEL_MAX_LENGTH
-from connecting_people.connections.models import MapEntry
+from connecting_people.connections.models import MapEntry, MapSnapshot
 from connecting_people.connections.selectors import latest_snapshot
 from connecting_people.core.errors import SAVED_BY_SOMEONE_ELSE, ServiceError, StaleRecordError
 from connecting_people.measures.services import administration_record
@@ -153,16 +153,26 @@ class GoalData:
     status: str = Goal.Status.ACTIVE
 
 
+@dataclass(frozen=True)
+class StepData:
+    what: str
+    owner: str
+    due_on: date | None
+    owner_name: str = ""
+
+
 def _checked_goal(person: Person, data: GoalData) -> tuple[dict[str, Any], list[Opportunity]]:
     text = " ".join(data.text.split())
     if not text:
         raise ServiceError("Enter the goal, in the person's words", field="text")
-    levels = {}
-    for level, field_name in LEVEL_FIELDS.items():
-        described = " ".join((data.levels.get(level) or "").split())
-        if not described:
-            raise ServiceError(f"Describe what {LEVEL_NAMES[level]} would look like", field=field_name)
-        levels[field_name] = described
+    # The expected outcome is the scale's anchor and is agreed when the goal is set. The other four levels may
+    # be written now or later, before the review (empty until then: "to complete").
+    levels = {
+        field_name: " ".join((data.levels.get(level) or "").split())
+        for level, field_name in LEVEL_FIELDS.items()
+    }
+    if not levels[LEVEL_FIELDS[0]]:
+        raise ServiceError(f"Describe what {LEVEL_NAMES[0]} would look like", field=LEVEL_FIELDS[0])
     if (data.importance is None) != (data.difficulty is None):
         field_name = "difficulty" if data.difficulty is None else "importance"
         raise ServiceError("Give both importance and difficulty, or neither", field=field_name)
@@ -196,7 +206,10 @@ def _latest_map_keys(person: Person) -> set[str]:
     return {str(key) for key in MapEntry.objects.filter(snapshot=snapshot).values_list("key", flat=True)}
 
 
-def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = None) -> Goal:
+def goal_create(
+    *, user, person_id: int, data: GoalData, set_on: date | None = None, first_step: StepData | None = None
+) -> Goal:
+    """Set a goal, with its first step when `first_step` is given: both saved, or neither."""
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
         fields, opportunities = _checked_goal(person, data)
@@ -214,8 +227,11 @@ def goal_create(*, user, person_id: int, data: GoalData, set_on: date | None = N
                 "weighted": goal.weight is not None,
                 "opportunities": len(opportunities),
                 "entries": len(fields["map_entry_keys"]),
+                "levels_to_complete": goal.levels_to_complete,
             },
         )
+        if first_step is not None:
+            _step_create(user, person, goal, first_step)
     return goal
 
 
@@ -250,14 +266,6 @@ def _locked(queryset, pk, message: str):
         raise Http404(message) from error
 
 
-@dataclass(frozen=True)
-class StepData:
-    what: str
-    owner: str
-    due_on: date | None
-    owner_name: str = ""
-
-
 def _checked_step(goal: Goal, data: StepData) -> dict[str, Any]:
     what = " ".join(data.what.split())
     if not what:
@@ -283,15 +291,19 @@ def step_add(*, user, person_id: int, goal_id: int, data: StepData) -> Step:
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)
         goal = _locked(Goal.objects.filter(person=person), goal_id, "No such goal")
-        step = Step.objects.create(goal=goal, **_checked_step(goal, data))
-        _audit(
-            user,
-            person,
-            "plan.step_added",
-            "step",
-            step.pk,
-            {"goal_id": goal.pk, "owner": step.owner, "due_on": step.due_on},
-        )
+        return _step_create(user, person, goal, data)
+
+
+def _step_create(user, person: Person, goal: Goal, data: StepData) -> Step:
+    step = Step.objects.create(goal=goal, **_checked_step(goal, data))
+    _audit(
+        user,
+        person,
+        "plan.step_added",
+        "step",
+        step.pk,
+        {"goal_id": goal.pk, "owner": step.owner, "due_on": step.due_on},
+    )
     return step
 
 
@@ -608,8 +620,9 @@ def review_hold(*, user, person_id: int, data: ReviewData) -> Review:
             )
         if data.start_new_map:
             latest = latest_snapshot(person=person)
-            if latest is not None and latest.taken_on == data.held_on:
-                review.snapshot = latest  # already started today: the review uses it
+            if latest is not None and latest.taken_on in (data.held_on, timezone.localdate()):
+                # Already started on the review's day, or today on the review page: the review uses it.
+                review.snapshot = latest
             else:
                 review.snapshot = map_services.snapshot_start(
                     user=user, person_id=person.pk, taken_on=data.held_on
@@ -632,3 +645,22 @@ def review_hold(*, user, person_id: int, data: ReviewData) -> Review:
             },
         )
     return review
+
+
+def review_map_start(*, user, person_id: int) -> MapSnapshot:
+    """The map a review held today changes: the person's latest map when it is dated today (started earlier
+    in the review, or drawn today), else a new one started today from the latest (or an empty first map)."""
+    with transaction.atomic():
+        person = person_for_change(user=user, person_id=person_id)
+        latest = latest_snapshot(person=person)
+        if latest is not None and latest.taken_on == timezone.localdate():
+            return latest
+        return map_services.snapshot_start(user=user, person_id=person.pk, taken_on=timezone.localdate())
+
+
+def review_map_entry_add(*, user, person_id: int, data: map_services.EntryData) -> MapEntry:
+    """Add an entry to the map of today's review (`review_map_start`), from the review page: the map is
+    started and the entry added together, or neither."""
+    with transaction.atomic():
+        snapshot = review_map_start(user=user, person_id=person_id)
+        return map_services.entry_add(user=user, person_id=person_id, snapshot_id=snapshot.pk, data=data)

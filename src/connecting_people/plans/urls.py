@@ -16,7 +16,10 @@ urlpatterns = [
     path(f"{base}activities/new/", views.activity_new, name="activity_new"),
     path(f"{base}links/new/", views.link_new, name="link_new"),
     path(f"{base}links/<int:link_id>/", views.link_detail, name="link"),
+    path(f"{base}links/<int:link_id>/move/", views.link_move, name="link_move"),
     path(f"{base}links/choose/<int:opportunity_id>/", views.opportunity_link_choice, name="link_choose"),
     path(f"{base}reviews/new/", views.review_new, name="review_new"),
+    path(f"{base}reviews/new/map/", views.review_map_start, name="review_map_start"),
+    path(f"{base}reviews/new/map/add/", views.review_map_add, name="review_map_add"),
     path(f"{base}reviews/<int:review_id>/", views.review_detail, name="review"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -11,21 +12,25 @@ from connecting_people.connections import metrics
 from connecting_people.connections import presenters as map_presenters
 from connecting_people.connections import selectors as map_selectors
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
+from connecting_people.core.forms import next_url, posted, saved_by_someone_else, show_service_error
 from connecting_people.measures.selectors import measure_histories
+from connecting_people.people import services as people_services
 from connecting_people.people.selectors import person_tags
 from connecting_people.people.views import person_for_request
 from connecting_people.plans import presenters, selectors, services
+from connecting_people.plans.due import next_prompt, next_review_default
 from connecting_people.plans.forms import (
     ActivityForm,
     AssessmentForm,
     GoalForm,
     LinkForm,
+    LinkMoveForm,
     ReviewForm,
+    ReviewMapEntryForm,
     StepDoneForm,
     StepForm,
 )
-from connecting_people.plans.models import Link
+from connecting_people.plans.models import Activity, Link
 
 
 def _back_to_plan(person, anchor: str = ""):
@@ -33,6 +38,24 @@ def _back_to_plan(person, anchor: str = ""):
     if anchor:
         response["Location"] += f"#{anchor}"
     return response
+
+
+def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
+    """Where a save goes: back to the page that opened the form with `?next=`, else straight on to the next
+    thing due for the person (`plans.due`, leaving out `done`, the prompt just dealt with), else the plan."""
+    if url := next_url(request):
+        messages.success(request, saved)
+        return redirect(url)
+    prompt = next_prompt(selectors.prompts_for(person=person), done=done)
+    if prompt is None:
+        messages.success(request, saved)
+        return _back_to_plan(person, anchor)
+    text = (
+        prompt.text if prompt.text[1:2].isupper() else prompt.text[:1].lower() + prompt.text[1:]
+    )  # "SWEMWBS"
+    messages.success(request, f"{saved} Next: {text}.")
+    plan = reverse("plans:plan", args=[person.pk])
+    return redirect(presenters.prompt_url(prompt, person, plan))
 
 
 @login_required
@@ -64,11 +87,7 @@ def assessment(request, person_id: int):
     person = person_for_request(request, person_id, "plan-assessment")
     current = selectors.assessment_of(person=person)
     tags = person_tags(person=person)
-    initial = {
-        "assessed_on": timezone.localdate(),
-        "strengths": tags["strength"],
-        "interests": tags["interest"],
-    }
+    initial = {"strengths": tags["strength"], "interests": tags["interest"]}
     if current:
         initial |= {
             "aspirations": current.aspirations,
@@ -91,8 +110,13 @@ def assessment(request, person_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, "Saved what matters to them and what gets in the way.")
-            return _back_to_plan(person, "assess")
+            return _onward(
+                request,
+                person,
+                saved="Saved what matters to them and what gets in the way.",
+                done="assess",
+                anchor="assess",
+            )
     return render(
         request,
         "plans/assessment.jinja",
@@ -113,17 +137,31 @@ def goal_new(request, person_id: int):
     entries, opportunities = _goal_choices(person)
     form = GoalForm(posted(request), entries=entries, opportunities=opportunities)
     if request.method == "POST" and form.is_valid():
+        first_step = form.first_step()
         try:
-            goal = services.goal_create(user=request.user, person_id=person.pk, data=form.goal_data())
+            goal = services.goal_create(
+                user=request.user, person_id=person.pk, data=form.goal_data(), first_step=first_step
+            )
         except ServiceError as error:
-            show_service_error(form, error)
+            show_service_error(form, error, GoalForm.STEP_FIELDS)
         else:
-            messages.success(request, "Goal set. Now add the first step.")
-            return redirect("plans:step_new", person_id=person.pk, goal_id=goal.pk)
+            saved = "Goal set with its first step." if first_step else "Goal set."
+            if goal.levels_to_complete:
+                saved += " Its scale has levels to complete before the review."
+            if request.POST.get("then") == "another":
+                messages.success(request, f"{saved} Now the next goal.")
+                return redirect(request.get_full_path())
+            return _onward(request, person, saved=saved, done="goal", anchor=f"goal-{goal.pk}")
     return render(
         request,
         "plans/goal.jinja",
-        {"person": person, "form": form, "goal": None, "page_title": "Set a goal"},
+        {
+            "person": person,
+            "form": form,
+            "goal": None,
+            "goals_set": len(selectors.goals_of(person=person)),
+            "page_title": "Set a goal",
+        },
     )
 
 
@@ -158,7 +196,7 @@ def goal_edit(request, person_id: int, goal_id: int):
     return render(
         request,
         "plans/goal.jinja",
-        {"person": person, "form": form, "goal": goal, "page_title": "Change the goal"},
+        {"person": person, "form": form, "goal": goal, "goals_set": None, "page_title": "Change the goal"},
     )
 
 
@@ -175,7 +213,9 @@ def step_new(request, person_id: int, goal_id: int):
         else:
             messages.success(request, "Step added.")
             if request.POST.get("then") == "another":
-                return redirect("plans:step_new", person_id=person.pk, goal_id=goal.pk)
+                return redirect(request.get_full_path())
+            if url := next_url(request):
+                return redirect(url)
             return _back_to_plan(person, f"goal-{goal.pk}")
     return render(
         request,
@@ -248,35 +288,84 @@ def activity_new(request, person_id: int):
     person = person_for_request(request, person_id, "plan-activity-new")
     opportunities = [link.opportunity for link in selectors.links_of(person=person)]
     goals = [goal for goal in selectors.goals_of(person=person) if goal.status == "active"]
+    links = selectors.links_of(person=person)
     form = ActivityForm(
         posted(request),
         opportunities=opportunities,
         goals=goals,
-        initial={"occurred_on": timezone.localdate(), "opportunity": request.GET.get("opportunity")},
+        initial=_activity_context(request, links, goals),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.activity_add(user=request.user, person_id=person.pk, data=form.activity_data())
+            activity = services.activity_add(
+                user=request.user, person_id=person.pk, data=form.activity_data()
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            messages.success(request, "Activity logged.")
-            return _back_to_plan(person, "do")
+            saved = "Activity logged."
+            if activity.opportunity and activity.kind in (Activity.Kind.ACCOMPANIED, Activity.Kind.ATTENDED):
+                saved += f" {activity.opportunity.name} is on the connections map."
+            return _onward(request, person, saved=saved, done="visit", anchor="do")
     return render(
         request, "plans/activity.jinja", {"person": person, "form": form, "page_title": "Log what happened"}
     )
+
+
+def _activity_context(request, links, goals) -> dict:
+    """What the activity form starts with, from where it was opened: the opportunity named in `?opportunity=`
+    and what most likely happened there (a first visit together while the link is not yet at "went along",
+    a session attended after), or the kind named in `?kind=`; the goal it is about when only one goal is
+    about that opportunity."""
+    initial: dict = {}
+    link = next((link for link in links if str(link.opportunity_id) == request.GET.get("opportunity")), None)
+    if link is not None:
+        initial["opportunity"] = link.opportunity_id
+        gone = link.status in (Link.Status.ATTENDED, Link.Status.REGULAR)
+        initial["kind"] = Activity.Kind.ATTENDED if gone else Activity.Kind.ACCOMPANIED
+        about = [goal for goal in goals if link.opportunity_id in {o.pk for o in goal.opportunities.all()}]
+        if len(about) == 1:
+            initial["goal"] = about[0].pk
+    if request.GET.get("kind") in Activity.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    return initial
+
+
+def _links_answer(request, person, message: str, *, error: bool = False, link_id: int | None = None):
+    """After a community link is made or moved: the links section on its own for the page's script (which asked
+    for it with the X-App-Fragment header, and swaps it in without a reload), else back to the plan's links
+    with the message shown there (POST, redirect, GET)."""
+    if request.headers.get("X-App-Fragment") == "links":
+        people_services.person_record_viewed(user=request.user, person=person, page="plan-links")
+        return render(
+            request,
+            "plans/_links.jinja",
+            {
+                "person": person,
+                "links": selectors.links_of(person=person),
+                "suggestions": selectors.suggestions_for(person=person),
+                "tags": person_tags(person=person),
+                "status_message": message,
+                "status_error": error,
+                "focus_link": link_id,
+                "fragment": True,
+            },
+        )
+    (messages.error if error else messages.success)(request, message)
+    return _back_to_plan(person, f"link-{link_id}" if link_id else "links")
 
 
 @login_required
 @require_POST
 def link_new(request, person_id: int):
     """Suggest an opportunity to the person (from the suggestions, or an opportunity's page)."""
+    person = person_for_request(request, person_id, "plan-link-new")
     opportunity_id = request.POST.get("opportunity")
     matched = [name for name in request.POST.getlist("matched") if name][:20]
     try:
         link = services.link_create(
             user=request.user,
-            person_id=person_id,
+            person_id=person.pk,
             opportunity_id=int(opportunity_id)
             if (opportunity_id or "").isascii() and (opportunity_id or "").isdigit()
             else 0,
@@ -284,12 +373,39 @@ def link_new(request, person_id: int):
             matched_interests=matched,
         )
     except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("plans:plan", person_id=person_id)
-    messages.success(request, f"{link.opportunity.name} added to the community links.")
-    response = redirect("plans:plan", person_id=person_id)
-    response["Location"] += "#links"
-    return response
+        return _links_answer(request, person, error.message, error=True)
+    return _links_answer(
+        request, person, f"{link.opportunity.name} added to the community links.", link_id=link.pk
+    )
+
+
+@login_required
+@require_POST
+def link_move(request, person_id: int, link_id: int):
+    """Move a community link on from its row on the plan (one button per status), without opening its page."""
+    person = person_for_request(request, person_id, "plan-link-move")
+    link = selectors.link_of(person=person, link_id=link_id)
+    form = LinkMoveForm(request.POST)
+    if not form.is_valid():
+        return _links_answer(request, person, "Select where things are", error=True, link_id=link.pk)
+    try:
+        link = services.link_status_set(
+            user=request.user,
+            person_id=person.pk,
+            link_id=link.pk,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+        )
+    except ServiceError as error:  # a stale version among them: someone else moved it first
+        return _links_answer(request, person, error.message, error=True, link_id=link.pk)
+    return _links_answer(request, person, _moved_message(link), link_id=link.pk)
+
+
+def _moved_message(link) -> str:
+    text = f"{link.opportunity.name}: {link.get_status_display().lower()}."
+    if link.status in services.ON_THE_MAP:
+        text += " It is on the connections map."
+    return text
 
 
 @login_required
@@ -316,10 +432,7 @@ def link_detail(request, person_id: int, link_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            text = f"{link.opportunity.name}: {link.get_status_display().lower()}."
-            if link.status in services.ON_THE_MAP:
-                text += " It is on the connections map."
-            messages.success(request, text)
+            messages.success(request, _moved_message(link))
             return _back_to_plan(person, "links")
     return render(
         request,
@@ -336,12 +449,25 @@ def link_detail(request, person_id: int, link_id: int):
 
 @login_required
 def review_new(request, person_id: int):
+    """The review, held together on one page: what has happened since the last one, the map (started from the
+    last one and changed here), the measures due, each goal scored, and what happens next. One save."""
     person = person_for_request(request, person_id, "plan-review-new")
+    return _review_page(request, person, map_form=ReviewMapEntryForm())
+
+
+def _review_page(request, person, *, map_form):
     goals = selectors.goals_to_score(person=person)
+    held_on = timezone.localdate()
+    review_map = selectors.review_map_of(person=person, today=held_on)
+    weeks = selectors.review_interval_weeks(person=person)
     form = ReviewForm(
-        posted(request), goals=goals, initial={"held_on": timezone.localdate(), "start_new_map": "yes"}
+        None if map_form.is_bound else posted(request),
+        goals=goals,
+        map_started=review_map.started,
+        review_every_weeks=weeks,
+        initial={"start_new_map": "yes", "next_review_on": next_review_default(held_on, weeks)},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not map_form.is_bound and form.is_valid():
         try:
             review = services.review_hold(user=request.user, person_id=person.pk, data=form.review_data())
         except ServiceError as error:
@@ -349,17 +475,65 @@ def review_new(request, person_id: int):
         else:
             messages.success(request, "Review saved.")
             return redirect("plans:review", person_id=person.pk, review_id=review.pk)
+    last = selectors.last_review(person=person)
+    here = reverse("plans:review_new", args=[person.pk])
     return render(
         request,
         "plans/review_new.jinja",
         {
             "person": person,
             "form": form,
-            "measures_due": presenters.measures_due(measure_histories(person=person)),
+            "map_form": map_form,
+            "map": presenters.review_map_view(review_map, person),
+            "last_review": last,
+            "activities": selectors.activities_since(person=person, since=last.held_on if last else None),
+            "measures": presenters.review_measures(
+                selectors.measure_facts(person_ids=[person.pk])[person.pk], held_on, person, here
+            ),
+            "steps_text": presenters.steps_text,
+            "map_page": presenters.with_next(reverse("connections:map", args=[person.pk]), here),
+            "here": here,
             "gas_goals_at_most": selectors.gas_goals_at_most(),
             "page_title": "Hold a review",
         },
     )
+
+
+@login_required
+@require_POST
+def review_map_start(request, person_id: int):
+    """Start the review's new map from the last one (or use today's), then back to the review, or on to the
+    map page with a way back to the review (`then=map`)."""
+    person = person_for_request(request, person_id, "plan-review-map")
+    review = reverse("plans:review_new", args=[person.pk])
+    try:
+        services.review_map_start(user=request.user, person_id=person.pk)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(review + "#map")
+    if request.POST.get("then") == "map":
+        return redirect(presenters.with_next(reverse("connections:map", args=[person.pk]), review))
+    messages.success(request, "New map started from the last one. Change what is different now.")
+    return redirect(review + "#map")
+
+
+@login_required
+@require_POST
+def review_map_add(request, person_id: int):
+    """Someone or something added to the review's map from the review page (starting the map if need be)."""
+    person = person_for_request(request, person_id, "plan-review-map")
+    map_form = ReviewMapEntryForm(request.POST)
+    if map_form.is_valid():
+        try:
+            entry = services.review_map_entry_add(
+                user=request.user, person_id=person.pk, data=map_form.entry_data()
+            )
+        except ServiceError as error:
+            show_service_error(map_form, error)
+        else:
+            messages.success(request, f"{entry.label} added to the new map.")
+            return redirect(reverse("plans:review_new", args=[person.pk]) + "#map")
+    return _review_page(request, person, map_form=map_form)
 
 
 @login_required
@@ -369,19 +543,18 @@ def review_detail(request, person_id: int, review_id: int):
     review = selectors.review_of(person=person, review_id=review_id)
     earlier = selectors.review_before(review=review)
     map_change = None
+    snapshots = map_selectors.snapshots_for(person=person) if review.snapshot else []
     if review.snapshot and review.snapshot.previous_id:
-        snapshots = map_selectors.snapshots_for(person=person)
         previous = map_selectors.previous_of(review.snapshot, snapshots)
-        change = metrics.compare(
-            map_selectors.snapshot_domain(previous), map_selectors.snapshot_domain(review.snapshot)
-        )
+        before = map_selectors.snapshot_domain(previous)
+        after = map_selectors.snapshot_domain(review.snapshot)
+        change = metrics.compare(before, after)
         map_change = {
             "previous": previous,
             "current": review.snapshot,
             "rows": map_presenters.compare_rows(change)[:10],
-            "gained": len(change["gained"]),
-            "lost": len(change["lost"]),
             "kept": len(change["kept"]),
+            **presenters.map_change_names(change, before, after),
         }
     return render(
         request,
@@ -393,6 +566,7 @@ def review_detail(request, person_id: int, review_id: int):
             "scores": selectors.scores_of(review=review),
             "gas_goals_at_most": selectors.gas_goals_at_most(),
             "map_change": map_change,
+            "map_is_latest": bool(snapshots) and snapshots[-1].pk == review.snapshot_id,
             "measures": presenters.measure_changes(measure_histories(person=person), review.held_on),
             "page_title": f"Review of {review.held_on:%-d %B %Y}",
         },
@@ -407,11 +581,13 @@ def printout(request, person_id: int):
         "plans/print.jinja",
         {
             "person": person,
-            "assessment": selectors.assessment_of(person=person),
-            "tags": person_tags(person=person),
-            "goals": [goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
-            "links": [link for link in selectors.links_of(person=person) if link.status != "stopped"],
-            "barrier_names": presenters.BARRIER_NAMES,
+            "printout": presenters.plan_printout(
+                person=person,
+                assessment=selectors.assessment_of(person=person),
+                tags=person_tags(person=person),
+                goals=[goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
+                links=[link for link in selectors.links_of(person=person) if link.status != "stopped"],
+            ),
             "page_title": f"{person.known_as}'s plan",
         },
     )

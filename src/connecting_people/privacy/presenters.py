@@ -23,6 +23,8 @@ ACTION_TEXT = {
     "map.entry_added": "Added an entry to the connections map",
     "map.entry_changed": "Changed an entry of the connections map",
     "map.entry_removed": "Took an entry off the connections map",
+    "map.entry_moved": "Moved an entry on the connections map",
+    "map.entry_restored": "Put an entry back on the connections map",
     "map.ties_changed": "Changed who knows whom on the connections map",
     "map.exported": "Exported the connections map to a file",
     "map.imported": "Imported a connections map from a file",

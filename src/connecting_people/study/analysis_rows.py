@@ -6,6 +6,8 @@ analysis on them; the command line and the report both call it, so they give the
 
 What is left out, and why (each counted in the result's ``notes``):
 
+* a participant whose processing is restricted (UK GDPR Article 18, the privacy app): left out entirely, and
+  none of their assessments is read (`selectors.participant_processing_allowed`);
 * a participant who withdrew and asked for their data to be removed: left out entirely, as if never enrolled;
 * a participant who withdrew and let the data already collected be kept: only assessments dated on or before
   the day they withdrew.
@@ -31,7 +33,11 @@ from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, O
 from connecting_people.study.analysis.errors import StudyDataError
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import Assessment, Participant, Study, Timepoint
-from connecting_people.study.selectors import site_taking_part
+from connecting_people.study.selectors import (
+    participant_processing_allowed,
+    participant_restricted,
+    site_taking_part,
+)
 from connecting_people.study.simulation import FIDELITY_SCALE, MEASURES
 
 WITHDREW = "withdrew"
@@ -100,8 +106,8 @@ def analysis_inputs(
     assessments are streamed.
 
     today: the day that decides whether a follow-up window has closed (default: today).
-    notes: a list to receive plain statements about data left out (participants who asked for their data to
-    be removed, assessments dated after a withdrawal).
+    notes: a list to receive plain statements about data left out (participants whose processing is restricted
+    or who asked for their data to be removed, assessments dated after a withdrawal).
     Raises StudyDataError when the study cannot be analysed as set up (no baseline or follow-up timepoint).
     """
     today = today or timezone.localdate()
@@ -116,7 +122,11 @@ def analysis_inputs(
         instrument_id, score = measure.split(".", 1)
         wanted.setdefault(instrument_id, []).append(score)
 
-    studied = Assessment.objects.filter(site_taking_part("participant__site"), participant__study=study)
+    studied = Assessment.objects.filter(
+        site_taking_part("participant__site"),
+        participant_processing_allowed("participant"),
+        participant__study=study,
+    )
     scores: list[dict[str, Any]] = []
     followed_up: set[str] = set()
     primary_instrument, primary_score = plan.primary.measure.split(".", 1)
@@ -149,7 +159,12 @@ def analysis_inputs(
                 followed_up.add(number)
 
     service_use = _service_use(study, studied, codes)
-    participants, removed = _participants(study, follow_up, followed_up, today)
+    participants, removed, restricted = _participants(study, follow_up, followed_up, today)
+    if restricted:
+        notes.append(
+            f"Left out entirely: {restricted} participant{'s' if restricted != 1 else ''} whose processing is "
+            "restricted (their data are not used while the restriction lasts)."
+        )
     if removed:
         notes.append(
             f"Left out entirely: {removed} participant{'s' if removed != 1 else ''} who withdrew and asked for "
@@ -175,13 +190,15 @@ def analysis_inputs(
 
 def _participants(
     study: Study, follow_up: Timepoint, followed_up: set[str], today: date
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], int, int]:
     """One row per participant (by study number), with why there is no follow-up value of the primary
     outcome: withdrew (before the follow-up window closed), lost to follow-up (the window closed without
-    it), the window still open, or None (there is one). Also the number left out for data removal."""
-    rows, removed = [], 0
+    it), the window still open, or None (there is one). Also the numbers left out for data removal and for a
+    restriction of processing."""
+    rows, removed, restricted = [], 0, 0
     found = (
         Participant.objects.filter(site_taking_part(), study=study)
+        .annotate(analysis_restricted=participant_restricted())
         .values_list(
             "number",
             "site__code",
@@ -191,11 +208,15 @@ def _participants(
             "withdrawal_choice",
             "baseline_on",
             "enrolled_on",
+            "analysis_restricted",
         )
         .order_by("number")
     )
     reach = timedelta(days=follow_up.target_day + follow_up.window_after)
-    for number, site, team, arm, withdrawn_on, choice, baseline_on, enrolled_on in found:
+    for number, site, team, arm, withdrawn_on, choice, baseline_on, enrolled_on, is_restricted in found:
+        if is_restricted:
+            restricted += 1
+            continue
         if choice == REMOVE:
             removed += 1
             continue
@@ -209,7 +230,7 @@ def _participants(
         else:
             reason = STILL_OPEN
         rows.append({"participant": number, "site": site, "team": team, "arm": arm, "missing_reason": reason})
-    return rows, removed
+    return rows, removed, restricted
 
 
 def _service_use(study: Study, studied, codes: dict[int, str]) -> list[dict[str, Any]]:

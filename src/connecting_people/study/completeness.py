@@ -14,7 +14,11 @@ by arm and overall):
 * **withdrawn**: recruited participants who have withdrawn, whatever they chose about their data.
 * **removed**: withdrawn participants who asked for all their data to be removed. They count as recruited and
   withdrawn and in nothing below: their assessments are left out, as in every export and analysis.
-* **in the data** (`in_data`): recruited minus removed. Every count below is of these participants.
+* **restricted**: participants whose processing is restricted (UK GDPR Article 18, the privacy app). They count
+  as recruited and restricted and in nothing else, withdrawn and removed included: nothing of theirs is looked
+  at beyond their enrolment (the database layer does not even read their assessments).
+* **in the data** (`in_data`): recruited minus removed and restricted. Every count below is of these
+  participants.
 * **assessed**: with at least one instrument recorded at the timepoint (scheduled or not).
 * **in window**: assessed, with every instrument recorded at the timepoint dated inside its window.
 * **outside window**: assessed, with at least one instrument dated outside the window (allowed, and flagged).
@@ -63,8 +67,16 @@ NOT_YET_DUE = "Not yet due for follow-up"
 WINDOW_OPEN = "Follow-up window still open"
 NO_FOLLOW_UP = "No follow-up timepoint set up"
 REMOVED = "Asked for their data to be removed"
+RESTRICTED = "Processing restricted: data not used"
 NOT_SCORED = "Primary outcome could not be scored (too many answers missing)"
-LOST_ORDER = (*dict.fromkeys(WITHDREW.values()), MISSED_FOLLOW_UP, WINDOW_OPEN, NOT_YET_DUE, NO_FOLLOW_UP)
+LOST_ORDER = (
+    *dict.fromkeys(WITHDREW.values()),
+    MISSED_FOLLOW_UP,
+    WINDOW_OPEN,
+    NOT_YET_DUE,
+    NO_FOLLOW_UP,
+    RESTRICTED,
+)
 EXCLUDED_ORDER = (REMOVED, NOT_SCORED)
 
 
@@ -83,6 +95,7 @@ class ParticipantRow:
     withdrawal_reason: str = ""
     withdrawal_choice: str = ""  # "" | "keep-collected" | "remove-data"
     enrolled_on: date | None = None
+    restricted: bool = False  # processing restricted: counted as recruited and restricted, in nothing else
 
     def anchor_for(self, window: schedule.Window) -> date:
         if self.enrolled_on is None:
@@ -128,6 +141,7 @@ class Counts:
     recruited: int = 0
     withdrawn: int = 0
     removed: int = 0
+    restricted: int = 0
     assessed: int = 0
     in_window: int = 0
     outside_window: int = 0
@@ -139,13 +153,14 @@ class Counts:
 
     @property
     def in_data(self) -> int:
-        return self.recruited - self.removed
+        return self.recruited - self.removed - self.restricted
 
 
 COUNT_FIELDS = (
     "recruited",
     "withdrawn",
     "removed",
+    "restricted",
     "assessed",
     "in_window",
     "outside_window",
@@ -162,7 +177,7 @@ ALL = None  # "every site" or "every arm" in a key of `Completeness.table`
 class Completeness:
     """The dashboard's numbers. `table[(site, arm, timepoint)]`, where `site` and `arm` may be ALL (None) for
     totals: every combination of `sites` (and ALL) × `arms` (and ALL) × timepoint is there. `recruitment` has
-    recruited, withdrawn and removed by (site, arm), for a study with no timepoints too."""
+    recruited, withdrawn, removed and restricted by (site, arm), for a study with no timepoints too."""
 
     sites: tuple[str, ...]
     arms: tuple[str, ...]
@@ -239,6 +254,9 @@ def _add(tally: _Tally, participant: ParticipantRow, point: TimepointRow | None,
     """Counts one participant at one timepoint into a tally (`visit` None: recruitment counts only)."""
     counts = tally.counts
     counts["recruited"] += 1
+    if participant.restricted:
+        counts["restricted"] += 1
+        return
     counts["withdrawn"] += participant.withdrawn
     counts["removed"] += participant.removed
     if participant.removed or visit is None or point is None:
@@ -274,8 +292,8 @@ def completeness(
     points = tuple(timepoints)
     site_codes = tuple(sorted({*sites, *(row.site for row in people)}))
     arms = (*ARMS, *sorted({row.arm for row in people} - set(ARMS)))
-    removed = {row.id for row in people if row.removed}
-    found = visits(people, points, (row for row in assessments if row.participant not in removed), today)
+    left_out = {row.id for row in people if row.removed or row.restricted}
+    found = visits(people, points, (row for row in assessments if row.participant not in left_out), today)
     tallies: dict[tuple[str | None, str | None, str], _Tally] = {
         (site, arm, point.code): _Tally.empty(point.instruments)
         for site in (*site_codes, ALL)
@@ -327,9 +345,10 @@ def flow(
 
     * allocated: participants enrolled at the arm's teams (every one, withdrawn or not: intention to treat);
     * followed up: with the primary instrument recorded at the follow-up timepoint (in or outside its window);
-    * not followed up (lost), by reason, in this order of precedence: withdrew before the follow-up window
-      closed (by their withdrawal reason; "Died" for a death), the window closed without it, the window is
-      open, the window has not opened yet;
+    * not followed up (lost), by reason, in this order of precedence: processing restricted (nothing of theirs
+      is looked at, so whether they were followed up is not known: "Processing restricted: data not used"),
+      withdrew before the follow-up window closed (by their withdrawal reason; "Died" for a death), the window
+      closed without it, the window is open, the window has not opened yet;
     * analysed: followed up, except (excluded) participants who asked for their data to be removed and those
       whose primary outcome could not be scored.
 
@@ -355,6 +374,9 @@ def flow(
         excluded: dict[str, int] = {}
         followed = analysed = 0
         for participant in members:
+            if participant.restricted:
+                lost[RESTRICTED] = lost.get(RESTRICTED, 0) + 1
+                continue
             if participant.id in primary:
                 followed += 1
                 if participant.removed:

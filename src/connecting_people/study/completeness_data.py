@@ -26,7 +26,11 @@ from connecting_people.study.models import (
     StudyTeam,
     Timepoint,
 )
-from connecting_people.study.selectors import site_taking_part
+from connecting_people.study.selectors import (
+    participant_processing_allowed,
+    participant_restricted,
+    site_taking_part,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def study_rows(*, study: Study, site_id: int | None = None) -> StudyRows:
         )
         for point in points
     ]
-    # Sites taking part only: nothing of a trust that has not accepted is counted.
+    # Sites taking part only: nothing of a trust that has not accepted is counted. Participants whose processing
+    # is restricted are counted as enrolled and restricted: none of their assessments is read.
     people = Participant.objects.filter(site_taking_part(), study=study)
     sites = study.sites.filter(status=StudySite.Status.ACTIVE)
     teams = StudyTeam.objects.filter(site_taking_part(), study=study)
@@ -76,8 +81,10 @@ def study_rows(*, study: Study, site_id: int | None = None) -> StudyRows:
             withdrawn_on=row["withdrawn_on"],
             withdrawal_reason=row["withdrawal_reason"],
             withdrawal_choice=row["withdrawal_choice"],
+            restricted=row["restricted"],
         )
-        for row in people.values(
+        for row in people.annotate(restricted=participant_restricted()).values(
+            "restricted",
             "pk",
             "site__code",
             "study_team__arm",
@@ -98,7 +105,7 @@ def study_rows(*, study: Study, site_id: int | None = None) -> StudyRows:
             scored=scored,
         )
         for participant, point, instrument, in_window, scored in Assessment.objects.filter(
-            participant__in=people.values("pk")
+            participant__in=people.filter(participant_processing_allowed()).values("pk")
         )
         .annotate(scored=ExpressionWrapper(Q(total__isnull=False), output_field=BooleanField()))
         .values_list("participant_id", "timepoint_id", "instrument_id", "in_window", "scored")

@@ -15,6 +15,10 @@ What goes in (each a generator over a database cursor, so memory stays flat what
   timepoint's target date within the timepoint's window (one map per timepoint, never one map for two);
   research-only participants have none.
 
+A participant whose processing is restricted (UK GDPR Article 18, the privacy app) is in no file: their row
+carries only their id and `processing_restricted`, for the export to count them as left out, and none of their
+assessments or maps is read (`participant_processing_allowed`).
+
 Only rows that existed when the export started are read (`cutoff`), so a participant enrolled while it runs
 cannot appear in one file and not another. Everything leaves through `write_export`'s allow-lists; then the
 identifier scanner reads every file with the names, dates of birth and map labels of the study's people, and
@@ -79,7 +83,12 @@ from connecting_people.study.models import (
     Study,
     StudyTeam,
 )
-from connecting_people.study.selectors import StudyAccess, site_taking_part
+from connecting_people.study.selectors import (
+    StudyAccess,
+    participant_processing_allowed,
+    participant_restricted,
+    site_taking_part,
+)
 
 CHUNK_SIZE = 2_000  # rows fetched from the database at a time
 MAP_PARTICIPANTS_CHUNK = 500  # participants whose maps are read together (three queries a chunk)
@@ -115,6 +124,7 @@ def participant_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, An
             export_baseline=_anchor(),
             export_born=Coalesce("person__date_of_birth", "date_of_birth"),
             export_consent=Subquery(latest_consent),
+            export_restricted=participant_restricted(),
         )
         .order_by("pk")
         .values_list(
@@ -127,9 +137,15 @@ def participant_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, An
             "export_consent",
             "withdrawn_on",
             "withdrawal_choice",
+            "export_restricted",
         )
     )
-    for pk, site, team, arm, baseline, born, consent, withdrawn_on, choice in rows.iterator(CHUNK_SIZE):
+    for pk, site, team, arm, baseline, born, consent, withdrawn_on, choice, restricted in rows.iterator(
+        CHUNK_SIZE
+    ):
+        if restricted:
+            yield {"person_id": pk, "processing_restricted": True}
+            continue
         yield {
             "person_id": pk,
             "site": site,
@@ -148,6 +164,7 @@ def administration_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str,
     rows = (
         Assessment.objects.filter(
             site_taking_part("participant__site"),
+            participant_processing_allowed("participant"),
             participant__study=study,
             participant__created_at__lte=cutoff,
             recorded_at__lte=cutoff,
@@ -233,7 +250,11 @@ def study_instruments(study: Study) -> list[Instrument]:
     )
     used: dict[str, set[str]] = defaultdict(set)
     recorded = (
-        Assessment.objects.filter(site_taking_part("participant__site"), participant__study=study)
+        Assessment.objects.filter(
+            site_taking_part("participant__site"),
+            participant_processing_allowed("participant"),
+            participant__study=study,
+        )
         .values_list("instrument_id", "instrument_version")
         .distinct()
         .order_by()
@@ -421,7 +442,7 @@ def map_rows(
     timepoints = _timepoints(study)
     linked = (
         _participants(study, cutoff)
-        .filter(person__isnull=False)
+        .filter(participant_processing_allowed(), person__isnull=False)
         .annotate(export_baseline=_anchor())
         .order_by("pk")
         .values_list("pk", "person_id", "export_baseline")

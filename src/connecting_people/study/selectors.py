@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from connecting_people.accounts.selectors import scope_for
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import people_visible_to
+from connecting_people.people.selectors import people_visible_to, processing_allowed
 from connecting_people.study import schedule
 from connecting_people.study.models import (
     Assessment,
@@ -41,6 +41,22 @@ def site_taking_part(path: str = "site") -> Q:
     `path` leads from the model queried to its StudySite ("site", "participant__site", ...). Every read of study
     data filters on it, so nothing of a trust that has not accepted reaches a page, an export or a report."""
     return Q(**{f"{path}__status": StudySite.Status.ACTIVE})
+
+
+def participant_processing_allowed(path: str = "") -> Q:
+    """Participants whose data the study may use: research-only participants (no linked record), and those linked
+    to a person whose processing is not restricted (UK GDPR Article 18; `people.selectors.processing_allowed`).
+    `path` leads from the model queried to its Participant ("participant", ...). Every research output (the
+    export, completeness and the flow, the analysis and its report) reads participants' data through this; a
+    restricted participant is counted only as enrolled (`participant_restricted`)."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}person__isnull": True}) | processing_allowed(f"{prefix}person")
+
+
+def participant_restricted() -> ExpressionWrapper:
+    """True for a participant whose data the study may not use (not `participant_processing_allowed`): a column
+    to annotate Participant rows with, for outputs that count them without reading their data."""
+    return ExpressionWrapper(~participant_processing_allowed(), output_field=BooleanField())
 
 
 def may_create_study(*, user) -> bool:

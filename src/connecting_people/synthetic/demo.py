@@ -10,7 +10,7 @@ from faker import Faker
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.people.models import Person
-from connecting_people.synthetic.community import generate_opportunities
+from connecting_people.synthetic.community import UNIT_LETTERS, generate_opportunities
 from connecting_people.synthetic.generate import person_rows, tag_people
 from connecting_people.synthetic.implementation import generate_implementation
 from connecting_people.synthetic.maps import generate_maps
@@ -84,6 +84,14 @@ def load_demo(*, password: str, seed: int = 2026, log=print) -> bool:
                 row.status, row.closed_on, row.closure_reason = Person.Status.OPEN, None, ""
                 row.practice_consent, row.practice_consent_on = True, row.opened_on
                 row.next_review_on = date.today() - timedelta(days=3 + index)
+        # Postcodes in the made-up "CP" area of the demo directory, so that suggestions can say how far each
+        # opportunity is from home. A random generator of their own, so the rest of the demo stays as it was.
+        postcodes = random.Random(seed + 1)
+        for row in rows:
+            row.postcode = (
+                f"CP{postcodes.randint(1, 16)} {postcodes.randint(1, 9)}"
+                f"{postcodes.choice(UNIT_LETTERS)}{postcodes.choice(UNIT_LETTERS)}"
+            )
         Person.objects.bulk_create(rows)
         tag_people(rng, list(Person.objects.filter(trust=trust).values_list("pk", flat=True)))
         people = list(Person.objects.filter(trust=trust))

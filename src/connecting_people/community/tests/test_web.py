@@ -300,14 +300,47 @@ def test_opportunities_for_interests(directory):
     )
     assert [(o.name, matched) for o, matched in matches] == [
         ("Allotment Volunteers", ["gardening", "walking"]),
+        ("Riverside Walking Group", ["walking"]),  # free, so before the one whose cost is not known
         ("Phone Befriending", ["walking"]),
-        ("Riverside Walking Group", ["walking"]),
     ]  # the stopped club is left out
     assert (
         selectors.opportunities_for_interests(interests=["walking"], limit=1)[0][0].name
-        == "Allotment Volunteers"
+        == "Riverside Walking Group"  # each shares one interest now, and this one is free (the allotment is paid)
     )
     assert selectors.opportunities_for_interests(interests=[]) == []
+
+
+def test_equally_matched_opportunities_come_free_first_then_nearest(db):
+    def make(name, cost, miles=None):
+        place = north_of_centre(miles) if miles is not None else {}
+        return OpportunityFactory(name=name, cost=cost, interests=["walking"], **place)
+
+    make("A paid walk", "paid", 0.1)
+    make("B low-cost walk", "low", 0.2)
+    make("C walk, cost not known", "unknown", 0.3)
+    make("D free walk far away", "free", 9)
+    make("E free walk nearby", "free", 1)
+    make("F free walk, no place", "free")
+    OpportunityFactory(name="Z paid walk and talk", cost="paid", interests=["walking", "talking"])
+    by_name = selectors.opportunities_for_interests(interests=["walking", "talking"])
+    assert [o.name for o, _ in by_name] == [
+        "Z paid walk and talk",  # shares the most interests, whatever it costs
+        "D free walk far away",
+        "E free walk nearby",
+        "F free walk, no place",
+        "B low-cost walk",
+        "C walk, cost not known",
+        "A paid walk",
+    ]
+    nearest = selectors.opportunities_for_interests(interests=["walking", "talking"], near=CENTRE)
+    assert [o.name for o, _ in nearest][1:4] == [
+        "E free walk nearby",
+        "D free walk far away",
+        "F free walk, no place",  # no coordinates: after those with a distance
+    ]
+    miles = {o.name: o.distance_miles for o, _ in nearest}
+    assert miles["E free walk nearby"] == pytest.approx(1, abs=0.01)
+    assert miles["F free walk, no place"] is None
 
 
 def test_opportunities_for_interests_costs_the_same_whatever_the_matches(
@@ -319,6 +352,8 @@ def test_opportunities_for_interests_costs_the_same_whatever_the_matches(
         OpportunityFactory(name=f"Walk {n}", interests=["walking", "music"])
     with django_assert_num_queries(3):
         assert len(selectors.opportunities_for_interests(interests=["walking", "music"])) == 10
+    with django_assert_num_queries(3):
+        assert len(selectors.opportunities_for_interests(interests=["walking"], near=CENTRE)) == 10
 
 
 def test_opportunity_get_finds_stopped_ones_and_404s_the_rest(directory):

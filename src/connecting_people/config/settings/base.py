@@ -189,6 +189,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets an NHS.UK page in plain words (core/views.py), not Django's page naming the failed check.
+CSRF_FAILURE_VIEW = "connecting_people.core.views.csrf_failure"
 
 # --- Sign-in: client addresses, throttling, passwords (see docs/security.md) ---------------------------------
 # Forwarded addresses (X-Forwarded-For) are believed only when the connection comes from one of these proxies

@@ -91,11 +91,12 @@ def test_removing_an_entry_someone_has_just_changed_is_refused(org, person, entr
     sam = entries[0]
     edit_url = f"/people/{person.pk}/map/entries/{sam.pk}/"
     remove_url = f"/people/{person.pk}/map/entries/{sam.pk}/remove/"
-    lead, lead_form = opened(org.lead, remove_url)
+    # Removing happens at once from the map, with the version of the entry the page showed (here: its page).
+    lead, lead_form = opened(org.lead, edit_url)
     worker, worker_form = opened(org.practitioner, edit_url)
     assert worker.post(edit_url, {**SAM, **worker_form, "wish": "closer"}).status_code == 302
     before = state()
-    refused_as_stale(lead, lead.post(remove_url, lead_form))
+    refused_as_stale(lead, lead.post(remove_url, {"version": lead_form["version"]}))
     assert state() == before and MapEntry.objects.filter(pk=sam.pk).exists()
 
 

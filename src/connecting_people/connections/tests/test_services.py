@@ -58,6 +58,31 @@ def test_every_write_is_404_out_of_reach_and_changes_nothing(org, person, snapsh
         lambda: services.entry_ties_set(
             user=user, person_id=person.pk, entry_id=entry.pk, expected_version=1, other_entry_ids=[]
         ),
+        lambda: services.entry_move(
+            user=user,
+            person_id=person.pk,
+            entry_id=entry.pk,
+            expected_version=1,
+            ring="outer",
+            category="faith",
+        ),
+        lambda: services.entry_restore(
+            user=user,
+            person_id=person.pk,
+            snapshot_id=snapshot.pk,
+            removed=services.RemovedEntry(
+                snapshot_id=snapshot.pk,
+                key="00000000-0000-4000-8000-000000000001",
+                label="Jo",
+                kind="person",
+                category="friend",
+                ring="close",
+                supports=(),
+                frequency="",
+                wish="",
+                tied_keys=(),
+            ),
+        ),
         lambda: services.map_export(user=user, person_id=person.pk, snapshot_id=None, format="json"),
         lambda: services.snapshot_import(user=user, person_id=person.pk, files={"m.json": b"{}"}),
     ]

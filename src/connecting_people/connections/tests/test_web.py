@@ -50,16 +50,21 @@ def test_first_visit_offers_to_start_a_map(signed_in, person):
 def test_build_a_map_and_see_it_drawn_tabled_and_measured(signed_in, person):
     assert start(signed_in, person).status_code == 302
     snapshot = MapSnapshot.objects.get(person=person)
+    # Adding takes a name and, if chosen, who or what it is, the relationship and the ring; the support given
+    # is one of the details changed in place afterwards (the add form no longer has it).
     response = signed_in.post(f"/people/{person.pk}/map/{snapshot.pk}/add/", ENTRY)
-    assert response.status_code == 302 and response["Location"].endswith("?added=1")
+    sam = MapEntry.objects.get(label="Sam")
+    assert response.status_code == 302
+    assert response["Location"] == f"/people/{person.pk}/map/?entry={sam.pk}&added=1#id_label"
+    signed_in.post(f"/people/{person.pk}/map/entries/{sam.pk}/", {**ENTRY, "version": 1})
     signed_in.post(
         f"/people/{person.pk}/map/{snapshot.pk}/add/",
         {"label": "Allotment society", "kind": "group", "category": "community_group", "ring": "outer"},
     )
-    page = signed_in.get(f"/people/{person.pk}/map/?added=1").content.decode()
+    page = signed_in.get(f"/people/{person.pk}/map/?entry={sam.pk}&added=1").content.decode()
     assert "<svg" in page and 'data-key="' in page
     assert '<th scope="row" class="nhsuk-table__header">Allotment society</th>' in page
-    assert "focus-add.mjs" in page
+    assert "map-builder.mjs" in page
     snapshot.refresh_from_db()
     assert snapshot.measures["size"] == 2
     assert snapshot.measures["weak_ties"] == 1
@@ -72,7 +77,7 @@ def test_build_a_map_and_see_it_drawn_tabled_and_measured(signed_in, person):
         ({**ENTRY, "label": ""}, "Enter a name for this entry"),
         ({**ENTRY, "label": "Sam Jones"}, "first name or initials only"),
         ({**ENTRY, "label": "x" * 31}, "30 characters or fewer"),
-        ({**ENTRY, "ring": ""}, "Select how close they feel"),
+        ({**ENTRY, "ring": "far"}, "Select a valid choice"),
         ({**ENTRY, "category": "enemy"}, "Select a valid choice"),
     ],
 )
@@ -194,9 +199,12 @@ def test_printout_is_plain_english_in_black_and_white(signed_in, org, person):
     person.save()
     page = signed_in.get(f"/people/{person.pk}/map/{snapshot.pk}/print/").content.decode()
     assert "Your connections map" in page
+    # Whole sentences, support as nouns (it used to say "Gives you emotional and advice.").
     assert (
-        "Friend, in touch every week. Gives you emotional and advice. You would like to get closer." in page
+        "<strong>Sam</strong> (friend). You are in touch every week. They give you emotional support and "
+        "advice. You would like to get closer." in page
     )
+    assert "<li>Get closer to Sam.</li>" in page
     assert person.family_name not in page.split("<main")[1]
 
 

@@ -29,3 +29,17 @@ def test_a_real_date_is_a_date():
 def test_an_impossible_date_is_a_message(day, month, year):
     with pytest.raises(ValidationError, match="must be a real date"):
         clean(day, month, year)
+
+
+def test_a_default_fills_the_boxes_when_the_form_opens_and_the_page_can_still_say_otherwise(monkeypatch):
+    from connecting_people.core import forms as core_forms
+
+    monkeypatch.setattr(core_forms.timezone, "localdate", lambda: date(2026, 3, 9))
+
+    class When(core_forms.NHSForm):
+        on = DateField(label="When", default=core_forms.today)
+
+    assert When()["on"].value() == date(2026, 3, 9)  # worked out when the form is shown, not at import
+    assert When(initial={"on": date(2026, 1, 2)})["on"].value() == date(2026, 1, 2)
+    typed = When({"on_day": "1", "on_month": "3", "on_year": "2026"})
+    assert typed.is_valid() and typed.cleaned_data["on"] == date(2026, 3, 1)

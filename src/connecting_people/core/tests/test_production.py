@@ -362,12 +362,15 @@ def test_production_serves_signed_in_pages_and_every_file_they_load(tmp_path):
             connections_map = visitor.page(f"{person_path}map/")
             dashboard = visitor.page(f"/implementation/teams/{team_id}/dashboard/")
             missing = visitor.get("/people/999999999/")
+            # Error pages are the service's own in production too: a form sent without its token.
+            refused = visitor.post("/people/new/", {"given_name": "Sam"})
 
             assert "<table" in team_caseload.text and person_name
             assert person_name in person.text
             assert "<svg" in connections_map.text and person_name in connections_map.text
             assert "<svg" in dashboard.text and "dashboard" in dashboard.text.lower()
             assert missing.status == 404 and "Page not found" in missing.text
+            assert refused.status == 403 and "<h1>Your form was not sent</h1>" in refused.text
 
             researcher = Visitor(port)
             researcher_home = sign_in(researcher, RESEARCHER, deployment.totp_keys[RESEARCHER])
@@ -383,6 +386,7 @@ def test_production_serves_signed_in_pages_and_every_file_they_load(tmp_path):
                 connections_map,
                 dashboard,
                 missing,
+                refused,
                 studies,
                 study,
             ]

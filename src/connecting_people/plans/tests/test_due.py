@@ -9,7 +9,14 @@ from django.utils import timezone
 from connecting_people.connections import services as map_services
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services
-from connecting_people.plans.due import DueFacts, prompts
+from connecting_people.plans.due import (
+    DueFacts,
+    MeasureFact,
+    measures_due,
+    next_prompt,
+    next_review_default,
+    prompts,
+)
 
 TODAY = date(2026, 11, 26)
 NEW = DueFacts(
@@ -56,6 +63,76 @@ def test_overdue_steps_and_reviews():
     assert codes(soon) == [("review", False)]
     later = DueFacts(**{**soon.__dict__, "next_review_on": TODAY + timedelta(days=15)})
     assert codes(later) == []
+
+
+def with_(**changes) -> DueFacts:
+    return DueFacts(**{**NEW.__dict__, **changes})
+
+
+def test_what_matters_then_the_first_visit_after_an_introduction():
+    assert codes(with_(has_assessment=False)) == [
+        ("map", False),
+        ("assess", False),
+        ("goal", False),
+        ("link", False),
+    ]
+    visit = prompts(with_(has_map=True, has_goal=True, has_link=True, visit=(7, "Riverside Choir")), TODAY)
+    assert [(p.code, p.text, p.subject) for p in visit] == [
+        ("visit", "Log the first visit to Riverside Choir", "7")
+    ]
+
+
+SWEMWBS, UCLA = ("swemwbs", "SWEMWBS"), ("ucla3", "UCLA 3-item")
+
+
+def measured(**last_on) -> tuple[MeasureFact, ...]:
+    names = dict([SWEMWBS, UCLA])
+    return tuple(MeasureFact(key, names[key], when) for key, when in last_on.items())
+
+
+def test_measures_never_recorded_are_due_at_the_start():
+    facts = with_(has_map=True, has_goal=True, has_link=True, measures=measured(swemwbs=None, ucla3=None))
+    [prompt] = prompts(facts, TODAY)
+    assert (prompt.code, prompt.text, prompt.subject) == (
+        "measures",
+        "SWEMWBS and UCLA 3-item due",
+        "swemwbs",
+    )
+
+
+def test_measures_are_due_again_at_a_review_unless_recorded_in_the_weeks_before_it():
+    done = dict(has_map=True, has_goal=True, has_link=True)
+    earlier = TODAY - timedelta(weeks=12)
+    not_yet = with_(**done, next_review_on=TODAY + timedelta(days=30), measures=measured(swemwbs=earlier))
+    assert codes(not_yet) == []  # no review soon: nothing to measure yet
+    soon = with_(
+        **done, next_review_on=TODAY + timedelta(days=7), measures=measured(swemwbs=earlier, ucla3=earlier)
+    )
+    assert [(p.code, p.text) for p in prompts(soon, TODAY)] == [
+        ("review", "Review due"),
+        ("measures", "SWEMWBS and UCLA 3-item due"),
+    ]
+    this_morning = with_(
+        **done, next_review_on=TODAY + timedelta(days=7), measures=measured(swemwbs=TODAY, ucla3=earlier)
+    )
+    assert [p.text for p in prompts(this_morning, TODAY)] == ["Review due", "UCLA 3-item due"]
+    assert measures_due(measured(swemwbs=TODAY - timedelta(weeks=4)), TODAY, at_review=True) == []
+    assert measures_due(measured(swemwbs=TODAY - timedelta(weeks=4, days=1)), TODAY, at_review=True) != []
+
+
+def test_many_measures_due_are_named_by_the_first_and_counted():
+    many = (*measured(swemwbs=None, ucla3=None), MeasureFact("lsns6", "LSNS-6", None))
+    facts = with_(has_map=True, has_goal=True, has_link=True, measures=many)
+    assert [p.text for p in prompts(facts, TODAY)] == ["SWEMWBS and 2 other measures due"]
+
+
+def test_after_a_save_the_next_thing_due_and_the_next_review():
+    found = prompts(with_(has_assessment=False), TODAY)
+    assert next_prompt(found, done="map").code == "assess"
+    assert next_prompt(found).code == "map"
+    assert next_prompt([], done="goal") is None
+    assert next_review_default(TODAY, None) == TODAY + timedelta(weeks=12)
+    assert next_review_default(TODAY, 6) == TODAY + timedelta(weeks=6)
 
 
 def test_nothing_for_a_closed_case_or_someone_who_said_no():

@@ -83,12 +83,10 @@ class TestGoals:
         "changes, field, message",
         [
             ({"text": "  "}, "text", "Enter the goal"),
-            ({"levels": {**LEVELS, 1: ""}}, "level_plus_1", "somewhat more than expected"),
-            (
-                {"levels": {k: v for k, v in LEVELS.items() if k != -2}},
-                "level_minus_2",
-                "much less than expected",
-            ),
+            # The expected outcome anchors the scale: a goal is not set without it (the other levels may
+            # follow before the review: see test_the_other_levels_can_be_written_later).
+            ({"levels": {**LEVELS, 0: "  "}}, "level_0", "the expected outcome"),
+            ({"levels": {k: v for k, v in LEVELS.items() if k != 0}}, "level_0", "the expected outcome"),
             ({"importance": 2}, "difficulty", "both importance and difficulty"),
             ({"importance": 4, "difficulty": 1}, "importance", "from 0 to 3"),
             ({"opportunity_ids": (999999,)}, "opportunities", "from the directory"),
@@ -103,6 +101,46 @@ class TestGoals:
             goal(org, person, **changes)
         assert refused.value.field == field
         assert everything() == before
+
+    def test_the_other_levels_can_be_written_later(self, org, person):
+        made = goal(org, person, levels={0: "Goes to one group each week", 2: "Helps run a group"})
+        assert (made.level_0, made.level_plus_2) == ("Goes to one group each week", "Helps run a group")
+        assert (made.level_plus_1, made.level_minus_1, made.level_minus_2) == ("", "", "")
+        assert made.levels_to_complete == 3
+        summary = AuditEvent.objects.get(action="plan.goal_set").summary
+        assert summary["levels_to_complete"] == 3
+        completed = services.goal_update(
+            user=org.practitioner,
+            person_id=person.pk,
+            goal_id=made.pk,
+            expected_version=1,
+            data=GoalData(text=made.text, levels=dict(LEVELS)),
+        )
+        assert completed.levels_to_complete == 0
+
+    def test_a_goal_and_its_first_step_are_saved_together_or_not_at_all(self, org, person):
+        step = StepData(
+            what="Find out when the group meets", owner="worker", due_on=TODAY + timedelta(days=14)
+        )
+        made = services.goal_create(
+            user=org.practitioner,
+            person_id=person.pk,
+            data=GoalData(text="Join a group", levels={0: "Has been twice"}),
+            first_step=step,
+        )
+        assert [(s.what, s.owner, s.due_on) for s in made.steps.all()] == [
+            ("Find out when the group meets", "worker", TODAY + timedelta(days=14))
+        ]
+        before = everything()
+        with pytest.raises(ServiceError, match="Enter who will do it") as refused:
+            services.goal_create(
+                user=org.practitioner,
+                person_id=person.pk,
+                data=GoalData(text="Walk to the park", levels={0: "Once a week"}),
+                first_step=StepData(what="Plan a route", owner="other", due_on=TODAY),
+            )
+        assert refused.value.field == "owner_name"
+        assert everything() == before  # the goal was not kept without its step
 
     def test_weight_links_and_audit_without_words(self, org, person, choir):
         snapshot = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)

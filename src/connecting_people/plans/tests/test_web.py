@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity
+from connecting_people.people.services import person_tags_set
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services
 from connecting_people.plans.models import Activity, Assessment, Goal, Link, Review, Step
@@ -74,15 +75,74 @@ def test_assessment_records_interests_and_barriers(signed_in, person):
     assert "Confidence or anxiety, Travel or transport" in page
 
 
-def test_a_goal_needs_every_level_and_says_which(signed_in, person):
+def test_a_goal_needs_its_expected_outcome_and_says_so(signed_in, person):
+    # Changed with issue 13: the expected outcome (0) is the one level needed when the goal is set; the other
+    # four may be written later and are shown as "to complete" (test_the_other_levels_can_wait).
     response = signed_in.post(
-        f"/people/{person.pk}/plan/goals/new/", {"text": "Sing with others", **LEVELS, "level_plus_1": ""}
+        f"/people/{person.pk}/plan/goals/new/", {"text": "Sing with others", **LEVELS, "level_0": ""}
     )
     page = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in page
-    assert "Describe what somewhat more than expected (+1) would look like" in page
-    assert 'href="#id_level_plus_1"' in page
+    assert "Describe what the expected outcome (0) would look like" in page
+    assert 'href="#id_level_0"' in page
     assert not Goal.objects.exists()
+
+
+def test_the_other_levels_can_wait_and_show_as_to_complete(signed_in, person):
+    signed_in.post(
+        f"/people/{person.pk}/plan/goals/new/",
+        {"text": "Sing with others", "level_0": "Goes to the choir each week", "step_owner": "person"},
+    )
+    goal = Goal.objects.get(person=person)
+    assert goal.levels_to_complete == 4 and not goal.steps.exists()
+    page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
+    assert "What each score would look like (4 to complete)" in page
+    assert "To complete before the review" in page
+    review = signed_in.get(f"/people/{person.pk}/plan/reviews/new/").content.decode()
+    assert "+1: somewhat more than expected (not described)" in review
+    assert "0: the expected outcome: Goes to the choir each week" in review
+
+
+def test_a_goal_with_its_first_step_on_one_page_then_the_next_thing_due(signed_in, person):
+    goal_url = f"/people/{person.pk}/plan/goals/new/"
+    form = signed_in.get(goal_url).content.decode()
+    in_two_weeks = TODAY + timedelta(weeks=2)
+    assert f'value="{in_two_weeks.day}"' in form and f'value="{in_two_weeks.year}"' in form
+    assert 'value="person" checked' in form  # the step's "who" comes set to the person
+    another = signed_in.post(
+        goal_url,
+        {
+            "text": "Sing with others",
+            "level_0": "Goes to the choir each week",
+            "step_what": "Ring the choir leader",
+            "step_owner": "person",
+            **date_fields("step_due_on", in_two_weeks),
+            "then": "another",
+        },
+    )
+    assert another["Location"] == goal_url
+    goal = Goal.objects.get(person=person)
+    assert [(s.what, s.owner, s.due_on) for s in goal.steps.all()] == [
+        ("Ring the choir leader", "person", in_two_weeks)
+    ]
+    done = signed_in.post(
+        goal_url, {"text": "Walk to the park", "level_0": "Once a week", "step_what": "Plan a route"}
+    )
+    assert "Select who will do it" in done.content.decode()  # "who" cleared: said, and nothing saved
+    assert Goal.objects.filter(person=person).count() == 1
+    done = signed_in.post(
+        goal_url,
+        {
+            "text": "Walk to the park",
+            "level_0": "Once a week",
+            "step_what": "Plan a route",
+            "step_owner": "worker",
+            **date_fields("step_due_on", in_two_weeks),
+        },
+    )
+    # Straight on to what is due next for the person: here, the connections map they do not have yet.
+    assert done["Location"] == f"/people/{person.pk}/map/"
+    assert Goal.objects.filter(person=person).count() == 2
 
 
 def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
@@ -91,7 +151,9 @@ def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
         {"text": "Sing with others", **LEVELS, "importance": "3", "difficulty": "2"},
     )
     goal = Goal.objects.get(person=person)
-    assert response["Location"] == f"/people/{person.pk}/plan/goals/{goal.pk}/steps/new/"
+    # Changed with issue 13: a goal's first step is on the goal's own page; after the save comes whatever is
+    # due next for the person (no map yet, here), and steps are added from the plan as before.
+    assert response["Location"] == f"/people/{person.pk}/map/"
     assert goal.weight == 6
     step_url = f"/people/{person.pk}/plan/goals/{goal.pk}/steps/new/"
     refused = signed_in.post(step_url, {"what": "Ring the choir leader", **date_fields("due_on", TODAY)})
@@ -125,7 +187,7 @@ def test_set_a_goal_then_steps_then_mark_one_done(signed_in, person):
 def test_suggestions_come_from_interests_and_attending_puts_it_on_the_map(signed_in, person, choir):
     person.tags.create(kind="interest", name="singing")
     page = signed_in.get(f"/people/{person.pk}/plan/").content.decode()
-    assert "Riverside Choir" in page and "Matches: singing" in page
+    assert "Riverside Choir" in page and "<dt>Interests shared</dt><dd>singing</dd>" in page
     signed_in.post(f"/people/{person.pk}/plan/links/new/", {"opportunity": choir.pk, "matched": ["singing"]})
     link = Link.objects.get(person=person)
     assert link.matched_interests == ["singing"]
@@ -270,10 +332,19 @@ def test_printable_plan_is_in_plain_words(signed_in, org, person):
         goal_id=goal.pk,
         data=services.StepData(what="Go along", owner="person", due_on=TODAY),
     )
+    person_tags_set(
+        user=org.practitioner,
+        person_id=person.pk,
+        strengths=["good with animals", "kind", "reliable"],
+        interests=["singing"],
+    )
     page = signed_in.get(f"/people/{person.pk}/plan/print/").content.decode()
     assert "Your plan" in page
-    assert "We will know it has gone as we hoped when: Goes to the choir each week" in page
-    assert "Go along: you, by" in page
+    assert "We will know it has gone as we hoped when: Goes to the choir each week." in page
+    assert f"Go along: you, by {TODAY.day} {TODAY:%B %Y}." in page
+    # It used to say "You are good at good with animals, kind, reliable."
+    assert "<p>Your strengths: good with animals, kind and reliable.</p>" in page
+    assert "<p>Your interests: singing.</p>" in page
 
 
 def test_person_page_links_each_prompt_to_its_step(signed_in, person):

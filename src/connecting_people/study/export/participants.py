@@ -10,9 +10,13 @@ Input: one mapping per enrolled participant (a database row), with these keys; a
     consent_version    code of the consent form signed; None or empty = no recorded consent
     withdrawn_on       date of withdrawal, or None
     withdrawal_choice  ``remove-data`` or ``keep-collected`` when withdrawn
+    processing_restricted
+                       true when the participant's processing is restricted (UK GDPR Article 18): nothing else
+                       of them need be given
     + the names of any extra allow-listed fields (`Field`) the caller adds, such as a gender code
 
 Rules:
+* Processing restricted: left out entirely, from every file, as if never enrolled (counted).
 * No recorded consent: left out entirely.
 * Withdrew choosing ``remove-data``: left out entirely, from every file, as if never enrolled.
 * Withdrew choosing ``keep-collected``: kept, with data dated on or before the withdrawal date only; anything
@@ -45,6 +49,7 @@ PARTICIPANT_KEYS = frozenset(
         "consent_version",
         "withdrawn_on",
         "withdrawal_choice",
+        "processing_restricted",
     }
 )
 SUBJECT_COLUMNS = ("study_id", "site", "team", "arm")  # the first columns of every participant file
@@ -58,6 +63,7 @@ class WithdrawalChoice(StrEnum):
 class LeftOut(StrEnum):
     """Why a participant, or a row of their data, is not in the export (counted in the report)."""
 
+    PROCESSING_RESTRICTED = "processing-restricted"
     NO_CONSENT = "no-consent"
     REMOVED_ON_REQUEST = "removed-on-request"
     AFTER_WITHDRAWAL = "after-withdrawal"
@@ -139,7 +145,11 @@ class Roster:
         self._extra = tuple(extra_fields)
         allowed = PARTICIPANT_KEYS | {field.name for field in extra_fields}
         self.ignored_keys: set[str] = set()
-        self.left_out: dict[str, int] = {LeftOut.NO_CONSENT: 0, LeftOut.REMOVED_ON_REQUEST: 0}
+        self.left_out: dict[str, int] = {
+            LeftOut.PROCESSING_RESTRICTED: 0,
+            LeftOut.NO_CONSENT: 0,
+            LeftOut.REMOVED_ON_REQUEST: 0,
+        }
         self._admitted: dict[str, ExportedParticipant] = {}
         self._excluded: dict[str, LeftOut] = {}
         # (file, reason) -> data rows not exported, for the report
@@ -155,6 +165,10 @@ class Roster:
         person = str(row["person_id"])
         if person in self._admitted or person in self._excluded:
             raise ExportError(f"{where}: the same person is listed twice")
+        if row.get("processing_restricted"):
+            self._excluded[person] = LeftOut.PROCESSING_RESTRICTED
+            self.left_out[LeftOut.PROCESSING_RESTRICTED] += 1
+            return
         withdrawn_on = row.get("withdrawn_on")
         choice = row.get("withdrawal_choice")
         if withdrawn_on is not None:

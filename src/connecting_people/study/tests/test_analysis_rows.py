@@ -16,6 +16,8 @@ from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
 from connecting_people.measures.scoring import score_one
 from connecting_people.measures.services import DERIVED_KEYS
+from connecting_people.people.tests.factories import PersonFactory
+from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import services
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
 from connecting_people.study.analysis.errors import StudyDataError
@@ -329,6 +331,38 @@ def test_a_participant_who_asked_for_their_data_to_be_removed_is_left_out_entire
     assert {row["participant"] for row in inputs["scores"]} == {kept.number}
     assert {row["participant"] for row in inputs["service_use"]} == {kept.number}
     assert notes == ["Left out entirely: 1 participant who withdrew and asked for their data to be removed."]
+
+
+def test_a_participant_whose_processing_is_restricted_is_left_out_entirely(study_setup, org):
+    """Restriction of processing (UK GDPR Article 18, privacy app): none of the participant's rows is analysed,
+    and the notes say how many were left out for it."""
+    s = study_setup
+    kept = enrol(s, "T01")
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    restricted = services.person_enrol(
+        user=org.lead,
+        person_id=person.pk,
+        study_team_id=s.teams["T01"].pk,
+        enrolled_on=BASELINE_ON,
+        consented_on=BASELINE_ON,
+        today=TODAY,
+    )
+    for participant in (kept, restricted):
+        record(
+            s, participant, "baseline", "resource_generator_example", [1, 1, 0, 1, 2, 0, 1, 1], BASELINE_ON
+        )
+        record(s, participant, "baseline", "csri_example", [2, 0, 1, 0, 6, 0, 0, 0, 3], BASELINE_ON)
+        record(s, participant, "m6", "resource_generator_example", [1, 1, 1, 1, 2, 0, 1, 1], FOLLOW_UP_ON)
+    restrict_processing(person)
+    notes: list[str] = []
+    inputs = analysis_inputs(s.study, today=TODAY, notes=notes)
+    assert [row["participant"] for row in inputs["participants"]] == [kept.number]
+    assert {row["participant"] for row in inputs["scores"]} == {kept.number}
+    assert {row["participant"] for row in inputs["service_use"]} == {kept.number}
+    assert notes == [
+        "Left out entirely: 1 participant whose processing is restricted (their data are not used while the "
+        "restriction lasts)."
+    ]
 
 
 def test_only_data_collected_up_to_a_withdrawal_is_kept(study_setup):

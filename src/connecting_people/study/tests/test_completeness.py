@@ -114,6 +114,7 @@ def expect(
     recruited=0,
     withdrawn=0,
     removed=0,
+    restricted=0,
     assessed=0,
     in_window=0,
     outside_window=0,
@@ -127,6 +128,7 @@ def expect(
         "recruited": recruited,
         "withdrawn": withdrawn,
         "removed": removed,
+        "restricted": restricted,
         "assessed": assessed,
         "in_window": in_window,
         "outside_window": outside_window,
@@ -312,6 +314,60 @@ def test_the_flow_by_hand():
     for arm in flow.arms:
         assert arm.allocated == arm.followed_up + sum(arm.lost.values())
         assert arm.analysed == arm.followed_up - sum(arm.excluded.values())
+
+
+def test_a_participant_whose_processing_is_restricted_counts_as_recruited_and_restricted_only():
+    """Their assessments are not counted even if they reach the pure module (the database layer does not read
+    them), their withdrawal neither; in the flow they are allocated and not followed up for that reason."""
+    restricted = person(
+        "p10",
+        "s1",
+        "intervention",
+        300,
+        restricted=True,
+        status="withdrawn",
+        withdrawn_on=ago(10),
+        withdrawal_reason="participant_choice",
+        withdrawal_choice="remove-data",
+    )
+    with_them = [*ASSESSMENTS, *recorded("p10", "baseline", "a", "b"), *recorded("p10", "m6", "a", "b")]
+    found = c.completeness(
+        participants=[*PARTICIPANTS, restricted], timepoints=TIMEPOINTS, assessments=with_them, today=TODAY
+    )
+    without = c.completeness(
+        participants=PARTICIPANTS, timepoints=TIMEPOINTS, assessments=ASSESSMENTS, today=TODAY
+    )
+    for point in ("baseline", "m6"):
+        cell, before = (
+            found.counts(point, site="s1", arm="intervention"),
+            without.counts(point, site="s1", arm="intervention"),
+        )
+        assert counts_of(cell) == counts_of(before) | {
+            "recruited": before.recruited + 1,
+            "restricted": 1,
+        }
+        assert cell.in_data == before.in_data
+
+    def intervention_flow(participants, assessments):
+        return c.flow(
+            participants=participants,
+            timepoints=TIMEPOINTS,
+            assessments=assessments,
+            teams={},
+            not_enrolled={},
+            primary_instrument="a",
+            today=TODAY,
+        ).arms[0]
+
+    arm = intervention_flow([*PARTICIPANTS, restricted], with_them)
+    before = intervention_flow(PARTICIPANTS, ASSESSMENTS)
+    assert arm.allocated == before.allocated + 1
+    assert arm.lost == before.lost | {c.RESTRICTED: 1}
+    assert (arm.followed_up, arm.analysed, arm.excluded) == (
+        before.followed_up,
+        before.analysed,
+        before.excluded,
+    )
 
 
 def test_the_flow_at_a_chosen_timepoint_and_with_none_after_baseline():

@@ -13,6 +13,7 @@ from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.measures import registry
 from connecting_people.people.tests.factories import PersonFactory
+from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import completeness as c
 from connecting_people.study import completeness_data, selectors, services
 from connecting_people.study.models import Participant
@@ -109,9 +110,10 @@ def numbers_of(found: c.Counts) -> tuple:
 def test_the_numbers_from_the_database(recorded):
     found = completeness_data.completeness(study=recorded.study)
     assert found.sites == ("site01", "site02")
-    # recruited, withdrawn, removed, assessed, in window, outside, complete, not yet due, window open, missed
+    # recruited, withdrawn, removed, restricted, assessed, in window, outside, complete, not yet due, window open,
+    # missed
     # Baseline: 6 in the data (p4 removed); p1, p2, p3, p6 assessed, p3 outside; only p1 complete; the rest missed.
-    assert numbers_of(found.counts("baseline")) == (7, 2, 1, 4, 3, 1, 1, 0, 0, 5)
+    assert numbers_of(found.counts("baseline")) == (7, 2, 1, 0, 4, 3, 1, 1, 0, 0, 5)
     # Missed: p2 (ucla3), p3 (ucla3, eq5d5l), p5, p6 (ucla3), p7.
     assert found.counts("baseline").missing == {
         "resource_generator_example": 5,
@@ -121,12 +123,13 @@ def test_the_numbers_from_the_database(recorded):
         "csri_example": 5,
     }
     # 6 months: p1 and p6 have the primary only; everyone in the data missed it.
-    assert numbers_of(found.counts("m6")) == (7, 2, 1, 2, 2, 0, 0, 0, 0, 6)
+    assert numbers_of(found.counts("m6")) == (7, 2, 1, 0, 2, 2, 0, 0, 0, 0, 6)
     assert found.counts("m6").missing["resource_generator_example"] == 4
     assert found.counts("m6").missing["ucla3"] == 6
     assert numbers_of(found.counts("baseline", site="site01", arm="intervention")) == (
         3,
         1,
+        0,
         0,
         3,
         2,
@@ -146,9 +149,10 @@ def test_the_numbers_from_the_database(recorded):
         0,
         0,
         0,
+        0,
         1,
     )
-    assert numbers_of(found.counts("m6", site="site02")) == (2, 0, 0, 1, 1, 0, 0, 0, 0, 2)
+    assert numbers_of(found.counts("m6", site="site02")) == (2, 0, 0, 0, 1, 1, 0, 0, 0, 0, 2)
 
 
 def test_the_flow_from_the_database(recorded):
@@ -163,6 +167,36 @@ def test_the_flow_from_the_database(recorded):
     assert (control.arm, control.teams, control.allocated, control.followed_up) == ("control", 2, 3, 1)
     assert control.lost == {c.MISSED_FOLLOW_UP: 2}
     assert (control.analysed, control.excluded) == (0, {c.REMOVED: 1})
+
+
+def test_a_participant_whose_processing_is_restricted_counts_as_recruited_and_restricted_only(recorded, org):
+    """Restriction of processing (UK GDPR Article 18, privacy app): none of the participant's assessments is
+    counted; they stay in the recruitment and the flow (everyone allocated is accounted for), under "processing
+    restricted", and not followed up for that reason."""
+    s = recorded
+    person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+    restricted = services.person_enrol(
+        user=org.lead,
+        person_id=person.pk,
+        study_team_id=s.teams["T01"].pk,
+        enrolled_on=ENROLLED,
+        consented_on=ENROLLED,
+    )
+    for instrument in ALL_FIVE:  # a complete baseline and the primary at 6 months: none of it counts
+        record(s, restricted, "baseline", instrument, ENROLLED + days(2))
+    record(s, restricted, "m6", PRIMARY, ENROLLED + days(184))
+    restrict_processing(person)
+
+    found = completeness_data.completeness(study=s.study)
+    baseline = found.counts("baseline")
+    # As in test_the_numbers_from_the_database, plus one recruited and restricted, and in nothing else.
+    assert (baseline.recruited, baseline.restricted, baseline.in_data) == (8, 1, 6)
+    assert (baseline.assessed, baseline.complete, baseline.missed) == (4, 1, 5)
+    assert found.recruited(site="site01", arm="intervention").restricted == 1
+    flow = completeness_data.flow_counts(study=s.study)
+    intervention, _control = flow.arms
+    assert (flow.enrolled, intervention.allocated, intervention.followed_up) == (8, 5, 2)
+    assert intervention.lost[c.RESTRICTED] == 1 and intervention.analysed == 2
 
 
 def test_one_site_only(recorded):
@@ -293,10 +327,10 @@ def test_the_numbers_download_as_csv(client, recorded):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     lines = response.content.decode().splitlines()
-    assert lines[0].split(",")[:13] == ["timepoint", "site", "arm", *c.COUNT_FIELDS]
+    assert lines[0].split(",")[:14] == ["timepoint", "site", "arm", *c.COUNT_FIELDS]
     assert "missing_ucla3" in lines[0]
-    assert lines[0].count(",") + 1 == 13 + 5
-    assert "baseline,all,all,7,2,1,4,3,1,1,0,0,5,5,5,2,4,5" in lines
+    assert lines[0].count(",") + 1 == 14 + 5
+    assert "baseline,all,all,7,2,1,0,4,3,1,1,0,0,5,5,5,2,4,5" in lines
     assert len(lines) == 1 + 2 * 3 * 3  # two timepoints × (two sites and all) × (two arms and all)
     assert "CPIS-" not in response.content.decode()
 

@@ -484,6 +484,26 @@ def test_text_cannot_pass_through_a_code_or_number(tmp_path):
     assert not any(tmp_path.iterdir())  # nothing half-written is left behind
 
 
+def test_a_participant_whose_processing_is_restricted_is_left_out_and_counted():
+    """A participant row marked `processing_restricted` needs nothing else: it is left out of every file, counted,
+    and any data row of theirs that reaches the export is dropped and counted too."""
+    roster = Roster(
+        [
+            {"person_id": 1, "site": "s1", "team": "T1", "arm": "control", "baseline_on": STUDY_START,
+             "consent_version": "v1"},
+            {"person_id": 2, "processing_restricted": True},
+        ],
+        pseudonyms=Pseudonyms(StudyKey(KEY_TEXT), study=1, prefix="R"),
+        dates=DatePolicy(),
+    )  # fmt: skip
+    assert len(roster) == 1 and len(list(roster.rows())) == 1
+    assert roster.left_out["processing-restricted"] == 1
+    assert roster.ignored_keys == set()
+    assert roster.admit(2, STUDY_START, file="measures", position="row 1") is None
+    assert roster.dropped_rows == Counter({("measures", "processing-restricted"): 1})
+    assert roster.admit(1, STUDY_START, file="measures", position="row 2") is not None
+
+
 def test_withdrawal_rules(days_export):
     directory, report = days_export
     pseudonyms = Pseudonyms(StudyKey(KEY_TEXT), study=42, prefix="CPIS")
@@ -501,7 +521,11 @@ def test_withdrawal_rules(days_export):
     assert {row["timepoint"] for row in _csv(directory / "maps.csv") if row["study_id"] == kept} == {
         "baseline"
     }
-    assert report.participants_left_out == {"no-consent": 1, "removed-on-request": 1}
+    assert report.participants_left_out == {
+        "processing-restricted": 0,
+        "no-consent": 1,
+        "removed-on-request": 1,
+    }
     assert report.rows_left_out == {
         "maps:after-withdrawal": 1,
         "maps:no-consent": 2,

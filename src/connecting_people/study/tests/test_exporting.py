@@ -26,6 +26,7 @@ from connecting_people.connections.services import EntryData
 from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation import services as fidelity_services
 from connecting_people.people.tests.factories import PersonFactory, nhs_number_for
+from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import exporting, jobs, services
 from connecting_people.study.export import IdentifierScanner, Pseudonyms
 from connecting_people.study.keys import study_key
@@ -322,9 +323,33 @@ def test_a_participant_who_asked_for_removal_is_in_no_file(exported):
     assert {row["study_id"] for row in participants} == {
         _study_id(built, p) for p in (built.active, built.kept, built.research_only)
     }
-    assert job.summary["participants_left_out"] == {"no-consent": 0, "removed-on-request": 1}
+    assert job.summary["participants_left_out"] == {
+        "processing-restricted": 0,
+        "no-consent": 0,
+        "removed-on-request": 1,
+    }
     assert job.summary["rows_left_out"]["measures:removed-on-request"] == 3
     assert job.summary["rows_left_out"]["maps:removed-on-request"] == 2
+
+
+def test_a_participant_whose_processing_is_restricted_is_in_no_file(built, tmp_path):
+    """Restriction of processing (UK GDPR Article 18, privacy app): the participant's data stay in the database
+    and leave in no export, not even their study ID; the export says how many were left out for it."""
+    restrict_processing(built.active.person)
+    job = _request(built)
+    assert job.state == Job.State.DONE, job.error
+    directory = _unzipped(job, tmp_path / "unzipped")
+    assert _study_id(built, built.active) not in _all_text(directory)
+    assert {row["study_id"] for row in _csv(directory / "participants.csv")} == {
+        _study_id(built, p) for p in (built.kept, built.research_only)
+    }
+    assert {row["study_id"] for row in _csv(directory / "measures_long.csv")} == {
+        _study_id(built, p) for p in (built.kept, built.research_only)
+    }
+    assert {row["study_id"] for row in _csv(directory / "maps.csv")} == {_study_id(built, built.kept)}
+    assert job.summary["participants_left_out"]["processing-restricted"] == 1
+    # Their rows are not read at all, so none is counted as dropped.
+    assert not [name for name in job.summary["rows_left_out"] if "restricted" in name]
 
 
 def test_a_participant_who_kept_their_data_has_nothing_dated_after_withdrawal(exported):

@@ -16,6 +16,7 @@ from connecting_people.study.models import Job
 from connecting_people.study.views.jobs import job_index, lead_access, state_tag
 
 LEFT_OUT = {
+    "processing-restricted": "Processing of their record is restricted",
     "no-consent": "No recorded consent",
     "removed-on-request": "Withdrew and asked for their data to be removed",
     "after-withdrawal": "Dated after the participant withdrew",

@@ -163,7 +163,14 @@ KWARGS: dict[str, Lookup] = {
     "admin:otp_totp_totpdevice_qrcode:pk": _pk("totp"),
 }
 
+
 # The object of each model in the admin, in one trust (shared objects give the same on both sides).
+def _review_interval(team):
+    from connecting_people.plans.models import TeamReviewInterval
+
+    return TeamReviewInterval.objects.get_or_create(team=team, defaults={"weeks": 8})[0]
+
+
 ADMIN_OBJECTS: dict[str, Lookup] = {
     "accounts.user": lambda side: side.worker,
     "accounts.trust": lambda side: side.trust,
@@ -178,6 +185,7 @@ ADMIN_OBJECTS: dict[str, Lookup] = {
     "axes.accessfailurelog": lambda side: side.access_failure,
     "django_tasks_database.dbtaskresult": lambda side: side.task_result,
     "implementation.guidancepage": lambda side: SHARED["guidance"],
+    "plans.teamreviewinterval": lambda side: _review_interval(side.team),
 }
 
 SHARED: dict[str, object] = {}  # objects every trust shares, filled by build_world()
