@@ -47,7 +47,7 @@ def outcome(response, role: str) -> str:
     location = response.get("Location", "")
     if status == 404:
         return "not_found"
-    if status == 403 and "csrf" not in response.content.decode(errors="replace").lower():
+    if status == 403 and not url_matrix.csrf_refused(response):
         return "forbidden"
     if status == 302 and (
         location.startswith((SIGN_IN, ADMIN_SIGN_IN)) or (location == "/admin/" and role != "administrator")

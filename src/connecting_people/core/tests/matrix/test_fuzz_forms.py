@@ -401,8 +401,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(key, world
     client = RoleClient(world.sessions, enforce_csrf_checks=True).as_role(role)
     before = url_matrix.tables_fingerprint()
     response = client.post(url, fields)
-    assert response.status_code == 403, f"{url}: {response.status_code}"
-    assert "CSRF" in response.content.decode() or "csrf" in response.content.decode()
+    assert url_matrix.csrf_refused(response), f"{url}: {response.status_code}, not the refusal of a form"
     assert url_matrix.changed_tables(before, url_matrix.tables_fingerprint()) == []
     COUNTS["no CSRF"] += 1
 

@@ -854,6 +854,20 @@ def finish(response):
     return response
 
 
+# The page of a form refused for want of its CSRF token (core.views.csrf_failure): its title, as nothing else on
+# it names the check (by design: the reason goes to the log).
+CSRF_REFUSAL_TITLE = "<title>Your form was not sent"
+
+
+def csrf_refused(response) -> bool:
+    """Whether a response is the refusal of a form sent without a valid CSRF token."""
+    return (
+        response.status_code == 403
+        and not response.streaming
+        and CSRF_REFUSAL_TITLE in response.content.decode(errors="replace")
+    )
+
+
 def pattern_of(path: str) -> str | None:
     """The key of the pattern a path resolves to ("people:edit"), None when none."""
     try:
