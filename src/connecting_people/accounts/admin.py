@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from connecting_people.accounts import mfa, services
+from connecting_people.accounts.admin_input import CheckedFormFields, CheckedInputAdmin
 from connecting_people.accounts.models import CoverAssignment, Membership, SignInFailure, Team, Trust, User
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError
-from connecting_people.core.forms import ControlCharactersRemoved
+from connecting_people.core.forms import ControlCharactersRemoved, without_control_characters
 
 
 def describe_change(message) -> str:
@@ -30,9 +31,9 @@ def describe_change(message) -> str:
     return "; ".join(parts) or "saved with no changes"
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(CheckedInputAdmin, admin.ModelAdmin):
     """Writes our audit event beside Django's admin log for every add, change and delete, and for every look at
-    a list or a record's page."""
+    a list or a record's page. Input the admin does not check itself is checked first (`admin_input`)."""
 
     def _audit(self, request, obj, action: str, detail) -> None:
         audit_record(
@@ -68,11 +69,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
+            # The search as it is run (`get_search_results`): without control characters.
+            query = without_control_characters(request.GET.get("q", ""))[:100]
             audit_record(
                 actor=request.user,
                 action=f"admin.{self.model._meta.model_name}.listed",
                 object_type=self.model._meta.model_name,
-                summary={"query": request.GET.get("q", "")[:100]} if request.GET.get("q") else None,
+                summary={"query": query} if query else None,
             )
         return super().changelist_view(request, extra_context)
 
@@ -81,7 +84,7 @@ def _own(request, user_id) -> bool:
     return user_id is not None and request.user.pk == user_id
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CheckedFormFields, admin.TabularInline):
     """Roles on the user's page. Read-only on one's own page: another administrator changes your roles."""
 
     model = Membership
@@ -302,17 +305,25 @@ class SecurityCodeDeviceAdmin(AuditedAdmin):
             mfa.mfa_reset(actor=request.user, device=device)
 
 
-# django-otp and django-axes register their own admin pages. Replace the TOTP one (it shows each secret as text
-# and as a QR code) with ours, and the axes ones with audited copies, so unlocking an account leaves a trace.
+# django-otp, django-axes and Django's auth app register their own admin pages. Replace the TOTP one (it shows
+# each secret as text and as a QR code) with ours, and the axes and group ones with audited copies, so unlocking
+# an account or changing a group's permissions leaves a trace (and their input is checked like ours).
 def _audit_third_party_admins() -> None:
-    from axes.admin import AccessAttemptAdmin, AccessLogAdmin
-    from axes.models import AccessAttempt, AccessLog
+    from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.admin import GroupAdmin
+    from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if admin.site.is_registered(TOTPDevice):
         admin.site.unregister(TOTPDevice)
     admin.site.register(TOTPDevice, SecurityCodeDeviceAdmin)
-    for model, base_admin in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin)):
+    for model, base_admin in (
+        (AccessAttempt, AccessAttemptAdmin),
+        (AccessLog, AccessLogAdmin),
+        (AccessFailureLog, AccessFailureLogAdmin),
+        (Group, GroupAdmin),
+    ):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
             admin.site.register(model, type(f"Audited{base_admin.__name__}", (AuditedAdmin, base_admin), {}))

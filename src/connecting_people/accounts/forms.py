@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import validators
 
 from connecting_people.core.forms import ControlCharactersRemoved, DateField, NHSForm
 
@@ -14,6 +15,15 @@ class SignInForm(ControlCharactersRemoved, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username"
         self.fields["password"].label = "Password"
+        # Django's form gives the username field its length after the field has made its validators, so a longer
+        # one went on to be tried (and recorded by django-axes, whose column is 255: a server error on
+        # PostgreSQL). No account has a longer username: refuse it before anything is tried or recorded.
+        longest = self.fields["username"].max_length
+        self.fields["username"].validators.append(
+            validators.MaxLengthValidator(
+                longest, message=f"Enter a username of {longest} characters or fewer"
+            )
+        )
 
 
 class MfaTokenForm(NHSForm):

@@ -200,6 +200,21 @@ def test_an_unknown_username_is_stored_only_as_a_keyed_hash(org, address_limit):
     assert attempted_username_hash(typed) != attempted_username_hash(typed + "x")
 
 
+def test_a_username_longer_than_any_account_is_refused_before_anything_is_tried(org, address_limit):
+    """Found by fuzzing: a 300-character username went on to be tried, and django-axes stored it in a
+    255-character column (a server error on PostgreSQL). No account has a username over 150 characters."""
+    response = sign_in(Client(REMOTE_ADDR="203.0.113.5"), "u" * 300)
+    assert response.status_code == 200
+    assert "Enter a username of 150 characters or fewer" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+    assert not SignInFailure.objects.exists()
+    assert events("sign_in.failed") == []
+    # The longest username an account can have is still tried, counted and audited.
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.5"), "u" * 150).status_code == 200
+    assert AccessAttempt.objects.get().username == "u" * 150
+    assert len(events("sign_in.failed")) == 1
+
+
 def test_an_inactive_account_is_audited_as_such(org, address_limit):
     org.colleague.is_active = False
     org.colleague.save()

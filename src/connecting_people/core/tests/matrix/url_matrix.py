@@ -94,6 +94,10 @@ class Side:
     export: object  # an export job, made
     report: object  # a report job, made by a stand-in for the analysis (`stand_in_report`)
     totp: object  # `worker`'s TOTP device
+    # An invitation for this trust to take part in the *other* trust's study, not yet answered: researchers of
+    # this trust answer it, nobody else sees it.
+    invitation: object = None
+    sign_in_failure: object = None  # a failed sign-in counting towards an address's limit (no user, no trust)
     access_attempt: object = None  # the sign-in records of `worker` (axes)
     access_log: object = None
     access_failure: object = None
@@ -148,6 +152,7 @@ KWARGS: dict[str, Lookup] = {
     "study:export_download:job_id": _pk("export"),
     "study:report:job_id": _pk("report"),
     "study:report_download:job_id": _pk("report"),
+    "study:invitation:site_id": _pk("invitation"),
     # the admin site
     "admin:app_label": lambda side: "accounts",
     "admin:content_type_id": lambda side: _content_type_id("accounts.user"),
@@ -172,6 +177,7 @@ ADMIN_OBJECTS: dict[str, Lookup] = {
     "accounts.team": lambda side: side.team,
     "accounts.membership": lambda side: side.worker.memberships.get(),
     "accounts.coverassignment": lambda side: side.cover,
+    "accounts.signinfailure": lambda side: side.sign_in_failure,
     "auth.group": lambda side: SHARED["group"],
     "otp_totp.totpdevice": lambda side: side.totp,
     "axes.accessattempt": lambda side: side.access_attempt,
@@ -233,6 +239,8 @@ ACCESS: dict[str, Access] = {
     "accounts:mfa": _access(*SIGNED_IN),
     "accounts:cover": _access("lead", "other_lead"),
     "accounts:cover_end": _access("lead"),
+    "accounts:enrolment_codes": _access("administrator"),
+    "accounts:access_review": _access("administrator"),
     "people": _access(*WORKERS),
     "people:caseload": _access("practitioner", "colleague"),
     "people:team": _access("lead", "other_lead"),
@@ -279,16 +287,24 @@ ACCESS: dict[str, Access] = {
     "study:screening": _access(*STUDY_READERS),
     "study:completeness": _access(*STUDY_READERS),
     "study:person_enrol": _access(*WORKERS),
+    # A trust's invitations to other trusts' studies: anyone with the researcher role in that trust.
+    "study:invitations": _access(*STUDY_READERS),
+    "study:invitation": _access(*STUDY_READERS),
+    # The data protection officer's pages, for people of their own trust.
+    "privacy": _access("data_protection"),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
     "admin:login": _access(everyone="sign_in"),
     "admin:view_on_site": _access(admin=True),  # no model of ours has a page of its own to go to
-    # The admin lets nobody add sign-in records or task results, or add or delete guidance pages.
+    # The admin lets nobody add sign-in records, security-code devices or task results, or add or delete guidance
+    # pages.
     **{
         f"admin:{name}": _access(admin=True, refused=True)
         for name in (
             "axes_accessattempt_add",
             "axes_accesslog_add",
             "axes_accessfailurelog_add",
+            "otp_totp_totpdevice_add",
+            "accounts_signinfailure_add",
             "django_tasks_database_dbtaskresult_add",
             "django_tasks_database_dbtaskresult_delete",
             "implementation_guidancepage_add",
@@ -418,7 +434,7 @@ def build_world() -> Cast:
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    from connecting_people.accounts.models import Role
+    from connecting_people.accounts.models import Role, SignInFailure
     from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
     from connecting_people.community.tests.factories import OpportunityFactory
     from connecting_people.implementation.models import GuidancePage
@@ -432,6 +448,8 @@ def build_world() -> Cast:
     SHARED["guidance"] = GuidancePage.objects.get(slug="assess")
 
     trust, other_trust = TrustFactory(), TrustFactory()
+    # A third trust, neither a site nor invited anywhere: the study lead's "add or invite a site" form offers it.
+    TrustFactory()
     team, other_team = TeamFactory(trust=trust), TeamFactory(trust=trust)
     users = {role: UserFactory(username=f"mx_{role}") for role in ROLES if role != "anonymous"}
     member(users["practitioner"], Role.PRACTITIONER, team=team)
@@ -461,13 +479,19 @@ def build_world() -> Cast:
         outside_staff["study"],
     )
     _study_member(inside, users["researcher"])
-    for side in (inside, outside):
+    # Each trust's study invites the other trust, which has not answered: trust 1's researchers may answer the
+    # invitation from trust 2's study; the one to trust 2 is out of their scope (and trust 2 is not a site of
+    # the in-scope study until someone there accepts).
+    inside.invitation = _invite(outside, trust)
+    outside.invitation = _invite(inside, other_trust)
+    for side, address in ((inside, "192.0.2.1"), (outside, "198.51.100.7")):
+        side.sign_in_failure = SignInFailure.objects.create(address=address)
         side.access_attempt = AccessAttempt.objects.create(
-            username=side.worker.username, ip_address="192.0.2.1", failures_since_start=1
+            username=side.worker.username, ip_address=address, failures_since_start=1
         )
-        side.access_log = AccessLog.objects.create(username=side.worker.username, ip_address="192.0.2.1")
+        side.access_log = AccessLog.objects.create(username=side.worker.username, ip_address=address)
         side.access_failure = AccessFailureLog.objects.create(
-            username=side.worker.username, ip_address="192.0.2.1"
+            username=side.worker.username, ip_address=address
         )
     return Cast(
         users=users, inside=inside, outside=outside, **{k: SHARED[k] for k in ("opportunity", "group")}
@@ -486,7 +510,8 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
 
     person = PersonFactory(team=team, allocated_worker=worker, date_of_birth=date(1980, 5, 17))
     maps.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY - timedelta(days=30))
-    snapshot = maps.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY)
+    # The latest map is yesterday's, so a new map or an import dated today is accepted.
+    snapshot = maps.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY - timedelta(days=1))
     entry = maps.entry_add(
         user=worker,
         person_id=person.pk,
@@ -588,15 +613,19 @@ def _study(code, trust, team, worker, person, study_lead):
     from django_tasks_db.models import DBTaskResult
 
     from connecting_people.study import jobs, selectors, services
-    from connecting_people.study.models import Job, Study
+    from connecting_people.study.models import Job, Study, StudySite
 
     study = services.study_create(
         user=study_lead, code=code, title=f"Study {code}", starts_on=STUDY_START, consent_version="v1.0"
     )
     access = selectors.study_access(user=study_lead, study_id=study.pk)
-    services.site_add(user=study_lead, access=access, trust_id=trust.pk)
+    site = services.site_add(user=study_lead, access=access, trust_id=trust.pk)
+    # The lead holds the researcher role in the trust, so its own trust takes part at once (no invitation).
+    assert site.status == StudySite.Status.ACTIVE, site.status
     study_team = services.team_allocate(user=study_lead, access=access, team_id=team.pk, arm="intervention")
-    services.study_status_set(user=study_lead, access=access, status=Study.Status.RECRUITING)
+    services.study_status_set(
+        user=study_lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
+    )
     participant = services.person_enrol(
         user=worker,
         person_id=person.pk,
@@ -657,12 +686,23 @@ def _study_member(side: Side, researcher) -> None:
     )
 
 
+def _invite(side: Side, trust):
+    """`side`'s study lead invites `trust` (not theirs) to take part: an invitation waiting for an answer."""
+    from connecting_people.study import selectors, services
+    from connecting_people.study.models import StudySite
+
+    access = selectors.study_access(user=side.study_lead, study_id=side.study.pk)
+    site = services.site_add(user=side.study_lead, access=access, trust_id=trust.pk)
+    assert site.status == StudySite.Status.INVITED, site.status
+    return site
+
+
 # --- signing in ---------------------------------------------------------------------------------------------
 
 
 @dataclass
 class World:
-    """What the tests of a module share: the cast and its objects, a signed-in session per role, and what the
+    """What the tests of this package share: the cast and its objects, a signed-in session per role, and what the
     crawl of every pattern's page (in scope, as a role that reaches it) found there."""
 
     cast: Cast
@@ -731,6 +771,7 @@ class Form:
     # Every value offered by a select, radios or checkboxes; the names of hidden inputs.
     choices: dict[str, list[str]] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)  # the names of file inputs (uploads)
 
 
 class _FormParser(HTMLParser):
@@ -772,6 +813,8 @@ class _FormParser(HTMLParser):
     @staticmethod
     def _input(form: Form, attrs: dict) -> None:
         name, kind, value = attrs["name"], attrs.get("type", "text"), attrs.get("value", "")
+        if kind == "file":
+            form.files.add(name)
         if kind in ("submit", "button", "image", "file", "reset"):
             return
         if kind == "hidden":
@@ -809,6 +852,20 @@ def finish(response):
     if response.streaming:
         b"".join(response.streaming_content)
     return response
+
+
+# The page of a form refused for want of its CSRF token (core.views.csrf_failure): its title, as nothing else on
+# it names the check (by design: the reason goes to the log).
+CSRF_REFUSAL_TITLE = "<title>Your form was not sent"
+
+
+def csrf_refused(response) -> bool:
+    """Whether a response is the refusal of a form sent without a valid CSRF token."""
+    return (
+        response.status_code == 403
+        and not response.streaming
+        and CSRF_REFUSAL_TITLE in response.content.decode(errors="replace")
+    )
 
 
 def pattern_of(path: str) -> str | None:

@@ -1,5 +1,7 @@
-"""The world of `url_matrix.py`, made once per test module (each test runs in a savepoint inside it, rolled back
-after the test) with a signed-in session for every role and the forms each page holds."""
+"""The world of `url_matrix.py`, made once for this package (per test process: the access matrix and the fuzzing
+share it) with a signed-in session for every role and the forms each page holds. It lives in a transaction that is
+rolled back when the package's tests are done, so no test elsewhere sees it; each test here runs in a savepoint
+inside it, rolled back after the test."""
 
 import logging
 from urllib.parse import parse_qs, urlsplit
@@ -9,12 +11,12 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
-from connecting_people.core.tests import url_matrix
+from connecting_people.core.tests.matrix import url_matrix
 
 PRODUCTION_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     files = tmp_path_factory.mktemp("study-files")
     # Thousands of refusals are expected here: log only errors (server errors still show).
