@@ -30,3 +30,19 @@ class RequireMfaMiddleware:
         ):
             return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class ActorMiddleware:
+    """`request.actor`: who is acting on this request (accounts.actor), made when first used, from the signed-in
+    user. Views pass it to services and selectors instead of the user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.functional import SimpleLazyObject
+
+        from connecting_people.accounts.actor import actor_for
+
+        request.actor = SimpleLazyObject(lambda: actor_for(request.user))
+        return self.get_response(request)

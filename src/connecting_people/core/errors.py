@@ -1,13 +1,40 @@
-"""Errors a service raises for a caller to show the user. Each carries a message fit to show as it is."""
+"""Errors a service raises for a caller to show the user: a web page shows `message`; an API returns problem JSON
+from `code` and `params` (a stable, documented code such as "stale_record", and the values the message names); a
+translation replaces the message by code. Services never raise Http404: `NotFoundError` says the same thing in
+the domain's words, and the web layer answers it with the 404 page (core.middleware.DomainNotFoundMiddleware)."""
+
+from typing import Any
 
 
 class ServiceError(Exception):
-    """A user-caused problem: show `message` and change nothing."""
+    """A user-caused problem: show `message` and change nothing. `code` names the problem for machines
+    (lower_snake_case, stable once published); `params` holds the values the message was made from."""
 
-    def __init__(self, message: str, field: str | None = None):
+    code: str = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        if code is not None:
+            self.code = code
+        self.params = dict(params or {})
+
+
+class NotFoundError(ServiceError):
+    """No such object, or not one the actor may reach: the two are never told apart (no existence leak)."""
+
+    code = "not_found"
+
+    def __init__(self, message: str = "Not found", field: str | None = None, **kwargs: Any):
+        super().__init__(message, field, **kwargs)
 
 
 SAVED_BY_SOMEONE_ELSE = (
@@ -19,6 +46,8 @@ SAVED_BY_SOMEONE_ELSE = (
 class StaleRecordError(ServiceError):
     """Someone else saved the record since this user opened it (its version moved on): nothing was saved."""
 
+    code = "stale_record"
+
     def __init__(self, message: str = SAVED_BY_SOMEONE_ELSE, field: str | None = None):
         super().__init__(message, field)
 
@@ -26,10 +55,14 @@ class StaleRecordError(ServiceError):
 class NotAllowedError(ServiceError):
     """The user may see the object but may not do this to it."""
 
+    code = "not_allowed"
+
 
 class ProcessingRestrictedError(ServiceError):
     """The person's data protection officer has restricted processing of their record: it is kept and can be
     read, but nothing new may be recorded for them (UK GDPR Article 18)."""
+
+    code = "processing_restricted"
 
     def __init__(self, message: str | None = None):
         super().__init__(

@@ -256,3 +256,40 @@ def next_url(request) -> str | None:
     ):
         return None
     return candidate
+
+
+def form_saved(
+    request,
+    form: forms.Form,
+    save: Callable[[], object],
+    *,
+    then,
+    saved: str | Callable[[object], str] | None = None,
+    stale_to=None,
+    field_names: dict[str, str] | None = None,
+):
+    """The one way a page saves a valid form through a service. `save` makes the service call and returns what
+    it made. On success: `saved` (text, or made from the result) as a success banner, then the response from
+    `then`: a response or anything `redirect` takes, or a callable given the result that returns one of those.
+    On StaleRecordError: back to `stale_to` (default: this page) with the refusal in a banner. On any other
+    ServiceError: the refusal is put on the form (`show_service_error`) and None is returned, so the caller
+    renders the form again. Returns None without calling `save` when the form is not a valid submission."""
+    from django.contrib import messages
+    from django.http import HttpResponseBase
+    from django.shortcuts import redirect
+
+    from connecting_people.core.errors import ServiceError, StaleRecordError
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save()
+    except StaleRecordError as error:
+        return saved_by_someone_else(request, error, stale_to or request.get_full_path())
+    except ServiceError as error:
+        show_service_error(form, error, field_names)
+        return None
+    if saved:
+        messages.success(request, saved(result) if callable(saved) else saved)
+    onward = then(result) if callable(then) else then
+    return onward if isinstance(onward, HttpResponseBase) else redirect(onward)

@@ -124,3 +124,23 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class DomainNotFoundMiddleware:
+    """A service or selector that finds no such object (or none the actor may reach) raises the domain's
+    `NotFoundError`, never Django's Http404; on a page that is the same 404 answer (see core.errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+
+        from connecting_people.core.errors import NotFoundError
+
+        if isinstance(exception, NotFoundError):
+            raise Http404(exception.message) from exception
+        return None

@@ -90,10 +90,14 @@ MIDDLEWARE = [
     # Before the session time limits: signing someone out leaves them a message saying why.
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # request.actor, from the signed-in user (after OTP, so a verified device is known).
+    "connecting_people.accounts.middleware.ActorMiddleware",
     "connecting_people.core.middleware.SessionTimeoutMiddleware",
     "connecting_people.core.middleware.NoStoreForSignedInMiddleware",
     "connecting_people.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A service's NotFoundError is the 404 page (services never raise Http404).
+    "connecting_people.core.middleware.DomainNotFoundMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
