@@ -239,6 +239,7 @@ COVERED_URL_NAMES = {
     "community:edit",
     "plans:plan",
     "plans:print",
+    "plans:next",  # scoped: plans/tests/test_flows.py::TestWhatIsNext
     "plans:assessment",
     "plans:goal_new",
     "plans:goal_edit",
