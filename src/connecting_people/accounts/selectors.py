@@ -34,6 +34,9 @@ class Scope:
     researcher_trust_ids: frozenset[int] = field(default_factory=frozenset)
     data_protection_trust_ids: frozenset[int] = field(default_factory=frozenset)
     is_administrator: bool = False
+    # The trusts an administrator's reach is limited to; None for a global administrator (a superuser, or an
+    # administrator membership without a trust); empty for someone who is no administrator.
+    administrator_trust_ids: frozenset[int] | None = field(default_factory=frozenset)
 
     @property
     def is_practitioner(self) -> bool:
@@ -78,11 +81,16 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
     today = today or timezone.localdate()
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
     is_admin = False
+    admin_trust_ids: set[int] | None = set()
     for role, team_id, trust_id in Membership.objects.filter(user=user).values_list(
         "role", "team_id", "trust_id"
     ):
         if role == Role.ADMINISTRATOR:
             is_admin = True
+            if trust_id is None:
+                admin_trust_ids = None
+            elif admin_trust_ids is not None:
+                admin_trust_ids.add(trust_id)
         elif role in (Role.PRACTITIONER, Role.TEAM_LEAD):
             by_role[role].add(team_id)
         else:
@@ -107,9 +115,18 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
         researcher_trust_ids=frozenset(by_role[Role.RESEARCHER]),
         data_protection_trust_ids=frozenset(by_role[Role.DATA_PROTECTION]),
         is_administrator=is_admin or user.is_superuser,
+        administrator_trust_ids=(
+            None if user.is_superuser or admin_trust_ids is None else frozenset(admin_trust_ids)
+        ),
     )
     user._connecting_people_scope = scope
     return scope
+
+
+def administrator_trust_ids(*, user: User) -> frozenset[int] | None:
+    """The trusts an administrator's reach is limited to (empty for someone who is no administrator), or None
+    for a global administrator: a superuser, or an administrator membership without a trust."""
+    return scope_for(user=user).administrator_trust_ids
 
 
 def teams_led_by(*, user: User) -> QuerySet[Team]:
