@@ -319,13 +319,12 @@ class PrivilegedAccess:
 
 def _flag_grants(user_ids: set[int]) -> dict[tuple[int, str], tuple[datetime, int | None, str]]:
     """When each user's staff or superuser flag was last switched on, and by whom, from the audit trail."""
-    from connecting_people.audit.models import AuditEvent
+    from connecting_people.audit.selectors import user_access_changes
 
     found: dict[tuple[int, str], tuple[datetime, int | None, str]] = {}
-    events = AuditEvent.objects.filter(
-        action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
-    ).order_by("-id")
-    for event in events.only("object_id", "summary", "occurred_at", "actor_id", "actor_username"):
+    for event in user_access_changes(user_ids=user_ids).only(
+        "object_id", "summary", "occurred_at", "actor_id", "actor_username"
+    ):
         before, after = event.summary.get("before", {}), event.summary.get("after", {})
         for flag, kind in (("is_staff", "staff"), ("is_superuser", "superuser")):
             key = (int(event.object_id), kind)

@@ -5,6 +5,7 @@ from datetime import UTC
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from connecting_people.audit.chain import (
     CHAINED_FIELDS,
@@ -90,3 +91,11 @@ def latest_checkpoint(checkpoints: list[Checkpoint], keyring: dict[str, AuditKey
 
     valid = [c for c in checkpoints if c.chain == CHAIN and checkpoint_signature_valid(c, keyring)]
     return max(valid, key=lambda c: (c.count, c.written_at), default=None)
+
+
+def user_access_changes(*, user_ids: set[int]) -> QuerySet[AuditEvent]:
+    """The `user.access_changed` events of these users (staff accounts, not people supported), newest first: for
+    the privileged access review, which only administrators reach."""
+    return AuditEvent.objects.filter(
+        action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
+    ).order_by("-id")

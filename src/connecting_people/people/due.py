@@ -38,4 +38,3 @@ def next_step(
     if next_review_on < today:
         return NextStep("review", "Review overdue", next_review_on, True, (0, next_review_on))
     return NextStep("review", "Review together", next_review_on, False, (2, next_review_on))
-

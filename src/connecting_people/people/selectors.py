@@ -46,9 +46,7 @@ def person_get(*, actor: Actor, person_id: int, shown_on: str | None = None) -> 
     `shown_on` (the page's name), the read is a page showing the record, and is audited (`person_shown`)."""
     actor = as_actor(actor)
     try:
-        person = (
-            scoped(actor, Person).select_related("team", "trust", "allocated_worker").get(pk=person_id)
-        )
+        person = scoped(actor, Person).select_related("team", "trust", "allocated_worker").get(pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError) as error:
         raise NotFoundError("No such person", params={"person_id": person_id}) from error
     if shown_on is not None:
@@ -167,7 +165,9 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
 
 
 @takes_actor
-def possible_duplicates(*, actor: Actor, given_name: str, family_name: str, date_of_birth: date) -> list[Person]:
+def possible_duplicates(
+    *, actor: Actor, given_name: str, family_name: str, date_of_birth: date
+) -> list[Person]:
     """Records this user may see with the same date of birth and the same family name and given (or preferred)
     name, whatever the case: someone about to be added twice. Open cases first. Only records in the user's own
     scope: a match anywhere else is never mentioned, so that adding a person cannot be used to find out whether

@@ -199,7 +199,9 @@ def person_allocate(*, actor: Actor, person_id: int, expected_version: int, work
 
 
 @takes_actor
-def person_close(*, actor: Actor, person_id: int, expected_version: int, closed_on: date, reason: str) -> Person:
+def person_close(
+    *, actor: Actor, person_id: int, expected_version: int, closed_on: date, reason: str
+) -> Person:
     """Close a case with a date and reason. The record stays, read-only in practice, for the team and audit."""
     with transaction.atomic():
         person = person_for_change(actor=actor, person_id=person_id)

@@ -109,9 +109,7 @@ def edges(imports: list[Import]) -> dict[str, set[str]]:
 
 
 def mutual_pairs(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
-    return sorted(
-        (a, b) for a in graph for b in graph[a] if a < b and a in graph.get(b, set())
-    )
+    return sorted((a, b) for a in graph for b in graph[a] if a < b and a in graph.get(b, set()))
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
