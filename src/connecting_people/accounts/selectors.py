@@ -190,9 +190,8 @@ def request_client_address(request) -> str | None:
     """The address a request came from, believing X-Forwarded-For only from CONNECTING_PEOPLE_TRUSTED_PROXIES
     (see client_address.py). django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so lockout, the per-address
     limit and the audit trail all count the same address. Worked out once per request."""
-    cached = getattr(request, "_connecting_people_client_address", False)
-    if cached is not False:
-        return cached
+    if hasattr(request, "_connecting_people_client_address"):
+        return request._connecting_people_client_address
     address = client_address(
         remote_addr=request.META.get("REMOTE_ADDR"),
         forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR"),

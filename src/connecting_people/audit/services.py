@@ -229,6 +229,7 @@ def audit_checkpoint_write(
         if previous is None:
             report = chain.verify_chain(chain_rows(), keyring=keyring, anchor=archive)
         else:
+            now_there: str | None
             if archive is not None and previous.event_id == archive.event_id:
                 now_there = archive.event_hash
             else:

@@ -19,13 +19,17 @@ M = TypeVar("M", bound=Model)
 
 @runtime_checkable
 class ActorLike(Protocol):
-    """What core needs of an actor: a kind ("staff", "person", "device", "system") and a stable id for audit."""
+    """What core needs of an actor: a kind ("staff", "person", "device", "system"), a stable id for audit, and
+    the user behind it (None for an actor who is no user)."""
 
     @property
     def kind(self) -> str: ...
 
     @property
     def audit_id(self) -> str: ...
+
+    @property
+    def user(self) -> Any: ...
 
 
 ScopeRule = Callable[[Any], QuerySet]
