@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from connecting_people.accounts.selectors import practitioners_in_team, teams_of
 from connecting_people.audit.services import audit_list_viewed, audit_trail_viewed
-from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import saved_by_someone_else, show_service_error
+from connecting_people.core.errors import ServiceError
+from connecting_people.core.forms import form_saved, show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm, ReopenForm
 
@@ -53,20 +54,22 @@ def person_new(request):
         if duplicates:
             audit_list_viewed(actor=request.actor, list_name="possible_duplicates", rows=len(duplicates))
         else:
-            try:
-                person = services.person_create(
+            saved = form_saved(
+                request,
+                form,
+                lambda: services.person_create(
                     actor=request.actor,
                     team_id=form.cleaned_data["team"],
                     data=form.record_data(),
                     strengths=form.cleaned_data["strengths"],
                     interests=form.cleaned_data["interests"],
                     added_despite_possible_duplicate=confirmed,
-                )
-            except ServiceError as error:
-                show_service_error(form, error)
-            else:
-                messages.success(request, f"{person.full_name} has been added.")
-                return redirect("people:overview", person_id=person.pk)
+                ),
+                then=lambda person: reverse("people:overview", args=[person.pk]),
+                saved=lambda person: f"{person.full_name} has been added.",
+            )
+            if saved:
+                return saved
     return render(
         request,
         "people/edit.jinja",
@@ -85,24 +88,24 @@ def person_edit(request, person_id: int):
     person = person_for_request(request, person_id, "edit")
     if request.method == "POST":
         form = PersonForm(request.POST)
-        if form.is_valid():
-            try:
-                services.person_update(
-                    actor=request.actor,
-                    person_id=person.pk,
-                    expected_version=form.cleaned_data["version"] or 0,
-                    data=form.record_data(),
-                    strengths=form.cleaned_data["strengths"],
-                    interests=form.cleaned_data["interests"],
-                )
-            except StaleRecordError as error:
-                messages.error(request, error.message)
-                return redirect("people:overview", person_id=person.pk)
-            except ServiceError as error:
-                show_service_error(form, error)
-            else:
-                messages.success(request, "Changes saved.")
-                return redirect("people:overview", person_id=person.pk)
+        overview = reverse("people:overview", args=[person.pk])
+        saved = form_saved(
+            request,
+            form,
+            lambda: services.person_update(
+                actor=request.actor,
+                person_id=person.pk,
+                expected_version=form.cleaned_data["version"] or 0,
+                data=form.record_data(),
+                strengths=form.cleaned_data["strengths"],
+                interests=form.cleaned_data["interests"],
+            ),
+            then=overview,
+            saved="Changes saved.",
+            stale_to=overview,
+        )
+        if saved:
+            return saved
     else:
         form = PersonForm(initial=PersonForm.initial_for(person, selectors.person_tags(person=person)))
     return render(
@@ -124,21 +127,22 @@ def person_allocate(request, person_id: int):
         practitioners=practitioners_in_team(team=person.team),
         initial={"worker": person.allocated_worker_id, "version": person.version},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_allocate(
-                actor=request.actor,
-                person_id=person.pk,
-                expected_version=form.cleaned_data["version"],
-                worker_id=form.cleaned_data["worker"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "people:overview", person_id=person.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"{person.full_name} is now allocated.")
-            return redirect("people:overview", person_id=person.pk)
+    overview = reverse("people:overview", args=[person.pk])
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.person_allocate(
+            actor=request.actor,
+            person_id=person.pk,
+            expected_version=form.cleaned_data["version"],
+            worker_id=form.cleaned_data["worker"],
+        ),
+        then=overview,
+        saved=f"{person.full_name} is now allocated.",
+        stale_to=overview,
+    )
+    if saved:
+        return saved
     return render(
         request,
         "people/allocate.jinja",

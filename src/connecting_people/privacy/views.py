@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
-from connecting_people.people.services import person_record_viewed
+from connecting_people.core.forms import form_saved, posted, show_service_error
+from connecting_people.people.selectors import person_shown
 from connecting_people.privacy import selectors, services
 from connecting_people.privacy.forms import EraseConfirmForm, EraseForm, FindForm, LiftForm, RestrictForm
 from connecting_people.privacy.models import ErasureBasis
@@ -53,7 +54,7 @@ def index(request):
 @login_required
 def person_page(request, person_id: int):
     person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
-    person_record_viewed(actor=request.actor, person=person, page="data-protection")
+    person_shown(actor=request.actor, person=person, page="data-protection")
     return render(
         request,
         "privacy/person.jinja",
@@ -127,19 +128,20 @@ def subject_access_download(request, person_id: int, format: str):
 def restrict(request, person_id: int):
     person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     form = RestrictForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.restriction_add(
-                actor=request.actor,
-                person_id=person.pk,
-                ground=form.cleaned_data["ground"],
-                reference=form.cleaned_data["reference"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"Processing of {person.full_name}'s record is now restricted.")
-            return redirect("privacy:person", person_id=person.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.restriction_add(
+            actor=request.actor,
+            person_id=person.pk,
+            ground=form.cleaned_data["ground"],
+            reference=form.cleaned_data["reference"],
+        ),
+        then=reverse("privacy:person", args=[person.pk]),
+        saved=f"Processing of {person.full_name}'s record is now restricted.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "privacy/restrict.jinja",
@@ -153,19 +155,20 @@ def lift(request, person_id: int):
     if not person.processing_restricted:
         return redirect("privacy:person", person_id=person.pk)
     form = LiftForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.restriction_lift(
-                actor=request.actor,
-                person_id=person.pk,
-                reason=form.cleaned_data["reason"],
-                person_told=form.told,
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"The restriction of {person.full_name}'s record is lifted.")
-            return redirect("privacy:person", person_id=person.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.restriction_lift(
+            actor=request.actor,
+            person_id=person.pk,
+            reason=form.cleaned_data["reason"],
+            person_told=form.told,
+        ),
+        then=reverse("privacy:person", args=[person.pk]),
+        saved=f"The restriction of {person.full_name}'s record is lifted.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "privacy/lift.jinja",
