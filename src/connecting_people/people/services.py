@@ -1,6 +1,8 @@
 """Every write to a person's record. Each runs in one transaction and writes its audit event in it."""
 
+from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -36,23 +38,51 @@ AUDITABLE_VALUES = {
     "team_id",
     "allocated_worker_id",
 }
-RECORD_FIELDS = [
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "nhs_number",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "opened_on",
-    "practice_consent",
-    "practice_consent_on",
-    "research_consent",
-    "research_consent_on",
-    "next_review_on",
-]
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()  # a field not given: a new record takes the default, an update leaves it as it is
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """The fields of a person's record as a page (or, next, the API) gives them to `person_create` and
+    `person_update`. A field left as KEEP is not given."""
+
+    given_name: Any = KEEP
+    family_name: Any = KEEP
+    preferred_name: Any = KEEP
+    date_of_birth: Any = KEEP
+    nhs_number: Any = KEEP
+    phone: Any = KEEP
+    email: Any = KEEP
+    address: Any = KEEP
+    postcode: Any = KEEP
+    opened_on: Any = KEEP
+    practice_consent: Any = KEEP
+    practice_consent_on: Any = KEEP
+    research_consent: Any = KEEP
+    research_consent_on: Any = KEEP
+    next_review_on: Any = KEEP
+
+    @classmethod
+    def of(cls, data: "PersonData | Mapping[str, Any]") -> "PersonData":
+        """As it is, or from a mapping (a form's cleaned data: names that are no record field are left out)."""
+        if isinstance(data, PersonData):
+            return data
+        names = {each.name for each in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        return {each.name: value for each in fields(self) if (value := getattr(self, each.name)) is not KEEP}
+
+
+RECORD_FIELDS = [each.name for each in fields(PersonData)]
 
 
 def _summary_of_changes(changes: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +118,7 @@ def person_create(
     *,
     actor: Actor,
     team_id: int,
-    data: dict[str, Any],
+    data: PersonData | Mapping[str, Any],
     strengths: list[str],
     interests: list[str],
     allocated_worker_id: int | None = None,
@@ -99,6 +129,7 @@ def person_create(
     name and date of birth and chose to add this person anyway."""
     actor = as_actor(actor)
     scope = actor.scope
+    data = PersonData.of(data).given()
     with transaction.atomic():
         team = _team_for_new_record(actor, team_id)
         if (
@@ -139,11 +170,13 @@ def person_update(
     actor: Actor,
     person_id: int,
     expected_version: int,
-    data: dict[str, Any],
+    data: PersonData | Mapping[str, Any],
     strengths: list[str],
     interests: list[str],
 ) -> Person:
-    """Save edits to a record. Refused with StaleRecordError when someone saved it since `expected_version`."""
+    """Save edits to a record (the fields `data` gives). Refused with StaleRecordError when someone saved it since
+    `expected_version`."""
+    data = PersonData.of(data).given()
     with transaction.atomic():
         person = person_for_change(actor=actor, person_id=person_id)
         if person.version != expected_version:

@@ -17,6 +17,7 @@ from connecting_people.core.errors import ServiceError
 from connecting_people.core.forms import form_saved, show_service_error
 from connecting_people.people import selectors, services
 from connecting_people.people.forms import AllocateForm, CloseForm, NewPersonForm, PersonForm, ReopenForm
+from connecting_people.people.services import PersonData
 
 
 def person_for_request(request, person_id: int, page: str):
@@ -60,7 +61,7 @@ def person_new(request):
                 lambda: services.person_create(
                     actor=request.actor,
                     team_id=form.cleaned_data["team"],
-                    data=form.record_data(),
+                    data=PersonData.of(form.record_data()),
                     strengths=form.cleaned_data["strengths"],
                     interests=form.cleaned_data["interests"],
                     added_despite_possible_duplicate=confirmed,
@@ -96,7 +97,7 @@ def person_edit(request, person_id: int):
                 actor=request.actor,
                 person_id=person.pk,
                 expected_version=form.cleaned_data["version"] or 0,
-                data=form.record_data(),
+                data=PersonData.of(form.record_data()),
                 strengths=form.cleaned_data["strengths"],
                 interests=form.cleaned_data["interests"],
             ),
