@@ -169,9 +169,13 @@ def cover_for_teams(*, user: User) -> QuerySet[CoverAssignment]:
 
 
 def cover_get_for_lead(*, user: User, cover_id: int) -> CoverAssignment:
-    from django.shortcuts import get_object_or_404
+    """One cover assignment of the lead's teams; NotFoundError for any other."""
+    from connecting_people.core.errors import NotFoundError
 
-    return get_object_or_404(cover_for_teams(user=user), pk=cover_id)
+    cover = cover_for_teams(user=user).filter(pk=cover_id).first()
+    if cover is None:
+        raise NotFoundError("No such cover", params={"cover_id": cover_id})
+    return cover
 
 
 def role_labels(*, user: User) -> list[str]:
@@ -237,7 +241,12 @@ def user_by_username(*, username: str) -> User:
 
     user = User.objects.filter(username=username.strip()).first()
     if user is None:
-        raise ServiceError(f"There is no account with the username {username.strip()}.", field="username")
+        raise ServiceError(
+            f"There is no account with the username {username.strip()}.",
+            field="username",
+            code="no_such_account",
+            params={"username": username.strip()},
+        )
     return user
 
 
