@@ -9,6 +9,7 @@ from django.db import connection
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
 from connecting_people.audit import triggers
+from connecting_people.core.tests.roles import ORG_ROLES
 
 
 @dataclass
@@ -32,19 +33,7 @@ def org(db) -> Organisation:
     trust = TrustFactory()
     team, other_team = TeamFactory(trust=trust), TeamFactory(trust=trust)
     other_trust_team = TeamFactory()
-    users = {
-        name: UserFactory(username=name)
-        for name in (
-            "practitioner",
-            "colleague",
-            "lead",
-            "other_lead",
-            "implementation_lead",
-            "researcher",
-            "administrator",
-            "no_role",
-        )
-    }
+    users = {name: UserFactory(username=name) for name in ORG_ROLES}
     member(users["practitioner"], Role.PRACTITIONER, team=team)
     member(users["colleague"], Role.PRACTITIONER, team=team)
     member(users["lead"], Role.TEAM_LEAD, team=team)

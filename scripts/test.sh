@@ -11,6 +11,10 @@ WORKERS=${TEST_WORKERS:-2}
 echo "== lint"
 $BIN/ruff check src e2e bench
 
+echo "== types (mypy over every app's services, selectors and scope rules; config in pyproject.toml)"
+$BIN/mypy src/connecting_people/*/services.py src/connecting_people/*/selectors.py src/connecting_people/*/scopes.py \
+  src/connecting_people/core/scoping.py src/connecting_people/accounts/actor.py
+
 echo "== migrations are up to date"
 DJANGO_SETTINGS_MODULE=connecting_people.config.settings.test $BIN/connecting-people makemigrations --check --dry-run >/dev/null
 

@@ -78,15 +78,24 @@ def enrolment_code_issue(*, actor: User | None, user: User, via: str = "web") ->
     someone whose security code is already set up (reset it first)."""
     if actor is not None and actor.pk == user.pk:
         raise NotAllowedError(
-            "You cannot make a set-up code for yourself. Ask another administrator.", field="username"
+            "You cannot make a set-up code for yourself. Ask another administrator.",
+            field="username",
+            code="own_enrolment_code",
         )
     if not user.is_active:
-        raise ServiceError(f"{user.username}'s account is not active.", field="username")
+        raise ServiceError(
+            f"{user.username}'s account is not active.",
+            field="username",
+            code="account_inactive",
+            params={"username": user.username},
+        )
     if confirmed_device(user=user) is not None:
         raise ServiceError(
             f"{user.username} already has a security code set up. If they have lost it, reset it first "
             "(Administration, TOTP devices), then make a set-up code.",
             field="username",
+            code="security_code_already_set_up",
+            params={"username": user.username},
         )
     now = timezone.now()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -144,6 +153,7 @@ def enrolment_code_accept(*, user: User, code: str) -> TOTPDevice:
             error = ServiceError(
                 "You do not have a set-up code that still works. Ask your administrator for a new one.",
                 field="code",
+                code="no_enrolment_code",
             )
         elif not hmac.compare_digest(record.code_hash, _code_hash(code)):
             record.failed_attempts += 1
@@ -164,9 +174,14 @@ def enrolment_code_accept(*, user: User, code: str) -> TOTPDevice:
                     "That set-up code is not right, and it has now been cancelled after too many tries. Ask "
                     "your administrator for a new one.",
                     field="code",
+                    code="enrolment_code_cancelled",
                 )
             else:
-                error = ServiceError("The set-up code is not right. Check it and try again.", field="code")
+                error = ServiceError(
+                    "The set-up code is not right. Check it and try again.",
+                    field="code",
+                    code="enrolment_code_wrong",
+                )
         else:
             error = None
             record.used_at = timezone.now()

@@ -34,6 +34,9 @@ class Scope:
     researcher_trust_ids: frozenset[int] = field(default_factory=frozenset)
     data_protection_trust_ids: frozenset[int] = field(default_factory=frozenset)
     is_administrator: bool = False
+    # The trusts an administrator's reach is limited to; None for a global administrator (a superuser, or an
+    # administrator membership without a trust); empty for someone who is no administrator.
+    administrator_trust_ids: frozenset[int] | None = field(default_factory=frozenset)
 
     @property
     def is_practitioner(self) -> bool:
@@ -78,11 +81,16 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
     today = today or timezone.localdate()
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
     is_admin = False
+    admin_trust_ids: set[int] | None = set()
     for role, team_id, trust_id in Membership.objects.filter(user=user).values_list(
         "role", "team_id", "trust_id"
     ):
         if role == Role.ADMINISTRATOR:
             is_admin = True
+            if trust_id is None:
+                admin_trust_ids = None
+            elif admin_trust_ids is not None:
+                admin_trust_ids.add(trust_id)
         elif role in (Role.PRACTITIONER, Role.TEAM_LEAD):
             by_role[role].add(team_id)
         else:
@@ -107,9 +115,18 @@ def scope_for(*, user: User, today: date | None = None) -> Scope:
         researcher_trust_ids=frozenset(by_role[Role.RESEARCHER]),
         data_protection_trust_ids=frozenset(by_role[Role.DATA_PROTECTION]),
         is_administrator=is_admin or user.is_superuser,
+        administrator_trust_ids=(
+            None if user.is_superuser or admin_trust_ids is None else frozenset(admin_trust_ids)
+        ),
     )
     user._connecting_people_scope = scope
     return scope
+
+
+def administrator_trust_ids(*, user: User) -> frozenset[int] | None:
+    """The trusts an administrator's reach is limited to (empty for someone who is no administrator), or None
+    for a global administrator: a superuser, or an administrator membership without a trust."""
+    return scope_for(user=user).administrator_trust_ids
 
 
 def teams_led_by(*, user: User) -> QuerySet[Team]:
@@ -152,9 +169,13 @@ def cover_for_teams(*, user: User) -> QuerySet[CoverAssignment]:
 
 
 def cover_get_for_lead(*, user: User, cover_id: int) -> CoverAssignment:
-    from django.shortcuts import get_object_or_404
+    """One cover assignment of the lead's teams; NotFoundError for any other."""
+    from connecting_people.core.errors import NotFoundError
 
-    return get_object_or_404(cover_for_teams(user=user), pk=cover_id)
+    cover = cover_for_teams(user=user).filter(pk=cover_id).first()
+    if cover is None:
+        raise NotFoundError("No such cover", params={"cover_id": cover_id})
+    return cover
 
 
 def role_labels(*, user: User) -> list[str]:
@@ -173,9 +194,8 @@ def request_client_address(request) -> str | None:
     """The address a request came from, believing X-Forwarded-For only from CONNECTING_PEOPLE_TRUSTED_PROXIES
     (see client_address.py). django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so lockout, the per-address
     limit and the audit trail all count the same address. Worked out once per request."""
-    cached = getattr(request, "_connecting_people_client_address", False)
-    if cached is not False:
-        return cached
+    if hasattr(request, "_connecting_people_client_address"):
+        return request._connecting_people_client_address
     address = client_address(
         remote_addr=request.META.get("REMOTE_ADDR"),
         forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR"),
@@ -221,7 +241,12 @@ def user_by_username(*, username: str) -> User:
 
     user = User.objects.filter(username=username.strip()).first()
     if user is None:
-        raise ServiceError(f"There is no account with the username {username.strip()}.", field="username")
+        raise ServiceError(
+            f"There is no account with the username {username.strip()}.",
+            field="username",
+            code="no_such_account",
+            params={"username": username.strip()},
+        )
     return user
 
 
@@ -302,13 +327,12 @@ class PrivilegedAccess:
 
 def _flag_grants(user_ids: set[int]) -> dict[tuple[int, str], tuple[datetime, int | None, str]]:
     """When each user's staff or superuser flag was last switched on, and by whom, from the audit trail."""
-    from connecting_people.audit.models import AuditEvent
+    from connecting_people.audit.selectors import user_access_changes
 
     found: dict[tuple[int, str], tuple[datetime, int | None, str]] = {}
-    events = AuditEvent.objects.filter(
-        action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
-    ).order_by("-id")
-    for event in events.only("object_id", "summary", "occurred_at", "actor_id", "actor_username"):
+    for event in user_access_changes(user_ids=user_ids).only(
+        "object_id", "summary", "occurred_at", "actor_id", "actor_username"
+    ):
         before, after = event.summary.get("before", {}), event.summary.get("after", {})
         for flag, kind in (("is_staff", "staff"), ("is_superuser", "superuser")):
             key = (int(event.object_id), kind)

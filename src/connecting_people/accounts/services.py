@@ -121,19 +121,41 @@ def cover_grant(
 ) -> CoverAssignment:
     """A team lead lets a practitioner in their team reach the whole team's caseload between two dates."""
     if team_id not in scope_for(user=user).lead_team_ids:
-        raise NotAllowedError("You can only grant cover in a team you lead.", field="team")
+        raise NotAllowedError(
+            "You can only grant cover in a team you lead.",
+            field="team",
+            code="not_team_lead",
+            params={"team_id": team_id},
+        )
     if ends_on < starts_on:
-        raise ServiceError("The end date must be on or after the start date.", field="ends_on")
+        raise ServiceError(
+            "The end date must be on or after the start date.",
+            field="ends_on",
+            code="ends_before_start",
+            params={"starts_on": starts_on, "ends_on": ends_on},
+        )
     if (ends_on - starts_on).days + 1 > MAX_COVER_DAYS:
         raise ServiceError(
             f"Cover can last {MAX_COVER_DAYS} days at most. Grant it again if it is still needed.",
             field="ends_on",
+            code="cover_too_long",
+            params={"max_cover_days": MAX_COVER_DAYS},
         )
     if ends_on < timezone.localdate():
-        raise ServiceError("The end date must not be in the past.", field="ends_on")
+        raise ServiceError(
+            "The end date must not be in the past.",
+            field="ends_on",
+            code="ends_in_past",
+            params={"ends_on": ends_on},
+        )
     with transaction.atomic():
         if not is_practitioner_in_team(user_id=practitioner_id, team=team_id):
-            raise ServiceError("Choose a practitioner who works in this team.", field="practitioner")
+            raise ServiceError(
+                "Choose a practitioner who works in this team.",
+                field="practitioner",
+                code="practitioner_not_in_team",
+                params={"practitioner_id": practitioner_id, "team_id": team_id},
+            )
         cover = CoverAssignment.objects.create(
             team_id=team_id,
             practitioner_id=practitioner_id,
@@ -197,7 +219,7 @@ def membership_described(membership: Membership) -> dict:
 
 def _refuse_own(actor: User, user_id: int) -> None:
     if actor.pk == user_id:
-        raise NotAllowedError(OWN_ACCESS_REFUSED)
+        raise NotAllowedError(OWN_ACCESS_REFUSED, code="own_access", params={"user_id": user_id})
 
 
 def membership_save(*, actor: User, membership: Membership) -> Membership:
@@ -290,7 +312,7 @@ def access_review_record(*, actor: User, fingerprint: str, note: str = "") -> Ac
     StaleRecordError when the list changed since they opened it; NotAllowedError when they granted any of the
     access listed since the last review themselves: a second person reviews it."""
     if not scope_for(user=actor).is_administrator:
-        raise NotAllowedError("Only administrators record access reviews.")
+        raise NotAllowedError("Only administrators record access reviews.", code="not_administrator")
     with transaction.atomic():
         current: PrivilegedAccess = privileged_access(user=actor)
         if current.fingerprint != fingerprint:
@@ -302,7 +324,9 @@ def access_review_record(*, actor: User, fingerprint: str, note: str = "") -> Ac
             names = ", ".join(sorted({entry.person.display_name for entry in own}))
             raise NotAllowedError(
                 f"You granted some of this access yourself since the last review ({names}). Another administrator "
-                "must review it."
+                "must review it.",
+                code="review_own_grants",
+                params={"names": names},
             )
         review = AccessReview.objects.create(
             reviewed_by=actor, entries=len(current.entries), fingerprint=fingerprint, note=note.strip()

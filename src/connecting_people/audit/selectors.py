@@ -1,16 +1,12 @@
-"""Reads of the audit trail: the chain walk for `audit verify` and `audit checkpoint`, and events about a person
-for team leads and administrators."""
+"""Reads of the audit trail: the chain walk for `audit verify` and `audit checkpoint`. (Who may read the events
+about a person depends on who may reach the person: that is `people.selectors.audit_events_for_person`.)"""
 
 from datetime import UTC
 from pathlib import Path
 
-import rules
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404
 
-from connecting_people.accounts.models import Membership, Role
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.chain import (
     CHAINED_FIELDS,
     KEYED,
@@ -97,40 +93,9 @@ def latest_checkpoint(checkpoints: list[Checkpoint], keyring: dict[str, AuditKey
     return max(valid, key=lambda c: (c.count, c.written_at), default=None)
 
 
-def administrator_trust_ids(*, user) -> frozenset[int] | None:
-    """The trusts an administrator's reach is limited to (empty for someone who is no administrator), or None
-    for a global administrator: a superuser, or an administrator membership without a trust."""
-    if not scope_for(user=user).is_administrator:
-        return frozenset()
-    if user.is_superuser:
-        return None
-    trust_ids = set()
-    for trust_id in Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).values_list(
-        "trust_id", flat=True
-    ):
-        if trust_id is None:
-            return None
-        trust_ids.add(trust_id)
-    return frozenset(trust_ids)
-
-
-def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
-    """Events that concern one person. A global administrator sees any person's trail (it holds no clinical free
-    text), an administrator limited to trusts only the trails of people recorded in those trusts; a team lead sees
-    the trail of people in their teams; anyone else gets 404."""
-    from connecting_people.people.selectors import person_exists, person_get
-
-    events = AuditEvent.objects.filter(person_id=person_id).order_by("-id")
-    trust_ids = administrator_trust_ids(user=user)
-    if trust_ids is None:
-        if not person_exists(person_id=person_id) and not events.exists():
-            raise Http404("No such record")
-        return events
-    # A trust's administrator: the record must exist in their trust (a removed record's trust is unknown).
-    if trust_ids and person_exists(person_id=person_id, trust_ids=trust_ids):
-        return events
-    # person_get answers 404 for anyone who cannot reach the record at all.
-    person = person_get(user=user, person_id=person_id)
-    if not rules.test_rule("view_person_audit", user, person):
-        raise Http404
-    return events
+def user_access_changes(*, user_ids: set[int]) -> QuerySet[AuditEvent]:
+    """The `user.access_changed` events of these users (staff accounts, not people supported), newest first: for
+    the privileged access review, which only administrators reach."""
+    return AuditEvent.objects.filter(
+        action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
+    ).order_by("-id")

@@ -31,6 +31,7 @@ from connecting_people.audit.selectors import (
 )
 from connecting_people.core.errors import ServiceError
 from connecting_people.core.request_context import current_request_id
+from connecting_people.core.scoping import acting_user, takes_actor
 
 # Keys never stored in a summary, whatever a caller passes.
 SECRET_KEYS = {"password", "secret", "token", "otp", "key", "totp", "session"}
@@ -59,14 +60,15 @@ def _lock_chain() -> None:
 
 def audit_record(
     *,
-    actor,
+    actor: Any,
     action: str,
     object_type: str,
     object_id: Any = "",
     person_id: int | None = None,
     summary: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one keyed event to the chain. `summary` must hold no free text about the person (names of changed
+    """Append one keyed event to the chain, by `actor` (an `accounts.actor.Actor`; a user is taken as it is; None
+    or an anonymous user for nobody signed in). `summary` must hold no free text about the person (names of changed
     fields are fine; their values only when they are codes or dates).
 
     Raises AuditKeyError, writing nothing, when the audit key is missing: no event is ever written unkeyed."""
@@ -75,12 +77,13 @@ def audit_record(
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         previous_hash = last or chain.GENESIS_HASH
-        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        user = acting_user(actor)
+        actor_id = user.pk if getattr(user, "is_authenticated", False) else None
         occurred_at = timezone.now()
         fields = {
             "occurred_at": occurred_at,
             "actor_id": actor_id,
-            "actor_username": actor.get_username() if actor_id else "",
+            "actor_username": user.get_username() if actor_id else "",
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id or ""),
@@ -129,13 +132,14 @@ def audit_views_write(events: list[dict[str, Any]]) -> None:
             audit_record(**event)
 
 
+@takes_actor
 def audit_list_viewed(
-    *, user, list_name: str, rows: int, object_type: str = "", object_id: Any = "", **details: Any
+    *, actor: Any, list_name: str, rows: int, object_type: str = "", object_id: Any = "", **details: Any
 ) -> None:
     """Audit that a list of people or participants was shown: which list, how many rows, and `details` (codes,
     ids, page numbers; never free text such as a search)."""
     audit_record_view(
-        actor=user,
+        actor=actor,
         action="list.viewed",
         object_type=object_type or "list",
         object_id=object_id,
@@ -143,10 +147,11 @@ def audit_list_viewed(
     )
 
 
-def audit_trail_viewed(*, user, person_id: int, page: int, rows: int) -> None:
+@takes_actor
+def audit_trail_viewed(*, actor: Any, person_id: int, page: int, rows: int) -> None:
     """Audit that someone read a person's audit trail (which page of it, how many events were shown)."""
     audit_record_view(
-        actor=user,
+        actor=actor,
         action="audit.trail_viewed",
         object_type="person",
         object_id=person_id,
@@ -155,13 +160,14 @@ def audit_trail_viewed(*, user, person_id: int, page: int, rows: int) -> None:
     )
 
 
+@takes_actor
 def audit_download(
-    *, user, download: str, rows: int, object_type: str, object_id: Any, **details: Any
+    *, actor: Any, download: str, rows: int, object_type: str, object_id: Any, **details: Any
 ) -> None:
     """Audit a download (a CSV of aggregates, for example): what, how many rows, and `details` (codes and
     dates only)."""
     audit_record_view(
-        actor=user,
+        actor=actor,
         action="download.made",
         object_type=object_type,
         object_id=object_id,
@@ -175,8 +181,10 @@ def audit_download(
 class ChainBrokenError(ServiceError):
     """The chain does not verify, so nothing is vouched for. `problems` says what broke."""
 
+    code = "audit_chain_broken"
+
     def __init__(self, message: str, problems: list[str]):
-        super().__init__(message)
+        super().__init__(message, params={"problems": list(problems)})
         self.problems = problems
 
 
@@ -193,8 +201,9 @@ def _problems(report: chain.ChainReport) -> list[str]:
     return found + report.checkpoint_problems
 
 
+@takes_actor
 def audit_checkpoint_write(
-    *, location: Path | None = None, vouch_unkeyed: bool = False, user=None
+    *, location: Path | None = None, vouch_unkeyed: bool = False, actor: Any = None
 ) -> chain.Checkpoint | None:
     """Append a signed checkpoint of the chain's last event to the checkpoint file (outside the database).
 
@@ -220,6 +229,7 @@ def audit_checkpoint_write(
         if previous is None:
             report = chain.verify_chain(chain_rows(), keyring=keyring, anchor=archive)
         else:
+            now_there: str | None
             if archive is not None and previous.event_id == archive.event_id:
                 now_there = archive.event_hash
             else:
@@ -249,7 +259,7 @@ def audit_checkpoint_write(
         keyed_from = report.keyed_from
         if report.unkeyed_unvouched:
             event = audit_record(
-                actor=user,
+                actor=actor,
                 action="audit.unkeyed_vouched",
                 object_type="audit_chain",
                 object_id=chain.CHAIN,
@@ -307,7 +317,8 @@ def _archive_boundary(before: date) -> tuple[int | None, int | None]:
     return (first, last) if last is not None else (None, None)
 
 
-def audit_archive(*, user, before: date, directory: Path) -> ArchiveResult:
+@takes_actor
+def audit_archive(*, actor: Any, before: date, directory: Path) -> ArchiveResult:
     """Move the events written before `before` to a file in `directory`, keeping the rest verifiable.
 
     In order: the whole chain and every checkpoint must verify (ChainBrokenError otherwise, nothing done); the
@@ -320,7 +331,12 @@ def audit_archive(*, user, before: date, directory: Path) -> ArchiveResult:
     key = audit_key()
     keyring = audit_keyring()
     if before > timezone.localdate():
-        raise ServiceError("The date to archive before cannot be in the future.", field="before")
+        raise ServiceError(
+            "The date to archive before cannot be in the future.",
+            field="before",
+            code="archive_date_in_future",
+            params={"before": before},
+        )
     report = audit_chain_verify(keyring=keyring)
     if not report.intact:
         raise ChainBrokenError(
@@ -336,7 +352,11 @@ def audit_archive(*, user, before: date, directory: Path) -> ArchiveResult:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     except FileExistsError:
-        raise ServiceError(f"{path} is already there: archive files are never replaced.") from None
+        raise ServiceError(
+            f"{path} is already there: archive files are never replaced.",
+            code="archive_file_exists",
+            params={"path": str(path)},
+        ) from None
     digest = hashlib.sha256()
 
     def write(line: str) -> None:
@@ -394,10 +414,12 @@ def audit_archive(*, user, before: date, directory: Path) -> ArchiveResult:
             raise ServiceError(
                 f"The archive file {path} was written, but the archived events could not be removed "
                 f"({str(error).strip().splitlines()[0]}). On PostgreSQL, run `audit archive` as the database "
-                "role that owns the audit table (give its DATABASE_URL)."
+                "role that owns the audit table (give its DATABASE_URL).",
+                code="archive_events_not_removed",
+                params={"path": str(path), "error": str(error).strip().splitlines()[0]},
             ) from None
         audit_record(
-            actor=user,
+            actor=actor,
             action=ARCHIVED_ACTION,
             object_type="audit_chain",
             object_id=chain.CHAIN,

@@ -4,13 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.forms import RecordNumberForm
 
 
 @login_required
 def audit_lookup(request):
-    if not scope_for(user=request.user).is_administrator:
+    # The actor's reach (accounts.actor): this app sits below accounts and asks the actor, not accounts.
+    if not request.actor.scope.is_administrator:
         raise Http404
     form = RecordNumberForm(request.GET or None)
     if request.GET and form.is_valid():

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from connecting_people.web import urls as web_urls
+
 urlpatterns = [
-    path("", include("connecting_people.core.urls")),
+    path("", include(web_urls.core)),
     path("", include("connecting_people.accounts.urls")),
-    path("", include("connecting_people.people.urls")),
+    path("", include(web_urls.people)),
     path("", include("connecting_people.audit.urls")),
     path("", include("connecting_people.measures.urls")),
     path("", include("connecting_people.connections.urls")),

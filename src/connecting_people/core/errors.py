@@ -1,12 +1,38 @@
 """Errors a service raises for a caller to show the user: a web page shows `message`; an API returns problem JSON
 from `code` and `params` (a stable, documented code such as "stale_record", and the values the message names); a
-translation replaces the message by code. Services never raise Http404: `NotFoundError` says the same thing in
-the domain's words, and the web layer answers it with the 404 page (core.middleware.DomainNotFoundMiddleware)."""
+translation replaces the message by code. Services never raise Http404 themselves: they raise `NotFoundError`,
+which says the same thing in the domain's words with a code, and the web layer answers it with the 404 page.
+
+`NotFoundError` is deliberately not a `ServiceError`: a page's `except ServiceError` (show the refusal on the
+form) must never turn "no such record, or not yours" into a message on a page; it stays a 404 wherever it is
+raised. It is a kind of Django's `Http404`, so code and tests that expect Http404 from a read still get it, and
+a command can catch either. An API catches `DomainError` (both) and answers with problem JSON from `code`."""
 
 from typing import Any
 
+from django.http import Http404
 
-class ServiceError(Exception):
+
+class DomainError(Exception):
+    """What every error of ours carries: `message` fit to show, the `field` it is about (if any), a stable `code`
+    (lower_snake_case) and the `params` the message was made from."""
+
+    code: str = "invalid"
+    message: str
+    field: str | None
+    params: dict[str, Any]
+
+    def _describe(
+        self, message: str, field: str | None, code: str | None, params: dict[str, Any] | None
+    ) -> None:
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.params = dict(params or {})
+
+
+class ServiceError(DomainError):
     """A user-caused problem: show `message` and change nothing. `code` names the problem for machines
     (lower_snake_case, stable once published); `params` holds the values the message was made from."""
 
@@ -21,20 +47,24 @@ class ServiceError(Exception):
         params: dict[str, Any] | None = None,
     ):
         super().__init__(message)
-        self.message = message
-        self.field = field
-        if code is not None:
-            self.code = code
-        self.params = dict(params or {})
+        self._describe(message, field, code, params)
 
 
-class NotFoundError(ServiceError):
+class NotFoundError(DomainError, Http404):
     """No such object, or not one the actor may reach: the two are never told apart (no existence leak)."""
 
     code = "not_found"
 
-    def __init__(self, message: str = "Not found", field: str | None = None, **kwargs: Any):
-        super().__init__(message, field, **kwargs)
+    def __init__(
+        self,
+        message: str = "Not found",
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self._describe(message, field, code, params)
 
 
 SAVED_BY_SOMEONE_ELSE = (

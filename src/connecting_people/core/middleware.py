@@ -128,7 +128,8 @@ class PermissionsPolicyMiddleware:
 
 class DomainNotFoundMiddleware:
     """A service or selector that finds no such object (or none the actor may reach) raises the domain's
-    `NotFoundError`, never Django's Http404; on a page that is the same 404 answer (see core.errors)."""
+    `NotFoundError`; on a page that is the same 404 answer (see core.errors). NotFoundError is itself a kind of
+    Http404, so this only hands Django a plain Http404 with the same message."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -7,8 +7,9 @@ Core knows nothing of who actors are (that is `accounts.actor`); a rule is given
 queryset, empty when the actor may read none of it.
 """
 
+import functools
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
@@ -16,14 +17,19 @@ from django.db.models import Model, QuerySet
 M = TypeVar("M", bound=Model)
 
 
+@runtime_checkable
 class ActorLike(Protocol):
-    """What core needs of an actor: a kind ("staff", "person", "device", "system") and a stable id for audit."""
+    """What core needs of an actor: a kind ("staff", "person", "device", "system"), a stable id for audit, and
+    the user behind it (None for an actor who is no user)."""
 
     @property
     def kind(self) -> str: ...
 
     @property
     def audit_id(self) -> str: ...
+
+    @property
+    def user(self) -> Any: ...
 
 
 ScopeRule = Callable[[Any], QuerySet]
@@ -54,3 +60,25 @@ def scoped(actor: ActorLike, model: type[M]) -> QuerySet[M]:
 
 def registered_labels() -> frozenset[str]:
     return frozenset(_RULES)
+
+
+R = TypeVar("R")
+
+
+def takes_actor(function: Callable[..., R]) -> Callable[..., R]:
+    """For a selector or service that now takes `actor=`: a caller not yet changed may still pass `user=` (taken
+    as the actor; `accounts.actor.as_actor` makes a staff actor of a user). Only while the other apps' calls are
+    changed over: `grep -rn "@takes_actor"` lists what still allows it."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> R:
+        if "user" in kwargs and "actor" not in kwargs:
+            kwargs["actor"] = kwargs.pop("user")
+        return function(*args, **kwargs)
+
+    return call
+
+
+def acting_user(actor: Any) -> Any:
+    """The user behind an actor (None for one who is no user); a user passed instead of an actor, as it is."""
+    return actor.user if isinstance(actor, ActorLike) else actor

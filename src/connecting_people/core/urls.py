@@ -2,9 +2,9 @@ from django.urls import path
 
 from connecting_people.core import views
 
+# The home page (core:home) is web.views.home, added to this namespace by web.urls.
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("help/", views.help_page, name="help"),
 ]

@@ -1,36 +1,9 @@
-"""Home page per role, health check, help, and the error pages (400, 403, 404, 500 and a refused form)."""
+"""Health check, help, and the error pages (400, 403, 404, 500 and a refused form)."""
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
-from connecting_people.people.presenters import caseload_rows
-from connecting_people.people.selectors import caseload_for, team_case_counts, with_next_steps
-from connecting_people.plans import selectors as plan_selectors
-
-
-@login_required
-def home(request):
-    user = request.user
-    scope = scope_for(user=user)
-    context: dict = {"scope": scope, "page_title": "Home"}
-    if scope.is_practitioner:
-        context["caseload"] = caseload_rows(
-            plan_selectors.with_prompts(
-                with_next_steps(plan_selectors.with_due_facts(caseload_for(user=user)))[:5]
-            )
-        )
-    if scope.is_team_lead:
-        context["led_teams"] = list(teams_led_by(user=user))
-    if scope.is_implementation_lead:
-        context["trusts"] = list(trusts_for_implementation(user=user))
-        context["team_counts"] = team_case_counts(user=user)
-        context["threshold"] = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
-    return render(request, "core/home.jinja", context)
 
 
 @never_cache

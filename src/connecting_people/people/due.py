@@ -3,13 +3,11 @@
 Two kinds of thing are due. What the record itself asks for (consent to the way of working first, then a
 planned review date) is `next_step`, which also ranks a caseload, most urgent first. What the plan–do–review
 cycle asks for (a map, a goal, a community link, overdue steps, a review coming up) is `plans.due.prompts`.
-`due_items` puts the two together into the one list every page shows, each item once.
+`web.due.due_items` puts the two together into the one list every page shows, each item once.
 """
 
 from dataclasses import dataclass
 from datetime import date
-
-from connecting_people.plans.due import Prompt
 
 
 @dataclass(frozen=True)
@@ -40,22 +38,3 @@ def next_step(
     if next_review_on < today:
         return NextStep("review", "Review overdue", next_review_on, True, (0, next_review_on))
     return NextStep("review", "Review together", next_review_on, False, (2, next_review_on))
-
-
-def due_items(step: NextStep, prompts: list[Prompt]) -> list[Prompt]:
-    """Everything due for one person, most urgent first, each thing once: the overdue prompts, then what the
-    record asks for (consent, a review date), then the other prompts, then a review planned further ahead than
-    the prompts look. Nothing for a closed case."""
-    if step.code == "closed":
-        return []
-    overdue = [prompt for prompt in prompts if prompt.overdue]
-    others = [prompt for prompt in prompts if not prompt.overdue]
-    if step.code == "review":
-        # A review due soon or overdue is already a prompt; one further ahead is still worth showing, last.
-        later = (
-            []
-            if any(p.code == "review" for p in prompts)
-            else [Prompt("review", step.text, False, step.due_on)]
-        )
-        return overdue + others + later
-    return overdue + [Prompt(step.code, step.text, step.overdue, step.due_on)] + others

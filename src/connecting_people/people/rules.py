@@ -17,7 +17,7 @@ def leads_the_persons_team(user, person) -> bool:
 @rules.predicate
 def administers_the_persons_trust(user, person) -> bool:
     """A global administrator, or one whose administrator membership is for the person's trust."""
-    from connecting_people.audit.selectors import administrator_trust_ids
+    from connecting_people.accounts.selectors import administrator_trust_ids
 
     trust_ids = administrator_trust_ids(user=user)
     return trust_ids is None or (person is not None and person.trust_id in trust_ids)

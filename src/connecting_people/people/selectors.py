@@ -1,4 +1,5 @@
-"""Every read of a person's record goes through here, always given the acting user, always scoped.
+"""Every read of a person's record goes through here, always given the actor, always scoped: reads start from
+`scoped(actor, Person)` (the rule is in people/scopes.py).
 
 A practitioner reaches the people allocated to them, plus a team's caseload under current cover;
 a team lead reaches their teams' people. A data protection officer reaches their trust's people through
@@ -10,25 +11,24 @@ of every count (`processing_allowed`, the one definition the other apps filter w
 from collections.abc import Iterable
 from datetime import date
 
+import rules
 from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team, Trust
-from connecting_people.accounts.selectors import scope_for
+from connecting_people.audit.models import AuditEvent
+from connecting_people.audit.services import audit_record_view
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped, takes_actor
 from connecting_people.people.due import NextStep, next_step
 from connecting_people.people.models import Person, Tag
 
 
-def people_visible_to(*, user) -> QuerySet[Person]:
-    """All the people this user may read and write. Empty for roles that do not work with records."""
-    scope = scope_for(user=user)
-    if not scope.works_with_people:
-        return Person.objects.none()
-    reach = Q(team_id__in=scope.team_wide_ids)
-    if scope.is_practitioner:
-        reach |= Q(allocated_worker_id=user.pk, team_id__in=scope.practitioner_team_ids)
-    return Person.objects.filter(reach)
+@takes_actor
+def people_visible_to(*, actor: Actor) -> QuerySet[Person]:
+    """All the people this actor may read and write. Empty for roles that do not work with records."""
+    return scoped(as_actor(actor), Person)
 
 
 def processing_allowed(path: str = "") -> Q:
@@ -40,20 +40,40 @@ def processing_allowed(path: str = "") -> Q:
     return Q(**{f"{prefix}processing_restricted": False})
 
 
-def person_get(*, user, person_id: int) -> Person:
-    """One person in scope, with team and worker; Http404 for unknown and out-of-scope ids alike."""
+@takes_actor
+def person_get(*, actor: Actor, person_id: int, shown_on: str | None = None) -> Person:
+    """One person in scope, with team and worker; NotFoundError for unknown and out-of-scope ids alike. With
+    `shown_on` (the page's name), the read is a page showing the record, and is audited (`person_shown`)."""
+    actor = as_actor(actor)
     try:
-        return (
-            people_visible_to(user=user).select_related("team", "trust", "allocated_worker").get(pk=person_id)
-        )
+        person = scoped(actor, Person).select_related("team", "trust", "allocated_worker").get(pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such person") from error
+        raise NotFoundError("No such person", params={"person_id": person_id}) from error
+    if shown_on is not None:
+        person_shown(actor=actor, person=person, page=shown_on)
+    return person
 
 
-def people_for_data_protection(*, user) -> QuerySet[Person]:
-    """Every person of the trusts where the user is data protection officer (empty for anyone else). Only the
-    data-protection pages and commands (privacy app) read through this."""
-    trust_ids = scope_for(user=user).data_protection_trust_ids
+def person_shown(*, actor: Actor, person: Person, page: str) -> None:
+    """Audit that a page showed this person's record (which page, not what was on it). In a request the event is
+    written once the page is shown: none for a request that ends in "Page not found" or an error
+    (audit.middleware.AuditViewsMiddleware)."""
+    audit_record_view(
+        actor=actor,
+        action="person.viewed",
+        object_type="person",
+        object_id=person.pk,
+        person_id=person.pk,
+        summary={"page": page},
+    )
+
+
+@takes_actor
+def people_for_data_protection(*, actor: Actor) -> QuerySet[Person]:
+    """Every person of the trusts where the actor is data protection officer (empty for anyone else). Only the
+    data-protection pages and commands (privacy app) read through this: the one reach to people besides
+    `scoped(actor, Person)`, for that purpose only."""
+    trust_ids = as_actor(actor).scope.data_protection_trust_ids
     if not trust_ids:
         return Person.objects.none()
     return Person.objects.filter(trust_id__in=trust_ids)
@@ -66,12 +86,14 @@ def person_tags(*, person: Person) -> dict[str, list[str]]:
     return tags
 
 
-def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
+@takes_actor
+def caseload_for(*, actor: Actor, include_closed: bool = False) -> QuerySet[Person]:
     """The people allocated to this practitioner (not those whose processing is restricted)."""
-    scope = scope_for(user=user)
-    people = people_visible_to(user=user).filter(
+    actor = as_actor(actor)
+    scope = actor.scope
+    people = scoped(actor, Person).filter(
         processing_allowed(),
-        allocated_worker_id=user.pk,
+        allocated_worker_id=actor.user_id,
         team_id__in=scope.practitioner_team_ids | scope.lead_team_ids,
     )
     if not include_closed:
@@ -79,16 +101,19 @@ def caseload_for(*, user, include_closed: bool = False) -> QuerySet[Person]:
     return people.select_related("team")
 
 
-def team_caseload(*, user, team_id: int | None = None, include_closed: bool = False) -> QuerySet[Person]:
-    """The whole caseload of the teams the user leads or covers (one team when team_id is given), leaving out
+@takes_actor
+def team_caseload(
+    *, actor: Actor, team_id: int | None = None, include_closed: bool = False
+) -> QuerySet[Person]:
+    """The whole caseload of the teams the actor leads or covers (one team when team_id is given), leaving out
     people whose processing is restricted."""
-    scope = scope_for(user=user)
-    team_ids = scope.team_wide_ids
+    actor = as_actor(actor)
+    team_ids = actor.scope.team_wide_ids
     if team_id is not None:
         if team_id not in team_ids:
-            raise Http404("No such team")
+            raise NotFoundError("No such team", params={"team_id": team_id})
         team_ids = frozenset({team_id})
-    people = people_visible_to(user=user).filter(processing_allowed(), team_id__in=team_ids)
+    people = scoped(actor, Person).filter(processing_allowed(), team_id__in=team_ids)
     if not include_closed:
         people = people.filter(status=Person.Status.OPEN)
     # Workers are prefetched, not joined: a team has a handful, and joining the staff table made PostgreSQL
@@ -139,7 +164,10 @@ def with_next_steps(people, today: date | None = None) -> list[tuple[Person, Nex
     return rows
 
 
-def possible_duplicates(*, user, given_name: str, family_name: str, date_of_birth: date) -> list[Person]:
+@takes_actor
+def possible_duplicates(
+    *, actor: Actor, given_name: str, family_name: str, date_of_birth: date
+) -> list[Person]:
     """Records this user may see with the same date of birth and the same family name and given (or preferred)
     name, whatever the case: someone about to be added twice. Open cases first. Only records in the user's own
     scope: a match anywhere else is never mentioned, so that adding a person cannot be used to find out whether
@@ -148,7 +176,7 @@ def possible_duplicates(*, user, given_name: str, family_name: str, date_of_birt
     if not (given and family and date_of_birth):
         return []
     return list(
-        people_visible_to(user=user)
+        scoped(as_actor(actor), Person)
         .filter(date_of_birth=date_of_birth, family_name__iexact=family)
         .filter(Q(given_name__iexact=given) | Q(preferred_name__iexact=given))
         .select_related("team", "allocated_worker")
@@ -171,7 +199,8 @@ def nhs_number_in_use(*, trust: Trust, nhs_number: str, exclude_person_id: int |
     return others.exists()
 
 
-def team_case_counts(*, user) -> list[dict]:
+@takes_actor
+def team_case_counts(*, actor: Actor) -> list[dict]:
     """Open and closed case counts per team in the implementation lead's trusts: aggregates only, with counts
     from 1 to the small-number threshold hidden (None) so that no one can be picked out, and people whose
     processing is restricted not counted."""
@@ -182,7 +211,7 @@ def team_case_counts(*, user) -> list[dict]:
 
     counted = processing_allowed("people")
     rows = list(
-        Team.objects.filter(trust_id__in=scope_for(user=user).implementation_trust_ids)
+        Team.objects.filter(trust_id__in=as_actor(actor).scope.implementation_trust_ids)
         .annotate(
             open_cases=Count("people", filter=counted & Q(people__status=Person.Status.OPEN)),
             closed_cases=Count("people", filter=counted & Q(people__status=Person.Status.CLOSED)),
@@ -198,3 +227,26 @@ def team_case_counts(*, user) -> list[dict]:
         ["open_cases", "closed_cases", "practice_consented"],
         settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
     )
+
+
+@takes_actor
+def audit_events_for_person(*, actor: Actor, person_id: int) -> QuerySet[AuditEvent]:
+    """Events that concern one person, newest first, from `scoped(actor, AuditEvent)` (people/scopes.py). A global
+    administrator sees any person's trail (it holds no clinical free text), an administrator limited to trusts
+    only the trails of people recorded in those trusts; a team lead sees the trail of people in their teams;
+    anyone else gets NotFoundError, as for an unknown record."""
+    actor = as_actor(actor)
+    events = scoped(actor, AuditEvent).filter(person_id=person_id).order_by("-id")
+    trust_ids = actor.scope.administrator_trust_ids
+    if trust_ids is None:
+        if not person_exists(person_id=person_id) and not events.exists():
+            raise NotFoundError("No such record", params={"person_id": person_id})
+        return events
+    # A trust's administrator: the record must exist in their trust (a removed record's trust is unknown).
+    if trust_ids and person_exists(person_id=person_id, trust_ids=trust_ids):
+        return events
+    # person_get answers NotFoundError for anyone who cannot reach the record at all.
+    person = person_get(actor=actor, person_id=person_id)
+    if not rules.test_rule("view_person_audit", actor.user, person):
+        raise NotFoundError("No such record", params={"person_id": person_id})
+    return events

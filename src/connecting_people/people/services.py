@@ -1,25 +1,29 @@
 """Every write to a person's record. Each runs in one transaction and writes its audit event in it."""
 
+from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
 import rules
 from django.db import IntegrityError, connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team
-from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
-from connecting_people.audit.services import audit_record, audit_record_view
+from connecting_people.accounts.selectors import is_practitioner_in_team
+from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import (
     NotAllowedError,
+    NotFoundError,
     ProcessingRestrictedError,
     ServiceError,
     StaleRecordError,
 )
+from connecting_people.core.scoping import scoped, takes_actor
 from connecting_people.people.models import Person, Tag
-from connecting_people.people.selectors import nhs_number_in_use, people_visible_to, person_get
+from connecting_people.people.selectors import nhs_number_in_use, person_get, person_shown
 
 # Fields whose values may appear in the audit summary: codes and dates, never free text or identifiers.
 AUDITABLE_VALUES = {
@@ -34,23 +38,51 @@ AUDITABLE_VALUES = {
     "team_id",
     "allocated_worker_id",
 }
-RECORD_FIELDS = [
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "nhs_number",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "opened_on",
-    "practice_consent",
-    "practice_consent_on",
-    "research_consent",
-    "research_consent_on",
-    "next_review_on",
-]
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()  # a field not given: a new record takes the default, an update leaves it as it is
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """The fields of a person's record as a page (or, next, the API) gives them to `person_create` and
+    `person_update`. A field left as KEEP is not given."""
+
+    given_name: Any = KEEP
+    family_name: Any = KEEP
+    preferred_name: Any = KEEP
+    date_of_birth: Any = KEEP
+    nhs_number: Any = KEEP
+    phone: Any = KEEP
+    email: Any = KEEP
+    address: Any = KEEP
+    postcode: Any = KEEP
+    opened_on: Any = KEEP
+    practice_consent: Any = KEEP
+    practice_consent_on: Any = KEEP
+    research_consent: Any = KEEP
+    research_consent_on: Any = KEEP
+    next_review_on: Any = KEEP
+
+    @classmethod
+    def of(cls, data: "PersonData | Mapping[str, Any]") -> "PersonData":
+        """As it is, or from a mapping (a form's cleaned data: names that are no record field are left out)."""
+        if isinstance(data, PersonData):
+            return data
+        names = {each.name for each in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        return {each.name: value for each in fields(self) if (value := getattr(self, each.name)) is not KEEP}
+
+
+RECORD_FIELDS = [each.name for each in fields(PersonData)]
 
 
 def _summary_of_changes(changes: dict[str, Any]) -> dict[str, Any]:
@@ -69,18 +101,24 @@ def _set_tags(person: Person, *, strengths: list[str], interests: list[str]) -> 
     person.tags.set(tags)
 
 
-def _team_for_new_record(user, team_id: int) -> Team:
-    scope = scope_for(user=user)
+def _team_for_new_record(actor: Actor, team_id: int) -> Team:
+    scope = actor.scope
     if team_id not in scope.practitioner_team_ids | scope.lead_team_ids:
-        raise NotAllowedError("You can only add people to your own team.", field="team")
+        raise NotAllowedError(
+            "You can only add people to your own team.",
+            field="team",
+            code="not_your_team",
+            params={"team_id": team_id},
+        )
     return Team.objects.select_related("trust").get(pk=team_id)
 
 
+@takes_actor
 def person_create(
     *,
-    user,
+    actor: Actor,
     team_id: int,
-    data: dict[str, Any],
+    data: PersonData | Mapping[str, Any],
     strengths: list[str],
     interests: list[str],
     allocated_worker_id: int | None = None,
@@ -89,19 +127,21 @@ def person_create(
     """Add a person to a team. A practitioner's new person is allocated to them; a lead may leave it open.
     `added_despite_possible_duplicate` notes in the audit trail that the user was shown records with the same
     name and date of birth and chose to add this person anyway."""
-    scope = scope_for(user=user)
+    actor = as_actor(actor)
+    scope = actor.scope
+    data = PersonData.of(data).given()
     with transaction.atomic():
-        team = _team_for_new_record(user, team_id)
+        team = _team_for_new_record(actor, team_id)
         if (
             allocated_worker_id is None
             and team.pk in scope.practitioner_team_ids
             and team.pk not in scope.lead_team_ids
         ):
-            allocated_worker_id = user.pk
+            allocated_worker_id = actor.user_id
         if allocated_worker_id is not None:
             _check_worker_in_team(team, allocated_worker_id)
         if data.get("nhs_number") and nhs_number_in_use(trust=team.trust, nhs_number=data["nhs_number"]):
-            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number")
+            raise _duplicate_nhs_number()
         with _duplicate_nhs_number_refused():
             person = Person.objects.create(
                 trust=team.trust,
@@ -112,7 +152,7 @@ def person_create(
             )
         _set_tags(person, strengths=strengths, interests=interests)
         _audit(
-            user,
+            actor,
             person,
             "person.created",
             _summary_of_changes(
@@ -124,18 +164,21 @@ def person_create(
     return person
 
 
+@takes_actor
 def person_update(
     *,
-    user,
+    actor: Actor,
     person_id: int,
     expected_version: int,
-    data: dict[str, Any],
+    data: PersonData | Mapping[str, Any],
     strengths: list[str],
     interests: list[str],
 ) -> Person:
-    """Save edits to a record. Refused with StaleRecordError when someone saved it since `expected_version`."""
+    """Save edits to a record (the fields `data` gives). Refused with StaleRecordError when someone saved it since
+    `expected_version`."""
+    data = PersonData.of(data).given()
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         if person.version != expected_version:
             raise StaleRecordError(
                 "Someone else saved changes to this record while you were editing it. "
@@ -144,7 +187,7 @@ def person_update(
         if data.get("nhs_number") and nhs_number_in_use(
             trust=person.trust, nhs_number=data["nhs_number"], exclude_person_id=person.pk
         ):
-            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number")
+            raise _duplicate_nhs_number()
         changes = {}
         for name in RECORD_FIELDS:
             if name in data and getattr(person, name) != data[name]:
@@ -159,20 +202,21 @@ def person_update(
             person.version += 1
             with _duplicate_nhs_number_refused():
                 person.save()
-            _audit(user, person, "person.updated", _summary_of_changes(changes))
+            _audit(actor, person, "person.updated", _summary_of_changes(changes))
     return person
 
 
 STALE_RECORD = "Someone else saved changes to this record since you opened it. Check it and try again."
 
 
-def person_allocate(*, user, person_id: int, expected_version: int, worker_id: int | None) -> Person:
+@takes_actor
+def person_allocate(*, actor: Actor, person_id: int, expected_version: int, worker_id: int | None) -> Person:
     """Allocate or reallocate a person to a practitioner in their team. Team leads only. StaleRecordError when
     someone saved the record since `expected_version` (another lead may have just allocated them)."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
-        if not rules.test_rule("allocate_person", user, person):
-            raise NotAllowedError("Only the team lead can allocate people to workers.")
+        person = person_for_change(actor=actor, person_id=person_id)
+        if not rules.test_rule("allocate_person", as_actor(actor).user, person):
+            raise NotAllowedError("Only the team lead can allocate people to workers.", code="not_team_lead")
         if person.version != expected_version:
             raise StaleRecordError(STALE_RECORD)
         if worker_id is not None:
@@ -183,103 +227,108 @@ def person_allocate(*, user, person_id: int, expected_version: int, worker_id: i
             person.allocated_on = timezone.localdate() if worker_id is not None else None
             person.version += 1
             person.save(update_fields=["allocated_worker", "allocated_on", "version", "updated_at"])
-            _audit(user, person, "person.allocated", {"from_worker_id": previous, "to_worker_id": worker_id})
+            _audit(actor, person, "person.allocated", {"from_worker_id": previous, "to_worker_id": worker_id})
     return person
 
 
-def person_close(*, user, person_id: int, expected_version: int, closed_on: date, reason: str) -> Person:
+@takes_actor
+def person_close(
+    *, actor: Actor, person_id: int, expected_version: int, closed_on: date, reason: str
+) -> Person:
     """Close a case with a date and reason. The record stays, read-only in practice, for the team and audit."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         if person.version != expected_version:
             raise StaleRecordError(
                 "Someone else saved changes to this record since you opened it. Check it and try again."
             )
         if person.status == Person.Status.CLOSED:
-            raise ServiceError("This case is already closed.")
+            raise ServiceError("This case is already closed.", code="case_already_closed")
         if closed_on < person.opened_on:
             raise ServiceError(
-                "The closing date must be on or after the date the case was opened.", field="closed_on"
+                "The closing date must be on or after the date the case was opened.",
+                field="closed_on",
+                code="closed_before_opened",
+                params={"closed_on": closed_on, "opened_on": person.opened_on},
             )
         person.status = Person.Status.CLOSED
         person.closed_on = closed_on
         person.closure_reason = reason
         person.version += 1
         person.save()
-        _audit(user, person, "person.closed", {"closed_on": closed_on, "closure_reason": reason})
+        _audit(actor, person, "person.closed", {"closed_on": closed_on, "closure_reason": reason})
     return person
 
 
-def person_reopen(*, user, person_id: int, expected_version: int) -> Person:
+@takes_actor
+def person_reopen(*, actor: Actor, person_id: int, expected_version: int) -> Person:
     """Reopen a closed case. StaleRecordError when someone saved the record since `expected_version`."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         if person.version != expected_version:
             raise StaleRecordError(STALE_RECORD)
         if person.status != Person.Status.CLOSED:
-            raise ServiceError("This case is already open.")
+            raise ServiceError("This case is already open.", code="case_already_open")
         person.status = Person.Status.OPEN
         person.closed_on = None
         person.closure_reason = ""
         person.version += 1
         person.save()
-        _audit(user, person, "person.reopened")
+        _audit(actor, person, "person.reopened")
     return person
 
 
-def person_tags_set(*, user, person_id: int, strengths: list[str], interests: list[str]) -> Person:
+@takes_actor
+def person_tags_set(*, actor: Actor, person_id: int, strengths: list[str], interests: list[str]) -> Person:
     """Replace a person's strengths and interests (from the assessment page), without touching the rest."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         before = set(person.tags.values_list("kind", "name"))
         after = {(Tag.Kind.STRENGTH, n) for n in strengths} | {(Tag.Kind.INTEREST, n) for n in interests}
         if before != after:
             _set_tags(person, strengths=strengths, interests=interests)
             person.version += 1
             person.save(update_fields=["version", "updated_at"])
-            _audit(user, person, "person.updated", _summary_of_changes({"tags": True}))
+            _audit(actor, person, "person.updated", _summary_of_changes({"tags": True}))
     return person
 
 
-def person_next_review_set(*, user, person_id: int, next_review_on: date | None) -> Person:
+@takes_actor
+def person_next_review_set(*, actor: Actor, person_id: int, next_review_on: date | None) -> Person:
     """Plan the next review (at a review). Refused for a date in the past."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         if next_review_on is not None and next_review_on < timezone.localdate():
-            raise ServiceError("The next review must be today or later", field="next_review_on")
+            raise ServiceError(
+                "The next review must be today or later",
+                field="next_review_on",
+                code="review_date_in_past",
+                params={"next_review_on": next_review_on},
+            )
         if person.next_review_on != next_review_on:
             person.next_review_on = next_review_on
             person.version += 1
             person.save(update_fields=["next_review_on", "version", "updated_at"])
-            _audit(user, person, "person.updated", _summary_of_changes({"next_review_on": next_review_on}))
+            _audit(actor, person, "person.updated", _summary_of_changes({"next_review_on": next_review_on}))
     return person
 
 
-def person_open(*, user, person_id: int, page: str) -> Person:
-    """Fetch a person the user can reach (404 otherwise) to show on a page, and audit that it was shown.
-
-    Every page that shows a person's record calls this (or `person_get` when it only acts on a POST)."""
-    person = person_get(user=user, person_id=person_id)
-    person_record_viewed(user=user, person=person, page=page)
-    return person
+@takes_actor
+def person_open(*, actor: Actor, person_id: int, page: str) -> Person:
+    """Fetch a person the actor can reach (NotFoundError otherwise) to show on a page, and audit that it was
+    shown: `selectors.person_get(..., shown_on=page)`, kept here for the pages of other apps that call it."""
+    return person_get(actor=actor, person_id=person_id, shown_on=page)
 
 
-def person_record_viewed(*, user, person: Person, page: str) -> None:
-    """Audit that a page showed this person's record (which page, not what was on it). In a request the event is
-    written once the page is shown: none for a request that ends in "Page not found" or an error."""
-    audit_record_view(
-        actor=user,
-        action="person.viewed",
-        object_type="person",
-        object_id=person.pk,
-        person_id=person.pk,
-        summary={"page": page},
-    )
+@takes_actor
+def person_record_viewed(*, actor: Actor, person: Person, page: str) -> None:
+    """Audit that a page showed this person's record (`selectors.person_shown`)."""
+    person_shown(actor=as_actor(actor), person=person, page=page)
 
 
-def _audit(user, person: Person, action: str, summary: dict[str, Any] | None = None) -> None:
+def _audit(actor: Actor, person: Person, action: str, summary: dict[str, Any] | None = None) -> None:
     audit_record(
-        actor=user,
+        actor=actor,
         action=action,
         object_type="person",
         object_id=person.pk,
@@ -288,20 +337,21 @@ def _audit(user, person: Person, action: str, summary: dict[str, Any] | None = N
     )
 
 
-def person_for_change(*, user, person_id: int) -> Person:
+@takes_actor
+def person_for_change(*, actor: Actor, person_id: int) -> Person:
     """The one gate every service passes before it writes anything for an existing person, in any app.
 
-    Returns the person if the user reaches them (Http404 otherwise, as for a read), and raises
+    Returns the person if the actor reaches them (NotFoundError otherwise, as for a read), and raises
     ProcessingRestrictedError while their processing is restricted. Call it inside the service's transaction:
     there it also locks the person's row until the transaction ends, so a restriction or an erasure committed
     at the same moment either waits for the write or refuses it."""
-    people = people_visible_to(user=user).select_related("team", "trust")
+    people = scoped(as_actor(actor), Person).select_related("team", "trust")
     if connection.in_atomic_block:
         people = people.select_for_update()
     try:
         person = people.get(pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such person") from error
+        raise NotFoundError("No such person", params={"person_id": person_id}) from error
     if person.processing_restricted:
         raise ProcessingRestrictedError()
     return person
@@ -323,6 +373,10 @@ def person_change_check(*, person_id: int | None) -> None:
 DUPLICATE_NHS_NUMBER = "This NHS number is already recorded for someone else in this trust."
 
 
+def _duplicate_nhs_number() -> ServiceError:
+    return ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number", code="duplicate_nhs_number")
+
+
 @contextmanager
 def _duplicate_nhs_number_refused():
     """Two saves of the same NHS number at the same moment both pass the check; the database's unique
@@ -332,10 +386,15 @@ def _duplicate_nhs_number_refused():
             yield
     except IntegrityError as error:
         if "nhs_number" in str(error):
-            raise ServiceError(DUPLICATE_NHS_NUMBER, field="nhs_number") from error
+            raise _duplicate_nhs_number() from error
         raise
 
 
 def _check_worker_in_team(team: Team, worker_id: int) -> None:
     if not is_practitioner_in_team(user_id=worker_id, team=team):
-        raise ServiceError("Choose a practitioner who works in this team.", field="worker")
+        raise ServiceError(
+            "Choose a practitioner who works in this team.",
+            field="worker",
+            code="worker_not_in_team",
+            params={"worker_id": worker_id, "team_id": team.pk},
+        )

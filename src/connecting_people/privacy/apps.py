@@ -7,4 +7,4 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Data protection"
 
     def ready(self) -> None:
-        from connecting_people.privacy import checks  # noqa: F401 - registers the system checks
+        from connecting_people.privacy import checks, scopes  # noqa: F401 - the system checks, the scope rules

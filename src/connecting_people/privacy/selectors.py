@@ -1,6 +1,6 @@
 """Reads for the data protection officer: finding a person of their trust, everything held about them (subject
 access), what an erasure would remove, erasure tombstones, restrictions, and what falls due under the retention
-rules. Every function is given the acting user and reaches only the trusts where they are data protection
+rules. Every function is given the actor and reaches only the trusts where they are data protection
 officer; anything else answers 404, as everywhere in the service."""
 
 from dataclasses import dataclass, field
@@ -11,11 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Trust
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections.models import (
     FREQUENCY_CHOICES,
@@ -25,6 +24,8 @@ from connecting_people.connections.models import (
     MapSnapshot,
     MapTie,
 )
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import acting_user, scoped, takes_actor
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.models import Administration, HeadlineSpan
@@ -41,85 +42,97 @@ from connecting_people.study.models import Participant, Study
 # --- reach ----------------------------------------------------------------------------------------------
 
 
-def is_data_protection_officer(*, user) -> bool:
-    return scope_for(user=user).is_data_protection_officer
+@takes_actor
+def is_data_protection_officer(*, actor: Actor) -> bool:
+    return as_actor(actor).scope.is_data_protection_officer
 
 
-def require_data_protection_officer(*, user) -> frozenset[int]:
-    """The trusts where the user is data protection officer; Http404 for anyone who is not one."""
-    trust_ids = scope_for(user=user).data_protection_trust_ids
+@takes_actor
+def require_data_protection_officer(*, actor: Actor) -> frozenset[int]:
+    """The trusts where the actor is data protection officer; NotFoundError for anyone who is not one."""
+    trust_ids = as_actor(actor).scope.data_protection_trust_ids
     if not trust_ids:
-        raise Http404("Not a data protection page for this user")
+        raise NotFoundError("Not a data protection page for this user")
     return trust_ids
 
 
-def trusts_of_officer(*, user) -> list[Trust]:
-    return list(Trust.objects.filter(pk__in=require_data_protection_officer(user=user)))
+@takes_actor
+def trusts_of_officer(*, actor: Actor) -> list[Trust]:
+    return list(Trust.objects.filter(pk__in=require_data_protection_officer(actor=actor)))
 
 
-def person_for_data_protection(*, user, person_id) -> Person:
-    """One person of the officer's trusts, with team, trust and worker; Http404 for unknown and other trusts'
+@takes_actor
+def person_for_data_protection(*, actor: Actor, person_id) -> Person:
+    """One person of the officer's trusts, with team, trust and worker; NotFoundError for unknown and other trusts'
     people alike."""
-    require_data_protection_officer(user=user)
+    require_data_protection_officer(actor=actor)
     try:
         return (
-            people_for_data_protection(user=user)
+            people_for_data_protection(actor=actor)
             .select_related("team", "trust", "allocated_worker")
             .get(pk=int(person_id))
         )
     except (Person.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such person") from error
+        raise NotFoundError("No such person", params={"person_id": person_id}) from error
 
 
-def people_found(*, user, record_or_nhs_number: str) -> list[Person]:
+@takes_actor
+def people_found(*, actor: Actor, record_or_nhs_number: str) -> list[Person]:
     """The people of the officer's trusts whose record number or NHS number is the one given (digits; spaces
     already taken out). Usually one; an NHS number may be in use in two of the officer's trusts."""
-    require_data_protection_officer(user=user)
+    require_data_protection_officer(actor=actor)
     number = record_or_nhs_number
     match = Q(nhs_number=number)
     if len(number) <= 18:  # a record number is a database id; longer numbers could not be one
         match |= Q(pk=int(number))
-    return list(people_for_data_protection(user=user).filter(match).select_related("team", "trust"))
+    return list(people_for_data_protection(actor=actor).filter(match).select_related("team", "trust"))
 
 
 # --- erasure tombstones and restrictions ------------------------------------------------------------------------
 
 
-def erased_records(*, user) -> QuerySet[AuditEvent]:
+@takes_actor
+def erased_records(*, actor: Actor) -> QuerySet[AuditEvent]:
     """The `person.erased` tombstones of the officer's trusts, newest first."""
-    trust_ids = require_data_protection_officer(user=user)
+    trust_ids = require_data_protection_officer(actor=actor)
     return AuditEvent.objects.filter(
         action="person.erased", summary__trust_id__in=sorted(trust_ids)
     ).order_by("-id")
 
 
-def erasure_of(*, user, record_number: int) -> AuditEvent | None:
+@takes_actor
+def erasure_of(*, actor: Actor, record_number: int) -> AuditEvent | None:
     """The tombstone of an erased record of the officer's trusts, if this record number was erased."""
-    return erased_records(user=user).filter(person_id=record_number).first()
+    return erased_records(actor=actor).filter(person_id=record_number).first()
 
 
-def restricted_people(*, user) -> QuerySet[Person]:
-    require_data_protection_officer(user=user)
+@takes_actor
+def restricted_people(*, actor: Actor) -> QuerySet[Person]:
+    require_data_protection_officer(actor=actor)
     return (
-        people_for_data_protection(user=user)
+        people_for_data_protection(actor=actor)
         .filter(processing_restricted=True)
         .select_related("team")
         .order_by("family_name", "given_name", "id")
     )
 
 
-def restrictions_of(*, person: Person) -> list[Restriction]:
-    """Every restriction of a person (from a scoped read), oldest first, with who set and lifted it."""
+@takes_actor
+def restrictions_of(*, actor: Actor, person: Person) -> list[Restriction]:
+    """Every restriction of a person, oldest first, with who set and lifted it."""
     return list(
-        Restriction.objects.filter(person=person)
+        scoped(as_actor(actor), Restriction)
+        .filter(person=person)
         .select_related("restricted_by", "lifted_by")
         .order_by("restricted_at", "id")
     )
 
 
-def restriction_current(*, person: Person) -> Restriction | None:
+@takes_actor
+def restriction_current(*, actor: Actor, person: Person) -> Restriction | None:
     return (
-        Restriction.objects.filter(person=person, lifted_at__isnull=True)
+        scoped(as_actor(actor), Restriction)
+        .filter(person=person, lifted_at__isnull=True)
         .select_related("restricted_by")
         .first()
     )
@@ -446,7 +459,7 @@ def _study_section(person: Person) -> list[dict[str, Any]]:
     ]
 
 
-def _restrictions_section(person: Person) -> list[dict[str, Any]]:
+def _restrictions_section(actor: Actor, person: Person) -> list[dict[str, Any]]:
     return [
         {
             "ground": restriction.get_ground_display(),
@@ -457,7 +470,7 @@ def _restrictions_section(person: Person) -> list[dict[str, Any]]:
             "lifted_by": _name(restriction.lifted_by),
             "lift_reason": restriction.get_lift_reason_display() if restriction.lift_reason else "",
         }
-        for restriction in restrictions_of(person=person)
+        for restriction in restrictions_of(actor=actor, person=person)
     ]
 
 
@@ -478,18 +491,19 @@ def _access_log_section(person: Person) -> list[dict[str, Any]]:
     ]
 
 
-def subject_access(*, user, person_id) -> dict[str, Any]:
+@takes_actor
+def subject_access(*, actor: Actor, person_id) -> dict[str, Any]:
     """Everything the service holds about one person of the officer's trusts, as plain data (dates and times
     as `date`/`datetime`), ready for JSON or the readable document. Other people appear only as the person's
     own record holds them: map entries by the label given (initials or a first name), staff by name."""
-    person = person_for_data_protection(user=user, person_id=person_id)
+    person = person_for_data_protection(actor=actor, person_id=person_id)
     what_matters = _what_matters_section(person)
     return {
         "about": {
             "service": "Connecting People",
             "controller": person.trust.name,
             "made_at": timezone.now(),
-            "made_by": _name(user),
+            "made_by": _name(acting_user(actor)),
             "record_number": person.pk,
         },
         "record": _record_section(person),
@@ -502,7 +516,7 @@ def subject_access(*, user, person_id) -> dict[str, Any]:
         "reviews": _reviews_section(person),
         "outcome_measures": _measures_section(person),
         "study_participation": _study_section(person),
-        "restrictions_of_processing": _restrictions_section(person),
+        "restrictions_of_processing": _restrictions_section(actor, person),
         "access_log": _access_log_section(person),
     }
 
@@ -529,9 +543,10 @@ class ErasurePreview:
     studies: list[StudyFate] = field(default_factory=list)
 
 
-def erasure_preview(*, user, person_id) -> ErasurePreview:
+@takes_actor
+def erasure_preview(*, actor: Actor, person_id) -> ErasurePreview:
     """What erasing this person would remove, counted by kind, and what happens to each study participation."""
-    person = person_for_data_protection(user=user, person_id=person_id)
+    person = person_for_data_protection(actor=actor, person_id=person_id)
     snapshots = MapSnapshot.objects.filter(person=person)
     counts = {
         "connections maps": snapshots.count(),
@@ -591,7 +606,8 @@ class RetentionReport:
         return {report.rule.record_class: report for report in self.classes}
 
 
-def practice_records_due(*, user, rule: retention.Rule, today: date) -> QuerySet[Person]:
+@takes_actor
+def practice_records_due(*, actor: Actor, rule: retention.Rule, today: date) -> QuerySet[Person]:
     """Closed records of the officer's trusts whose retention has ended (restricted ones included)."""
     before = retention.cutoff(rule, today)
     after_death = retention.cutoff(rule, today, after_death=True)
@@ -602,13 +618,14 @@ def practice_records_due(*, user, rule: retention.Rule, today: date) -> QuerySet
         due |= Q(closed_on__lte=before)
     if after_death is not None:
         due |= Q(closure_reason=Person.ClosureReason.DIED, closed_on__lte=after_death)
-    return people_for_data_protection(user=user).filter(due, status=Person.Status.CLOSED)
+    return people_for_data_protection(actor=actor).filter(due, status=Person.Status.CLOSED)
 
 
-def study_data_due(*, user, rule: retention.Rule, today: date) -> QuerySet[Participant]:
+@takes_actor
+def study_data_due(*, actor: Actor, rule: retention.Rule, today: date) -> QuerySet[Participant]:
     """Participants at the officer's trusts' sites, in closed studies, whose latest study date is on or before
     the cut-off (none when the rule sets no period)."""
-    trust_ids = require_data_protection_officer(user=user)
+    trust_ids = require_data_protection_officer(actor=actor)
     before = retention.cutoff(rule, today)
     if before is None:
         return Participant.objects.none()
@@ -633,14 +650,15 @@ def audit_events_due(*, rule: retention.Rule, today: date) -> tuple[int, date | 
     return AuditEvent.objects.filter(occurred_at__date__lt=before).count(), before
 
 
-def retention_report(*, user, today: date | None = None, list_limit: int = 200) -> RetentionReport:
+@takes_actor
+def retention_report(*, actor: Actor, today: date | None = None, list_limit: int = 200) -> RetentionReport:
     """What the retention rules make due today in the officer's trusts, by class, with the records due."""
-    trust_ids = require_data_protection_officer(user=user)
+    trust_ids = require_data_protection_officer(actor=actor)
     today = today or timezone.localdate()
     rules = retention_rules()
     practice = rules["practice_record"]
-    people = people_for_data_protection(user=user)
-    due_people = practice_records_due(user=user, rule=practice, today=today)
+    people = people_for_data_protection(actor=actor)
+    due_people = practice_records_due(actor=actor, rule=practice, today=today)
     practice_report = ClassReport(
         rule=practice,
         held=people.count(),
@@ -655,7 +673,9 @@ def retention_report(*, user, today: date | None = None, list_limit: int = 200) 
     study_report = ClassReport(
         rule=study,
         held=Participant.objects.filter(site__trust_id__in=trust_ids).count(),
-        due=None if study.keep_years is None else study_data_due(user=user, rule=study, today=today).count(),
+        due=None
+        if study.keep_years is None
+        else study_data_due(actor=actor, rule=study, today=today).count(),
         due_before=retention.cutoff(study, today),
     )
     audit = rules["audit_trail"]

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.connections.models import MapSnapshot
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import NotFoundError, ServiceError
+from connecting_people.core.scoping import acting_user, takes_actor
 from connecting_people.measures.models import Administration, HeadlineSpan
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import people_for_data_protection
@@ -50,23 +51,23 @@ ERASED_IN_ORDER = (
 _REFERENCE = re.compile(r"^[A-Za-z0-9 ./_-]{0,40}$")
 
 
-def _locked_person(user, person_id) -> Person:
+def _locked_person(actor: Actor, person_id) -> Person:
     """The officer's person, locked until the transaction ends (404 for anyone else's)."""
-    selectors.require_data_protection_officer(user=user)
+    selectors.require_data_protection_officer(actor=actor)
     try:
         return (
-            people_for_data_protection(user=user)
+            people_for_data_protection(actor=actor)
             .select_for_update()
             .select_related("trust", "team")
             .get(pk=int(person_id))
         )
     except (Person.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such person") from error
+        raise NotFoundError("No such person", params={"person_id": person_id}) from error
 
 
-def _audit(user, person_id: int, action: str, summary: dict) -> None:
+def _audit(actor: Actor, person_id: int, action: str, summary: dict) -> None:
     audit_record(
-        actor=user,
+        actor=actor,
         action=action,
         object_type="person",
         object_id=person_id,
@@ -78,65 +79,89 @@ def _audit(user, person_id: int, action: str, summary: dict) -> None:
 # --- subject access ----------------------------------------------------------------------------------------
 
 
-def subject_access_recorded(*, user, person: Person, shown_as: str, via: str = "web") -> None:
+@takes_actor
+def subject_access_recorded(*, actor: Actor, person: Person, shown_as: str, via: str = "web") -> None:
     """Audit that the subject access document of `person` (from a scoped read) was shown (`shown_as` "page")
     or downloaded ("json" or "html"), on the web or from the command line."""
     action = "privacy.subject_access_viewed" if shown_as == "page" else "privacy.subject_access_downloaded"
     with transaction.atomic():
-        _audit(user, person.pk, action, {"format": shown_as, "via": via})
+        _audit(actor, person.pk, action, {"format": shown_as, "via": via})
 
 
 # --- restriction -------------------------------------------------------------------------------------------
 
 
-def restriction_add(*, user, person_id: int, ground: str, reference: str = "") -> Restriction:
+@takes_actor
+def restriction_add(*, actor: Actor, person_id: int, ground: str, reference: str = "") -> Restriction:
     """Restrict processing of a person: the record stays and can be read, nothing new is recorded for them,
     and they leave caseload lists. `reference` is the request's reference in the trust's own log."""
     if ground not in RestrictionGround.values:
-        raise ServiceError("Select why processing is being restricted", field="ground")
+        raise ServiceError(
+            "Select why processing is being restricted",
+            field="ground",
+            code="restriction_ground_unknown",
+            params={"ground": ground},
+        )
     reference = reference.strip()
     if not _REFERENCE.match(reference):
         raise ServiceError(
             "The reference can only have letters, numbers, spaces and . / _ -, 40 characters at most",
             field="reference",
+            code="reference_invalid",
+            params={"reference": reference},
         )
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = _locked_person(actor, person_id)
         if person.processing_restricted:
-            raise ServiceError("Processing of this record is already restricted.")
+            raise ServiceError("Processing of this record is already restricted.", code="already_restricted")
         restriction = Restriction.objects.create(
             person=person,
             ground=ground,
             reference=reference,
-            restricted_by=user,
+            restricted_by=acting_user(actor),
             restricted_at=timezone.now(),
         )
         Person.objects.filter(pk=person.pk).update(processing_restricted=True)
-        _audit(user, person.pk, "person.restricted", {"ground": ground, "restriction_id": restriction.pk})
+        _audit(actor, person.pk, "person.restricted", {"ground": ground, "restriction_id": restriction.pk})
     return restriction
 
 
-def restriction_lift(*, user, person_id: int, reason: str, person_told: bool) -> Restriction:
+@takes_actor
+def restriction_lift(*, actor: Actor, person_id: int, reason: str, person_told: bool) -> Restriction:
     """Lift the current restriction, with the reason. The person must have been told first (Article 18(3)),
     unless the restriction was made in error."""
     if reason not in LiftReason.values:
-        raise ServiceError("Select why the restriction is being lifted", field="reason")
+        raise ServiceError(
+            "Select why the restriction is being lifted",
+            field="reason",
+            code="lift_reason_unknown",
+            params={"reason": reason},
+        )
     if not person_told and reason != LiftReason.MADE_IN_ERROR:
         raise ServiceError(
-            "Confirm that the person has been told the restriction will be lifted", field="person_told"
+            "Confirm that the person has been told the restriction will be lifted",
+            field="person_told",
+            code="person_not_told",
         )
     with transaction.atomic():
-        person = _locked_person(user, person_id)
+        person = _locked_person(actor, person_id)
         restriction = (
             Restriction.objects.select_for_update().filter(person=person, lifted_at__isnull=True).first()
         )
         if restriction is None or not person.processing_restricted:
-            raise ServiceError("Processing of this record is not restricted.")
-        restriction.lifted_at, restriction.lifted_by, restriction.lift_reason = timezone.now(), user, reason
+            raise ServiceError("Processing of this record is not restricted.", code="not_restricted")
+        restriction.lifted_at, restriction.lifted_by, restriction.lift_reason = (
+            timezone.now(),
+            acting_user(actor),
+            reason,
+        )
         restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         Person.objects.filter(pk=person.pk).update(processing_restricted=False)
         _audit(
-            user, person.pk, "person.restriction_lifted", {"reason": reason, "restriction_id": restriction.pk}
+            actor,
+            person.pk,
+            "person.restriction_lifted",
+            {"reason": reason, "restriction_id": restriction.pk},
         )
     return restriction
 
@@ -152,7 +177,7 @@ class ErasureOutcome:
     study_removed: int
 
 
-def _erase(*, user, person: Person, lawful_basis: str, source: str) -> ErasureOutcome:
+def _erase(*, actor: Actor, person: Person, lawful_basis: str, source: str) -> ErasureOutcome:
     """Remove a locked person and everything hanging off them, in the caller's transaction, and write the
     tombstone. Study data follow the participant's recorded withdrawal choice: "keep the data collected" keeps
     their consents and research assessments under the study number, detached from the person (the free-text
@@ -185,7 +210,7 @@ def _erase(*, user, person: Person, lawful_basis: str, source: str) -> ErasureOu
     )
     # The tombstone: codes, ids and counts only, nothing that says who the person was.
     _audit(
-        user,
+        actor,
         record_number,
         "person.erased",
         {
@@ -200,16 +225,24 @@ def _erase(*, user, person: Person, lawful_basis: str, source: str) -> ErasureOu
     return outcome
 
 
-def person_erase(*, user, person_id: int, lawful_basis: str, confirmed: bool) -> ErasureOutcome:
+@takes_actor
+def person_erase(*, actor: Actor, person_id: int, lawful_basis: str, confirmed: bool) -> ErasureOutcome:
     """Erase a person of the officer's trust, on a lawful basis, once the officer has confirmed it. All of it
     in one transaction: either everything goes and the tombstone is written, or nothing changes."""
     if lawful_basis not in ErasureBasis.values:
-        raise ServiceError("Select the lawful basis for erasing this record", field="lawful_basis")
+        raise ServiceError(
+            "Select the lawful basis for erasing this record",
+            field="lawful_basis",
+            code="lawful_basis_unknown",
+            params={"lawful_basis": lawful_basis},
+        )
     if not confirmed:
-        raise ServiceError("Confirm that you want to erase this record", field="confirm")
+        raise ServiceError(
+            "Confirm that you want to erase this record", field="confirm", code="erasure_not_confirmed"
+        )
     with transaction.atomic():
-        person = _locked_person(user, person_id)
-        return _erase(user=user, person=person, lawful_basis=lawful_basis, source="request")
+        person = _locked_person(actor, person_id)
+        return _erase(actor=actor, person=person, lawful_basis=lawful_basis, source="request")
 
 
 # --- retention -----------------------------------------------------------------------------------------------
@@ -243,20 +276,21 @@ class RetentionOutcome:
         }
 
 
-def retention_apply(*, user, apply: bool, today: date | None = None) -> RetentionOutcome:
+@takes_actor
+def retention_apply(*, actor: Actor, apply: bool, today: date | None = None) -> RetentionOutcome:
     """Apply the retention rules in the officer's trusts: with `apply` False (a dry run) only say what is due.
     With `apply`, in one transaction: erase each practice record whose retention has ended (restricted ones
     are kept and listed), remove study data due under the study rule, and audit the run. The audit trail's
     own class is only counted: `connecting-people audit archive` applies it."""
-    selectors.require_data_protection_officer(user=user)
+    selectors.require_data_protection_officer(actor=actor)
     today = today or timezone.localdate()
     rules = selectors.retention_rules()
     outcome = RetentionOutcome(applied=apply, today=today)
     with transaction.atomic():
-        due = selectors.practice_records_due(user=user, rule=rules["practice_record"], today=today)
+        due = selectors.practice_records_due(actor=actor, rule=rules["practice_record"], today=today)
         outcome.practice_on_hold = sorted(due.filter(processing_restricted=True).values_list("pk", flat=True))
         people = due.filter(processing_restricted=False).order_by("pk")
-        study_due = selectors.study_data_due(user=user, rule=rules["study_data"], today=today).exclude(
+        study_due = selectors.study_data_due(actor=actor, rule=rules["study_data"], today=today).exclude(
             person__processing_restricted=True
         )
         outcome.audit_events_due, outcome.audit_before = selectors.audit_events_due(
@@ -267,7 +301,7 @@ def retention_apply(*, user, apply: bool, today: date | None = None) -> Retentio
             outcome.study_participants = sorted(study_due.values_list("number", flat=True))
             return outcome
         for person in people.select_for_update().select_related("trust"):
-            _erase(user=user, person=person, lawful_basis=ErasureBasis.RETENTION_ENDED, source="retention")
+            _erase(actor=actor, person=person, lawful_basis=ErasureBasis.RETENTION_ENDED, source="retention")
             outcome.practice_records.append(person.pk)
         for participant in Participant.objects.filter(
             pk__in=list(study_due.values_list("pk", flat=True))
@@ -276,7 +310,7 @@ def retention_apply(*, user, apply: bool, today: date | None = None) -> Retentio
             participant_id = participant.pk
             participant.delete()
             audit_record(
-                actor=user,
+                actor=actor,
                 action="study.participant_removed",
                 object_type="study_participant",
                 object_id=participant_id,
@@ -289,7 +323,7 @@ def retention_apply(*, user, apply: bool, today: date | None = None) -> Retentio
             )
         outcome.study_participants.sort()
         audit_record(
-            actor=user,
+            actor=actor,
             action="retention.applied",
             object_type="retention",
             summary={
@@ -297,7 +331,7 @@ def retention_apply(*, user, apply: bool, today: date | None = None) -> Retentio
                 "practice_records_on_hold": len(outcome.practice_on_hold),
                 "study_participants_removed": len(outcome.study_participants),
                 "audit_events_due": outcome.audit_events_due,
-                "trust_ids": sorted(selectors.require_data_protection_officer(user=user)),
+                "trust_ids": sorted(selectors.require_data_protection_officer(actor=actor)),
             },
         )
     return outcome

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
-from connecting_people.people.services import person_record_viewed
+from connecting_people.core.forms import form_saved, posted, show_service_error
+from connecting_people.people.selectors import person_shown
 from connecting_people.privacy import selectors, services
 from connecting_people.privacy.forms import EraseConfirmForm, EraseForm, FindForm, LiftForm, RestrictForm
 from connecting_people.privacy.models import ErasureBasis
@@ -24,17 +25,17 @@ from connecting_people.privacy.presenters import label_text, removed_text, value
 @login_required
 def index(request):
     """Find a person of the trust by record number or NHS number; what is restricted; links to the rest."""
-    trusts = selectors.trusts_of_officer(user=request.user)
+    trusts = selectors.trusts_of_officer(actor=request.actor)
     form = FindForm(request.GET if "number" in request.GET else None)
     found, erased, searched = [], None, False
     if form.is_bound and form.is_valid():
         searched = True
         number = form.cleaned_data["number"]
-        found = selectors.people_found(user=request.user, record_or_nhs_number=number)
+        found = selectors.people_found(actor=request.actor, record_or_nhs_number=number)
         if len(found) == 1:
             return redirect("privacy:person", person_id=found[0].pk)
         if not found and len(number) <= 18:
-            erased = selectors.erasure_of(user=request.user, record_number=int(number))
+            erased = selectors.erasure_of(actor=request.actor, record_number=int(number))
     return render(
         request,
         "privacy/index.jinja",
@@ -44,7 +45,7 @@ def index(request):
             "found": found,
             "erased": erased,
             "searched": searched,
-            "restricted_count": selectors.restricted_people(user=request.user).count(),
+            "restricted_count": selectors.restricted_people(actor=request.actor).count(),
             "page_title": "Data protection",
         },
     )
@@ -52,15 +53,15 @@ def index(request):
 
 @login_required
 def person_page(request, person_id: int):
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
-    person_record_viewed(user=request.user, person=person, page="data-protection")
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
+    person_shown(actor=request.actor, person=person, page="data-protection")
     return render(
         request,
         "privacy/person.jinja",
         {
             "person": person,
-            "restriction": selectors.restriction_current(person=person),
-            "restrictions": selectors.restrictions_of(person=person),
+            "restriction": selectors.restriction_current(actor=request.actor, person=person),
+            "restrictions": selectors.restrictions_of(actor=request.actor, person=person),
             "page_title": f"Data protection: {person.full_name}",
         },
     )
@@ -68,9 +69,9 @@ def person_page(request, person_id: int):
 
 @login_required
 def subject_access(request, person_id: int):
-    document = selectors.subject_access(user=request.user, person_id=person_id)
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
-    services.subject_access_recorded(user=request.user, person=person, shown_as="page")
+    document = selectors.subject_access(actor=request.actor, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
+    services.subject_access_recorded(actor=request.actor, person=person, shown_as="page")
     return render(
         request,
         "privacy/subject_access.jinja",
@@ -109,13 +110,13 @@ def subject_access_html(document: dict) -> str:
 def subject_access_download(request, person_id: int, format: str):
     if format not in ("json", "html"):
         raise Http404("No such format")
-    document = selectors.subject_access(user=request.user, person_id=person_id)
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
+    document = selectors.subject_access(actor=request.actor, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     if format == "json":
         body, content_type = subject_access_json(document), "application/json; charset=utf-8"
     else:
         body, content_type = subject_access_html(document), "text/html; charset=utf-8"
-    services.subject_access_recorded(user=request.user, person=person, shown_as=format)
+    services.subject_access_recorded(actor=request.actor, person=person, shown_as=format)
     response = HttpResponse(body, content_type=content_type)
     name = f"subject-access-record-{person.pk}-{timezone.localdate():%Y-%m-%d}.{format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -125,21 +126,22 @@ def subject_access_download(request, person_id: int, format: str):
 
 @login_required
 def restrict(request, person_id: int):
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     form = RestrictForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.restriction_add(
-                user=request.user,
-                person_id=person.pk,
-                ground=form.cleaned_data["ground"],
-                reference=form.cleaned_data["reference"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"Processing of {person.full_name}'s record is now restricted.")
-            return redirect("privacy:person", person_id=person.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.restriction_add(
+            actor=request.actor,
+            person_id=person.pk,
+            ground=form.cleaned_data["ground"],
+            reference=form.cleaned_data["reference"],
+        ),
+        then=reverse("privacy:person", args=[person.pk]),
+        saved=f"Processing of {person.full_name}'s record is now restricted.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "privacy/restrict.jinja",
@@ -149,30 +151,31 @@ def restrict(request, person_id: int):
 
 @login_required
 def lift(request, person_id: int):
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     if not person.processing_restricted:
         return redirect("privacy:person", person_id=person.pk)
     form = LiftForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.restriction_lift(
-                user=request.user,
-                person_id=person.pk,
-                reason=form.cleaned_data["reason"],
-                person_told=form.told,
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"The restriction of {person.full_name}'s record is lifted.")
-            return redirect("privacy:person", person_id=person.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.restriction_lift(
+            actor=request.actor,
+            person_id=person.pk,
+            reason=form.cleaned_data["reason"],
+            person_told=form.told,
+        ),
+        then=reverse("privacy:person", args=[person.pk]),
+        saved=f"The restriction of {person.full_name}'s record is lifted.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "privacy/lift.jinja",
         {
             "person": person,
             "form": form,
-            "restriction": selectors.restriction_current(person=person),
+            "restriction": selectors.restriction_current(actor=request.actor, person=person),
             "page_title": f"Lift the restriction: {person.full_name}",
         },
     )
@@ -182,7 +185,7 @@ def _erase_context(request, person, form, **more) -> dict:
     return {
         "person": person,
         "form": form,
-        "preview": selectors.erasure_preview(user=request.user, person_id=person.pk),
+        "preview": selectors.erasure_preview(actor=request.actor, person_id=person.pk),
         "page_title": f"Erase the record of {person.full_name}",
         **more,
     }
@@ -191,7 +194,7 @@ def _erase_context(request, person, form, **more) -> dict:
 @login_required
 def erase(request, person_id: int):
     """First step: the lawful basis, with what erasure would remove. A valid answer shows the confirmation."""
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     form = EraseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         basis = form.cleaned_data["lawful_basis"]
@@ -207,14 +210,14 @@ def erase(request, person_id: int):
 @login_required
 @require_POST
 def erase_confirm(request, person_id: int):
-    person = selectors.person_for_data_protection(user=request.user, person_id=person_id)
+    person = selectors.person_for_data_protection(actor=request.actor, person_id=person_id)
     form = EraseConfirmForm(request.POST)
     if not form.is_valid():  # the hidden basis was tampered with: start again
         return redirect("privacy:erase", person_id=person.pk)
     basis = form.cleaned_data["lawful_basis"]
     try:
         outcome = services.person_erase(
-            user=request.user, person_id=person.pk, lawful_basis=basis, confirmed=form.confirmed
+            actor=request.actor, person_id=person.pk, lawful_basis=basis, confirmed=form.confirmed
         )
     except ServiceError as error:
         show_service_error(form, error)
@@ -231,7 +234,7 @@ def erase_confirm(request, person_id: int):
 
 @login_required
 def erased(request):
-    events = list(selectors.erased_records(user=request.user)[:500])
+    events = list(selectors.erased_records(actor=request.actor)[:500])
     return render(
         request,
         "privacy/erased.jinja",
@@ -250,7 +253,7 @@ def restricted(request):
         request,
         "privacy/restricted.jinja",
         {
-            "people": list(selectors.restricted_people(user=request.user)),
+            "people": list(selectors.restricted_people(actor=request.actor)),
             "page_title": "Records with processing restricted",
         },
     )
@@ -258,5 +261,5 @@ def restricted(request):
 
 @login_required
 def retention_page(request):
-    report = selectors.retention_report(user=request.user)
+    report = selectors.retention_report(actor=request.actor)
     return render(request, "privacy/retention.jinja", {"report": report, "page_title": "Retention"})

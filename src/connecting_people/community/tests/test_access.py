@@ -6,18 +6,8 @@ import pytest
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Opportunity
 from connecting_people.community.tests.factories import OpportunityFactory
+from connecting_people.core.tests.roles import ROLES
 
-ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "researcher",
-    "administrator",
-    "no_role",
-    "anonymous",
-]
 READERS = {"practitioner", "colleague", "lead", "other_lead", "implementation_lead", "administrator"}
 EDITORS = {"practitioner", "colleague", "lead", "other_lead", "administrator"}
 

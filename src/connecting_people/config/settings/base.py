@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "connecting_people.implementation",
     "connecting_people.study",
     "connecting_people.privacy",
+    "connecting_people.web",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -113,7 +114,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "connecting_people.config.jinja2.environment",
-            "context_processors": ["connecting_people.core.context.page_context"],
+            "context_processors": ["connecting_people.web.context.page_context"],
         },
     },
     {

@@ -5,6 +5,7 @@ import pytest
 from markupsafe import escape
 
 from connecting_people.audit.models import AuditEvent
+from connecting_people.core.tests.roles import ROLES
 from connecting_people.implementation.models import (
     ChecklistStatus,
     FidelityRating,
@@ -15,17 +16,6 @@ from connecting_people.implementation.models import (
     TrainingSession,
 )
 
-ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "researcher",
-    "administrator",
-    "no_role",
-    "anonymous",
-]
 SIGNED_IN = set(ROLES) - {"anonymous"}
 WORKERS = {"practitioner", "colleague"}
 LEAD = {"lead"}

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from connecting_people.people.due import due_items, next_step
+from connecting_people.people.due import next_step
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans.due import Prompt
+from connecting_people.web.due import due_items
 
 TODAY = date(2026, 11, 26)
 MAP = Prompt("map", "Draw the connections map together", False, TODAY + timedelta(days=10))

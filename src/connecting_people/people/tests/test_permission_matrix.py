@@ -7,19 +7,9 @@ from django.utils import timezone
 
 from connecting_people.accounts.models import CoverAssignment
 from connecting_people.accounts.tests.factories import member, team_lead
+from connecting_people.core.tests.roles import ROLES
 from connecting_people.people.tests.factories import PersonFactory
 
-ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "researcher",
-    "administrator",
-    "no_role",
-    "anonymous",
-]
 PEOPLE = ["mine", "colleagues", "unallocated", "other_team", "other_trust"]
 
 
@@ -192,155 +182,8 @@ def test_administrator_gets_not_found_for_a_record_that_never_existed(client, or
     assert client.get("/people/99999999/audit/").status_code == 404
 
 
-# Every URL of ours is in one of these groups; the test below fails when a new URL is added without a place here.
-COVERED_URL_NAMES = {
-    "core:home",
-    "core:healthz",
-    "core:help",
-    "accounts:login",
-    "accounts:logout",
-    "accounts:mfa",
-    "accounts:cover",
-    "accounts:cover_end",
-    # administrators only; every other role is tested in accounts/tests/test_mfa_enrolment.py and test_admin_access.py
-    "accounts:enrolment_codes",
-    "accounts:access_review",
-    "people:caseload",
-    "people:team",
-    "people:new",
-    "people:overview",
-    "people:edit",
-    "people:allocate",
-    "people:close",
-    "people:reopen",
-    "people:audit",
-    "audit:lookup",
-    "measures:history",
-    "measures:choose",
-    "measures:record",
-    "connections:map",
-    "connections:new",
-    "connections:compare",
-    "connections:snapshot",
-    "connections:entry_add",
-    "connections:print",
-    "connections:export",
-    "connections:entry_edit",
-    "connections:entry_ties",
-    "connections:entry_remove",
-    "connections:entry_move",
-    "connections:entry_restore",
-    "connections:entry_add_first",
-    "connections:import",
-    "connections:imported",
-    "community:search",
-    "community:detail",
-    "community:new",
-    "community:edit",
-    "plans:plan",
-    "plans:print",
-    "plans:next",  # scoped: plans/tests/test_flows.py::TestWhatIsNext
-    "plans:assessment",
-    "plans:goal_new",
-    "plans:goal_edit",
-    "plans:step_new",
-    "plans:step_edit",
-    "plans:step_done",
-    "plans:activity_new",
-    "plans:link_new",
-    "plans:link",
-    "plans:link_move",  # every role in plans/tests/test_links_in_place.py
-    "plans:link_choose",
-    "plans:review_new",
-    "plans:review_map_start",  # scoped: plans/tests/test_flows.py::test_the_review_pages_are_out_of_reach...
-    "plans:review_map_add",
-    "plans:review",
-    # study: every role is tested against these in study/tests/test_access_*.py
-    "study:list",
-    "study:create",
-    "study:overview",
-    "study:status",
-    "study:members",
-    "study:site_add",
-    "study:allocate",
-    "study:randomise",
-    "study:timepoints",
-    "study:timepoint_add",
-    "study:timepoint_edit",
-    "study:schedule",
-    "study:unit_costs",
-    "study:participants",
-    "study:enrol",
-    "study:participant",
-    "study:consent",
-    "study:withdraw",
-    "study:record",
-    "study:due",
-    "study:screening",
-    "study:person_enrol",
-    "study:completeness",
-    "study:exports",
-    "study:export",
-    "study:export_download",
-    "study:reports",
-    "study:report",
-    "study:report_download",
-    # every role in study/tests/test_access_invitations.py
-    "study:invitations",
-    "study:invitation",
-    # implementation: every role is tested against every one of these in implementation/tests/test_access.py
-    "implementation:index",
-    "implementation:mine",
-    "implementation:self_rate",
-    "implementation:rating",
-    "implementation:team",
-    "implementation:team_fidelity",
-    "implementation:team_dashboard",
-    "implementation:trust_dashboard",
-    "implementation:team_rate",
-    "implementation:worker",
-    "implementation:worker_rate",
-    "implementation:champion",
-    "implementation:supervision_new",
-    "implementation:community_link_new",
-    "implementation:community_link_edit",
-    "implementation:checklist",
-    "implementation:checklist_item",
-    "implementation:training",
-    "implementation:training_new",
-    "implementation:training_session",
-    "implementation:training_attendance",
-    "implementation:guidance_index",
-    "implementation:guidance_page",
-    "implementation:guidance_print",
-    # data protection: every role is tested against every one of these in privacy/tests/test_access.py
-    "privacy:index",
-    "privacy:person",
-    "privacy:subject_access",
-    "privacy:subject_access_download",
-    "privacy:restrict",
-    "privacy:lift",
-    "privacy:erase",
-    "privacy:erase_confirm",
-    "privacy:erased",
-    "privacy:restricted",
-    "privacy:retention",
-}
-
-
-def _our_url_names() -> set[str]:
-    from django.urls import get_resolver
-
-    names = set()
-    for namespace, (_prefix, resolver) in get_resolver().namespace_dict.items():
-        if namespace == "admin":
-            continue
-        names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
-    return names
-
-
-def test_every_url_is_in_the_matrix():
-    assert _our_url_names() == COVERED_URL_NAMES
+# Every URL pattern has its place in the generated permission matrix (core/tests/matrix, generated from the
+# resolver): core/tests/test_architecture.py::test_every_url_pattern_is_in_the_permission_matrix.
 
 
 MEASURE_PAGES = ["measures/", "measures/new/", "measures/swemwbs/new/"]

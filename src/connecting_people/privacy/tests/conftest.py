@@ -83,7 +83,11 @@ def make_full_person(
         data=EntryData("J.O.", "person", "family", "middle"),
     )
     map_services.entry_ties_set(
-        user=worker, person_id=person.pk, entry_id=sam.pk, expected_version=sam.version, other_entry_ids=[jo.pk]
+        user=worker,
+        person_id=person.pk,
+        entry_id=sam.pk,
+        expected_version=sam.version,
+        other_entry_ids=[jo.pk],
     )
     plan_services.assessment_save(
         user=worker,

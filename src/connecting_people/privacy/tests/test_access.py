@@ -8,18 +8,9 @@ from django.urls import get_resolver, reverse
 
 from connecting_people.accounts.tests.factories import UserFactory
 from connecting_people.audit.models import AuditEvent
+from connecting_people.core.tests.roles import ORG_ROLES as ROLES
 from connecting_people.people.models import Person
 
-ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "researcher",
-    "administrator",
-    "no_role",
-]
 # Pages every signed-in user may open whatever their role: home, help, health, the practice guidance (general
 # help on the way of working, no one's data), and their own account's pages (accounts:...).
 EVERYONE = {

@@ -7,21 +7,11 @@ import pytest
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.audit.models import AuditEvent
+from connecting_people.core.tests.roles import ORG_ROLES as ROLES
 from connecting_people.study import selectors, services
 from connecting_people.study.models import StudySite
 
 from .conftest import START
-
-ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "researcher",
-    "administrator",
-    "no_role",
-]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
 from connecting_people.audit.models import AuditEvent
+from connecting_people.core.tests.roles import ORG_ROLES
 from connecting_people.measures import registry
 from connecting_people.study import selectors, services
 from connecting_people.study.models import (
@@ -23,15 +24,7 @@ from connecting_people.study.models import (
 
 from .conftest import START
 
-NON_STUDY_ROLES = [
-    "practitioner",
-    "colleague",
-    "lead",
-    "other_lead",
-    "implementation_lead",
-    "administrator",
-    "no_role",
-]
+NON_STUDY_ROLES = [role for role in ORG_ROLES if role != "researcher"]
 
 
 @pytest.fixture

@@ -181,7 +181,7 @@ class Command(BaseCommand):
         vouch = options["vouch_unkeyed"]
         user = acting_user(options["user"], required=False) if vouch else None
         try:
-            written = audit_checkpoint_write(vouch_unkeyed=vouch, user=user)
+            written = audit_checkpoint_write(vouch_unkeyed=vouch, actor=user)
         except ChainBrokenError as error:
             self.stderr.write(error.message)
             for problem in error.problems:
@@ -200,7 +200,7 @@ class Command(BaseCommand):
     def archive(self, options) -> None:
         user = acting_user(options["user"], required=False)
         try:
-            result = audit_archive(user=user, before=options["before"], directory=options["to"])
+            result = audit_archive(actor=user, before=options["before"], directory=options["to"])
         except ChainBrokenError as error:
             self.stderr.write(error.message)
             for problem in error.problems:

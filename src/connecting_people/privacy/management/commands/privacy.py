@@ -22,10 +22,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.http import Http404
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import NotFoundError, ServiceError
 from connecting_people.privacy import selectors, services
 from connecting_people.privacy.models import ErasureBasis, LiftReason, RestrictionGround
 from connecting_people.privacy.retention import RetentionConfigError
@@ -87,44 +87,50 @@ class Command(BaseCommand):
         _user_argument(apply)
 
     def handle(self, *args, **options):
-        user = acting_user(options["user"], required=True)
-        if not selectors.is_data_protection_officer(user=user):
-            raise _usage(f"{user.get_username()} is not a data protection officer")
+        actor = actor_for(acting_user(options["user"], required=True))
+        if not selectors.is_data_protection_officer(actor=actor):
+            raise _usage(f"{actor.user.get_username()} is not a data protection officer")
         try:
             if options["action"] == "retention":
-                self._retention(user, options)
+                self._retention(actor, options)
             else:
-                getattr(self, "_" + options["action"].replace("-", "_"))(user, options)
+                getattr(self, "_" + options["action"].replace("-", "_"))(actor, options)
         except ServiceError as error:
             raise _usage(error.message) from None
         except RetentionConfigError as error:
             raise _usage(f"Retention rules refused: {error}") from None
 
-    def _person(self, user, options):
+    def _person(self, actor, options):
         if options["record"] is not None:
             try:
-                return selectors.person_for_data_protection(user=user, person_id=options["record"])
-            except Http404:
-                raise _usage(f"No record {options['record']} in {user.get_username()}'s trust") from None
+                return selectors.person_for_data_protection(actor=actor, person_id=options["record"])
+            except NotFoundError:
+                raise _usage(
+                    f"No record {options['record']} in {actor.user.get_username()}'s trust"
+                ) from None
         number = "".join(options["nhs_number"].split())
-        found = [] if not number.isdigit() else selectors.people_found(user=user, record_or_nhs_number=number)
+        found = (
+            [] if not number.isdigit() else selectors.people_found(actor=actor, record_or_nhs_number=number)
+        )
         found = [person for person in found if person.nhs_number == number]
         if not found:
             raise _usage(
-                f"No record with NHS number {options['nhs_number']} in {user.get_username()}'s trust"
+                f"No record with NHS number {options['nhs_number']} in {actor.user.get_username()}'s trust"
             )
         if len(found) > 1:
             raise _usage("That NHS number is recorded in more than one of your trusts: give --record instead")
         return found[0]
 
-    def _subject_access(self, user, options) -> None:
-        person = self._person(user, options)
-        document = selectors.subject_access(user=user, person_id=person.pk)
+    def _subject_access(self, actor, options) -> None:
+        person = self._person(actor, options)
+        document = selectors.subject_access(actor=actor, person_id=person.pk)
         text = subject_access_json(document) if options["format"] == "json" else subject_access_html(document)
         out = options["out"]
         # One transaction: the download is audited only if the file was written.
         with transaction.atomic():
-            services.subject_access_recorded(user=user, person=person, shown_as=options["format"], via="cli")
+            services.subject_access_recorded(
+                actor=actor, person=person, shown_as=options["format"], via="cli"
+            )
             if out == "-":
                 sys.stdout.write(text + "\n")
                 return
@@ -139,30 +145,30 @@ class Command(BaseCommand):
             json.dumps({"record_number": person.pk, "format": options["format"], "file": str(path.resolve())})
         )
 
-    def _restrict(self, user, options) -> None:
-        person = self._person(user, options)
+    def _restrict(self, actor, options) -> None:
+        person = self._person(actor, options)
         restriction = services.restriction_add(
-            user=user, person_id=person.pk, ground=options["ground"], reference=options["reference"]
+            actor=actor, person_id=person.pk, ground=options["ground"], reference=options["reference"]
         )
         self.stdout.write(
             json.dumps({"record_number": person.pk, "restricted": True, "ground": restriction.ground})
         )
 
-    def _lift(self, user, options) -> None:
-        person = self._person(user, options)
+    def _lift(self, actor, options) -> None:
+        person = self._person(actor, options)
         services.restriction_lift(
-            user=user, person_id=person.pk, reason=options["reason"], person_told=options["person_told"]
+            actor=actor, person_id=person.pk, reason=options["reason"], person_told=options["person_told"]
         )
         self.stdout.write(
             json.dumps({"record_number": person.pk, "restricted": False, "reason": options["reason"]})
         )
 
-    def _erase(self, user, options) -> None:
-        person = self._person(user, options)
+    def _erase(self, actor, options) -> None:
+        person = self._person(actor, options)
         if options["confirm"].strip() != str(person.pk):
             raise _usage(f"To erase record {person.pk}, repeat its record number: --confirm {person.pk}")
         outcome = services.person_erase(
-            user=user, person_id=person.pk, lawful_basis=options["lawful_basis"], confirmed=True
+            actor=actor, person_id=person.pk, lawful_basis=options["lawful_basis"], confirmed=True
         )
         self.stdout.write(
             json.dumps(
@@ -176,9 +182,9 @@ class Command(BaseCommand):
             )
         )
 
-    def _retention(self, user, options) -> None:
+    def _retention(self, actor, options) -> None:
         if options["step"] == "report":
-            report = selectors.retention_report(user=user)
+            report = selectors.retention_report(actor=actor)
             rows = [
                 {
                     "class": row.rule.record_class,
@@ -199,7 +205,7 @@ class Command(BaseCommand):
                     f"  {row['class']}: held {row['held']}, due {due}, due but restricted {row['on_hold_restricted']}"
                 )
             return
-        outcome = services.retention_apply(user=user, apply=options["apply"])
+        outcome = services.retention_apply(actor=actor, apply=options["apply"])
         self.stdout.write(json.dumps(outcome.as_dict()))
         if not options["apply"]:
             self.stderr.write("Dry run: nothing changed. Run again with --apply to act.")
