@@ -497,9 +497,7 @@ def read_yaml_file(path: Path) -> Any:
     try:
         size = path.stat().st_size
         if size > YAML_MAX_BYTES:
-            raise DefinitionError(
-                path, "", f"is {megabytes(size)}: at most {megabytes(YAML_MAX_BYTES)} is read"
-            )
+            raise DefinitionError(path, "", f"is {megabytes(size)}: at most {megabytes(YAML_MAX_BYTES)} is read")
         with path.open("rb") as handle:
             data = read_at_most(handle, YAML_MAX_BYTES)
     except LimitExceeded:

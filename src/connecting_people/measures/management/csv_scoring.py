@@ -140,9 +140,7 @@ class BoundedLines:
     Iterate for one line at a time, or `take` a chunk of many at once (split and measured in C, not line by
     line in Python)."""
 
-    def __init__(
-        self, handle: TextIO, *, max_line: int = MAX_LINE_CHARS, read_chars: int = READ_CHARS
-    ) -> None:
+    def __init__(self, handle: TextIO, *, max_line: int = MAX_LINE_CHARS, read_chars: int = READ_CHARS) -> None:
         self.read = handle.read
         self.max_line = max_line
         self.read_chars = read_chars
