@@ -136,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-map-batch", action="store_true", help="leave out the map measures benchmark (100,000 maps)"
     )
     parser.add_argument(
+        "--skip-burden",
+        action="store_true",
+        help="leave out the practitioner burden journey (a whole cycle in the browser)",
+    )
+    parser.add_argument(
         "--map-people",
         type=int,
         default=50_000,
@@ -182,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import scoring
 
         sections.append(scoring.run())
+    if not args.skip_burden:
+        from bench import burden
+
+        sections.append(burden.section(burden.measure()))
     elapsed = time.perf_counter() - started
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2))
     args.output.write_text(

@@ -162,3 +162,68 @@ def error_summary_items(page: Page) -> list[str]:
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(summary).to_be_focused()
     return [text.strip() for text in summary.locator(".nhsuk-error-summary__list a").all_inner_texts()]
+
+
+# --- widths, and keyboard-first steps, each counted ---------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 900}
+
+
+WIDER_THAN_THE_SCREEN = """() => {
+    const screen = document.documentElement.clientWidth + 1;
+    // Inside a box that clips or scrolls and itself fits (visually hidden text, a table scrolled in its box,
+    // which reflow allows), an element cannot push the page sideways.
+    const contained = (element) => {
+        for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+            const style = getComputedStyle(box);
+            if (style.overflowX !== "visible" && box.getBoundingClientRect().right <= screen) return true;
+        }
+        return false;
+    };
+    return [...document.querySelectorAll("main *")]
+        .filter((element) => element.getBoundingClientRect().right > screen && !contained(element))
+        .map((element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : "")
+            + ` (${Math.round(element.getBoundingClientRect().right)} px)`);
+}"""
+
+
+def check_both_widths(tab: Tab, name: str) -> None:
+    """axe at 1280 px, then at 390 px, where nothing in the page's main content may be wider than the screen
+    (WCAG 2.2 reflow). The header and footer, shared by every page, are the layout's to check."""
+    tab.check(name)
+    tab.page.set_viewport_size(PHONE)
+    wide = tab.page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert not wide, f"'{name}' is wider than a 390 px screen: {wide[:5]}"
+    tab.check(f"{name}-390")
+    tab.page.set_viewport_size(LAPTOP)
+
+
+def follow(tab: Tab, target: Locator) -> None:
+    """A link or button, reached from the keyboard and pressed with Enter: one interaction, like a click."""
+    target.focus()
+    tab.page.keyboard.press("Enter")
+    tab.count("click")
+
+
+def type_in(tab: Tab, field: Locator, text: str) -> None:
+    """A field typed in: one interaction (moving to it is part of typing in it)."""
+    field.focus()
+    tab.page.keyboard.press("Control+A")
+    tab.page.keyboard.type(text)
+    tab.count("type")
+
+
+def tick(tab: Tab, box: Locator) -> None:
+    """A checkbox or radio, chosen with the space bar: one interaction."""
+    box.focus()
+    tab.page.keyboard.press("Space")
+    tab.count("click")
+
+
+def enter(tab: Tab) -> None:
+    """Enter, to submit the form the focus is in: one interaction."""
+    tab.page.keyboard.press("Enter")
+    tab.count("key")
+
+

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
 from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import User
@@ -28,7 +28,15 @@ from connecting_people.measures.models import Administration
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services as plan_services
 from connecting_people.plans.models import Activity, Goal, Link, Review, Step
-from e2e.journey import Tab, error_summary_items, sign_in
+from e2e.journey import (
+    check_both_widths,
+    enter,
+    error_summary_items,
+    follow,
+    sign_in,
+    tick,
+    type_in,
+)
 
 FIXTURE = (
     Path(__file__).resolve().parent.parent.parent
@@ -40,70 +48,6 @@ FIXTURE = (
 )
 # Issue 13: the budget of each stage this journey walks (interactions, counted as a person would).
 BUDGETS = {"a": 5, "c": 10, "e": 3, "f": 9, "g": 8}
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 900}
-
-
-WIDER_THAN_THE_SCREEN = """() => {
-    const screen = document.documentElement.clientWidth + 1;
-    // Inside a box that clips or scrolls and itself fits (visually hidden text, a table scrolled in its box,
-    // which reflow allows), an element cannot push the page sideways.
-    const contained = (element) => {
-        for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
-            const style = getComputedStyle(box);
-            if (style.overflowX !== "visible" && box.getBoundingClientRect().right <= screen) return true;
-        }
-        return false;
-    };
-    return [...document.querySelectorAll("main *")]
-        .filter((element) => element.getBoundingClientRect().right > screen && !contained(element))
-        .map((element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : "")
-            + ` (${Math.round(element.getBoundingClientRect().right)} px)`);
-}"""
-
-
-def check_both_widths(tab: Tab, name: str) -> None:
-    """axe at 1280 px, then at 390 px, where nothing in the page's main content may be wider than the screen
-    (WCAG 2.2 reflow). The header and footer, shared by every page, are the layout's to check."""
-    tab.check(name)
-    tab.page.set_viewport_size(PHONE)
-    wide = tab.page.evaluate(WIDER_THAN_THE_SCREEN)
-    assert not wide, f"'{name}' is wider than a 390 px screen: {wide[:5]}"
-    tab.check(f"{name}-390")
-    tab.page.set_viewport_size(LAPTOP)
-
-
-# --- keyboard-first steps, each counted ---------------------------------------------------------------------
-
-
-def follow(tab: Tab, target: Locator) -> None:
-    """A link or button, reached from the keyboard and pressed with Enter: one interaction, like a click."""
-    target.focus()
-    tab.page.keyboard.press("Enter")
-    tab.count("click")
-
-
-def type_in(tab: Tab, field: Locator, text: str) -> None:
-    """A field typed in: one interaction (moving to it is part of typing in it)."""
-    field.focus()
-    tab.page.keyboard.press("Control+A")
-    tab.page.keyboard.type(text)
-    tab.count("type")
-
-
-def tick(tab: Tab, box: Locator) -> None:
-    """A checkbox or radio, chosen with the space bar: one interaction."""
-    box.focus()
-    tab.page.keyboard.press("Space")
-    tab.count("click")
-
-
-def enter(tab: Tab) -> None:
-    """Enter, to submit the form the focus is in: one interaction."""
-    tab.page.keyboard.press("Enter")
-    tab.count("key")
-
-
 @pytest.mark.e2e
 class TestTheCycleKeyboardFirstWithinBudget:
     def test_stages_a_c_e_f_g(self, tab, demo):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from .domain import Category, Kind, Ring
 
-__all__ = ["DEFAULT", "Guess", "guess"]
+__all__ = ["DEFAULT", "Guess", "guess", "tie_asked"]
 
 
 @dataclass(frozen=True)
@@ -227,3 +227,24 @@ def guess(name: str, *, previous: tuple[str, Category] | None = None) -> Guess:
             ring = Ring.OUTER if previous_category in (Category.SERVICES, Category.ONLINE) else Ring.MIDDLE
             return Guess(Kind.PERSON, previous_category, ring)
     return DEFAULT
+
+
+# "Sam + Jo": two names already on the map, joined by a plus sign, ask for a tie between them.
+_TIE = re.compile(r"^\s*(?P<a>[^+]*[^+\s])\s*\+\s*(?P<b>[^+]*[^+\s])\s*$")
+
+
+def tie_asked(typed: str, labels: dict[int, str]) -> tuple[int, int] | None:
+    """The two entries a typed "Sam + Jo" asks to tie, as ids from `labels` (id -> label of the entries on the
+    map), when each side names exactly one entry (case and surrounding spaces ignored) and they differ; None
+    otherwise, and then what was typed is a new entry's name like any other ("Fish + chips club")."""
+    found = _TIE.match(typed)
+    if not found:
+        return None
+    by_name: dict[str, list[int]] = {}
+    for entry_id, label in labels.items():
+        by_name.setdefault(label.strip().casefold(), []).append(entry_id)
+    a = by_name.get(found["a"].casefold(), [])
+    b = by_name.get(found["b"].casefold(), [])
+    if len(a) != 1 or len(b) != 1 or a == b:
+        return None
+    return a[0], b[0]

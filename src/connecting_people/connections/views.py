@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from markupsafe import Markup
 
-from connecting_people.connections import metrics, presenters, selectors, services
+from connecting_people.connections import lexicon, metrics, presenters, selectors, services
 from connecting_people.connections.domain import Category, Kind, Ring
 from connecting_people.connections.forms import (
     EntryDetailsForm,
@@ -295,6 +295,8 @@ def entry_add(request, person_id: int, snapshot_id: int):
     if request.method != "POST":
         return redirect(reverse("connections:map", args=[person.pk]) + "#add-entry")
     form = QuickEntryForm(request.POST)
+    if form.is_valid() and (tie := _tie_typed(snapshot, form.cleaned_data["label"])):
+        return _tie_by_names(request, person, *tie)
     added = form_saved(
         request,
         form,
@@ -313,6 +315,38 @@ def entry_add(request, person_id: int, snapshot_id: int):
     context = _builder_context(person, snapshot, snapshots, add_form=form)
     context["page_title"] = f"Connections map of {person.full_name}, {date_long(snapshot.taken_on)}"
     return render(request, "connections/map.jinja", context)
+
+
+def _tie_typed(snapshot, typed: str) -> tuple | None:
+    """The two entries of this map that "Sam + Jo" typed in the name box names (connections.lexicon.tie_asked)."""
+    if "+" not in typed:
+        return None
+    rows = {row.pk: row for row in selectors.entries_of(snapshot)}
+    pair = lexicon.tie_asked(typed, {pk: row.label for pk, row in rows.items()})
+    return (rows[pair[0]], rows[pair[1]]) if pair else None
+
+
+def _tie_by_names(request, person, first, second):
+    """Tie two entries typed as "Sam + Jo" in the name box, then back to the box for the next name or tie."""
+    tied_to = {a if b == first.pk else b for a, b in selectors.tie_pairs(first.snapshot) if first.pk in (a, b)}
+    if second.pk in tied_to:
+        notice = _notice(f"{first.label} and {second.label} were tied already.")
+    else:
+        try:
+            services.entry_ties_set(
+                actor=request.actor,
+                person_id=person.pk,
+                entry_id=first.pk,
+                expected_version=first.version,
+                other_entry_ids=tied_to | {second.pk},
+            )
+        except StaleRecordError as error:
+            return _stale(request, person, error, selected_id=first.pk)
+        except ServiceError as error:
+            notice = _notice(error.message, error=True)
+        else:
+            notice = _notice(f"{first.label} and {second.label} tied.")
+    return _builder_answer(request, person, selected_id=first.pk, added=True, notice=notice)
 
 
 @login_required

@@ -6,6 +6,7 @@ app_name = "plans"
 base = "people/<int:person_id>/plan/"
 urlpatterns = [
     path(base, views.plan, name="plan"),
+    path(f"{base}next/", views.whats_next, name="next"),
     path(f"{base}print/", views.printout, name="print"),
     path(f"{base}assessment/", views.assessment, name="assessment"),
     path(f"{base}goals/new/", views.goal_new, name="goal_new"),

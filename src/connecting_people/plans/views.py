@@ -15,7 +15,7 @@ from connecting_people.core.errors import NotFoundError, ServiceError
 from connecting_people.core.forms import form_saved, next_url, posted
 from connecting_people.measures.selectors import measure_histories
 from connecting_people.people import services as people_services
-from connecting_people.people.selectors import person_tags
+from connecting_people.people.selectors import person_get, person_tags
 from connecting_people.people.views import person_for_request
 from connecting_people.plans import presenters, selectors, services
 from connecting_people.plans.due import next_prompt, next_review_default
@@ -60,6 +60,17 @@ def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
     messages.success(request, f"{saved} Next: {text}.")
     plan = reverse("plans:plan", args=[person.pk])
     return redirect(presenters.prompt_url(prompt, person, plan))
+
+
+@login_required
+def whats_next(request, person_id: int):
+    """Straight to the next thing due for the person (`plans.due`), else their plan: where "Done" leads from a
+    page that has no save of its own, such as the connections map. `?done=` names the prompt just dealt with."""
+    person = person_get(user=request.user, person_id=person_id)  # shows nothing: no view event
+    prompt = next_prompt(selectors.prompts_for(person=person), done=request.GET.get("done", ""))
+    if prompt is None:
+        return redirect("plans:plan", person_id=person.pk)
+    return redirect(presenters.prompt_url(prompt, person, reverse("plans:plan", args=[person.pk])))
 
 
 @login_required

@@ -385,3 +385,38 @@ def test_hostile_input_to_every_builder_form_is_never_a_server_error(signed_in, 
             assert response.status_code < 500, (url, response.status_code)
             assert "<script>alert(1)</script>" not in page_of(response)
     assert signed_in.get(f"{base}?entry={value}").status_code in (200, 404)
+
+
+class TestTyingByNames:
+    """"Sam + Jo" typed in the name box ties the two (a keyboard user's way to tie without reaching the
+    drawing); with the page's script and without it. A plus between names not both on the map is a name."""
+
+    def url(self, person, snapshot):
+        return f"/people/{person.pk}/map/{snapshot.pk}/add/"
+
+    def test_two_names_tie_and_nothing_is_added(self, signed_in, person, snapshot, add):
+        sam, jo = add("Sam"), add("Jo")
+        response = signed_in.post(self.url(person, snapshot), {"label": "sam + Jo"}, **AS_SCRIPT)
+        assert response.status_code == 200 and is_fragment(response)
+        assert "Sam and Jo tied." in page_of(response)
+        assert list(MapTie.objects.values_list("a_id", "b_id")) == [(sam.pk, jo.pk)]
+        assert MapEntry.objects.filter(snapshot=snapshot).count() == 2
+        assert state(response).get("added") == "1"  # the name box keeps the focus for the next one
+
+        again = signed_in.post(self.url(person, snapshot), {"label": "Jo+Sam"})
+        assert again.status_code == 302 and MapTie.objects.count() == 1
+        assert "were tied already" in page_of(signed_in.get(again["Location"]))
+
+    def test_without_the_script_it_goes_back_to_the_map(self, signed_in, person, snapshot, add):
+        add("Sam"), add("Jo")
+        response = signed_in.post(self.url(person, snapshot), {"label": "Sam + Jo"})
+        assert response.status_code == 302 and "added=1" in response["Location"]
+        assert "Sam and Jo tied." in page_of(signed_in.get(response["Location"]))
+        assert MapTie.objects.count() == 1
+
+    def test_a_plus_in_a_new_name_adds_it(self, signed_in, person, snapshot, add):
+        add("Sam")
+        response = signed_in.post(self.url(person, snapshot), {"label": "Sam + chips club"}, **AS_SCRIPT)
+        assert response.status_code == 200, page_of(response)
+        assert MapEntry.objects.filter(snapshot=snapshot, label="Sam + chips club").exists()
+        assert MapTie.objects.count() == 0

@@ -88,3 +88,25 @@ def test_every_listed_word_is_read_as_listed():
     for kind, category, ring, _strong, words in _RULES:
         for phrase in words.split(","):
             assert guess(phrase.strip()) == Guess(kind, category, ring, from_name=True), phrase
+
+
+class TestTieAsked:
+    """"Sam + Jo" in the name box ties two entries already on the map; anything else stays a name."""
+
+    LABELS = {1: "Sam", 2: "Jo", 3: "Allotment society", 4: "Library", 5: "Jo "}
+
+    def test_two_names_on_the_map_joined_by_a_plus(self):
+        from connecting_people.connections.lexicon import tie_asked
+
+        assert tie_asked("Sam + Jo", {1: "Sam", 2: "Jo"}) == (1, 2)
+        assert tie_asked("  allotment SOCIETY+library ", self.LABELS) == (3, 4)
+
+    def test_otherwise_it_is_a_name(self):
+        from connecting_people.connections.lexicon import tie_asked
+
+        assert tie_asked("Fish + chips club", self.LABELS) is None  # neither side is on the map
+        assert tie_asked("Sam + Sam", self.LABELS) is None  # one entry cannot be tied to itself
+        assert tie_asked("Sam + Jo", self.LABELS) is None  # two entries are called Jo: which one?
+        assert tie_asked("Sam +", self.LABELS) is None
+        assert tie_asked("Sam + Library + Jo", self.LABELS) is None
+        assert tie_asked("Sam", self.LABELS) is None

@@ -378,3 +378,26 @@ def test_the_team_lead_reaches_them_and_anyone_signed_out_is_sent_to_sign_in(cli
         client.post(f"/people/{person.pk}/plan/reviews/new/map/")["Location"] == review_url(person) + "#map"
     )
     assert MapSnapshot.objects.filter(person=person).count() == 2
+
+
+class TestWhatIsNext:
+    """`/people/<id>/plan/next/`: where "Map done" leads from the map page, which has no save of its own."""
+
+    def test_it_goes_to_the_next_thing_due_leaving_out_the_one_just_done(self, signed_in, person):
+        response = signed_in.get(f"/people/{person.pk}/plan/next/?done=map")
+        assert response.status_code == 302
+        assert response["Location"] == f"/people/{person.pk}/plan/assessment/"  # what matters comes first
+
+    def test_nothing_due_is_the_plan(self, signed_in, person):
+        person.practice_consent = False  # nothing is prompted for someone who has not agreed to the way of working
+        person.save()
+        response = signed_in.get(f"/people/{person.pk}/plan/next/")
+        assert (response.status_code, response["Location"]) == (302, f"/people/{person.pk}/plan/")
+
+    def test_someone_elses_person_is_not_found_and_nothing_is_audited(self, client, org, person):
+        from connecting_people.audit.models import AuditEvent
+
+        client.force_login(org.other_lead)
+        before = AuditEvent.objects.count()
+        assert client.get(f"/people/{person.pk}/plan/next/").status_code == 404
+        assert AuditEvent.objects.count() == before
