@@ -7,6 +7,7 @@ from datetime import time
 import pytest
 from playwright.sync_api import expect
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import User
 from connecting_people.community import hsds, services
 from connecting_people.community.models import Opportunity
@@ -57,7 +58,7 @@ class TestPractitionerUsesTheDirectory:
         generate_opportunities(count=150, seed=11, log=lambda *args: None)
         lead = User.objects.get(username="lead.a")
         services.opportunity_create(
-            user=lead,
+            actor=as_actor(lead),
             data=services.OpportunityData(
                 name=KNOWN,
                 organisation_name="Friends of Abbey Lane",

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import User
 from connecting_people.connections import services
 from connecting_people.connections.models import MapEntry
@@ -121,12 +122,12 @@ class TestTheMapDrawingReadsAtEveryWidth:
     def person_with_a_map(self, worker, team, name, entries, ties):
         person = PersonFactory(team=team, allocated_worker=worker, given_name=name, preferred_name="")
         snapshot = services.snapshot_start(
-            user=worker, person_id=person.pk, taken_on=timezone.localdate() - timedelta(days=1)
+            actor=as_actor(worker), person_id=person.pk, taken_on=timezone.localdate() - timedelta(days=1)
         )
         ids = {}
         for label, kind, category, ring in entries:
             added = services.entry_add(
-                user=worker,
+                actor=as_actor(worker),
                 person_id=person.pk,
                 snapshot_id=snapshot.pk,
                 data=EntryData(label=label, kind=kind, category=category, ring=ring),
@@ -134,7 +135,7 @@ class TestTheMapDrawingReadsAtEveryWidth:
             ids[label] = added.pk
         for a, b in ties:
             services.entry_ties_set(
-                user=worker,
+                actor=as_actor(worker),
                 person_id=person.pk,
                 entry_id=ids[a],
                 expected_version=MapEntry.objects.get(pk=ids[a]).version,

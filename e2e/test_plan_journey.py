@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import User
 from connecting_people.community.models import Opportunity
 from connecting_people.connections import services as map_services
@@ -78,7 +79,7 @@ class TestTheCycleKeyboardFirstWithinBudget:
 
     def given_their_map_from_stage_b(self):
         snapshot = map_services.snapshot_start(
-            user=self.worker, person_id=self.person.pk, taken_on=self.today - timedelta(days=100)
+            actor=as_actor(self.worker), person_id=self.person.pk, taken_on=self.today - timedelta(days=100)
         )
         for label, kind, category, ring in (
             ("Mum", "person", "family", "close"),
@@ -86,7 +87,7 @@ class TestTheCycleKeyboardFirstWithinBudget:
             ("GP surgery", "service", "services", "outer"),
         ):
             map_services.entry_add(
-                user=self.worker,
+                actor=as_actor(self.worker),
                 person_id=self.person.pk,
                 snapshot_id=snapshot.pk,
                 data=map_services.EntryData(label=label, kind=kind, category=category, ring=ring),
@@ -143,10 +144,10 @@ class TestTheCycleKeyboardFirstWithinBudget:
 
     def given_stage_d_introduced_them_to_an_opportunity(self):
         link = plan_services.link_create(
-            user=self.worker, person_id=self.person.pk, opportunity_id=self.opportunity.pk
+            actor=as_actor(self.worker), person_id=self.person.pk, opportunity_id=self.opportunity.pk
         )
         plan_services.link_status_set(
-            user=self.worker,
+            actor=as_actor(self.worker),
             person_id=self.person.pk,
             link_id=link.pk,
             expected_version=link.version,
@@ -259,7 +260,7 @@ class TestPractitionerWorksThroughTheCycle:
             opened_on=self.today - timedelta(days=120),
         )
         map_services.snapshot_start(
-            user=worker, person_id=self.person.pk, taken_on=self.today - timedelta(days=100)
+            actor=as_actor(worker), person_id=self.person.pk, taken_on=self.today - timedelta(days=100)
         )
         call_command("community", "import", str(FIXTURE), stdout=open("/dev/null", "w"))
         imported = Opportunity.objects.filter(source_id__gt="", active=True).exclude(

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.connections.models import MapSnapshot
 from connecting_people.core.tests.plain_english import problems
 from connecting_people.people.models import Person
@@ -109,7 +110,8 @@ class TestPractitionerWorksWithTheirCaseload:
             for person in Person.objects.filter(
                 allocated_worker__username="practitioner.a", status="open", practice_consent=True
             ).order_by("pk")
-            if len(suggestions_for(person=person)) >= 2 and person.postcode
+            if len(suggestions_for(actor=as_actor(person.allocated_worker), person=person)) >= 2
+            and person.postcode
         )
         self.page.get_by_role("link", name=self.person.full_name, exact=True).click()
 

@@ -25,10 +25,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import Http404
 
 from connecting_people.community import geo, hsds
 from connecting_people.community.models import Interest, Opportunity, Organisation, Session
+from connecting_people.core.errors import NotFoundError
 
 # Parts of the day for searching by time: a session belongs to a part when it overlaps it.
 TIMES_OF_DAY = {
@@ -172,10 +172,11 @@ def interest_names() -> list[str]:
 
 
 def opportunity_get(*, opportunity_id: int) -> Opportunity:
-    """One opportunity, running or not, with its organisation, interests and sessions; Http404 when missing."""
+    """One opportunity, running or not, with its organisation, interests and sessions; NotFoundError when
+    missing."""
     opportunity = _with_details(Opportunity.objects.filter(pk=opportunity_id)).first()
     if opportunity is None:
-        raise Http404("No such opportunity")
+        raise NotFoundError("No such opportunity")
     return opportunity
 
 

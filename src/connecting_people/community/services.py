@@ -13,15 +13,15 @@ from typing import Any
 
 import rules
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.community import geo, hsds
 from connecting_people.community.hsds.reader import line
 from connecting_people.community.hsds.schedules import sessions_in_words
 from connecting_people.community.models import Interest, Opportunity, Organisation, Session
-from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
+from connecting_people.core.errors import NotAllowedError, NotFoundError, ServiceError, StaleRecordError
 
 BATCH = 1000
 DELETE_CHUNK = 500  # ids per "IN (...)": well inside SQLite's limit on query parameters
@@ -76,21 +76,31 @@ def _checked(data: OpportunityData, sessions_now: Iterable[hsds.SessionRecord]) 
     values["description"] = (values["description"] or "").strip()
     values["accessibility"] = (values["accessibility"] or "").strip()
     if not values["name"]:
-        raise ServiceError("Enter the opportunity's name", field="name")
+        raise ServiceError("Enter the opportunity's name", field="name", code="name_missing")
     for name in ("name", "address", "schedule", "cost_details", "contact_name", "contact_phone", "website"):
         if len(values[name]) > hsds.LIMITS[name]:
-            raise ServiceError(f"Shorten this to {hsds.LIMITS[name]} characters or fewer", field=name)
+            raise ServiceError(
+                f"Shorten this to {hsds.LIMITS[name]} characters or fewer",
+                field=name,
+                code="too_long",
+                params={"field": name, "max_length": hsds.LIMITS[name]},
+            )
     postcode = line(values["postcode"]).upper()
     values["postcode"] = geo.normalised_postcode(postcode) or postcode
     if len(values["postcode"]) > hsds.LIMITS["postcode"]:
-        raise ServiceError("Enter a real postcode, like LS1 4AP", field="postcode")
+        raise ServiceError("Enter a real postcode, like LS1 4AP", field="postcode", code="postcode_invalid")
     if values["category"] not in Opportunity.Category.values:
-        raise ServiceError("Select a category", field="category")
+        raise ServiceError("Select a category", field="category", code="category_unknown")
     if values["cost"] not in Opportunity.Cost.values:
-        raise ServiceError("Select what it costs", field="cost")
+        raise ServiceError("Select what it costs", field="cost", code="cost_unknown")
     problem = geo.coordinates_problem(values["latitude"], values["longitude"])
     if problem:
-        raise ServiceError(f"The place's {problem}", field="latitude")
+        raise ServiceError(
+            f"The place's {problem}",
+            field="latitude",
+            code="coordinates_invalid",
+            params={"problem": problem},
+        )
     if not values["schedule"]:
         values["schedule"] = sessions_in_words(sessions_now)
     return values
@@ -104,10 +114,18 @@ def search_text(*, name: str, organisation_name: str, description: str) -> str:
 def _checked_interests(interests: Iterable[str]) -> list[str]:
     names = sorted({line(name).lower() for name in interests if line(name)})
     if len(names) > MAX_INTEREST_COUNT:
-        raise ServiceError(f"Give {MAX_INTEREST_COUNT} interests at most", field="interests")
+        raise ServiceError(
+            f"Give {MAX_INTEREST_COUNT} interests at most",
+            field="interests",
+            code="too_many_interests",
+            params={"max_count": MAX_INTEREST_COUNT},
+        )
     if any(len(name) > hsds.LIMITS["interest"] for name in names):
         raise ServiceError(
-            f"Each interest must be {hsds.LIMITS['interest']} characters or fewer", field="interests"
+            f"Each interest must be {hsds.LIMITS['interest']} characters or fewer",
+            field="interests",
+            code="interest_too_long",
+            params={"max_length": hsds.LIMITS["interest"]},
         )
     return names
 
@@ -116,9 +134,13 @@ def _checked_sessions(sessions: Iterable[hsds.SessionRecord]) -> list[hsds.Sessi
     checked = list(hsds.sorted_sessions(sessions))
     for session in checked:
         if not 0 <= session.weekday <= 6:
-            raise ServiceError("Select days of the week", field="days")
+            raise ServiceError("Select days of the week", field="days", code="weekday_invalid")
         if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
-            raise ServiceError("The finishing time must be after the starting time", field="ends_at")
+            raise ServiceError(
+                "The finishing time must be after the starting time",
+                field="ends_at",
+                code="session_ends_before_start",
+            )
     return checked
 
 
@@ -132,6 +154,8 @@ def _organisation_for(name: str, current: Organisation | None = None) -> Organis
         raise ServiceError(
             f"Shorten the organisation's name to {hsds.LIMITS['organisation_name']} characters or fewer",
             field="organisation_name",
+            code="organisation_name_too_long",
+            params={"max_length": hsds.LIMITS["organisation_name"]},
         )
     if current is not None and current.name.lower() == name.lower():
         return current
@@ -140,20 +164,20 @@ def _organisation_for(name: str, current: Organisation | None = None) -> Organis
     return found or Organisation.objects.create(name=name)
 
 
-def _check_may_edit(user) -> None:
-    if not rules.test_rule("edit_directory", user):
+def _check_may_edit(actor: Actor) -> None:
+    if not rules.test_rule("edit_directory", actor.user):
         raise NotAllowedError("You cannot change the community directory.")
 
 
-def _audit(user, action: str, opportunity: Opportunity, summary: dict[str, Any]) -> None:
+def _audit(actor: Actor, action: str, opportunity: Opportunity, summary: dict[str, Any]) -> None:
     audit_record(
-        actor=user, action=action, object_type="opportunity", object_id=opportunity.pk, summary=summary
+        actor=actor.user, action=action, object_type="opportunity", object_id=opportunity.pk, summary=summary
     )
 
 
-def opportunity_create(*, user, data: OpportunityData) -> Opportunity:
+def opportunity_create(*, actor: Actor, data: OpportunityData) -> Opportunity:
     """Add an opportunity kept by hand. ServiceError (naming the field) when something cannot be stored."""
-    _check_may_edit(user)
+    _check_may_edit(actor)
     sessions = _checked_sessions(data.sessions or ())
     values = _checked(data, sessions)
     interests = _checked_interests(data.interests)
@@ -171,7 +195,7 @@ def opportunity_create(*, user, data: OpportunityData) -> Opportunity:
         Interest.objects.bulk_create(Interest(opportunity=opportunity, name=name) for name in interests)
         Session.objects.bulk_create(Session(opportunity=opportunity, **vars(s)) for s in sessions)
         _audit(
-            user,
+            actor,
             "opportunity.created",
             opportunity,
             {
@@ -187,13 +211,15 @@ def opportunity_create(*, user, data: OpportunityData) -> Opportunity:
 
 
 def opportunity_update(
-    *, user, opportunity_id: int, expected_version: int, data: OpportunityData
+    *, actor: Actor, opportunity_id: int, expected_version: int, data: OpportunityData
 ) -> Opportunity:
     """Save changes to an opportunity. StaleRecordError when someone saved it since `expected_version`;
-    Http404 when there is no such opportunity. Nothing changed, nothing written (not even an audit event)."""
-    _check_may_edit(user)
+    NotFoundError when there is no such opportunity. Nothing changed, nothing written (not even an audit event)."""
+    _check_may_edit(actor)
     with transaction.atomic():
-        opportunity = get_object_or_404(Opportunity.objects.select_for_update(), pk=opportunity_id)
+        opportunity = Opportunity.objects.select_for_update().filter(pk=opportunity_id).first()
+        if opportunity is None:
+            raise NotFoundError("No such opportunity")
         if opportunity.version != expected_version:
             raise StaleRecordError(
                 "Someone else saved changes to this opportunity while you were editing it. Their changes have "
@@ -230,7 +256,7 @@ def opportunity_update(
         opportunity.version += 1
         opportunity.save()
         _audit(
-            user,
+            actor,
             "opportunity.updated",
             opportunity,
             {
@@ -400,16 +426,18 @@ def _import_opportunities(
     return [len(new), len(changed), unchanged]
 
 
-def directory_import(*, records: hsds.Directory, source: str, user=None) -> ImportReport:
+def directory_import(*, records: hsds.Directory, source: str, actor: Actor | None = None) -> ImportReport:
     """Save what a source holds, all or nothing, keyed by (source, the record's id in it): a record seen before
     is updated when it differs and left alone (not even its updated_at moves) when it does not. Records the
-    source no longer holds are left as they are. `user` is who imported, if anyone (the command line may run
+    source no longer holds are left as they are. `actor` is who imported, if anyone (the command line may run
     without one). One audit event with the counts."""
     source = source.strip()
     if not source:
-        raise ServiceError("Say where the records come from", field="source")
+        raise ServiceError("Say where the records come from", field="source", code="source_missing")
     if len(source) > Opportunity._meta.get_field("source").max_length:
-        raise ServiceError("The source's name or address is too long to keep", field="source")
+        raise ServiceError(
+            "The source's name or address is too long to keep", field="source", code="source_too_long"
+        )
     with transaction.atomic():
         organisation_pks, organisations = _import_organisations(records.organisations, source)
         names = {record.source_id: record.name for record in records.organisations}
@@ -429,7 +457,7 @@ def directory_import(*, records: hsds.Directory, source: str, user=None) -> Impo
             rejections=records.rejections,
         )
         audit_record(
-            actor=user,
+            actor=actor.user if actor else None,
             action="community.imported",
             object_type="directory_source",
             object_id=source_key(source),
@@ -445,8 +473,11 @@ def directory_import(*, records: hsds.Directory, source: str, user=None) -> Impo
     return report
 
 
-def directory_exported(*, user=None, services: int) -> None:
+def directory_exported(*, actor: Actor | None = None, services: int) -> None:
     """Audit an export of the whole directory (call it once the file is written, inside a transaction)."""
     audit_record(
-        actor=user, action="community.exported", object_type="directory", summary={"services": services}
+        actor=actor.user if actor else None,
+        action="community.exported",
+        object_type="directory",
+        summary={"services": services},
     )

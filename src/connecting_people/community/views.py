@@ -1,16 +1,15 @@
 """Pages of the community directory. Thin: check the role, parse, call one selector or service, render."""
 
 import rules
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from connecting_people.community import presenters, selectors, services
 from connecting_people.community.forms import PLACE_NOT_FOUND, OpportunityForm, SearchForm
-from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import show_service_error
+from connecting_people.core.forms import form_saved
 from connecting_people.people.services import person_open
 
 PAGE_SIZE = 20
@@ -26,7 +25,7 @@ def _for_person(request):
         raise Http404
     # The page shows their name: audited as a view of their record, like every page that shows one.
     return person_open(
-        user=request.user, person_id=int(value), page=f"community-{request.resolver_match.url_name}"
+        actor=request.actor, person_id=int(value), page=f"community-{request.resolver_match.url_name}"
     )
 
 
@@ -106,14 +105,14 @@ def detail(request, opportunity_id: int):
 def new(request):
     _allowed(request, "edit_directory")
     form = OpportunityForm(request.POST or None, creating=True, initial={"cost": "unknown"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = services.opportunity_create(user=request.user, data=form.opportunity_data())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"{opportunity.name} has been added to the directory.")
-            return redirect("community:detail", opportunity_id=opportunity.pk)
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.opportunity_create(actor=request.actor, data=form.opportunity_data()),
+        saved=lambda opportunity: f"{opportunity.name} has been added to the directory.",
+        then=lambda opportunity: reverse("community:detail", args=[opportunity.pk]),
+    ):
+        return saved
     return render(
         request,
         "community/edit.jinja",
@@ -127,22 +126,20 @@ def edit(request, opportunity_id: int):
     opportunity = selectors.opportunity_get(opportunity_id=opportunity_id)
     initial = OpportunityForm.initial_for(opportunity)
     form = OpportunityForm(request.POST or None, creating=False, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.opportunity_update(
-                user=request.user,
-                opportunity_id=opportunity.pk,
-                expected_version=form.cleaned_data["version"] or 0,
-                data=form.opportunity_data(keep_sessions=form.sessions_untouched()),
-            )
-        except StaleRecordError as error:
-            messages.error(request, error.message)
-            return redirect("community:detail", opportunity_id=opportunity.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("community:detail", opportunity_id=opportunity.pk)
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.opportunity_update(
+            actor=request.actor,
+            opportunity_id=opportunity.pk,
+            expected_version=form.cleaned_data["version"] or 0,
+            data=form.opportunity_data(keep_sessions=form.sessions_untouched()),
+        ),
+        stale_to=reverse("community:detail", args=[opportunity.pk]),
+        saved="Changes saved.",
+        then=reverse("community:detail", args=[opportunity.pk]),
+    ):
+        return saved
     times = {(session.starts_at, session.ends_at) for session in opportunity.sessions.all()}
     return render(
         request,

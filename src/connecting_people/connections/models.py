@@ -10,49 +10,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from connecting_people.connections.domain import Category, Frequency, Kind, Ring, Support, Wish
+from connecting_people.connections import labels
 from connecting_people.connections.interchange import LABEL_MAX_LENGTH
 from connecting_people.people.models import Person
 
-KIND_CHOICES = [
-    (Kind.PERSON.value, "Person"),
-    (Kind.GROUP.value, "Group"),
-    (Kind.PLACE.value, "Place"),
-    (Kind.SERVICE.value, "Service"),
-]
-CATEGORY_CHOICES = [
-    (Category.FAMILY.value, "Family"),
-    (Category.PARTNER.value, "Partner"),
-    (Category.FRIEND.value, "Friend"),
-    (Category.NEIGHBOUR.value, "Neighbour"),
-    (Category.WORK_EDUCATION.value, "Work or education"),
-    (Category.COMMUNITY_GROUP.value, "Community group"),
-    (Category.FAITH.value, "Faith"),
-    (Category.PEER_SUPPORT.value, "Peer support"),
-    (Category.ONLINE.value, "Online"),
-    (Category.SERVICES.value, "Services"),
-]
-RING_CHOICES = [(Ring.CLOSE.value, "Close"), (Ring.MIDDLE.value, "Middle"), (Ring.OUTER.value, "Outer")]
-SUPPORT_CHOICES = [
-    (Support.EMOTIONAL.value, "Emotional"),
-    (Support.PRACTICAL.value, "Practical help"),
-    (Support.INFORMATION.value, "Information"),
-    (Support.COMPANIONSHIP.value, "Companionship"),
-    (Support.ADVICE.value, "Advice"),
-]
-FREQUENCY_CHOICES = [
-    (Frequency.DAILY.value, "Every day or most days"),
-    (Frequency.WEEKLY.value, "Every week"),
-    (Frequency.MONTHLY.value, "Every month"),
-    (Frequency.LESS_OFTEN.value, "Less often"),
-    (Frequency.NOT_IN_TOUCH.value, "Not in touch at the moment"),
-]
-WISH_CHOICES = [
-    (Wish.KEEP.value, "Keep as it is"),
-    (Wish.CLOSER.value, "Get closer"),
-    (Wish.RECONNECT.value, "Get back in touch"),
-    (Wish.FEWER.value, "See less of them"),
-]
+KIND_CHOICES = labels.choices(labels.KIND)
+CATEGORY_CHOICES = labels.choices(labels.CATEGORY)
+RING_CHOICES = labels.choices(labels.RING)
+SUPPORT_CHOICES = labels.choices(labels.SUPPORT)
+FREQUENCY_CHOICES = labels.choices(labels.FREQUENCY)
+WISH_CHOICES = labels.choices(labels.WISH)
 
 
 class MapSnapshot(models.Model):

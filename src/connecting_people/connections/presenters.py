@@ -6,44 +6,17 @@ Names of measures and codes follow `metrics` (definitions there and in docs/conn
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connecting_people.connections.domain import Category, Entry, Frequency, Kind, Ring, Support, Wish
+from connecting_people.connections import labels
+from connecting_people.connections.domain import Entry, Frequency, Kind, Ring, Support, Wish
 from connecting_people.connections.metrics import CATEGORIES, RINGS, SUPPORTS
 from connecting_people.core.sentences import joined, sentence, sentences, without_end_stop
 
-KIND = {Kind.PERSON: "Person", Kind.GROUP: "Group", Kind.PLACE: "Place", Kind.SERVICE: "Service"}
-CATEGORY = {
-    Category.FAMILY: "Family",
-    Category.PARTNER: "Partner",
-    Category.FRIEND: "Friend",
-    Category.NEIGHBOUR: "Neighbour",
-    Category.WORK_EDUCATION: "Work or education",
-    Category.COMMUNITY_GROUP: "Community group",
-    Category.FAITH: "Faith",
-    Category.PEER_SUPPORT: "Peer support",
-    Category.ONLINE: "Online",
-    Category.SERVICES: "Services",
-}
-RING = {Ring.CLOSE: "Close", Ring.MIDDLE: "Middle", Ring.OUTER: "Outer"}
-SUPPORT = {
-    Support.EMOTIONAL: "emotional",
-    Support.PRACTICAL: "practical help",
-    Support.INFORMATION: "information",
-    Support.COMPANIONSHIP: "companionship",
-    Support.ADVICE: "advice",
-}
-FREQUENCY = {
-    Frequency.DAILY: "every day or most days",
-    Frequency.WEEKLY: "every week",
-    Frequency.MONTHLY: "every month",
-    Frequency.LESS_OFTEN: "less often than monthly",
-    Frequency.NOT_IN_TOUCH: "not in touch at the moment",
-}
-WISH = {
-    Wish.KEEP: "keep as it is",
-    Wish.CLOSER: "get closer",
-    Wish.RECONNECT: "get back in touch",
-    Wish.FEWER: "see less of them",
-}
+KIND = labels.KIND
+CATEGORY = labels.CATEGORY
+RING = labels.RING
+SUPPORT = labels.lowered(labels.SUPPORT)
+FREQUENCY = labels.lowered(labels.FREQUENCY)
+WISH = labels.lowered(labels.WISH)
 # Said to the person on their printout, in the second person: whole sentences, built by `entry_sentences`.
 RING_FOR_PERSON = {
     Ring.CLOSE: "Closest to you",

@@ -52,23 +52,13 @@ from html import escape
 
 import numpy as np
 
+from . import labels
 from .domain import Category, Entry, Kind, Ring, Snapshot
 from .metrics import distinct_ties
 
-CATEGORY_NAMES = {
-    Category.FAMILY: "Family",
-    Category.PARTNER: "Partner",
-    Category.FRIEND: "Friends",
-    Category.NEIGHBOUR: "Neighbours",
-    Category.WORK_EDUCATION: "Work or education",
-    Category.COMMUNITY_GROUP: "Community groups",
-    Category.FAITH: "Faith",
-    Category.PEER_SUPPORT: "Peer support",
-    Category.ONLINE: "Online",
-    Category.SERVICES: "Services",
-}
-KIND_NAMES = {Kind.PERSON: "Person", Kind.GROUP: "Group", Kind.PLACE: "Place", Kind.SERVICE: "Service"}
-RING_NAMES = {Ring.CLOSE: "Close", Ring.MIDDLE: "Middle", Ring.OUTER: "Outer"}
+CATEGORY_NAMES = labels.CATEGORY_SECTOR
+KIND_NAMES = labels.KIND
+RING_NAMES = labels.RING
 
 # Geometry, in the viewBox's user units. The drawing is WIDTH wide; its height depends on the legend.
 WIDTH = 640

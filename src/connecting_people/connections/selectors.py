@@ -1,14 +1,15 @@
-"""Reads of connections maps, always through a person the acting user can reach (404 otherwise).
+"""Reads of connections maps, always through a person the actor can reach (NotFoundError otherwise).
 
-Functions taking `person` expect one from a scoped read (`people.selectors.person_get` or `person_open`);
-functions taking `user` do the scoping themselves.
+Reads start from the actor's scoped maps (`core.scoping.scoped`); a `person` given with the actor comes from a
+scoped read too (`people.selectors.person_get` or `person_open`). Functions given a snapshot read within one
+that came from such a read.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Exists, OuterRef, QuerySet
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.connections.domain import (
     Category,
     Entry,
@@ -21,52 +22,70 @@ from connecting_people.connections.domain import (
     Wish,
 )
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
 
 
-def snapshots_for(*, person: Person) -> list[MapSnapshot]:
+def snapshots_for(*, actor: Actor, person: Person) -> list[MapSnapshot]:
     """The person's snapshots, oldest first (without their entries)."""
-    return list(MapSnapshot.objects.filter(person=person).order_by("taken_on", "id"))
+    return list(scoped(actor, MapSnapshot).filter(person=person).order_by("taken_on", "id"))
 
 
-def snapshot_get(*, user, person_id: int, snapshot_id: int) -> MapSnapshot:
-    """One snapshot of a person the user can reach; Http404 for anything else."""
-    person = person_get(user=user, person_id=person_id)
-    return snapshot_of(person=person, snapshot_id=snapshot_id)
+def snapshot_get(*, actor: Actor, person_id: int, snapshot_id: int) -> MapSnapshot:
+    """One snapshot of a person the actor can reach; NotFoundError for anything else."""
+    return snapshot_of(
+        actor=actor, person=person_get(actor=actor, person_id=person_id), snapshot_id=snapshot_id
+    )
 
 
-def snapshot_of(*, person: Person, snapshot_id) -> MapSnapshot:
+def snapshot_of(*, actor: Actor, person: Person, snapshot_id) -> MapSnapshot:
     try:
-        snapshot = MapSnapshot.objects.get(person=person, pk=snapshot_id)
+        snapshot = scoped(actor, MapSnapshot).get(person=person, pk=snapshot_id)
     except (MapSnapshot.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such map") from error
+        raise NotFoundError("No such map") from error
     snapshot.person = person
     return snapshot
 
 
-def latest_snapshot(*, person: Person) -> MapSnapshot | None:
-    snapshot = MapSnapshot.objects.filter(person=person).order_by("-taken_on", "-id").first()
+def newest_first(*, actor: Actor, person_id: int) -> QuerySet[MapSnapshot]:
+    """The person's snapshots, latest first: the one definition of "the latest map" (the latest date, and of
+    two on one day the one made last). `.first()` is the latest; a writer adds `select_for_update()`."""
+    return scoped(actor, MapSnapshot).filter(person_id=person_id).order_by("-taken_on", "-id")
+
+
+def latest_snapshot(*, actor: Actor, person: Person) -> MapSnapshot | None:
+    snapshot = newest_first(actor=actor, person_id=person.pk).first()
     if snapshot is not None:
         snapshot.person = person
     return snapshot
 
 
-def is_latest(snapshot: MapSnapshot) -> bool:
-    latest = MapSnapshot.objects.filter(person_id=snapshot.person_id).order_by("-taken_on", "-id")
-    return latest.values_list("pk", flat=True).first() == snapshot.pk
+def latest_id(*, actor: Actor, person_id: int) -> int | None:
+    return newest_first(actor=actor, person_id=person_id).values_list("pk", flat=True).first()
+
+
+def has_map(person_field: str = "pk") -> Exists:
+    """Whether the person `person_field` of the outer query's row names has a map: for annotating people from
+    a scoped read in one query, without another app querying maps itself."""
+    return Exists(MapSnapshot.objects.filter(person=OuterRef(person_field)))
+
+
+def is_latest(*, actor: Actor, snapshot: MapSnapshot) -> bool:
+    return latest_id(actor=actor, person_id=snapshot.person_id) == snapshot.pk
 
 
 def entries_of(snapshot: MapSnapshot) -> QuerySet[MapEntry]:
     return MapEntry.objects.filter(snapshot=snapshot).order_by("id")
 
 
-def entry_of(*, person: Person, entry_id) -> MapEntry:
-    """An entry of one of the person's snapshots (with its snapshot); Http404 otherwise."""
+def entry_of(*, actor: Actor, person: Person, entry_id) -> MapEntry:
+    """An entry of one of the person's snapshots (with its snapshot); NotFoundError otherwise."""
     try:
-        entry = MapEntry.objects.select_related("snapshot").get(pk=entry_id, snapshot__person=person)
+        entry = scoped(actor, MapEntry).select_related("snapshot").get(pk=entry_id, snapshot__person=person)
     except (MapEntry.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such entry") from error
+        raise NotFoundError("No such entry") from error
     entry.snapshot.person = person
     return entry
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.connections import lexicon, metrics, selectors
 from connecting_people.connections.domain import (
@@ -42,7 +42,8 @@ from connecting_people.connections.interchange import (
     new_key,
 )
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
-from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.errors import NotFoundError, ServiceError, StaleRecordError
+from connecting_people.core.scoping import scoped
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import person_get
 from connecting_people.people.services import person_for_change
@@ -112,9 +113,11 @@ def case_id_for(person: Person) -> str:
     return str(person.pk)
 
 
-def _audit(user, person: Person, action: str, object_type: str, object_id: Any, summary: dict) -> None:
+def _audit(
+    actor: Actor, person: Person, action: str, object_type: str, object_id: Any, summary: dict
+) -> None:
     audit_record(
-        actor=user,
+        actor=actor.user,
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -126,24 +129,32 @@ def _audit(user, person: Person, action: str, object_type: str, object_id: Any, 
 def _checked_label(label: str, kind: str) -> str:
     text = " ".join(label.split())
     if not text:
-        raise ServiceError("Enter a name for this entry", field="label")
+        raise ServiceError("Enter a name for this entry", field="label", code="label_missing")
     if len(text) > LABEL_MAX_LENGTH:
-        raise ServiceError(f"Name must be {LABEL_MAX_LENGTH} characters or fewer", field="label")
+        raise ServiceError(
+            f"Name must be {LABEL_MAX_LENGTH} characters or fewer",
+            field="label",
+            code="label_too_long",
+            params={"max_length": LABEL_MAX_LENGTH},
+        )
     cleaned, changes = minimal_label(text, kind=Kind(kind))
     if kind == Kind.PERSON and "first word kept" in changes:
         raise ServiceError(
-            "For a person, enter a first name or initials only, without a family name", field="label"
+            "For a person, enter a first name or initials only, without a family name",
+            field="label",
+            code="label_not_minimal",
         )
     if not cleaned:
-        raise ServiceError("Enter a name for this entry", field="label")
+        raise ServiceError("Enter a name for this entry", field="label", code="label_missing")
     return cleaned
 
 
 def _code(enum, value: str, field: str, message: str, *, blank: bool = False) -> str:
-    """`value` if it is one of `enum`'s codes (or empty, when `blank`); ServiceError(message) otherwise."""
+    """`value` if it is one of `enum`'s codes (or empty, when `blank`); ServiceError(message) otherwise (code
+    "<field>_unknown", e.g. "ring_unknown")."""
     if (blank and value == "") or value in {member.value for member in enum}:
         return value
-    raise ServiceError(message, field=field)
+    raise ServiceError(message, field=field, code=f"{field}_unknown", params={field: value})
 
 
 def _entry_fields(data: EntryData) -> dict[str, Any]:
@@ -178,28 +189,33 @@ def _guessed(data: EntryData, snapshot: MapSnapshot) -> EntryData:
     )
 
 
+def _map_full() -> ServiceError:
+    return ServiceError(
+        f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.",
+        code="map_full",
+        params={"max_entries": MAX_ENTRIES},
+    )
+
+
 def _shape_summary(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Codes only: the label is about a third party and stays out of the audit."""
     return {name: fields[name] for name in ("kind", "category", "ring", "supports", "frequency", "wish")}
 
 
-def _locked_snapshot(person: Person, snapshot_id) -> MapSnapshot:
+def _locked_snapshot(actor: Actor, person: Person, snapshot_id) -> MapSnapshot:
     try:
-        snapshot = MapSnapshot.objects.select_for_update().get(person=person, pk=snapshot_id)
+        snapshot = scoped(actor, MapSnapshot).select_for_update().get(person=person, pk=snapshot_id)
     except (MapSnapshot.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such map") from error
-    latest = (
-        MapSnapshot.objects.filter(person=person).order_by("-taken_on", "-id").values_list("pk", flat=True)
-    )
-    if latest.first() != snapshot.pk:
-        raise ServiceError(NOT_LATEST)
+        raise NotFoundError("No such map") from error
+    if selectors.latest_id(actor=actor, person_id=person.pk) != snapshot.pk:
+        raise ServiceError(NOT_LATEST, code="map_not_latest")
     snapshot.person = person
     return snapshot
 
 
-def _latest_locked(person: Person) -> MapSnapshot | None:
+def _latest_locked(actor: Actor, person: Person) -> MapSnapshot | None:
     """The person's latest map, locked until the transaction ends, so two new maps cannot both follow it."""
-    return MapSnapshot.objects.select_for_update().filter(person=person).order_by("-taken_on", "-id").first()
+    return selectors.newest_first(actor=actor, person_id=person.pk).select_for_update().first()
 
 
 def _refresh_measures(snapshot: MapSnapshot) -> None:
@@ -214,12 +230,21 @@ def _refresh_measures(snapshot: MapSnapshot) -> None:
 
 def _check_new_date(person: Person, taken_on: date, latest: MapSnapshot | None) -> None:
     if taken_on > timezone.localdate():
-        raise ServiceError("The date of the map must be today or in the past", field="taken_on")
+        raise ServiceError(
+            "The date of the map must be today or in the past", field="taken_on", code="map_date_in_future"
+        )
     if taken_on < person.date_of_birth:
-        raise ServiceError("The date of the map must be after the person's date of birth", field="taken_on")
+        raise ServiceError(
+            "The date of the map must be after the person's date of birth",
+            field="taken_on",
+            code="map_date_before_birth",
+        )
     if latest is not None and taken_on <= latest.taken_on:
         raise ServiceError(
-            f"The date must be after the last map's date ({latest.taken_on:%-d %B %Y})", field="taken_on"
+            f"The date must be after the last map's date ({latest.taken_on:%-d %B %Y})",
+            field="taken_on",
+            code="map_date_not_after_latest",
+            params={"latest_taken_on": latest.taken_on},
         )
 
 
@@ -232,24 +257,27 @@ def _one_map_per_day(taken_on: date):
     except IntegrityError as error:
         if "map_snapshot_one_per_day" in str(error) or "taken_on" in str(error):
             raise ServiceError(
-                f"There is already a map dated {taken_on:%-d %B %Y}", field="taken_on"
+                f"There is already a map dated {taken_on:%-d %B %Y}",
+                field="taken_on",
+                code="map_date_taken",
+                params={"taken_on": taken_on},
             ) from error
         raise
 
 
-def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
+def snapshot_start(*, actor: Actor, person_id: int, taken_on: date) -> MapSnapshot:
     """Start the person's next map, dated `taken_on`: a copy of the latest one (same entries, same keys, same
     ties), or an empty map if this is the first. Raises ServiceError for a date not after the latest map's."""
     with _one_map_per_day(taken_on), transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
-        latest = _latest_locked(person)
+        person = person_for_change(actor=actor, person_id=person_id)
+        latest = _latest_locked(actor, person)
         _check_new_date(person, taken_on, latest)
         snapshot = MapSnapshot.objects.create(
             person=person,
             taken_on=taken_on,
             previous=latest,
             source="copy" if latest else "new",
-            created_by=user,
+            created_by=actor.user,
         )
         snapshot.person = person
         if latest is not None:
@@ -257,7 +285,7 @@ def snapshot_start(*, user, person_id: int, taken_on: date) -> MapSnapshot:
             _store_entries_and_ties(snapshot, loaded.domain.entries, loaded.domain.ties)
         _refresh_measures(snapshot)
         _audit(
-            user,
+            actor,
             person,
             "map.snapshot_started",
             "map_snapshot",
@@ -289,43 +317,43 @@ def _store_entries_and_ties(snapshot: MapSnapshot, entries: Iterable[Entry], tie
     MapTie.objects.bulk_create(MapTie(snapshot=snapshot, a_id=a, b_id=b) for a, b in sorted(pairs))
 
 
-def entry_add(*, user, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
+def entry_add(*, actor: Actor, person_id: int, snapshot_id: int, data: EntryData) -> MapEntry:
     """Add an entry to the person's latest map; an empty kind, relationship or ring is guessed from the label
     (`lexicon`). ServiceError for a label that is not minimal (a person's name with a family name), or when the
     map already holds MAX_ENTRIES (the limit an import has too)."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
+        person = person_for_change(actor=actor, person_id=person_id)
         # Locked: two adds at once cannot both pass the count.
-        snapshot = _locked_snapshot(person, snapshot_id)
+        snapshot = _locked_snapshot(actor, person, snapshot_id)
         if selectors.entries_of(snapshot).count() >= MAX_ENTRIES:
-            raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
+            raise _map_full()
         fields = _entry_fields(_guessed(data, snapshot))
         entry = MapEntry.objects.create(snapshot=snapshot, **fields)
         _refresh_measures(snapshot)
-        _audit(user, person, "map.entry_added", "map_entry", entry.pk, _shape_summary(fields))
+        _audit(actor, person, "map.entry_added", "map_entry", entry.pk, _shape_summary(fields))
     return entry
 
 
-def entry_add_first(*, user, person_id: int, data: EntryData) -> MapEntry:
+def entry_add_first(*, actor: Actor, person_id: int, data: EntryData) -> MapEntry:
     """Add an entry to the person's latest map, starting their first map (dated today) when they have none:
     a map begins with its first entry, in one transaction (a refused entry starts no map). Otherwise as
     `entry_add`."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
-        latest = _latest_locked(person)
+        person = person_for_change(actor=actor, person_id=person_id)
+        latest = _latest_locked(actor, person)
         if latest is None:
-            latest = snapshot_start(user=user, person_id=person.pk, taken_on=timezone.localdate())
-        return entry_add(user=user, person_id=person.pk, snapshot_id=latest.pk, data=data)
+            latest = snapshot_start(actor=actor, person_id=person.pk, taken_on=timezone.localdate())
+        return entry_add(actor=actor, person_id=person.pk, snapshot_id=latest.pk, data=data)
 
 
-def _locked_entry(user, person_id: int, entry_id, expected_version: int) -> tuple[Person, MapEntry]:
+def _locked_entry(actor: Actor, person_id: int, entry_id, expected_version: int) -> tuple[Person, MapEntry]:
     """The entry, with its map locked until the transaction ends (every write to a map takes that lock first).
     StaleRecordError when the entry is no longer at `expected_version`, the version the page was opened with."""
-    person = person_for_change(user=user, person_id=person_id)
-    snapshot_id = selectors.entry_of(person=person, entry_id=entry_id).snapshot_id
-    snapshot = _locked_snapshot(person, snapshot_id)
+    person = person_for_change(actor=actor, person_id=person_id)
+    snapshot_id = selectors.entry_of(actor=actor, person=person, entry_id=entry_id).snapshot_id
+    snapshot = _locked_snapshot(actor, person, snapshot_id)
     # Read again under the lock: a save that committed while this one waited is seen now.
-    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry = selectors.entry_of(actor=actor, person=person, entry_id=entry_id)
     if entry.version != expected_version:
         raise StaleRecordError()
     entry.snapshot = snapshot
@@ -340,10 +368,12 @@ def _entries_changed(snapshot: MapSnapshot, entry_ids: Iterable[int]) -> None:
         MapEntry.objects.filter(snapshot=snapshot, pk__in=ids).update(version=F("version") + 1)
 
 
-def entry_update(*, user, person_id: int, entry_id: int, expected_version: int, data: EntryData) -> MapEntry:
+def entry_update(
+    *, actor: Actor, person_id: int, entry_id: int, expected_version: int, data: EntryData
+) -> MapEntry:
     """Change an entry of the latest map. StaleRecordError when someone saved it since `expected_version`."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
+        person, entry = _locked_entry(actor, person_id, entry_id, expected_version)
         fields = _entry_fields(data)
         changed = sorted(name for name, value in fields.items() if getattr(entry, name) != value)
         for name, value in fields.items():
@@ -354,12 +384,12 @@ def entry_update(*, user, person_id: int, entry_id: int, expected_version: int, 
         summary = {"fields": changed} | {
             name: fields[name] for name in changed if name in _shape_summary(fields)
         }
-        _audit(user, person, "map.entry_changed", "map_entry", entry.pk, summary)
+        _audit(actor, person, "map.entry_changed", "map_entry", entry.pk, summary)
     return entry
 
 
 def entry_move(
-    *, user, person_id: int, entry_id: int, expected_version: int, ring: str, category: str
+    *, actor: Actor, person_id: int, entry_id: int, expected_version: int, ring: str, category: str
 ) -> MapEntry:
     """Put an entry of the latest map in another ring or relationship (sector): what dragging it on the map,
     or moving it with the arrow keys, does. Nothing is written when both are as they were. StaleRecordError
@@ -367,7 +397,7 @@ def entry_move(
     ring = _code(Ring, ring, "ring", "Select how close they feel")
     category = _code(Category, category, "category", "Select the relationship")
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
+        person, entry = _locked_entry(actor, person_id, entry_id, expected_version)
         before = {"ring": entry.ring, "category": entry.category}
         if before == {"ring": ring, "category": category}:
             return entry
@@ -376,7 +406,7 @@ def entry_move(
         entry.save(update_fields=["ring", "category", "version"])
         _refresh_measures(entry.snapshot)
         _audit(
-            user,
+            actor,
             person,
             "map.entry_moved",
             "map_entry",
@@ -386,12 +416,12 @@ def entry_move(
     return entry
 
 
-def entry_remove(*, user, person_id: int, entry_id: int, expected_version: int) -> RemovedEntry:
+def entry_remove(*, actor: Actor, person_id: int, entry_id: int, expected_version: int) -> RemovedEntry:
     """Take an entry off the latest map (earlier maps keep it), with its ties. Returns what `entry_restore`
     needs to undo it. StaleRecordError when someone changed the entry since `expected_version`: they may have
     made it something the person wants to keep."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
+        person, entry = _locked_entry(actor, person_id, entry_id, expected_version)
         entry_pk = entry.pk
         tied = _tied_to(entry)
         removed = RemovedEntry(
@@ -411,25 +441,32 @@ def entry_remove(*, user, person_id: int, entry_id: int, expected_version: int) 
         entry.delete()
         _entries_changed(entry.snapshot, tied)
         _refresh_measures(entry.snapshot)
-        _audit(user, person, "map.entry_removed", "map_entry", entry_pk, {"key": str(entry.key)})
+        _audit(actor, person, "map.entry_removed", "map_entry", entry_pk, {"key": str(entry.key)})
     return removed
 
 
-def entry_restore(*, user, person_id: int, snapshot_id: int, removed: RemovedEntry) -> MapEntry:
+def entry_restore(*, actor: Actor, person_id: int, snapshot_id: int, removed: RemovedEntry) -> MapEntry:
     """Put back an entry `entry_remove` took off (undo): same key and details, tied again to those of its
     entries still on the map. Only onto the map it came from, while that map is still the latest.
     ServiceError when that map has changed so it cannot go back (it is no longer the latest, the entry is on it
-    again, or the map is full); Http404 for a map out of reach."""
+    again, or the map is full); NotFoundError for a map out of reach."""
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)
-        snapshot = _locked_snapshot(person, snapshot_id)
+        person = person_for_change(actor=actor, person_id=person_id)
+        snapshot = _locked_snapshot(actor, person, snapshot_id)
         if removed.snapshot_id != snapshot.pk:
-            raise ServiceError("That entry was taken off another map, so it cannot be put back on this one.")
+            raise ServiceError(
+                "That entry was taken off another map, so it cannot be put back on this one.",
+                code="restore_other_map",
+            )
         entries = selectors.entries_of(snapshot)
         if entries.filter(key=removed.key).exists():
-            raise ServiceError(f"{removed.label} is already back on the map.")
+            raise ServiceError(
+                f"{removed.label} is already back on the map.",
+                code="restore_already_back",
+                params={"label": removed.label},
+            )
         if entries.count() >= MAX_ENTRIES:
-            raise ServiceError(f"A map holds at most {MAX_ENTRIES:,} entries. Remove one to add another.")
+            raise _map_full()
         fields = _entry_fields(
             EntryData(
                 label=removed.label,
@@ -446,7 +483,11 @@ def entry_restore(*, user, person_id: int, snapshot_id: int, removed: RemovedEnt
             entries.filter(key__in=removed.tied_keys).exclude(pk=entry.pk).values_list("pk", flat=True)
         )
         if MapTie.objects.filter(snapshot=snapshot).count() + len(others) > MAX_TIES:
-            raise ServiceError(f"A map holds at most {MAX_TIES:,} ties, so its ties cannot all be put back.")
+            raise ServiceError(
+                f"A map holds at most {MAX_TIES:,} ties, so its ties cannot all be put back.",
+                code="map_ties_full",
+                params={"max_ties": MAX_TIES},
+            )
         MapTie.objects.bulk_create(
             MapTie(snapshot=snapshot, a_id=min(entry.pk, other), b_id=max(entry.pk, other))
             for other in others
@@ -454,7 +495,7 @@ def entry_restore(*, user, person_id: int, snapshot_id: int, removed: RemovedEnt
         _entries_changed(snapshot, others)
         _refresh_measures(snapshot)
         _audit(
-            user,
+            actor,
             person,
             "map.entry_restored",
             "map_entry",
@@ -476,16 +517,16 @@ def _tied_to(entry: MapEntry) -> set[int]:
 
 
 def entry_ties_set(
-    *, user, person_id: int, entry_id: int, expected_version: int, other_entry_ids: Iterable[int]
+    *, actor: Actor, person_id: int, entry_id: int, expected_version: int, other_entry_ids: Iterable[int]
 ) -> MapEntry:
     """Record exactly which other entries of the same map this entry is tied to (knows, sees, is part of).
     StaleRecordError when the entry (its ties included) changed since `expected_version`."""
     with transaction.atomic():
-        person, entry = _locked_entry(user, person_id, entry_id, expected_version)
+        person, entry = _locked_entry(actor, person_id, entry_id, expected_version)
         wanted = set(other_entry_ids)
         found = set(selectors.entries_of(entry.snapshot).filter(pk__in=wanted).values_list("pk", flat=True))
         if wanted - found or entry.pk in wanted:
-            raise ServiceError("Choose entries from this map only", field="ties")
+            raise ServiceError("Choose entries from this map only", field="ties", code="ties_not_on_map")
         existing = _ties_of(entry)
         current = _tied_to(entry)
         added, removed = wanted - current, current - wanted
@@ -494,7 +535,10 @@ def entry_ties_set(
             and MapTie.objects.filter(snapshot=entry.snapshot).count() + len(added) - len(removed) > MAX_TIES
         ):
             raise ServiceError(
-                f"A map holds at most {MAX_TIES:,} ties. Untick one to add another.", field="ties"
+                f"A map holds at most {MAX_TIES:,} ties. Untick one to add another.",
+                field="ties",
+                code="map_ties_full",
+                params={"max_ties": MAX_TIES},
             )
         if removed:
             existing.filter(a_id__in=removed).delete()
@@ -509,7 +553,7 @@ def entry_ties_set(
             _entries_changed(entry.snapshot, added | removed)
         _refresh_measures(entry.snapshot)
         _audit(
-            user,
+            actor,
             person,
             "map.ties_changed",
             "map_entry",
@@ -523,18 +567,25 @@ def entry_ties_set(
 # Files
 
 
-def map_export(*, user, person_id: int, snapshot_id: int | None, format: str) -> tuple[MapSnapshot, dict]:
+def map_export(
+    *, actor: Actor, person_id: int, snapshot_id: int | None, format: str
+) -> tuple[MapSnapshot, dict]:
     """The person's map (the latest, or `snapshot_id`) as files {name: text} in `format` (one of FORMATS).
-    Audited: who exported which map in which format. Http404 when there is no such map in reach."""
+    Audited: who exported which map in which format. NotFoundError when there is no such map in reach."""
     if format not in FORMATS:
-        raise ServiceError(f"Choose a format: {', '.join(FORMATS)}", field="format")
-    person = person_get(user=user, person_id=person_id)
+        raise ServiceError(
+            f"Choose a format: {', '.join(FORMATS)}",
+            field="format",
+            code="format_unknown",
+            params={"formats": list(FORMATS)},
+        )
+    person = person_get(actor=actor, person_id=person_id)
     if snapshot_id is None:
-        snapshot = selectors.latest_snapshot(person=person)
+        snapshot = selectors.latest_snapshot(actor=actor, person=person)
         if snapshot is None:
-            raise Http404("No map yet")
+            raise NotFoundError("No map yet")
     else:
-        snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+        snapshot = selectors.snapshot_of(actor=actor, person=person, snapshot_id=snapshot_id)
     files = export_map(
         selectors.snapshot_domain(snapshot),
         format=format,
@@ -543,7 +594,7 @@ def map_export(*, user, person_id: int, snapshot_id: int | None, format: str) ->
     )
     with transaction.atomic():
         _audit(
-            user,
+            actor,
             person,
             "map.exported",
             "map_snapshot",
@@ -575,31 +626,31 @@ def _with_keys_for(person: Person, result: ImportResult) -> ImportResult:
 
 
 def snapshot_import(
-    *, user, person_id: int, files: Mapping[str, str | bytes], taken_on: date | None = None
+    *, actor: Actor, person_id: int, files: Mapping[str, str | bytes], taken_on: date | None = None
 ) -> tuple[MapSnapshot, ImportReport]:
     """Read a map file (JSON, GraphML, or a Network Canvas CSV export) into a new snapshot for the person.
 
     The snapshot is dated `taken_on`, else the file's date, else today, and must come after the latest map.
     Raises ImportRejected (file:line problems) for a malformed file and ServiceError for a date that does
     not fit; either way nothing is saved."""
-    person = person_for_change(user=user, person_id=person_id)
+    person = person_for_change(actor=actor, person_id=person_id)
     result = _with_keys_for(person, import_map(files, key_namespace=None))
     when = taken_on or result.taken_on or timezone.localdate()
     with _one_map_per_day(when), transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
-        latest = _latest_locked(person)
+        person = person_for_change(actor=actor, person_id=person_id)  # again, locked: see its docstring
+        latest = _latest_locked(actor, person)
         _check_new_date(person, when, latest)
         snapshot = MapSnapshot.objects.create(
             person=person,
             taken_on=when,
             previous=latest,
             source=f"import:{result.report.format}",
-            created_by=user,
+            created_by=actor.user,
         )
         _store_entries_and_ties(snapshot, result.entries, result.ties)
         _refresh_measures(snapshot)
         _audit(
-            user,
+            actor,
             person,
             "map.imported",
             "map_snapshot",

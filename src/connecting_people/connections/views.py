@@ -36,7 +36,7 @@ from connecting_people.connections.interchange import (
 )
 from connecting_people.connections.render import map_svg
 from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
+from connecting_people.core.forms import form_saved, posted, saved_by_someone_else, show_service_error
 from connecting_people.core.input_limits import megabytes
 from connecting_people.core.presenters import date_long
 from connecting_people.people.views import person_for_request
@@ -65,7 +65,7 @@ def _ring_and_sector(ring: str, category: str) -> str:
 def _unless_latest(request, snapshot):
     """A redirect to the map with a message when `snapshot` is not the person's latest (which alone changes);
     for the page's script, the latest map with the message in place."""
-    if selectors.is_latest(snapshot):
+    if selectors.is_latest(actor=request.actor, snapshot=snapshot):
         return None
     if _wants_fragment(request):
         return _builder_answer(
@@ -192,7 +192,7 @@ def _builder_answer(
         if selected_id is not None:
             url += f"?entry={selected_id}" + ("&added=1#id_label" if added else "#entry-details")
         return redirect(url)
-    snapshots = selectors.snapshots_for(person=person)
+    snapshots = selectors.snapshots_for(actor=request.actor, person=person)
     context = _builder_context(
         person, snapshots[-1], snapshots, selected_id=selected_id, notice=notice, added=added, **forms
     )
@@ -230,7 +230,7 @@ def map_page(request, person_id: int, snapshot_id: int | None = None):
     """The latest map (or the one asked for), drawn and tabled, with the builder when it can change:
     `?entry=<id>` opens that entry's details. Asked for the fragment, the builder part alone."""
     person = person_for_request(request, person_id, "map")
-    snapshots = selectors.snapshots_for(person=person)
+    snapshots = selectors.snapshots_for(actor=request.actor, person=person)
     if snapshot_id is None:
         if not snapshots:
             return render(request, "connections/empty.jinja", _empty_context(person))
@@ -262,23 +262,21 @@ def map_page(request, person_id: int, snapshot_id: int | None = None):
 @login_required
 def snapshot_new(request, person_id: int):
     person = person_for_request(request, person_id, "map-new")
-    latest = selectors.latest_snapshot(person=person)
+    latest = selectors.latest_snapshot(actor=request.actor, person=person)
     form = SnapshotForm(request.POST or None, initial={"taken_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.snapshot_start(
-                user=request.user, person_id=person.pk, taken_on=form.cleaned_data["taken_on"]
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                "New map started from the last one. Change what is different now."
-                if latest
-                else "Map started. Add the first entry.",
-            )
-            return redirect("connections:map", person_id=person.pk)
+    started = form_saved(
+        request,
+        form,
+        lambda: services.snapshot_start(
+            actor=request.actor, person_id=person.pk, taken_on=form.cleaned_data["taken_on"]
+        ),
+        saved="New map started from the last one. Change what is different now."
+        if latest
+        else "Map started. Add the first entry.",
+        then=reverse("connections:map", args=[person.pk]),
+    )
+    if started:
+        return started
     return render(
         request,
         "connections/new.jinja",
@@ -291,7 +289,7 @@ def entry_add(request, person_id: int, snapshot_id: int):
     """Add to the map: a name (kind, relationship and ring guessed when not chosen). A GET goes to the map's
     add form; a refused post shows the map again with the form's errors."""
     person = person_for_request(request, person_id, "map-entry-add")
-    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    snapshot = selectors.snapshot_of(actor=request.actor, person=person, snapshot_id=snapshot_id)
     if refused := _unless_latest(request, snapshot):
         return refused
     if request.method != "POST":
@@ -299,20 +297,21 @@ def entry_add(request, person_id: int, snapshot_id: int):
     form = QuickEntryForm(request.POST)
     if form.is_valid() and (tie := _tie_typed(snapshot, form.cleaned_data["label"])):
         return _tie_by_names(request, person, *tie)
-    if form.is_valid():
-        try:
-            entry = services.entry_add(
-                user=request.user, person_id=person.pk, snapshot_id=snapshot.pk, data=form.entry_data()
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            return _builder_answer(
-                request, person, selected_id=entry.pk, added=True, notice=_notice(_added_text(entry))
-            )
+    added = form_saved(
+        request,
+        form,
+        lambda: services.entry_add(
+            actor=request.actor, person_id=person.pk, snapshot_id=snapshot.pk, data=form.entry_data()
+        ),
+        then=lambda entry: _builder_answer(
+            request, person, selected_id=entry.pk, added=True, notice=_notice(_added_text(entry))
+        ),
+    )
+    if added:
+        return added
     if _wants_fragment(request):
         return _builder_answer(request, person, add_form=form, status=422)
-    snapshots = selectors.snapshots_for(person=person)
+    snapshots = selectors.snapshots_for(actor=request.actor, person=person)
     context = _builder_context(person, snapshot, snapshots, add_form=form)
     context["page_title"] = f"Connections map of {person.full_name}, {date_long(snapshot.taken_on)}"
     return render(request, "connections/map.jinja", context)
@@ -335,7 +334,7 @@ def _tie_by_names(request, person, first, second):
     else:
         try:
             services.entry_ties_set(
-                user=request.user,
+                actor=request.actor,
                 person_id=person.pk,
                 entry_id=first.pk,
                 expected_version=first.version,
@@ -358,16 +357,19 @@ def entry_add_first(request, person_id: int):
         return HttpResponseNotAllowed(["POST"])
     person = person_for_request(request, person_id, "map-entry-add-first")
     form = QuickEntryForm(request.POST)
-    if form.is_valid():
-        try:
-            entry = services.entry_add_first(user=request.user, person_id=person.pk, data=form.entry_data())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            request.session[NOTICE_KEY] = _notice(_added_text(entry))
-            return redirect(
-                reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}&added=1#id_label"
-            )
+
+    def to_the_entry(entry):
+        request.session[NOTICE_KEY] = _notice(_added_text(entry))
+        return reverse("connections:map", args=[person.pk]) + f"?entry={entry.pk}&added=1#id_label"
+
+    added = form_saved(
+        request,
+        form,
+        lambda: services.entry_add_first(actor=request.actor, person_id=person.pk, data=form.entry_data()),
+        then=to_the_entry,
+    )
+    if added:
+        return added
     return render(request, "connections/empty.jinja", _empty_context(person, add_form=form))
 
 
@@ -390,7 +392,7 @@ def entry_edit(request, person_id: int, entry_id: int):
     """An entry's details: its own page (JavaScript off, or from a link), or posted from the details panel
     beside the map, which saves each change as it is made."""
     person = person_for_request(request, person_id, "map-entry-edit")
-    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry = selectors.entry_of(actor=request.actor, person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
     # The panel beside the map draws the same fields compactly; both validate alike.
@@ -399,7 +401,7 @@ def entry_edit(request, person_id: int, entry_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_update(
-                user=request.user,
+                actor=request.actor,
                 person_id=person.pk,
                 entry_id=entry.pk,
                 expected_version=form.cleaned_data["version"],
@@ -435,7 +437,7 @@ def entry_move(request, person_id: int, entry_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     person = person_for_request(request, person_id, "map-entry-move")
-    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry = selectors.entry_of(actor=request.actor, person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
     form = MoveForm(request.POST)
@@ -446,7 +448,7 @@ def entry_move(request, person_id: int, entry_id: int):
         )
     try:
         moved = services.entry_move(
-            user=request.user,
+            actor=request.actor,
             person_id=person.pk,
             entry_id=entry.pk,
             expected_version=form.cleaned_data["version"],
@@ -468,7 +470,7 @@ def entry_move(request, person_id: int, entry_id: int):
 @login_required
 def entry_ties(request, person_id: int, entry_id: int):
     person = person_for_request(request, person_id, "map-entry-ties")
-    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry = selectors.entry_of(actor=request.actor, person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
     loaded = selectors.snapshot_load(entry.snapshot)
@@ -481,7 +483,7 @@ def entry_ties(request, person_id: int, entry_id: int):
         wanted = set(form.cleaned_data["ties"])
         try:
             services.entry_ties_set(
-                user=request.user,
+                actor=request.actor,
                 person_id=person.pk,
                 entry_id=entry.pk,
                 expected_version=form.cleaned_data["version"],
@@ -529,7 +531,7 @@ def entry_remove(request, person_id: int, entry_id: int):
     """Take an entry off the map at once, with an undo in the notice (no confirmation page). A GET goes to
     the entry's details on the map."""
     person = person_for_request(request, person_id, "map-entry-remove")
-    entry = selectors.entry_of(person=person, entry_id=entry_id)
+    entry = selectors.entry_of(actor=request.actor, person=person, entry_id=entry_id)
     if refused := _unless_latest(request, entry.snapshot):
         return refused
     if request.method != "POST":
@@ -538,7 +540,7 @@ def entry_remove(request, person_id: int, entry_id: int):
     form.is_valid()  # a version that is not a number reads as 0, which the service refuses as stale
     try:
         removed = services.entry_remove(
-            user=request.user,
+            actor=request.actor,
             person_id=person.pk,
             entry_id=entry.pk,
             expected_version=form.cleaned_data.get("version", 0),
@@ -578,7 +580,7 @@ def entry_restore(request, person_id: int, snapshot_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     person = person_for_request(request, person_id, "map-entry-restore")
-    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    snapshot = selectors.snapshot_of(actor=request.actor, person=person, snapshot_id=snapshot_id)
     form = RestoreForm(request.POST)
     kept = dict(request.session.get(UNDO_KEY, {}))
     token = form.cleaned_data["undo"] if form.is_valid() else ""
@@ -595,7 +597,7 @@ def entry_restore(request, person_id: int, snapshot_id: int):
         )
     try:
         entry = services.entry_restore(
-            user=request.user, person_id=person.pk, snapshot_id=snapshot.pk, removed=removed
+            actor=request.actor, person_id=person.pk, snapshot_id=snapshot.pk, removed=removed
         )
     except ServiceError as error:
         return _builder_answer(request, person, notice=_notice(error.message, error=True), status=422)
@@ -609,7 +611,7 @@ def entry_restore(request, person_id: int, snapshot_id: int):
 @login_required
 def printout(request, person_id: int, snapshot_id: int):
     person = person_for_request(request, person_id, "map-print")
-    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    snapshot = selectors.snapshot_of(actor=request.actor, person=person, snapshot_id=snapshot_id)
     domain = selectors.snapshot_domain(snapshot)
     return render(
         request,
@@ -647,7 +649,7 @@ def _snapshot_param(request, name: str, snapshots):
 def compare(request, person_id: int):
     """Two of the person's maps side by side: by default the latest and the one before it."""
     person = person_for_request(request, person_id, "map-compare")
-    snapshots = selectors.snapshots_for(person=person)
+    snapshots = selectors.snapshots_for(actor=request.actor, person=person)
     after = _snapshot_param(request, "to", snapshots) or (snapshots[-1] if snapshots else None)
     before = _snapshot_param(request, "from", snapshots) or (
         selectors.previous_of(after, snapshots) if after else None
@@ -692,7 +694,7 @@ def export(request, person_id: int, snapshot_id: int, format: str):
     if format not in FORMATS:
         raise Http404("No such format")
     snapshot, files = services.map_export(
-        user=request.user, person_id=person_id, snapshot_id=snapshot_id, format=format
+        actor=request.actor, person_id=person_id, snapshot_id=snapshot_id, format=format
     )
     if len(files) == 1:
         ((name, text),) = files.items()
@@ -734,7 +736,7 @@ def _import_files(request, person_id: int):
         files = {upload.name: upload.read() for upload in form.cleaned_data["files"]}
         try:
             snapshot, report = services.snapshot_import(
-                user=request.user, person_id=person.pk, files=files, taken_on=form.cleaned_data["taken_on"]
+                actor=request.actor, person_id=person.pk, files=files, taken_on=form.cleaned_data["taken_on"]
             )
         except ImportTooLarge as too_large:
             form.add_error("files", f"{too_large.problems[0]}. Nothing was saved.")
@@ -770,7 +772,7 @@ def _import_files(request, person_id: int):
 def imported(request, person_id: int, snapshot_id: int):
     """What the last import did and what it could not use, then on to the map."""
     person = person_for_request(request, person_id, "map-imported")
-    snapshot = selectors.snapshot_of(person=person, snapshot_id=snapshot_id)
+    snapshot = selectors.snapshot_of(actor=request.actor, person=person, snapshot_id=snapshot_id)
     report = request.session.pop("map_import_report", None)
     if report is None:
         return redirect("connections:snapshot", person_id=person.pk, snapshot_id=snapshot.pk)

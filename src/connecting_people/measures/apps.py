@@ -7,4 +7,5 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Outcome measures"
 
     def ready(self) -> None:
-        from connecting_people.measures import checks  # noqa: F401 - registers the system checks
+        # Registers the system checks, and the scope rules (core.scoping).
+        from connecting_people.measures import checks, scopes  # noqa: F401

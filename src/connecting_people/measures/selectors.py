@@ -1,20 +1,24 @@
-"""Reads of a person's outcome measures, scoped through the person's record (404 when out of reach)."""
+"""Reads of a person's outcome measures: from the actor's scoped administrations (core.scoping), for a person
+from a scoped read."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Max, QuerySet
 
+from connecting_people.accounts.actor import Actor
+from connecting_people.core.scoping import scoped
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.models import Administration
 from connecting_people.people.models import Person
 
 
-def administrations_for(*, person: Person) -> QuerySet[Administration]:
-    """A person's administrations. `person` must come from a scoped read (people.selectors.person_get)."""
+def administrations_for(*, actor: Actor, person: Person) -> QuerySet[Administration]:
+    """A person's administrations, of those the actor may read."""
     return (
-        Administration.objects.filter(person=person)
+        scoped(actor, Administration)
+        .filter(person=person)
         .select_related("administered_by")
         .order_by("instrument_id", "administered_on", "id")
     )
@@ -53,13 +57,13 @@ class MeasureHistory:
         return round(scored[-1] - scored[-2], 3) if len(scored) >= 2 else None
 
 
-def measure_histories(*, person: Person) -> list[MeasureHistory]:
+def measure_histories(*, actor: Actor, person: Person) -> list[MeasureHistory]:
     """One history per instrument the person has completed, in the catalogue's order.
 
     An instrument's scores are only compared within one definition version and, for EQ-5D-5L, one value set:
     a change of either starts a separate history, so no change is worked out across different scales."""
     by_instrument: dict[tuple, list[Administration]] = {}
-    for administration in administrations_for(person=person):
+    for administration in administrations_for(actor=actor, person=person):
         key = (
             administration.instrument_id,
             administration.instrument_version,

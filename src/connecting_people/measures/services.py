@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db import transaction
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring
@@ -25,7 +26,7 @@ def administration_from_score(
     administered_on: date,
     mode: str,
     timepoint_label: str,
-    administered_by_id: int,
+    administered_by_id: int | None,
 ) -> Administration:
     """An unsaved Administration holding `result` (a score_one dict or a BatchResult row). Shared by the
     service and the synthetic data generator, so both store scores the same way."""
@@ -49,7 +50,7 @@ def administration_from_score(
 
 def administration_record(
     *,
-    user,
+    actor: Actor,
     person_id: int,
     instrument_id: str,
     answers: list[float | None],
@@ -58,32 +59,40 @@ def administration_record(
     timepoint_label: str = "",
     weights: list[float] | None = None,
 ) -> Administration:
-    """Score and save one administration for a person the user can reach (404 otherwise).
+    """Score and save one administration for a person the actor can reach (not found otherwise).
 
     `answers` are codes in the definition's item order, None where the person gave no answer. `weights`, for
     Goal Attainment Scaling only, gives each goal's weight (kept with the scores).
     Raises ServiceError (field = the item's id) for an answer the instrument does not allow.
     """
-    person = person_for_change(user=user, person_id=person_id)
+    person = person_for_change(actor=actor, person_id=person_id)
     try:
         instrument = registry.instrument(instrument_id)
     except UnknownInstrumentError as error:
-        raise ServiceError(str(error)) from error
+        raise ServiceError(
+            str(error), code="instrument_unknown", params={"instrument_id": instrument_id}
+        ) from error
     if administered_on < person.date_of_birth:
-        raise ServiceError("The date must be after the person's date of birth.", field="administered_on")
+        raise ServiceError(
+            "The date must be after the person's date of birth.",
+            field="administered_on",
+            code="date_before_birth",
+        )
     try:
         checked = scoring.check_answers(instrument, answers)
     except AnswerError as error:
-        raise ServiceError(str(error), field=error.item_id) from error
+        raise ServiceError(
+            str(error), field=error.item_id, code="answer_not_allowed", params={"item_id": error.item_id}
+        ) from error
     options = registry.scoring_options(instrument)
     if weights is not None:
         options["weights"] = weights
     try:
         result = scoring.score_one(instrument, checked, **options)
     except ScoringOptionError as error:
-        raise ServiceError(str(error)) from error
+        raise ServiceError(str(error), code="scoring_option_invalid") from error
     with transaction.atomic():
-        person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
+        person = person_for_change(actor=actor, person_id=person_id)  # again, locked: see its docstring
         administration = administration_from_score(
             person_id=person.pk,
             instrument=instrument,
@@ -92,14 +101,14 @@ def administration_record(
             administered_on=administered_on,
             mode=mode,
             timepoint_label=timepoint_label,
-            administered_by_id=user.pk,
+            administered_by_id=actor.user_id,
         )
         if weights is not None:
             administration.derived["weights"] = list(weights)
         administration.save()
         refresh_spans([person.pk])
         audit_record(
-            actor=user,
+            actor=actor.user,
             action="measure.recorded",
             object_type="administration",
             object_id=administration.pk,

@@ -1,14 +1,12 @@
 """A person's outcome measures: history with charts, and recording a new administration."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import next_url, show_service_error
+from connecting_people.core.forms import form_saved, next_url
 from connecting_people.measures import registry, selectors, services
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.forms import AdministrationForm
@@ -22,7 +20,7 @@ from connecting_people.people.views import person_for_request
 @login_required
 def measures_page(request, person_id: int):
     person = person_for_request(request, person_id, "measures")
-    histories = selectors.measure_histories(person=person)
+    histories = selectors.measure_histories(actor=request.actor, person=person)
     sections = [
         {
             "history": history,
@@ -63,7 +61,7 @@ def choose_instrument(request, person_id: int):
 
 @login_required
 def record(request, person_id: int, instrument_id: str):
-    person = person_get(user=request.user, person_id=person_id)
+    person = person_get(actor=request.actor, person_id=person_id)
     try:
         instrument = registry.instrument(instrument_id)
     except UnknownInstrumentError as error:
@@ -71,32 +69,33 @@ def record(request, person_id: int, instrument_id: str):
     if instrument not in recordable_instruments():
         raise Http404("Recorded elsewhere")
     if request.method == "GET":
-        person_record_viewed(user=request.user, person=person, page=f"measures-record-{instrument.id}")
+        person_record_viewed(actor=request.actor, person=person, page=f"measures-record-{instrument.id}")
     back = next_url(request)  # the page that opened this one (the review), to go back to after the save
     form = AdministrationForm(
         request.POST or None,
         instrument=instrument,
         initial={"administered_on": timezone.localdate(), "mode": Administration.Mode.WITH_PERSON},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.administration_record(
-                user=request.user,
-                person_id=person.pk,
-                instrument_id=instrument.id,
-                answers=form.answers(),
-                administered_on=form.cleaned_data["administered_on"],
-                mode=form.cleaned_data["mode"],
-                timepoint_label=form.cleaned_data["timepoint_label"],
-            )
-        except ServiceError as error:
-            item_field = (
-                {error.field: form.item_field_name(error.field)} if error.field not in form.fields else None
-            )
-            show_service_error(form, error, item_field)
-        else:
-            messages.success(request, f"{instrument.title} recorded.")
-            return redirect(back or reverse("measures:history", args=[person.pk]))
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.administration_record(
+            actor=request.actor,
+            person_id=person.pk,
+            instrument_id=instrument.id,
+            answers=form.answers(),
+            administered_on=form.cleaned_data["administered_on"],
+            mode=form.cleaned_data["mode"],
+            timepoint_label=form.cleaned_data["timepoint_label"],
+        ),
+        # A refused answer names the item (its id); the form's field for it is item_<id>.
+        field_names={
+            item.id: form.item_field_name(item.id) for item in instrument.items if item.id not in form.fields
+        },
+        saved=f"{instrument.title} recorded.",
+        then=back or reverse("measures:history", args=[person.pk]),
+    ):
+        return saved
     return render(
         request,
         "measures/record.jinja",

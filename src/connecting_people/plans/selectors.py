@@ -1,18 +1,20 @@
 """Reads of a person's plan–do–review record. Functions taking `person` expect one from a scoped read
-(`people.selectors.person_get` / `person_open`); anything that is not theirs answers 404."""
+(`people.selectors.person_get` / `person_open`); anything that is not theirs is NotFoundError (a 404 page)."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor
 from connecting_people.community.selectors import opportunities_for_interests, place_for
 from connecting_people.connections import selectors as map_selectors
 from connecting_people.connections.domain import Snapshot
 from connecting_people.connections.models import MapSnapshot
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments, short_title
@@ -39,17 +41,18 @@ def _one(queryset, pk, message: str):
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404(message) from error
+        raise NotFoundError(message) from error
 
 
-def assessment_of(*, person: Person) -> Assessment | None:
-    return Assessment.objects.filter(person=person).first()
+def assessment_of(*, actor: Actor, person: Person) -> Assessment | None:
+    return scoped(actor, Assessment).filter(person=person).first()
 
 
-def goals_of(*, person: Person) -> list[Goal]:
+def goals_of(*, actor: Actor, person: Person) -> list[Goal]:
     """Every goal, oldest first, with steps and opportunities (three queries)."""
     return list(
-        Goal.objects.filter(person=person)
+        scoped(actor, Goal)
+        .filter(person=person)
         .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")), "opportunities")
         .order_by("set_on", "id")
     )
@@ -62,69 +65,81 @@ def gas_goals_at_most() -> int:
     return gas.repeat.maximum if gas.repeat is not None else 1
 
 
-def goals_to_score(*, person: Person) -> list[Goal]:
+def goals_to_score(*, actor: Actor, person: Person) -> list[Goal]:
     """The goals a review scores: those still being worked on."""
     return list(
-        Goal.objects.filter(person=person, status=Goal.Status.ACTIVE)
+        scoped(actor, Goal)
+        .filter(person=person, status=Goal.Status.ACTIVE)
         .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")))
         .order_by("set_on", "id")
     )
 
 
-def goal_of(*, person: Person, goal_id) -> Goal:
-    return _one(Goal.objects.filter(person=person).prefetch_related("opportunities"), goal_id, "No such goal")
+def goal_of(*, actor: Actor, person: Person, goal_id) -> Goal:
+    return _one(
+        scoped(actor, Goal).filter(person=person).prefetch_related("opportunities"), goal_id, "No such goal"
+    )
 
 
-def step_of(*, person: Person, step_id) -> Step:
-    return _one(Step.objects.filter(goal__person=person).select_related("goal"), step_id, "No such step")
+def step_of(*, actor: Actor, person: Person, step_id) -> Step:
+    return _one(
+        scoped(actor, Step).filter(goal__person=person).select_related("goal"), step_id, "No such step"
+    )
 
 
-def links_of(*, person: Person) -> list[Link]:
+def links_of(*, actor: Actor, person: Person) -> list[Link]:
     return list(
-        Link.objects.filter(person=person)
+        scoped(actor, Link)
+        .filter(person=person)
         .select_related("opportunity", "opportunity__organisation")
         .order_by("-updated_at", "-id")
     )
 
 
-def link_of(*, person: Person, link_id) -> Link:
+def link_of(*, actor: Actor, person: Person, link_id) -> Link:
     return _one(
-        Link.objects.filter(person=person).select_related("opportunity", "opportunity__organisation"),
+        scoped(actor, Link).filter(person=person).select_related("opportunity", "opportunity__organisation"),
         link_id,
         "No such link",
     )
 
 
-def link_history(*, link: Link) -> list[LinkChange]:
+def link_history(*, actor: Actor, link: Link) -> list[LinkChange]:
     return list(
-        LinkChange.objects.filter(link=link).select_related("changed_by").order_by("created_at", "id")
+        scoped(actor, LinkChange).filter(link=link).select_related("changed_by").order_by("created_at", "id")
     )
 
 
-def activities_of(*, person: Person, limit: int | None = None) -> list[Activity]:
+def activities_of(*, actor: Actor, person: Person, limit: int | None = None) -> list[Activity]:
     activities = (
-        Activity.objects.filter(person=person)
+        scoped(actor, Activity)
+        .filter(person=person)
         .select_related("opportunity", "goal", "recorded_by")
         .order_by("-occurred_on", "-id")
     )
     return list(activities[:limit] if limit else activities)
 
 
-def activities_since(*, person: Person, since: date | None, limit: int = 50) -> list[Activity]:
+def activities_since(*, actor: Actor, person: Person, since: date | None, limit: int = 50) -> list[Activity]:
     """What has happened since `since` (the last review's day, included), latest first; everything when None."""
-    activities = Activity.objects.filter(person=person).select_related("opportunity", "goal")
+    activities = scoped(actor, Activity).filter(person=person).select_related("opportunity", "goal")
     if since is not None:
         activities = activities.filter(occurred_on__gte=since)
     return list(activities.order_by("-occurred_on", "-id")[:limit])
 
 
-def last_review(*, person: Person) -> Review | None:
-    return Review.objects.filter(person=person).order_by("-held_on", "-id").first()
+def last_review(*, actor: Actor, person: Person) -> Review | None:
+    return scoped(actor, Review).filter(person=person).order_by("-held_on", "-id").first()
 
 
-def review_interval_weeks(*, person: Person) -> int | None:
+def review_interval_weeks(*, actor: Actor, person: Person) -> int | None:
     """How many weeks the person's team leaves between reviews, when the team has said (else None)."""
-    return TeamReviewInterval.objects.filter(team_id=person.team_id).values_list("weeks", flat=True).first()
+    return (
+        scoped(actor, TeamReviewInterval)
+        .filter(team_id=person.team_id)
+        .values_list("weeks", flat=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -139,8 +154,8 @@ class ReviewMap:
     before: Snapshot | None
 
 
-def review_map_of(*, person: Person, today: date) -> ReviewMap:
-    snapshots = map_selectors.snapshots_for(person=person)
+def review_map_of(*, actor: Actor, person: Person, today: date) -> ReviewMap:
+    snapshots = map_selectors.snapshots_for(actor=actor, person=person)
     latest = snapshots[-1] if snapshots else None
     started = latest is not None and latest.taken_on == today
     previous = map_selectors.previous_of(latest, snapshots) if started else None
@@ -153,29 +168,36 @@ def review_map_of(*, person: Person, today: date) -> ReviewMap:
     )
 
 
-def reviews_of(*, person: Person) -> list[Review]:
+def reviews_of(*, actor: Actor, person: Person) -> list[Review]:
     return list(
-        Review.objects.filter(person=person).select_related("snapshot", "gas").order_by("-held_on", "-id")
+        scoped(actor, Review)
+        .filter(person=person)
+        .select_related("snapshot", "gas")
+        .order_by("-held_on", "-id")
     )
 
 
-def review_of(*, person: Person, review_id) -> Review:
+def review_of(*, actor: Actor, person: Person, review_id) -> Review:
     return _one(
-        Review.objects.filter(person=person).select_related("snapshot", "gas", "held_by"),
+        scoped(actor, Review).filter(person=person).select_related("snapshot", "gas", "held_by"),
         review_id,
         "No such review",
     )
 
 
-def scores_of(*, review: Review) -> list[GoalScore]:
+def scores_of(*, actor: Actor, review: Review) -> list[GoalScore]:
     return list(
-        GoalScore.objects.filter(review=review).select_related("goal").order_by("goal__set_on", "goal_id")
+        scoped(actor, GoalScore)
+        .filter(review=review)
+        .select_related("goal")
+        .order_by("goal__set_on", "goal_id")
     )
 
 
-def review_before(*, review: Review) -> Review | None:
+def review_before(*, actor: Actor, review: Review) -> Review | None:
     return (
-        Review.objects.filter(person_id=review.person_id)
+        scoped(actor, Review)
+        .filter(person_id=review.person_id)
         .filter(Q(held_on__lt=review.held_on) | Q(held_on=review.held_on, pk__lt=review.pk))
         .select_related("snapshot", "gas")
         .order_by("-held_on", "-id")
@@ -191,7 +213,7 @@ class Suggestion:
     distance_miles: float | None = None
 
 
-def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
+def suggestions_for(*, actor: Actor, person: Person, limit: int = 10) -> list[Suggestion]:
     """Opportunities that share the person's interests, not linked yet: most matches first, then free before
     paid, then nearest to the person's postcode when the directory can place it. None while the person's
     processing is restricted (no new link could be made)."""
@@ -200,7 +222,7 @@ def suggestions_for(*, person: Person, limit: int = 10) -> list[Suggestion]:
     interests = person_tags(person=person)["interest"]
     if not interests:
         return []
-    linked = set(Link.objects.filter(person=person).values_list("opportunity_id", flat=True))
+    linked = set(scoped(actor, Link).filter(person=person).values_list("opportunity_id", flat=True))
     home = place_for(text=person.postcode) if person.postcode else None
     found = opportunities_for_interests(
         interests=interests, limit=limit + len(linked), near=home.point if home else None
@@ -235,7 +257,7 @@ def with_due_facts(people: QuerySet[Person], today: date | None = None) -> Query
         "-updated_at", "-id"
     )
     return people.annotate(
-        has_map=Exists(MapSnapshot.objects.filter(person=OuterRef("pk"))),
+        has_map=map_selectors.has_map(),
         has_goal=Exists(Goal.objects.filter(person=OuterRef("pk"))),
         has_link=Exists(Link.objects.filter(person=OuterRef("pk"))),
         has_assessment=Exists(Assessment.objects.filter(person=OuterRef("pk"))),

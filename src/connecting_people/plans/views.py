@@ -11,8 +11,8 @@ from connecting_people.community.selectors import opportunity_get
 from connecting_people.connections import metrics
 from connecting_people.connections import presenters as map_presenters
 from connecting_people.connections import selectors as map_selectors
-from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import next_url, posted, saved_by_someone_else, show_service_error
+from connecting_people.core.errors import NotFoundError, ServiceError
+from connecting_people.core.forms import form_saved, next_url, posted
 from connecting_people.measures.selectors import measure_histories
 from connecting_people.people import services as people_services
 from connecting_people.people.selectors import person_get, person_tags
@@ -40,6 +40,10 @@ def _back_to_plan(person, anchor: str = ""):
     return response
 
 
+def _plan_url(person) -> str:
+    return reverse("plans:plan", args=[person.pk])
+
+
 def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
     """Where a save goes: back to the page that opened the form with `?next=`, else straight on to the next
     thing due for the person (`plans.due`, leaving out `done`, the prompt just dealt with), else the plan."""
@@ -62,7 +66,7 @@ def _onward(request, person, *, saved: str, done: str, anchor: str = ""):
 def whats_next(request, person_id: int):
     """Straight to the next thing due for the person (`plans.due`), else their plan: where "Done" leads from a
     page that has no save of its own, such as the connections map. `?done=` names the prompt just dealt with."""
-    person = person_get(user=request.user, person_id=person_id)  # shows nothing: no view event
+    person = person_get(actor=request.actor, person_id=person_id)  # shows nothing: no view event
     prompt = next_prompt(selectors.prompts_for(person=person), done=request.GET.get("done", ""))
     if prompt is None:
         return redirect("plans:plan", person_id=person.pk)
@@ -72,19 +76,19 @@ def whats_next(request, person_id: int):
 @login_required
 def plan(request, person_id: int):
     person = person_for_request(request, person_id, "plan")
-    goals = selectors.goals_of(person=person)
+    goals = selectors.goals_of(actor=request.actor, person=person)
     return render(
         request,
         "plans/plan.jinja",
         {
             "person": person,
-            "assessment": selectors.assessment_of(person=person),
+            "assessment": selectors.assessment_of(actor=request.actor, person=person),
             "tags": person_tags(person=person),
             "goals": goals,
-            "links": selectors.links_of(person=person),
-            "suggestions": selectors.suggestions_for(person=person),
-            "activities": selectors.activities_of(person=person, limit=20),
-            "reviews": selectors.reviews_of(person=person),
+            "links": selectors.links_of(actor=request.actor, person=person),
+            "suggestions": selectors.suggestions_for(actor=request.actor, person=person),
+            "activities": selectors.activities_of(actor=request.actor, person=person, limit=20),
+            "reviews": selectors.reviews_of(actor=request.actor, person=person),
             "prompts": selectors.prompts_for(person=person),
             "today": timezone.localdate(),
             "barrier_names": presenters.BARRIER_NAMES,
@@ -96,7 +100,7 @@ def plan(request, person_id: int):
 @login_required
 def assessment(request, person_id: int):
     person = person_for_request(request, person_id, "plan-assessment")
-    current = selectors.assessment_of(person=person)
+    current = selectors.assessment_of(actor=request.actor, person=person)
     tags = person_tags(person=person)
     initial = {"strengths": tags["strength"], "interests": tags["interest"]}
     if current:
@@ -108,26 +112,25 @@ def assessment(request, person_id: int):
             "version": current.version,
         }
     form = AssessmentForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_save(
-                user=request.user,
-                person_id=person.pk,
-                expected_version=form.cleaned_data["version"],
-                data=form.assessment_data(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            return _onward(
-                request,
-                person,
-                saved="Saved what matters to them and what gets in the way.",
-                done="assess",
-                anchor="assess",
-            )
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.assessment_save(
+            actor=request.actor,
+            person_id=person.pk,
+            expected_version=form.cleaned_data["version"],
+            data=form.assessment_data(),
+        ),
+        stale_to=_plan_url(person),
+        then=lambda _: _onward(
+            request,
+            person,
+            saved="Saved what matters to them and what gets in the way.",
+            done="assess",
+            anchor="assess",
+        ),
+    ):
+        return saved
     return render(
         request,
         "plans/assessment.jinja",
@@ -135,34 +138,38 @@ def assessment(request, person_id: int):
     )
 
 
-def _goal_choices(person):
-    snapshot = map_selectors.latest_snapshot(person=person)
+def _goal_choices(request, person):
+    snapshot = map_selectors.latest_snapshot(actor=request.actor, person=person)
     entries = list(map_selectors.entries_of(snapshot)) if snapshot else []
-    opportunities = [link.opportunity for link in selectors.links_of(person=person)]
+    opportunities = [link.opportunity for link in selectors.links_of(actor=request.actor, person=person)]
     return sorted(entries, key=lambda e: e.label.casefold()), opportunities
 
 
 @login_required
 def goal_new(request, person_id: int):
     person = person_for_request(request, person_id, "plan-goal-new")
-    entries, opportunities = _goal_choices(person)
+    entries, opportunities = _goal_choices(request, person)
     form = GoalForm(posted(request), entries=entries, opportunities=opportunities)
-    if request.method == "POST" and form.is_valid():
-        first_step = form.first_step()
-        try:
-            goal = services.goal_create(
-                user=request.user, person_id=person.pk, data=form.goal_data(), first_step=first_step
-            )
-        except ServiceError as error:
-            show_service_error(form, error, GoalForm.STEP_FIELDS)
-        else:
-            saved = "Goal set with its first step." if first_step else "Goal set."
-            if goal.levels_to_complete:
-                saved += " Its scale has levels to complete before the review."
-            if request.POST.get("then") == "another":
-                messages.success(request, f"{saved} Now the next goal.")
-                return redirect(request.get_full_path())
-            return _onward(request, person, saved=saved, done="goal", anchor=f"goal-{goal.pk}")
+
+    def onward(goal):
+        saved = "Goal set with its first step." if form.first_step() else "Goal set."
+        if goal.levels_to_complete:
+            saved += " Its scale has levels to complete before the review."
+        if request.POST.get("then") == "another":
+            messages.success(request, f"{saved} Now the next goal.")
+            return redirect(request.get_full_path())
+        return _onward(request, person, saved=saved, done="goal", anchor=f"goal-{goal.pk}")
+
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.goal_create(
+            actor=request.actor, person_id=person.pk, data=form.goal_data(), first_step=form.first_step()
+        ),
+        field_names=GoalForm.STEP_FIELDS,
+        then=onward,
+    ):
+        return saved
     return render(
         request,
         "plans/goal.jinja",
@@ -170,7 +177,7 @@ def goal_new(request, person_id: int):
             "person": person,
             "form": form,
             "goal": None,
-            "goals_set": len(selectors.goals_of(person=person)),
+            "goals_set": len(selectors.goals_of(actor=request.actor, person=person)),
             "page_title": "Set a goal",
         },
     )
@@ -179,8 +186,8 @@ def goal_new(request, person_id: int):
 @login_required
 def goal_edit(request, person_id: int, goal_id: int):
     person = person_for_request(request, person_id, "plan-goal-edit")
-    goal = selectors.goal_of(person=person, goal_id=goal_id)
-    entries, opportunities = _goal_choices(person)
+    goal = selectors.goal_of(actor=request.actor, person=person, goal_id=goal_id)
+    entries, opportunities = _goal_choices(request, person)
     form = GoalForm(
         posted(request),
         entries=entries,
@@ -188,22 +195,21 @@ def goal_edit(request, person_id: int, goal_id: int):
         editing=True,
         initial=GoalForm.initial_for(goal),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_update(
-                user=request.user,
-                person_id=person.pk,
-                goal_id=goal.pk,
-                expected_version=form.cleaned_data["version"] or 0,
-                data=form.goal_data(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Goal updated.")
-            return _back_to_plan(person, f"goal-{goal.pk}")
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.goal_update(
+            actor=request.actor,
+            person_id=person.pk,
+            goal_id=goal.pk,
+            expected_version=form.cleaned_data["version"] or 0,
+            data=form.goal_data(),
+        ),
+        stale_to=_plan_url(person),
+        saved="Goal updated.",
+        then=lambda _: _back_to_plan(person, f"goal-{goal.pk}"),
+    ):
+        return saved
     return render(
         request,
         "plans/goal.jinja",
@@ -214,20 +220,24 @@ def goal_edit(request, person_id: int, goal_id: int):
 @login_required
 def step_new(request, person_id: int, goal_id: int):
     person = person_for_request(request, person_id, "plan-step-new")
-    goal = selectors.goal_of(person=person, goal_id=goal_id)
+    goal = selectors.goal_of(actor=request.actor, person=person, goal_id=goal_id)
     form = StepForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.step_add(user=request.user, person_id=person.pk, goal_id=goal.pk, data=form.step_data())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Step added.")
-            if request.POST.get("then") == "another":
-                return redirect(request.get_full_path())
-            if url := next_url(request):
-                return redirect(url)
-            return _back_to_plan(person, f"goal-{goal.pk}")
+
+    def onward(_step):
+        if request.POST.get("then") == "another":
+            return request.get_full_path()
+        return next_url(request) or _back_to_plan(person, f"goal-{goal.pk}")
+
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.step_add(
+            actor=request.actor, person_id=person.pk, goal_id=goal.pk, data=form.step_data()
+        ),
+        saved="Step added.",
+        then=onward,
+    ):
+        return saved
     return render(
         request,
         "plans/step.jinja",
@@ -238,7 +248,7 @@ def step_new(request, person_id: int, goal_id: int):
 @login_required
 def step_edit(request, person_id: int, step_id: int):
     person = person_for_request(request, person_id, "plan-step-edit")
-    step = selectors.step_of(person=person, step_id=step_id)
+    step = selectors.step_of(actor=request.actor, person=person, step_id=step_id)
     form = StepForm(
         posted(request),
         initial={
@@ -249,22 +259,21 @@ def step_edit(request, person_id: int, step_id: int):
             "version": step.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.step_update(
-                user=request.user,
-                person_id=person.pk,
-                step_id=step.pk,
-                expected_version=form.cleaned_data["version"],
-                data=form.step_data(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "plans:plan", person_id=person.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Step updated.")
-            return _back_to_plan(person, f"goal-{step.goal_id}")
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.step_update(
+            actor=request.actor,
+            person_id=person.pk,
+            step_id=step.pk,
+            expected_version=form.cleaned_data["version"],
+            data=form.step_data(),
+        ),
+        stale_to=_plan_url(person),
+        saved="Step updated.",
+        then=lambda _: _back_to_plan(person, f"goal-{step.goal_id}"),
+    ):
+        return saved
     return render(
         request,
         "plans/step.jinja",
@@ -279,12 +288,14 @@ def step_done(request, person_id: int, step_id: int):
     done = form.is_valid() and form.cleaned_data["done"]
     try:
         step = services.step_done(
-            user=request.user,
+            actor=request.actor,
             person_id=person_id,
             step_id=step_id,
             expected_version=form.cleaned_data.get("version", 0),
             done=done,
         )
+    except NotFoundError:
+        raise  # no such step in reach: the 404 page
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("plans:plan", person_id=person_id)
@@ -297,27 +308,31 @@ def step_done(request, person_id: int, step_id: int):
 @login_required
 def activity_new(request, person_id: int):
     person = person_for_request(request, person_id, "plan-activity-new")
-    opportunities = [link.opportunity for link in selectors.links_of(person=person)]
-    goals = [goal for goal in selectors.goals_of(person=person) if goal.status == "active"]
-    links = selectors.links_of(person=person)
+    opportunities = [link.opportunity for link in selectors.links_of(actor=request.actor, person=person)]
+    goals = [
+        goal for goal in selectors.goals_of(actor=request.actor, person=person) if goal.status == "active"
+    ]
+    links = selectors.links_of(actor=request.actor, person=person)
     form = ActivityForm(
         posted(request),
         opportunities=opportunities,
         goals=goals,
         initial=_activity_context(request, links, goals),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.activity_add(
-                user=request.user, person_id=person.pk, data=form.activity_data()
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            saved = "Activity logged."
-            if activity.opportunity and activity.kind in (Activity.Kind.ACCOMPANIED, Activity.Kind.ATTENDED):
-                saved += f" {activity.opportunity.name} is on the connections map."
-            return _onward(request, person, saved=saved, done="visit", anchor="do")
+
+    def onward(activity):
+        saved = "Activity logged."
+        if activity.opportunity and activity.kind in (Activity.Kind.ACCOMPANIED, Activity.Kind.ATTENDED):
+            saved += f" {activity.opportunity.name} is on the connections map."
+        return _onward(request, person, saved=saved, done="visit", anchor="do")
+
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.activity_add(actor=request.actor, person_id=person.pk, data=form.activity_data()),
+        then=onward,
+    ):
+        return saved
     return render(
         request, "plans/activity.jinja", {"person": person, "form": form, "page_title": "Log what happened"}
     )
@@ -347,14 +362,14 @@ def _links_answer(request, person, message: str, *, error: bool = False, link_id
     for it with the X-App-Fragment header, and swaps it in without a reload), else back to the plan's links
     with the message shown there (POST, redirect, GET)."""
     if request.headers.get("X-App-Fragment") == "links":
-        people_services.person_record_viewed(user=request.user, person=person, page="plan-links")
+        people_services.person_record_viewed(actor=request.actor, person=person, page="plan-links")
         return render(
             request,
             "plans/_links.jinja",
             {
                 "person": person,
-                "links": selectors.links_of(person=person),
-                "suggestions": selectors.suggestions_for(person=person),
+                "links": selectors.links_of(actor=request.actor, person=person),
+                "suggestions": selectors.suggestions_for(actor=request.actor, person=person),
                 "tags": person_tags(person=person),
                 "status_message": message,
                 "status_error": error,
@@ -375,7 +390,7 @@ def link_new(request, person_id: int):
     matched = [name for name in request.POST.getlist("matched") if name][:20]
     try:
         link = services.link_create(
-            user=request.user,
+            actor=request.actor,
             person_id=person.pk,
             opportunity_id=int(opportunity_id)
             if (opportunity_id or "").isascii() and (opportunity_id or "").isdigit()
@@ -383,6 +398,8 @@ def link_new(request, person_id: int):
             status=request.POST.get("status") or Link.Status.SUGGESTED,
             matched_interests=matched,
         )
+    except NotFoundError:
+        raise  # no such opportunity: the 404 page
     except ServiceError as error:
         return _links_answer(request, person, error.message, error=True)
     return _links_answer(
@@ -395,13 +412,13 @@ def link_new(request, person_id: int):
 def link_move(request, person_id: int, link_id: int):
     """Move a community link on from its row on the plan (one button per status), without opening its page."""
     person = person_for_request(request, person_id, "plan-link-move")
-    link = selectors.link_of(person=person, link_id=link_id)
+    link = selectors.link_of(actor=request.actor, person=person, link_id=link_id)
     form = LinkMoveForm(request.POST)
     if not form.is_valid():
         return _links_answer(request, person, "Select where things are", error=True, link_id=link.pk)
     try:
         link = services.link_status_set(
-            user=request.user,
+            actor=request.actor,
             person_id=person.pk,
             link_id=link.pk,
             expected_version=form.cleaned_data["version"],
@@ -422,36 +439,35 @@ def _moved_message(link) -> str:
 @login_required
 def link_detail(request, person_id: int, link_id: int):
     person = person_for_request(request, person_id, "plan-link")
-    link = selectors.link_of(person=person, link_id=link_id)
+    link = selectors.link_of(actor=request.actor, person=person, link_id=link_id)
     form = LinkForm(
         posted(request),
         initial={"status": link.status, "changed_on": timezone.localdate(), "version": link.version},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            link = services.link_status_set(
-                user=request.user,
-                person_id=person.pk,
-                link_id=link.pk,
-                expected_version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                changed_on=form.cleaned_data["changed_on"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "plans:link", person_id=person.pk, link_id=link.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, _moved_message(link))
-            return _back_to_plan(person, "links")
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.link_status_set(
+            actor=request.actor,
+            person_id=person.pk,
+            link_id=link.pk,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            changed_on=form.cleaned_data["changed_on"],
+        ),
+        stale_to=reverse("plans:link", args=[person.pk, link.pk]),
+        saved=_moved_message,
+        then=lambda _: _back_to_plan(person, "links"),
+    ):
+        return saved
     return render(
         request,
         "plans/link.jinja",
         {
             "person": person,
             "link": link,
-            "history": selectors.link_history(link=link),
+            "history": selectors.link_history(actor=request.actor, link=link),
             "form": form,
             "page_title": link.opportunity.name,
         },
@@ -467,10 +483,10 @@ def review_new(request, person_id: int):
 
 
 def _review_page(request, person, *, map_form):
-    goals = selectors.goals_to_score(person=person)
+    goals = selectors.goals_to_score(actor=request.actor, person=person)
     held_on = timezone.localdate()
-    review_map = selectors.review_map_of(person=person, today=held_on)
-    weeks = selectors.review_interval_weeks(person=person)
+    review_map = selectors.review_map_of(actor=request.actor, person=person, today=held_on)
+    weeks = selectors.review_interval_weeks(actor=request.actor, person=person)
     form = ReviewForm(
         None if map_form.is_bound else posted(request),
         goals=goals,
@@ -478,15 +494,17 @@ def _review_page(request, person, *, map_form):
         review_every_weeks=weeks,
         initial={"start_new_map": "yes", "next_review_on": next_review_default(held_on, weeks)},
     )
-    if request.method == "POST" and not map_form.is_bound and form.is_valid():
-        try:
-            review = services.review_hold(user=request.user, person_id=person.pk, data=form.review_data())
-        except ServiceError as error:
-            show_service_error(form, error, {"scores": None})
-        else:
-            messages.success(request, "Review saved.")
-            return redirect("plans:review", person_id=person.pk, review_id=review.pk)
-    last = selectors.last_review(person=person)
+    # While the map's form is posted, this form is not bound: form_saved saves nothing.
+    if saved := form_saved(
+        request,
+        form,
+        lambda: services.review_hold(actor=request.actor, person_id=person.pk, data=form.review_data()),
+        field_names={"scores": None},
+        saved="Review saved.",
+        then=lambda review: reverse("plans:review", args=[person.pk, review.pk]),
+    ):
+        return saved
+    last = selectors.last_review(actor=request.actor, person=person)
     here = reverse("plans:review_new", args=[person.pk])
     return render(
         request,
@@ -497,7 +515,9 @@ def _review_page(request, person, *, map_form):
             "map_form": map_form,
             "map": presenters.review_map_view(review_map, person),
             "last_review": last,
-            "activities": selectors.activities_since(person=person, since=last.held_on if last else None),
+            "activities": selectors.activities_since(
+                actor=request.actor, person=person, since=last.held_on if last else None
+            ),
             "measures": presenters.review_measures(
                 selectors.measure_facts(person_ids=[person.pk])[person.pk], held_on, person, here
             ),
@@ -518,7 +538,7 @@ def review_map_start(request, person_id: int):
     person = person_for_request(request, person_id, "plan-review-map")
     review = reverse("plans:review_new", args=[person.pk])
     try:
-        services.review_map_start(user=request.user, person_id=person.pk)
+        services.review_map_start(actor=request.actor, person_id=person.pk)
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect(review + "#map")
@@ -534,16 +554,16 @@ def review_map_add(request, person_id: int):
     """Someone or something added to the review's map from the review page (starting the map if need be)."""
     person = person_for_request(request, person_id, "plan-review-map")
     map_form = ReviewMapEntryForm(request.POST)
-    if map_form.is_valid():
-        try:
-            entry = services.review_map_entry_add(
-                user=request.user, person_id=person.pk, data=map_form.entry_data()
-            )
-        except ServiceError as error:
-            show_service_error(map_form, error)
-        else:
-            messages.success(request, f"{entry.label} added to the new map.")
-            return redirect(reverse("plans:review_new", args=[person.pk]) + "#map")
+    if saved := form_saved(
+        request,
+        map_form,
+        lambda: services.review_map_entry_add(
+            actor=request.actor, person_id=person.pk, data=map_form.entry_data()
+        ),
+        saved=lambda entry: f"{entry.label} added to the new map.",
+        then=reverse("plans:review_new", args=[person.pk]) + "#map",
+    ):
+        return saved
     return _review_page(request, person, map_form=map_form)
 
 
@@ -551,10 +571,10 @@ def review_map_add(request, person_id: int):
 def review_detail(request, person_id: int, review_id: int):
     """What changed: the map, the measures and the goals, side by side."""
     person = person_for_request(request, person_id, "plan-review")
-    review = selectors.review_of(person=person, review_id=review_id)
-    earlier = selectors.review_before(review=review)
+    review = selectors.review_of(actor=request.actor, person=person, review_id=review_id)
+    earlier = selectors.review_before(actor=request.actor, review=review)
     map_change = None
-    snapshots = map_selectors.snapshots_for(person=person) if review.snapshot else []
+    snapshots = map_selectors.snapshots_for(actor=request.actor, person=person) if review.snapshot else []
     if review.snapshot and review.snapshot.previous_id:
         previous = map_selectors.previous_of(review.snapshot, snapshots)
         before = map_selectors.snapshot_domain(previous)
@@ -574,11 +594,13 @@ def review_detail(request, person_id: int, review_id: int):
             "person": person,
             "review": review,
             "earlier": earlier,
-            "scores": selectors.scores_of(review=review),
+            "scores": selectors.scores_of(actor=request.actor, review=review),
             "gas_goals_at_most": selectors.gas_goals_at_most(),
             "map_change": map_change,
             "map_is_latest": bool(snapshots) and snapshots[-1].pk == review.snapshot_id,
-            "measures": presenters.measure_changes(measure_histories(person=person), review.held_on),
+            "measures": presenters.measure_changes(
+                measure_histories(actor=request.actor, person=person), review.held_on
+            ),
             "page_title": f"Review of {review.held_on:%-d %B %Y}",
         },
     )
@@ -594,10 +616,18 @@ def printout(request, person_id: int):
             "person": person,
             "printout": presenters.plan_printout(
                 person=person,
-                assessment=selectors.assessment_of(person=person),
+                assessment=selectors.assessment_of(actor=request.actor, person=person),
                 tags=person_tags(person=person),
-                goals=[goal for goal in selectors.goals_of(person=person) if goal.status == "active"],
-                links=[link for link in selectors.links_of(person=person) if link.status != "stopped"],
+                goals=[
+                    goal
+                    for goal in selectors.goals_of(actor=request.actor, person=person)
+                    if goal.status == "active"
+                ],
+                links=[
+                    link
+                    for link in selectors.links_of(actor=request.actor, person=person)
+                    if link.status != "stopped"
+                ],
             ),
             "page_title": f"{person.known_as}'s plan",
         },

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from faker import Faker
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.community import geo, hsds
 from connecting_people.community.services import ImportReport, directory_import
 from connecting_people.synthetic.generate import INTERESTS
@@ -309,7 +310,9 @@ def generate_opportunities(
     directory = hsds.read_json(
         service_list(hsds_services(count=count, seed=seed, centre=centre)), where="synthetic"
     )
-    report = directory_import(records=directory, source=source or f"{SOURCE_PREFIX}:{seed}", user=user)
+    report = directory_import(
+        records=directory, source=source or f"{SOURCE_PREFIX}:{seed}", actor=actor_for(user)
+    )
     log(
         f"Community directory: {report.created} opportunities added, {report.updated} updated, "
         f"{report.unchanged} unchanged"

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community import hsds, selectors, services
 from connecting_people.community.models import Interest, Opportunity, Organisation, Session
@@ -160,7 +161,7 @@ def test_an_import_writes_in_bulk():
 def test_an_export_imports_back_to_the_same_records(org):
     services.directory_import(records=synthetic(count=25), source="feed")
     services.opportunity_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         data=OpportunityData(
             name="Tuesday Lunch Club",
             interests=("cooking",),
@@ -197,7 +198,7 @@ def test_an_export_imports_back_to_the_same_records(org):
 
 def test_adding_an_opportunity_by_hand(org):
     opportunity = services.opportunity_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         data=OpportunityData(
             name="  Tuesday   Lunch Club ",
             organisation_name="Riverside Trust",
@@ -229,7 +230,7 @@ def test_adding_an_opportunity_by_hand(org):
     }
     # The organisation is found again by its name, whatever the case.
     again = services.opportunity_create(
-        user=org.lead, data=OpportunityData(name="Quiz night", organisation_name="riverside TRUST")
+        actor=as_actor(org.lead), data=OpportunityData(name="Quiz night", organisation_name="riverside TRUST")
     )
     assert again.organisation_id == opportunity.organisation_id
 
@@ -248,7 +249,7 @@ def test_adding_an_opportunity_by_hand(org):
 )
 def test_what_cannot_be_stored_is_refused_and_nothing_saved(org, data, field):
     with pytest.raises(ServiceError) as refused:
-        services.opportunity_create(user=org.practitioner, data=data)
+        services.opportunity_create(actor=as_actor(org.practitioner), data=data)
     assert refused.value.field == field
     assert not Opportunity.objects.exists() and not AuditEvent.objects.exists()
 
@@ -256,13 +257,13 @@ def test_what_cannot_be_stored_is_refused_and_nothing_saved(org, data, field):
 @pytest.mark.parametrize("role", ["implementation_lead", "researcher", "no_role"])
 def test_only_roles_that_edit_may_add(org, role):
     with pytest.raises(NotAllowedError):
-        services.opportunity_create(user=getattr(org, role), data=OpportunityData(name="Walk"))
+        services.opportunity_create(actor=as_actor(getattr(org, role)), data=OpportunityData(name="Walk"))
     assert not Opportunity.objects.exists()
 
 
 def test_changing_an_opportunity(org):
     opportunity = services.opportunity_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         data=OpportunityData(
             name="Walk",
             sessions=(hsds.SessionRecord(0, time(10), time(11)), hsds.SessionRecord(2, time(18), time(19))),
@@ -270,7 +271,7 @@ def test_changing_an_opportunity(org):
     )
     events = AuditEvent.objects.count()
     unchanged = services.opportunity_update(
-        user=org.lead,
+        actor=as_actor(org.lead),
         opportunity_id=opportunity.pk,
         expected_version=1,
         data=OpportunityData(name="Walk", schedule=opportunity.schedule, sessions=None),
@@ -278,7 +279,7 @@ def test_changing_an_opportunity(org):
     assert unchanged.version == 1 and AuditEvent.objects.count() == events  # nothing to save, nothing written
 
     changed = services.opportunity_update(
-        user=org.lead,
+        actor=as_actor(org.lead),
         opportunity_id=opportunity.pk,
         expected_version=1,
         data=OpportunityData(name="Evening walk", schedule=opportunity.schedule, active=False, sessions=None),
@@ -296,7 +297,7 @@ def test_changing_an_opportunity(org):
 
     with pytest.raises(StaleRecordError):
         services.opportunity_update(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             opportunity_id=opportunity.pk,
             expected_version=1,
             data=OpportunityData(name="Old"),
@@ -310,7 +311,7 @@ def test_editing_an_imported_opportunity_keeps_its_organisation(org):
     imported = Opportunity.objects.select_related("organisation").get(source_id="syn7-0")
     twin = Organisation.objects.create(name=imported.organisation.name)  # kept by hand, same name
     services.opportunity_update(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         opportunity_id=imported.pk,
         expected_version=imported.version,
         data=OpportunityData(

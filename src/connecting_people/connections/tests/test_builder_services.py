@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services
 from connecting_people.connections.domain import MAX_ENTRIES
@@ -26,7 +27,7 @@ def person(org):
 @pytest.fixture
 def snapshot(org, person):
     return services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=5)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=5)
     )
 
 
@@ -34,7 +35,7 @@ def snapshot(org, person):
 def add(org, person, snapshot):
     def add(label, kind="", category="", ring="", **more):
         return services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=EntryData(label=label, kind=kind, category=category, ring=ring, **more),
@@ -76,7 +77,7 @@ def test_what_the_practitioner_gives_wins_over_the_guess(add):
 def test_a_relationship_chosen_for_the_entry_before_is_the_next_default(org, person, add):
     alex = add("Alex")
     services.entry_move(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=alex.pk,
         expected_version=1,
@@ -108,7 +109,7 @@ def test_a_person_with_a_family_name_is_still_refused(add):
 def test_moving_changes_ring_and_relationship_and_is_audited_with_codes(org, person, snapshot, add):
     sam = add("Sam")
     moved = services.entry_move(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=1,
@@ -132,7 +133,7 @@ def test_moving_to_where_it_already_is_writes_nothing(org, person, add):
     sam = add("Sam")
     before = everything()
     services.entry_move(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=1,
@@ -145,7 +146,7 @@ def test_moving_to_where_it_already_is_writes_nothing(org, person, add):
 def test_a_move_from_a_stale_page_or_to_nowhere_is_refused(org, person, add):
     sam = add("Sam")
     services.entry_move(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=1,
@@ -155,7 +156,7 @@ def test_a_move_from_a_stale_page_or_to_nowhere_is_refused(org, person, add):
     before = everything()
     with pytest.raises(StaleRecordError):
         services.entry_move(
-            user=org.lead,
+            actor=as_actor(org.lead),
             person_id=person.pk,
             entry_id=sam.pk,
             expected_version=1,
@@ -165,7 +166,7 @@ def test_a_move_from_a_stale_page_or_to_nowhere_is_refused(org, person, add):
     for ring, category in (("far", "friend"), ("close", "enemy")):
         with pytest.raises(ServiceError):
             services.entry_move(
-                user=org.practitioner,
+                actor=as_actor(org.practitioner),
                 person_id=person.pk,
                 entry_id=sam.pk,
                 expected_version=2,
@@ -177,10 +178,10 @@ def test_a_move_from_a_stale_page_or_to_nowhere_is_refused(org, person, add):
 
 def test_an_earlier_map_does_not_move(org, person, add):
     sam = add("Sam")
-    services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     with pytest.raises(ServiceError, match="Only the latest map"):
         services.entry_move(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             entry_id=sam.pk,
             expected_version=1,
@@ -195,7 +196,7 @@ def test_an_earlier_map_does_not_move(org, person, add):
 def tie(org, person, entry, *others):
     entry.refresh_from_db()
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=entry.pk,
         expected_version=entry.version,
@@ -206,12 +207,17 @@ def tie(org, person, entry, *others):
 def remove(org, person, entry) -> RemovedEntry:
     entry.refresh_from_db()
     return services.entry_remove(
-        user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=entry.version
+        actor=as_actor(org.practitioner),
+        person_id=person.pk,
+        entry_id=entry.pk,
+        expected_version=entry.version,
     )
 
 
 def restore(user, person, snapshot, removed):
-    return services.entry_restore(user=user, person_id=person.pk, snapshot_id=snapshot.pk, removed=removed)
+    return services.entry_restore(
+        actor=as_actor(user), person_id=person.pk, snapshot_id=snapshot.pk, removed=removed
+    )
 
 
 def test_undo_puts_an_entry_back_with_its_key_details_and_ties(org, person, snapshot, add):
@@ -260,7 +266,7 @@ def test_undo_twice_or_onto_a_later_map_is_refused(org, person, snapshot, add):
     assert everything() == before
 
     gone = remove(org, person, MapEntry.objects.get(label="Mum"))
-    later = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    later = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     before = everything()
     with pytest.raises(ServiceError, match="Only the latest map"):
         restore(org.practitioner, person, snapshot, gone)
@@ -290,7 +296,7 @@ def test_a_removed_entry_that_is_not_one_does_not_load():
 def test_the_first_entry_starts_a_map_dated_today_in_one_go(org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     entry = services.entry_add_first(
-        user=org.practitioner, person_id=person.pk, data=EntryData("Mum", "", "", "")
+        actor=as_actor(org.practitioner), person_id=person.pk, data=EntryData("Mum", "", "", "")
     )
     snapshot = MapSnapshot.objects.get(person=person)
     assert entry.snapshot_id == snapshot.pk and snapshot.taken_on == TODAY
@@ -298,7 +304,9 @@ def test_the_first_entry_starts_a_map_dated_today_in_one_go(org):
         "map.snapshot_started",
         "map.entry_added",
     ]
-    services.entry_add_first(user=org.practitioner, person_id=person.pk, data=EntryData("Sam", "", "", ""))
+    services.entry_add_first(
+        actor=as_actor(org.practitioner), person_id=person.pk, data=EntryData("Sam", "", "", "")
+    )
     assert MapSnapshot.objects.filter(person=person).count() == 1 and snapshot.entries.count() == 2
 
 
@@ -307,7 +315,7 @@ def test_a_refused_first_entry_starts_no_map(org):
     before = everything()
     with pytest.raises(ServiceError, match="first name or initials only"):
         services.entry_add_first(
-            user=org.practitioner, person_id=person.pk, data=EntryData("Sam Jones", "", "", "")
+            actor=as_actor(org.practitioner), person_id=person.pk, data=EntryData("Sam Jones", "", "", "")
         )
     assert everything() == before
 
@@ -317,5 +325,7 @@ def test_the_first_entry_is_404_out_of_reach(org):
 
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     with pytest.raises(Http404):
-        services.entry_add_first(user=org.colleague, person_id=person.pk, data=EntryData("Mum", "", "", ""))
+        services.entry_add_first(
+            actor=as_actor(org.colleague), person_id=person.pk, data=EntryData("Mum", "", "", "")
+        )
     assert not MapSnapshot.objects.exists()

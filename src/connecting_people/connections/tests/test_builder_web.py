@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
@@ -37,7 +38,7 @@ def signed_in(client, org):
 @pytest.fixture
 def snapshot(org, person):
     return services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=3)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=3)
     )
 
 
@@ -46,7 +47,7 @@ def add(org, person, snapshot):
     def add(label, **fields):
         data = {"kind": "", "category": "", "ring": "", **fields}
         return services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=EntryData(label=label, **data),
@@ -162,9 +163,9 @@ def test_selecting_an_entry_opens_its_details_beside_the_map(signed_in, person, 
 
 def test_an_entry_of_another_map_cannot_be_opened(signed_in, org, person, add):
     other = PersonFactory(team=org.team, allocated_worker=org.practitioner)
-    theirs = services.snapshot_start(user=org.practitioner, person_id=other.pk, taken_on=TODAY)
+    theirs = services.snapshot_start(actor=as_actor(org.practitioner), person_id=other.pk, taken_on=TODAY)
     stranger = services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=other.pk,
         snapshot_id=theirs.pk,
         data=EntryData(label="Ann", kind="person", category="friend", ring="close"),
@@ -241,7 +242,7 @@ def undo_token(text: str) -> str:
 def test_remove_at_once_then_undo_with_plain_forms(signed_in, org, person, snapshot, add):
     mum, sam = add("Mum"), add("Sam")
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=mum.pk,
         expected_version=1,
@@ -284,7 +285,7 @@ def test_undo_only_in_the_session_that_removed_and_only_for_that_person(
     removed = signed_in.post(f"/people/{person.pk}/map/entries/{sam.pk}/remove/", {"version": 1}, **AS_SCRIPT)
     token = undo_token(page_of(removed))
     someone = PersonFactory(team=org.team, allocated_worker=org.practitioner)
-    theirs = services.snapshot_start(user=org.practitioner, person_id=someone.pk, taken_on=TODAY)
+    theirs = services.snapshot_start(actor=as_actor(org.practitioner), person_id=someone.pk, taken_on=TODAY)
     before = everything()
     # Another session of the same practitioner has nothing to undo.
     other = Client()
@@ -328,7 +329,7 @@ def test_the_session_keeps_only_the_last_few_removals(signed_in, person, snapsho
 
 def test_an_earlier_map_has_no_builder_and_refuses_changes_in_place(signed_in, org, person, snapshot, add):
     sam = add("Sam")
-    services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     page = page_of(signed_in.get(f"/people/{person.pk}/map/{snapshot.pk}/"))
     assert "data-map-builder" not in page and "map-builder.mjs" not in page and "Add to the map" not in page
     before = everything()
@@ -353,7 +354,7 @@ def test_the_fragment_query_count_does_not_depend_on_entries(signed_in, org, per
     few = count()
     others = [add(f"P{number}") for number in range(1, 15)]
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=first.pk,
         expected_version=1,

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import selectors, services
 from connecting_people.connections.services import EntryData
@@ -57,18 +58,24 @@ def person(org):
 def first_map(org, person):
     """The person's first map: Sam, Jo, the Men's Shed and the GP; Sam tied to Jo and to the Shed."""
     user = org.practitioner
-    snapshot = services.snapshot_start(user=user, person_id=person.pk, taken_on=FIRST_MAP)
+    snapshot = services.snapshot_start(actor=as_actor(user), person_id=person.pk, taken_on=FIRST_MAP)
 
     def add(label, kind, category, ring, supports=(), frequency="", wish=""):
         data = EntryData(label, kind, category, ring, supports, frequency, wish)
-        return services.entry_add(user=user, person_id=person.pk, snapshot_id=snapshot.pk, data=data)
+        return services.entry_add(
+            actor=as_actor(user), person_id=person.pk, snapshot_id=snapshot.pk, data=data
+        )
 
     sam = add("Sam", "person", "friend", "close", ("emotional",), "weekly", "keep")
     jo = add("Jo", "person", "family", "middle", ("practical", "advice"))
     shed = add("Men's Shed", "group", "community_group", "outer", ("companionship",), "monthly", "closer")
     add("GP", "service", "services", "middle")
     services.entry_ties_set(
-        user=user, person_id=person.pk, entry_id=sam.pk, expected_version=1, other_entry_ids=[jo.pk, shed.pk]
+        actor=as_actor(user),
+        person_id=person.pk,
+        entry_id=sam.pk,
+        expected_version=1,
+        other_entry_ids=[jo.pk, shed.pk],
     )
     return snapshot
 
@@ -115,7 +122,9 @@ def import_files(person, *paths, taken_on=TODAY) -> dict:
 
 def stored_map(org, person, snapshot_id) -> tuple[set, set]:
     """Every field of every entry, and the ties as pairs of keys."""
-    snapshot = selectors.snapshot_get(user=org.practitioner, person_id=person.pk, snapshot_id=snapshot_id)
+    snapshot = selectors.snapshot_get(
+        actor=as_actor(org.practitioner), person_id=person.pk, snapshot_id=snapshot_id
+    )
     domain = selectors.snapshot_domain(snapshot)
     return set(domain.entries), {frozenset((tie.a, tie.b)) for tie in domain.ties}
 
@@ -158,7 +167,7 @@ def test_export_writes_the_files_into_a_new_folder_and_is_audited(
     assert event.summary["format"] == format and event.summary["files"] == len(endings)
     # The files hold exactly what the service gives, byte for byte.
     _, files = services.map_export(
-        user=org.practitioner, person_id=person.pk, snapshot_id=None, format=format
+        actor=as_actor(org.practitioner), person_id=person.pk, snapshot_id=None, format=format
     )
     assert {name: (folder / name).read_bytes() for name in files} == {
         name: text.encode() for name, text in files.items()
@@ -166,7 +175,7 @@ def test_export_writes_the_files_into_a_new_folder_and_is_audited(
 
 
 def test_export_of_an_earlier_map(org, person, first_map, tmp_path):
-    later = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    later = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
 
     assert export(person, "json", tmp_path)["snapshot_id"] == later.pk
     earlier = export(person, "json", tmp_path, "--snapshot", str(first_map.pk))
@@ -316,7 +325,7 @@ def drop_uuid_column(tmp_path, exported: dict) -> list[Path]:
     ],
 )
 def test_a_malformed_file_is_refused_line_by_line_and_nothing_saved(
-    person, first_map, tmp_path, format, damage, problem
+    org, person, first_map, tmp_path, format, damage, problem
 ):
     paths = damage(tmp_path, export(person, format, tmp_path / "export"))
     events = AuditEvent.objects.count()
@@ -327,11 +336,13 @@ def test_a_malformed_file_is_refused_line_by_line_and_nothing_saved(
     assert lines and all(PROBLEM_LINE.match(line) for line in lines)
     assert any(re.fullmatch(problem, line) for line in lines)
     assert message.startswith("Nothing imported from ")
-    assert [s.pk for s in selectors.snapshots_for(person=person)] == [first_map.pk]
+    assert [s.pk for s in selectors.snapshots_for(actor=as_actor(org.practitioner), person=person)] == [
+        first_map.pk
+    ]
     assert AuditEvent.objects.count() == events
 
 
-def test_a_date_not_after_the_latest_map_is_refused(person, first_map, tmp_path):
+def test_a_date_not_after_the_latest_map_is_refused(org, person, first_map, tmp_path):
     exported = export(person, "json", tmp_path)
     events = AuditEvent.objects.count()
 
@@ -343,17 +354,17 @@ def test_a_date_not_after_the_latest_map_is_refused(person, first_map, tmp_path)
     assert message.startswith("The date must be after the last map's date")
     _, message = fails(*import_command(person, *exported["files"], taken_on="1/2/2025"))
     assert message == "--taken-on: '1/2/2025' is not a date (YYYY-MM-DD)"
-    assert len(selectors.snapshots_for(person=person)) == 1
+    assert len(selectors.snapshots_for(actor=as_actor(org.practitioner), person=person)) == 1
     assert AuditEvent.objects.count() == events
 
 
-def test_a_missing_file_is_named(person, first_map, tmp_path):
+def test_a_missing_file_is_named(org, person, first_map, tmp_path):
     missing = tmp_path / "no-such-map.json"
 
     _, message = fails(*import_command(person, missing))
 
     assert message == f"cannot read {missing}: No such file or directory"
-    assert len(selectors.snapshots_for(person=person)) == 1
+    assert len(selectors.snapshots_for(actor=as_actor(org.practitioner), person=person)) == 1
 
 
 # ------------------------------------------------------------------------------------------------ who acts
@@ -361,7 +372,7 @@ def test_a_missing_file_is_named(person, first_map, tmp_path):
 
 @pytest.mark.parametrize("username", ["colleague", "other_lead", "researcher", "administrator"])
 def test_someone_who_cannot_reach_the_person_gets_nothing_and_changes_nothing(
-    person, first_map, tmp_path, username
+    org, person, first_map, tmp_path, username
 ):
     exported = export(person, "json", tmp_path / "by-practitioner")
     events = AuditEvent.objects.count()
@@ -373,7 +384,7 @@ def test_someone_who_cannot_reach_the_person_gets_nothing_and_changes_nothing(
     _, message = fails(*import_command(person, *exported["files"], user=username))
     assert message == f"No person {person.pk} that {username} can reach"
 
-    assert len(selectors.snapshots_for(person=person)) == 1
+    assert len(selectors.snapshots_for(actor=as_actor(org.practitioner), person=person)) == 1
     assert AuditEvent.objects.count() == events
 
 
@@ -430,6 +441,7 @@ def test_the_command_reads_personal_data_only_through_selectors_and_services():
 
 SEED = """
 from datetime import date
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import TeamFactory, UserFactory, member
 from connecting_people.connections import services
@@ -440,9 +452,9 @@ practitioner, colleague = UserFactory(username="practitioner"), UserFactory(user
 member(practitioner, Role.PRACTITIONER, team=team)
 member(colleague, Role.PRACTITIONER, team=team)
 person = PersonFactory(team=team, allocated_worker=practitioner)
-snapshot = services.snapshot_start(user=practitioner, person_id=person.pk, taken_on=date(2025, 3, 1))
+snapshot = services.snapshot_start(actor=as_actor(practitioner), person_id=person.pk, taken_on=date(2025, 3, 1))
 data = services.EntryData(label="Sam", kind="person", category="friend", ring="close", supports=("emotional",))
-services.entry_add(user=practitioner, person_id=person.pk, snapshot_id=snapshot.pk, data=data)
+services.entry_add(actor=as_actor(practitioner), person_id=person.pk, snapshot_id=snapshot.pk, data=data)
 print(person.pk)
 """
 

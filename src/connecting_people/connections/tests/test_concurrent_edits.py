@@ -4,6 +4,7 @@ changes nothing (no lost update), for changing an entry, its ties and taking it 
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services
 from connecting_people.connections.models import MapEntry, MapTie
@@ -23,11 +24,11 @@ def person(org):
 
 @pytest.fixture
 def entries(org, person):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
 
     def add(label):
         return services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=EntryData(label=label, kind="person", category="friend", ring="close"),
@@ -77,7 +78,7 @@ def test_ties_set_from_the_other_end_make_an_open_ties_page_stale(org, person, e
     url = f"/people/{person.pk}/map/entries/{jo.pk}/ties/"
     lead, lead_form = opened(org.lead, url)
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=1,
@@ -104,7 +105,7 @@ def test_a_save_without_a_version_is_refused(org, person, entries):
     sam = entries[0]
     with pytest.raises(StaleRecordError):
         services.entry_update(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             entry_id=sam.pk,
             expected_version=0,

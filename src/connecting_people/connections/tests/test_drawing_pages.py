@@ -6,6 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.connections import services
 from connecting_people.connections.models import MapEntry, MapTie
 from connecting_people.connections.services import EntryData
@@ -16,7 +17,7 @@ from connecting_people.people.tests.factories import PersonFactory
 def mapped(client, org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     snapshot = services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=timezone.localdate()
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=timezone.localdate()
     )
     for label, category in (
         ("Mum", "family"),
@@ -24,7 +25,7 @@ def mapped(client, org):
         ("Allotment society", "community_group"),
     ):
         services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=EntryData(
@@ -33,7 +34,7 @@ def mapped(client, org):
         )
     mum, coordinator = MapEntry.objects.get(label="Mum"), MapEntry.objects.get(label="Care coordinator")
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=mum.pk,
         expected_version=mum.version,

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services
 from connecting_people.connections.domain import (
@@ -214,7 +215,9 @@ def test_the_service_saves_nothing_when_a_file_is_too_large(org, person):
     events = AuditEvent.objects.count()
     with pytest.raises(ImportTooLarge):
         services.snapshot_import(
-            user=org.practitioner, person_id=person.pk, files=files_of(a_map(MAX_ENTRIES + 1, 0), "json")
+            actor=as_actor(org.practitioner),
+            person_id=person.pk,
+            files=files_of(a_map(MAX_ENTRIES + 1, 0), "json"),
         )
     assert not MapSnapshot.objects.filter(person=person).exists()
     assert AuditEvent.objects.count() == events
@@ -300,7 +303,7 @@ def test_the_command_does_not_read_a_file_over_the_limit(org, person, tmp_path):
 def full_map(org, person, entries: int, ties: int) -> MapSnapshot:
     text = files_of(a_map(entries, ties), "json")["P-1_s-1.json"]
     snapshot, _ = services.snapshot_import(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         files={"map.json": text},
         taken_on=TODAY - timedelta(days=1),
@@ -312,7 +315,9 @@ def test_adding_entries_one_by_one_stops_at_the_same_limit(client, org, person):
     snapshot = full_map(org, person, MAX_ENTRIES, 0)
     data = EntryData(label="Sam", kind="person", category="friend", ring="close")
     with pytest.raises(ServiceError) as caught:
-        services.entry_add(user=org.practitioner, person_id=person.pk, snapshot_id=snapshot.pk, data=data)
+        services.entry_add(
+            actor=as_actor(org.practitioner), person_id=person.pk, snapshot_id=snapshot.pk, data=data
+        )
     assert caught.value.message == f"A map holds at most {MAX_ENTRIES} entries. Remove one to add another."
     client.force_login(org.practitioner)
     response = client.post(
@@ -325,13 +330,16 @@ def test_adding_entries_one_by_one_stops_at_the_same_limit(client, org, person):
 
 def test_a_new_map_copied_from_a_full_one_can_still_be_changed(org, person):
     full_map(org, person, MAX_ENTRIES, 0)
-    copy = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    copy = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     entry = copy.entries.first()
     services.entry_remove(
-        user=org.practitioner, person_id=person.pk, entry_id=entry.pk, expected_version=entry.version
+        actor=as_actor(org.practitioner),
+        person_id=person.pk,
+        entry_id=entry.pk,
+        expected_version=entry.version,
     )
     data = EntryData(label="Sam", kind="person", category="friend", ring="close")
-    services.entry_add(user=org.practitioner, person_id=person.pk, snapshot_id=copy.pk, data=data)
+    services.entry_add(actor=as_actor(org.practitioner), person_id=person.pk, snapshot_id=copy.pk, data=data)
     assert copy.entries.count() == MAX_ENTRIES
 
 
@@ -349,7 +357,7 @@ def test_tying_entries_stops_at_the_same_limit(org, person):
     )
     with pytest.raises(ServiceError) as caught:
         services.entry_ties_set(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             entry_id=entry,
             expected_version=snapshot.entries.get(pk=entry).version,

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services
 from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
@@ -94,15 +95,15 @@ def test_bad_entry_is_refused_with_a_message_and_nothing_saved(signed_in, person
 
 
 def test_change_ties_and_remove(signed_in, org, person):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     sam = services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(**{**ENTRY, "supports": ()}),
     )
     jo = services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(label="Jo", kind="person", category="friend", ring="middle"),
@@ -134,15 +135,15 @@ def test_change_ties_and_remove(signed_in, org, person):
 
 def test_new_snapshot_copies_keys_and_ties_and_compare_shows_the_change(signed_in, org, person):
     first = services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=90)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=90)
     )
     add = lambda snapshot, **data: services.entry_add(  # noqa: E731
-        user=org.practitioner, person_id=person.pk, snapshot_id=snapshot.pk, data=EntryData(**data)
+        actor=as_actor(org.practitioner), person_id=person.pk, snapshot_id=snapshot.pk, data=EntryData(**data)
     )
     mum = add(first, label="Mum", kind="person", category="family", ring="close")
     gym = add(first, label="Gym", kind="place", category="community_group", ring="outer")
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=mum.pk,
         expected_version=1,
@@ -173,16 +174,16 @@ def test_new_snapshot_copies_keys_and_ties_and_compare_shows_the_change(signed_i
 
 
 def test_new_snapshot_date_must_follow_the_last(signed_in, org, person):
-    services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     response = start(signed_in, person, TODAY)
     assert response.status_code == 200 and "must be after the last map" in response.content.decode()
     assert MapSnapshot.objects.count() == 1
 
 
 def test_printout_is_plain_english_in_black_and_white(signed_in, org, person):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(
@@ -210,9 +211,9 @@ def test_printout_is_plain_english_in_black_and_white(signed_in, org, person):
 
 @pytest.mark.parametrize("format, suffix", [("json", ".json"), ("graphml", ".graphml"), ("nc-csv", ".zip")])
 def test_download_is_audited(signed_in, org, person, format, suffix):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(**{**ENTRY, "supports": ()}),
@@ -230,7 +231,7 @@ def test_download_is_audited(signed_in, org, person, format, suffix):
 
 
 def test_map_page_query_count_does_not_depend_on_entries(signed_in, org, person):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -238,7 +239,7 @@ def test_map_page_query_count_does_not_depend_on_entries(signed_in, org, person)
         return len(captured.captured_queries)
 
     add = lambda n: services.entry_add(  # noqa: E731
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(label=f"P{n}", kind="person", category="friend", ring="middle", supports=("advice",)),
@@ -248,7 +249,7 @@ def test_map_page_query_count_does_not_depend_on_entries(signed_in, org, person)
     few = count()
     others = [add(n) for n in range(1, 15)]
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=first.pk,
         expected_version=1,
@@ -261,15 +262,15 @@ def test_import_a_file_through_the_page(signed_in, org, person):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     source = PersonFactory(team=org.team, allocated_worker=org.practitioner)
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=source.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=source.pk, taken_on=TODAY)
     services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=source.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(**{**ENTRY, "supports": ()}),
     )
     _, files = services.map_export(
-        user=org.practitioner, person_id=source.pk, snapshot_id=None, format="json"
+        actor=as_actor(org.practitioner), person_id=source.pk, snapshot_id=None, format="json"
     )
     ((name, text),) = files.items()
     assert signed_in.get(f"/people/{person.pk}/map/import/").status_code == 200
@@ -298,16 +299,16 @@ def test_a_malformed_upload_lists_its_problems_and_saves_nothing(signed_in, pers
 
 
 def test_unticking_every_tie_clears_them(signed_in, org, person):
-    snapshot = services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    snapshot = services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY)
     add = lambda label: services.entry_add(  # noqa: E731
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData(label=label, kind="person", category="friend", ring="close"),
     )
     sam, jo = add("Sam"), add("Jo")
     services.entry_ties_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=1,

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.connections import services as map_services
 from connecting_people.implementation.indicators import KEYS
 from connecting_people.people.tests.factories import PersonFactory
@@ -40,7 +41,7 @@ def test_indicators_as_json(org):
         )
         if mapped:
             map_services.snapshot_start(
-                user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=50)
+                actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=50)
             )
     result = run(
         "--team",

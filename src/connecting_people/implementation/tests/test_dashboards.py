@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.connections import services as map_services
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services as plan_services
@@ -30,10 +31,12 @@ def person_with_practice(org, *, mapped: bool, goal: bool, team=None, worker=Non
     )
     user = worker or org.practitioner
     if mapped:
-        map_services.snapshot_start(user=user, person_id=person.pk, taken_on=TODAY - timedelta(days=190))
+        map_services.snapshot_start(
+            actor=as_actor(user), person_id=person.pk, taken_on=TODAY - timedelta(days=190)
+        )
     if goal:
         plan_services.goal_create(
-            user=user,
+            actor=as_actor(user),
             person_id=person.pk,
             data=plan_services.GoalData(text="x", levels=LEVELS),
             set_on=TODAY - timedelta(days=150),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.implementation.tests.test_dashboards import person_with_practice
@@ -25,7 +26,7 @@ def measured(org, person) -> None:
     """Two scored administrations of the same instrument, so the person counts in "outcome change"."""
     for days_ago, answers in ((120, [1, 1, 1, 1, 1, 1]), (20, [3, 3, 3, 3, 3, 3])):
         administration_record(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             instrument_id="lsns6",
             answers=answers,

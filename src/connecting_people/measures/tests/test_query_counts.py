@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.measures.services import administration_record
 from connecting_people.people.tests.factories import PersonFactory
 
@@ -20,7 +21,7 @@ def _record(org, person, rounds: int) -> None:
     for round_number in range(rounds):
         for instrument_id, answers in INSTRUMENTS.items():
             administration_record(
-                user=org.practitioner,
+                actor=as_actor(org.practitioner),
                 person_id=person.pk,
                 instrument_id=instrument_id,
                 answers=answers,
@@ -52,7 +53,7 @@ def test_each_recording_keeps_the_persons_first_and_latest_headline(org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner, date_of_birth=date(1970, 1, 1))
     for day, answers in ((1, [1, 1, 1]), (2, [3, 3, 3]), (3, [2, 2, 2])):
         administration_record(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             instrument_id="ucla3",
             answers=answers,

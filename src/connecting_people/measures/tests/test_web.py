@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.measures import registry
 from connecting_people.measures.checks import instruments_load
@@ -155,7 +156,7 @@ def test_administration_before_birth_is_refused(org, person):
 
     with pytest.raises(ServiceError, match="after the person's date of birth"):
         administration_record(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             instrument_id="ucla3",
             answers=[1, 1, 1],

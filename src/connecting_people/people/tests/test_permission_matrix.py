@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import CoverAssignment
 from connecting_people.accounts.tests.factories import member, team_lead
 from connecting_people.core.tests.roles import ROLES
@@ -284,14 +285,16 @@ def maps(org, people):
     for key, person in people.items():
         maker = team_lead(org.other_trust_team) if key == "other_trust" else getattr(org, makers[key])
         today = timezone.localdate()
-        first = services.snapshot_start(user=maker, person_id=person.pk, taken_on=today - timedelta(days=30))
+        first = services.snapshot_start(
+            actor=as_actor(maker), person_id=person.pk, taken_on=today - timedelta(days=30)
+        )
         services.entry_add(
-            user=maker,
+            actor=as_actor(maker),
             person_id=person.pk,
             snapshot_id=first.pk,
             data=services.EntryData(label="Sam", kind="person", category="friend", ring="close"),
         )
-        latest = services.snapshot_start(user=maker, person_id=person.pk, taken_on=today)
+        latest = services.snapshot_start(actor=as_actor(maker), person_id=person.pk, taken_on=today)
         made[key] = (first, latest, latest.entries.get())
     return made
 
@@ -410,20 +413,20 @@ def plans(org, people):
     for key, person in people.items():
         maker = team_lead(org.other_trust_team) if key == "other_trust" else getattr(org, makers[key])
         goal = services.goal_create(
-            user=maker,
+            actor=as_actor(maker),
             person_id=person.pk,
             data=services.GoalData(text="Walk weekly", levels=levels),
             set_on=today,
         )
         step = services.step_add(
-            user=maker,
+            actor=as_actor(maker),
             person_id=person.pk,
             goal_id=goal.pk,
             data=services.StepData(what="Find a route", owner="person", due_on=today),
         )
-        link = services.link_create(user=maker, person_id=person.pk, opportunity_id=opportunity.pk)
+        link = services.link_create(actor=as_actor(maker), person_id=person.pk, opportunity_id=opportunity.pk)
         review = services.review_hold(
-            user=maker,
+            actor=as_actor(maker),
             person_id=person.pk,
             data=services.ReviewData(
                 held_on=today, decision="move_on", next_review_on=None, start_new_map=False

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.core.tests.editing import hidden_fields, opened, refused_as_stale
 from connecting_people.people.tests.factories import PersonFactory
@@ -30,12 +31,12 @@ def person(org):
 @pytest.fixture
 def step(org, person):
     goal = services.goal_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         data=services.GoalData(text="Sing again", levels=LEVELS),
     )
     return services.step_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         goal_id=goal.pk,
         data=services.StepData(what="Ring the choir", owner="person", due_on=TODAY + timedelta(days=7)),

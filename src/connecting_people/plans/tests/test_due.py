@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.connections import services as map_services
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services
@@ -165,19 +166,19 @@ def test_caseload_shows_prompts_with_a_query_count_that_does_not_grow(client, or
             opened_on=today - timedelta(days=60),
         )
         goal = services.goal_create(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=services.GoalData(text="x", levels=levels),
             set_on=today - timedelta(days=30),
         )
         services.step_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             goal_id=goal.pk,
             data=services.StepData(what="x", owner="person", due_on=today - timedelta(days=1)),
         )
         if n % 2:
-            map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=today)
+            map_services.snapshot_start(actor=as_actor(org.practitioner), person_id=person.pk, taken_on=today)
     many, page = count()
     assert many == few
     assert page.count("1 step overdue") == 12

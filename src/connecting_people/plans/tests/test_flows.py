@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.community.models import Opportunity
 from connecting_people.connections import services as map_services
 from connecting_people.connections.models import MapEntry, MapSnapshot
@@ -67,7 +68,7 @@ def swemwbs(answer: int = 4) -> dict:
 def two_goals(org, person):
     return [
         services.goal_create(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=services.GoalData(text=text, levels={0: expected}),
             set_on=TODAY - timedelta(days=60),
@@ -125,15 +126,19 @@ def test_a_save_goes_back_to_the_page_that_opened_it_when_it_says_so(signed_in, 
 
 def test_the_first_visit_is_offered_with_what_and_where_filled_in(signed_in, org, person, choir):
     map_services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=50)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=50)
     )
     services.goal_create(
-        user=org.practitioner, person_id=person.pk, data=services.GoalData(text="Sing", levels={0: "Twice"})
+        actor=as_actor(org.practitioner),
+        person_id=person.pk,
+        data=services.GoalData(text="Sing", levels={0: "Twice"}),
     )
     Assessment.objects.create(person=person, assessed_on=TODAY, updated_by=org.practitioner)
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk
+    )
     services.link_status_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         link_id=link.pk,
         expected_version=link.version,
@@ -220,11 +225,11 @@ def test_a_measure_ignores_a_next_that_leaves_the_site(signed_in, person):
 @pytest.fixture
 def last_map(org, person):
     snapshot = map_services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=100)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=100)
     )
     for label, category in (("Mum", "family"), ("Sam", "friend")):
         map_services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=map_services.EntryData(label=label, kind="person", category=category, ring="close"),

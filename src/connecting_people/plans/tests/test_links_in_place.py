@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.tests.factories import OpportunityFactory
 from connecting_people.people.tests.factories import PersonFactory
@@ -117,7 +118,9 @@ def test_a_suggestion_becomes_introduced_in_two_presses(signed_in, org, person, 
 def test_the_page_script_gets_the_links_section_alone_and_no_banner_is_left_for_later(
     signed_in, org, person, walks
 ):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["paid"].pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=walks["paid"].pk
+    )
     response = signed_in.post(
         f"/people/{person.pk}/plan/links/{link.pk}/move/", {"status": "attended", "version": 1}, **FRAGMENT
     )
@@ -132,9 +135,15 @@ def test_the_page_script_gets_the_links_section_alone_and_no_banner_is_left_for_
 
 
 def test_someone_else_moved_it_first_nothing_changes(signed_in, org, person, walks):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["free"].pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=walks["free"].pk
+    )
     services.link_status_set(
-        user=org.practitioner, person_id=person.pk, link_id=link.pk, expected_version=1, status="discussed"
+        actor=as_actor(org.practitioner),
+        person_id=person.pk,
+        link_id=link.pk,
+        expected_version=1,
+        status="discussed",
     )
     response = signed_in.post(
         f"/people/{person.pk}/plan/links/{link.pk}/move/", {"status": "introduced", "version": 1}, **FRAGMENT
@@ -146,7 +155,9 @@ def test_someone_else_moved_it_first_nothing_changes(signed_in, org, person, wal
 
 @pytest.mark.parametrize("status", ["stopped", "", "nonsense"])
 def test_stopping_or_nonsense_needs_the_links_own_page(signed_in, org, person, walks, status):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["free"].pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=walks["free"].pk
+    )
     response = signed_in.post(
         f"/people/{person.pk}/plan/links/{link.pk}/move/", {"status": status, "version": 1}
     )
@@ -159,7 +170,9 @@ def test_stopping_or_nonsense_needs_the_links_own_page(signed_in, org, person, w
     "role", ["colleague", "other_lead", "implementation_lead", "researcher", "administrator", "no_role"]
 )
 def test_a_link_out_of_reach_is_not_found_and_nothing_changes(client, org, person, walks, role):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["free"].pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=walks["free"].pk
+    )
     events = AuditEvent.objects.count()
     client.force_login(getattr(org, role))
     move = {"status": "introduced", "version": 1}
@@ -171,7 +184,9 @@ def test_a_link_out_of_reach_is_not_found_and_nothing_changes(client, org, perso
 
 def test_a_link_of_another_person_is_not_found_through_mine(signed_in, org, person, walks):
     theirs = PersonFactory(team=org.team, allocated_worker=org.colleague)
-    link = services.link_create(user=org.colleague, person_id=theirs.pk, opportunity_id=walks["free"].pk)
+    link = services.link_create(
+        actor=as_actor(org.colleague), person_id=theirs.pk, opportunity_id=walks["free"].pk
+    )
     move = {"status": "introduced", "version": 1}
     assert signed_in.post(f"/people/{person.pk}/plan/links/{link.pk}/move/", move).status_code == 404
     link.refresh_from_db()
@@ -179,9 +194,15 @@ def test_a_link_of_another_person_is_not_found_through_mine(signed_in, org, pers
 
 
 def test_only_forward_moves_get_buttons_and_a_stopped_link_gets_none(signed_in, org, person, walks):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=walks["free"].pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=walks["free"].pk
+    )
     services.link_status_set(
-        user=org.practitioner, person_id=person.pk, link_id=link.pk, expected_version=1, status="regular"
+        actor=as_actor(org.practitioner),
+        person_id=person.pk,
+        link_id=link.pk,
+        expected_version=1,
+        status="regular",
     )
     row = plan(signed_in, person).split(f'id="link-{link.pk}"')[1].split("</tr>")[0]
     assert 'name="status"' not in row and ">Change<" in row

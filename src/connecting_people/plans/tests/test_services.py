@@ -8,11 +8,12 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity
 from connecting_people.connections import services as map_services
 from connecting_people.connections.models import MapEntry, MapSnapshot
-from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.errors import NotFoundError, ServiceError, StaleRecordError
 from connecting_people.measures.models import Administration
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services
@@ -57,7 +58,7 @@ def goal(org, person, **changes):
     for name, value in changes.items():
         data = GoalData(**{**data.__dict__, name: value})
     return services.goal_create(
-        user=org.practitioner, person_id=person.pk, data=data, set_on=TODAY - timedelta(days=90)
+        actor=as_actor(org.practitioner), person_id=person.pk, data=data, set_on=TODAY - timedelta(days=90)
     )
 
 
@@ -110,7 +111,7 @@ class TestGoals:
         summary = AuditEvent.objects.get(action="plan.goal_set").summary
         assert summary["levels_to_complete"] == 3
         completed = services.goal_update(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             goal_id=made.pk,
             expected_version=1,
@@ -123,7 +124,7 @@ class TestGoals:
             what="Find out when the group meets", owner="worker", due_on=TODAY + timedelta(days=14)
         )
         made = services.goal_create(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=GoalData(text="Join a group", levels={0: "Has been twice"}),
             first_step=step,
@@ -134,7 +135,7 @@ class TestGoals:
         before = everything()
         with pytest.raises(ServiceError, match="Enter who will do it") as refused:
             services.goal_create(
-                user=org.practitioner,
+                actor=as_actor(org.practitioner),
                 person_id=person.pk,
                 data=GoalData(text="Walk to the park", levels={0: "Once a week"}),
                 first_step=StepData(what="Plan a route", owner="other", due_on=TODAY),
@@ -143,9 +144,11 @@ class TestGoals:
         assert everything() == before  # the goal was not kept without its step
 
     def test_weight_links_and_audit_without_words(self, org, person, choir):
-        snapshot = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+        snapshot = map_services.snapshot_start(
+            actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY
+        )
         entry = map_services.entry_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=map_services.EntryData(label="Sam", kind="person", category="friend", ring="close"),
@@ -169,11 +172,19 @@ class TestGoals:
         made = goal(org, person)
         data = GoalData(text="Changed", levels=dict(LEVELS))
         services.goal_update(
-            user=org.practitioner, person_id=person.pk, goal_id=made.pk, expected_version=1, data=data
+            actor=as_actor(org.practitioner),
+            person_id=person.pk,
+            goal_id=made.pk,
+            expected_version=1,
+            data=data,
         )
         with pytest.raises(StaleRecordError):
             services.goal_update(
-                user=org.practitioner, person_id=person.pk, goal_id=made.pk, expected_version=1, data=data
+                actor=as_actor(org.practitioner),
+                person_id=person.pk,
+                goal_id=made.pk,
+                expected_version=1,
+                data=data,
             )
 
 
@@ -192,13 +203,15 @@ class TestSteps:
         made = goal(org, person)
         before = everything()
         with pytest.raises(ServiceError) as refused:
-            services.step_add(user=org.practitioner, person_id=person.pk, goal_id=made.pk, data=data)
+            services.step_add(
+                actor=as_actor(org.practitioner), person_id=person.pk, goal_id=made.pk, data=data
+            )
         assert refused.value.field == field
         assert everything() == before
 
     def test_done_and_undone(self, org, person):
         step = services.step_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             goal_id=goal(org, person).pk,
             data=StepData(what="Ring the choir", owner="other", owner_name="Aunt Jo", due_on=TODAY),
@@ -206,13 +219,21 @@ class TestSteps:
         assert step.owner_name == "Aunt Jo"
         assert (
             services.step_done(
-                user=org.practitioner, person_id=person.pk, step_id=step.pk, expected_version=1, done=True
+                actor=as_actor(org.practitioner),
+                person_id=person.pk,
+                step_id=step.pk,
+                expected_version=1,
+                done=True,
             ).done_on
             == TODAY
         )
         assert (
             services.step_done(
-                user=org.practitioner, person_id=person.pk, step_id=step.pk, expected_version=2, done=False
+                actor=as_actor(org.practitioner),
+                person_id=person.pk,
+                step_id=step.pk,
+                expected_version=2,
+                done=False,
             ).done_on
             is None
         )
@@ -221,11 +242,14 @@ class TestSteps:
 class TestLinksAndActivities:
     def test_attending_moves_the_link_on_and_puts_the_group_on_the_map(self, org, person, choir):
         link = services.link_create(
-            user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk, matched_interests=["music"]
+            actor=as_actor(org.practitioner),
+            person_id=person.pk,
+            opportunity_id=choir.pk,
+            matched_interests=["music"],
         )
         assert link.status == "suggested" and not MapSnapshot.objects.filter(person=person).exists()
         services.activity_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=ActivityData(
                 kind="attended", occurred_on=TODAY, opportunity_id=choir.pk, notes="Enjoyed it"
@@ -243,7 +267,7 @@ class TestLinksAndActivities:
         assert [c.status for c in link.changes.all()] == ["suggested", "attended"]
         # Going regularly does not add it twice.
         services.link_status_set(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             link_id=link.pk,
             expected_version=link.version,
@@ -252,11 +276,13 @@ class TestLinksAndActivities:
         assert MapEntry.objects.filter(snapshot__person=person).count() == 1
 
     def test_stopping_needs_a_reason(self, org, person, choir):
-        link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+        link = services.link_create(
+            actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk
+        )
         before = everything()
         with pytest.raises(ServiceError, match="why it stopped"):
             services.link_status_set(
-                user=org.practitioner,
+                actor=as_actor(org.practitioner),
                 person_id=person.pk,
                 link_id=link.pk,
                 expected_version=1,
@@ -264,7 +290,7 @@ class TestLinksAndActivities:
             )
         assert everything() == before
         services.link_status_set(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             link_id=link.pk,
             expected_version=1,
@@ -275,9 +301,11 @@ class TestLinksAndActivities:
         assert link.stopped_reason == "Moved away"
 
     def test_one_link_per_opportunity(self, org, person, choir):
-        services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+        services.link_create(actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk)
         with pytest.raises(ServiceError, match="already linked"):
-            services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+            services.link_create(
+                actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk
+            )
 
     @pytest.mark.parametrize(
         "data, field",
@@ -293,7 +321,7 @@ class TestLinksAndActivities:
     def test_bad_activities_are_refused(self, org, person, data, field):
         before = everything()
         with pytest.raises(ServiceError) as refused:
-            services.activity_add(user=org.practitioner, person_id=person.pk, data=data)
+            services.activity_add(actor=as_actor(org.practitioner), person_id=person.pk, data=data)
         assert refused.value.field == field
         assert everything() == before
 
@@ -303,11 +331,11 @@ class TestReview:
         first = goal(org, person, importance=2, difficulty=2)
         second = goal(org, person, importance=1, difficulty=3)
         before = map_services.snapshot_start(
-            user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=60)
+            actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=60)
         )
         next_date = TODAY + timedelta(days=90)
         review = services.review_hold(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=ReviewData(
                 held_on=TODAY,
@@ -342,7 +370,9 @@ class TestReview:
         before = everything()
         with pytest.raises(ServiceError) as refused:
             services.review_hold(
-                user=org.practitioner, person_id=person.pk, data=ReviewData(**{**data.__dict__, **changes})
+                actor=as_actor(org.practitioner),
+                person_id=person.pk,
+                data=ReviewData(**{**data.__dict__, **changes}),
             )
         assert refused.value.field == field
         assert everything() == before
@@ -350,7 +380,7 @@ class TestReview:
     def test_a_failure_late_in_a_review_undoes_all_of_it(self, org, person, monkeypatch):
         made = goal(org, person)
         map_services.snapshot_start(
-            user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=5)
+            actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=5)
         )
 
         def broken(**kwargs):
@@ -360,7 +390,7 @@ class TestReview:
         before = everything()
         with pytest.raises(RuntimeError):
             services.review_hold(
-                user=org.practitioner,
+                actor=as_actor(org.practitioner),
                 person_id=person.pk,
                 data=ReviewData(
                     held_on=TODAY,
@@ -378,46 +408,53 @@ class TestReview:
 def test_every_write_is_404_out_of_reach(org, person, choir, role):
     made = goal(org, person)
     step = services.step_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         goal_id=made.pk,
         data=StepData(what="Ring", owner="person", due_on=TODAY),
     )
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk
+    )
     user = getattr(org, role)
     before = everything()
     attempts = [
         lambda: services.assessment_save(
-            user=user, person_id=person.pk, expected_version=None, data=AssessmentData(assessed_on=TODAY)
+            actor=as_actor(user),
+            person_id=person.pk,
+            expected_version=None,
+            data=AssessmentData(assessed_on=TODAY),
         ),
         lambda: services.goal_create(
-            user=user, person_id=person.pk, data=GoalData(text="x", levels=dict(LEVELS))
+            actor=as_actor(user), person_id=person.pk, data=GoalData(text="x", levels=dict(LEVELS))
         ),
         lambda: services.goal_update(
-            user=user,
+            actor=as_actor(user),
             person_id=person.pk,
             goal_id=made.pk,
             expected_version=1,
             data=GoalData(text="x", levels=dict(LEVELS)),
         ),
         lambda: services.step_add(
-            user=user,
+            actor=as_actor(user),
             person_id=person.pk,
             goal_id=made.pk,
             data=StepData(what="x", owner="person", due_on=TODAY),
         ),
         lambda: services.step_done(
-            user=user, person_id=person.pk, step_id=step.pk, expected_version=1, done=True
+            actor=as_actor(user), person_id=person.pk, step_id=step.pk, expected_version=1, done=True
         ),
         lambda: services.activity_add(
-            user=user, person_id=person.pk, data=ActivityData(kind="contact_phone", occurred_on=TODAY)
+            actor=as_actor(user),
+            person_id=person.pk,
+            data=ActivityData(kind="contact_phone", occurred_on=TODAY),
         ),
-        lambda: services.link_create(user=user, person_id=person.pk, opportunity_id=choir.pk),
+        lambda: services.link_create(actor=as_actor(user), person_id=person.pk, opportunity_id=choir.pk),
         lambda: services.link_status_set(
-            user=user, person_id=person.pk, link_id=link.pk, expected_version=1, status="discussed"
+            actor=as_actor(user), person_id=person.pk, link_id=link.pk, expected_version=1, status="discussed"
         ),
         lambda: services.review_hold(
-            user=user,
+            actor=as_actor(user),
             person_id=person.pk,
             data=ReviewData(held_on=TODAY, decision="move_on", next_review_on=None),
         ),
@@ -431,16 +468,16 @@ def test_every_write_is_404_out_of_reach(org, person, choir, role):
 def test_ids_of_another_persons_plan_are_404(org, person, choir):
     other = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     theirs = goal(org, other)
-    with pytest.raises(Http404):
+    with pytest.raises((Http404, NotFoundError)):
         services.step_add(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             goal_id=theirs.pk,
             data=StepData(what="x", owner="person", due_on=TODAY),
         )
-    with pytest.raises(Http404):
+    with pytest.raises((Http404, NotFoundError)):
         services.goal_update(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             goal_id=theirs.pk,
             expected_version=1,
@@ -450,26 +487,28 @@ def test_ids_of_another_persons_plan_are_404(org, person, choir):
 
 def test_changing_a_goal_keeps_links_to_entries_no_longer_on_the_latest_map(org, person):
     first = map_services.snapshot_start(
-        user=org.practitioner, person_id=person.pk, taken_on=TODAY - timedelta(days=30)
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY - timedelta(days=30)
     )
     add = lambda label: map_services.entry_add(  # noqa: E731
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         snapshot_id=first.pk,
         data=map_services.EntryData(label=label, kind="person", category="friend", ring="close"),
     )
     ann, bob = add("Ann"), add("Bob")
     made = goal(org, person, map_entry_keys=(str(ann.key), str(bob.key)))
-    second = map_services.snapshot_start(user=org.practitioner, person_id=person.pk, taken_on=TODAY)
+    second = map_services.snapshot_start(
+        actor=as_actor(org.practitioner), person_id=person.pk, taken_on=TODAY
+    )
     map_services.entry_remove(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         entry_id=second.entries.get(key=ann.key).pk,
         expected_version=1,
     )
     # The edit form only offers Bob (on the latest map); ticking him alone must not drop Ann.
     updated = services.goal_update(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         goal_id=made.pk,
         expected_version=made.version,
@@ -481,7 +520,7 @@ def test_changing_a_goal_keeps_links_to_entries_no_longer_on_the_latest_map(org,
 def test_matched_interests_are_only_the_persons_own(org, person, choir):
     person.tags.create(kind="interest", name="music")
     link = services.link_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         opportunity_id=choir.pk,
         matched_interests=["music", "x" * 500],

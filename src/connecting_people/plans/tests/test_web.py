@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity
 from connecting_people.people.services import person_tags_set
@@ -208,7 +209,9 @@ def test_suggestions_come_from_interests_and_attending_puts_it_on_the_map(signed
 
 
 def test_stopping_a_link_without_a_reason_is_refused(signed_in, org, person, choir):
-    link = services.link_create(user=org.practitioner, person_id=person.pk, opportunity_id=choir.pk)
+    link = services.link_create(
+        actor=as_actor(org.practitioner), person_id=person.pk, opportunity_id=choir.pk
+    )
     url = f"/people/{person.pk}/plan/links/{link.pk}/"
     response = signed_in.post(
         url, {"status": "stopped", **date_fields("changed_on", TODAY), "version": link.version}
@@ -228,7 +231,7 @@ def test_an_activity_must_say_what_happened(signed_in, person):
 def test_review_page_scores_goals_and_the_summary_shows_everything_side_by_side(signed_in, org, person):
     levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
     goal = services.goal_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         data=services.GoalData(text="Sing with others", levels=levels),
         set_on=TODAY - timedelta(days=60),
@@ -273,7 +276,7 @@ def _goals(org, person, count):
     levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
     return [
         services.goal_create(
-            user=org.practitioner,
+            actor=as_actor(org.practitioner),
             person_id=person.pk,
             data=services.GoalData(text=f"Goal number {n}", levels=levels),
             set_on=TODAY - timedelta(days=60),
@@ -322,12 +325,12 @@ def test_leaving_goals_unscored_gives_a_t_score_again(signed_in, org, person):
 def test_printable_plan_is_in_plain_words(signed_in, org, person):
     levels = {int(k): v for k, v in zip((-2, -1, 0, 1, 2), LEVELS.values(), strict=True)}
     goal = services.goal_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         data=services.GoalData(text="Sing with others", levels=levels),
     )
     services.step_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=person.pk,
         goal_id=goal.pk,
         data=services.StepData(what="Go along", owner="person", due_on=TODAY),

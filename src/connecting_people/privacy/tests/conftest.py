@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.community.models import Interest, Opportunity
@@ -68,29 +69,31 @@ def make_full_person(
         opened_on=TODAY - timedelta(days=400),
         research_consent=None,
     )
-    map_services.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY - timedelta(days=120))
+    map_services.snapshot_start(
+        actor=as_actor(worker), person_id=person.pk, taken_on=TODAY - timedelta(days=120)
+    )
     snapshot = person.map_snapshots.get()
     sam = map_services.entry_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData("Sam", "person", "friend", "close", ("emotional",), "weekly", "keep"),
     )
     jo = map_services.entry_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=EntryData("J.O.", "person", "family", "middle"),
     )
     map_services.entry_ties_set(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         entry_id=sam.pk,
         expected_version=sam.version,
         other_entry_ids=[jo.pk],
     )
     plan_services.assessment_save(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         expected_version=None,
         data=AssessmentData(
@@ -102,13 +105,13 @@ def make_full_person(
         ),
     )
     goal = plan_services.goal_create(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         data=GoalData(text="Join a choir that meets every week", levels=dict(LEVELS)),
         set_on=TODAY - timedelta(days=100),
     )
     plan_services.step_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         goal_id=goal.pk,
         data=StepData(
@@ -118,10 +121,10 @@ def make_full_person(
     choir = Opportunity.objects.create(name="Riverside Community Choir", category="arts")
     Interest.objects.create(opportunity=choir, name="music")
     link = plan_services.link_create(
-        user=worker, person_id=person.pk, opportunity_id=choir.pk, matched_interests=["music"]
+        actor=as_actor(worker), person_id=person.pk, opportunity_id=choir.pk, matched_interests=["music"]
     )
     plan_services.activity_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         data=ActivityData(
             kind="attended",
@@ -131,7 +134,7 @@ def make_full_person(
         ),
     )
     measure_services.administration_record(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         instrument_id="ucla3",
         answers=[1, 2, 3],
@@ -139,7 +142,7 @@ def make_full_person(
         mode="phone",
     )
     review = plan_services.review_hold(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         data=ReviewData(
             held_on=TODAY - timedelta(days=60),

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.http import Http404
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services as map_services
 from connecting_people.connections.models import MapEntry, MapSnapshot
@@ -139,7 +140,7 @@ def _people_close(org, full):
 
 def _map_entry(org, full):
     map_services.entry_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         snapshot_id=full.review.snapshot_id,
         data=EntryData("Ali", "person", "friend", "outer"),
@@ -147,12 +148,12 @@ def _map_entry(org, full):
 
 
 def _map_new(org, full):
-    map_services.snapshot_start(user=org.practitioner, person_id=full.person.pk, taken_on=TODAY)
+    map_services.snapshot_start(actor=as_actor(org.practitioner), person_id=full.person.pk, taken_on=TODAY)
 
 
 def _measure(org, full):
     measure_services.administration_record(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         instrument_id="ucla3",
         answers=[1, 1, 1],
@@ -163,7 +164,7 @@ def _measure(org, full):
 
 def _goal(org, full):
     plan_services.goal_create(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         data=GoalData(text="Walk with a group", levels=LEVELS),
     )
@@ -171,7 +172,7 @@ def _goal(org, full):
 
 def _step(org, full):
     plan_services.step_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         goal_id=full.goal.pk,
         data=StepData(what="Ring the group", owner="worker", due_on=TODAY + timedelta(days=7)),
@@ -180,7 +181,7 @@ def _step(org, full):
 
 def _activity(org, full):
     plan_services.activity_add(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         data=ActivityData(kind="contact_phone", occurred_on=TODAY),
     )
@@ -188,7 +189,7 @@ def _activity(org, full):
 
 def _review(org, full):
     plan_services.review_hold(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         data=ReviewData(held_on=TODAY, decision="continue", next_review_on=TODAY + timedelta(days=60)),
     )
@@ -198,12 +199,14 @@ def _community_link(org, full):
     from connecting_people.community.models import Opportunity
 
     walk = Opportunity.objects.create(name="Park walking group", category="sport")
-    plan_services.link_create(user=org.practitioner, person_id=full.person.pk, opportunity_id=walk.pk)
+    plan_services.link_create(
+        actor=as_actor(org.practitioner), person_id=full.person.pk, opportunity_id=walk.pk
+    )
 
 
 def _community_link_moved(org, full):
     plan_services.link_status_set(
-        user=org.practitioner,
+        actor=as_actor(org.practitioner),
         person_id=full.person.pk,
         link_id=full.link.pk,
         expected_version=Link.objects.get(pk=full.link.pk).version,
@@ -295,7 +298,7 @@ def test_left_out_of_caseloads_and_suggestions_but_still_readable(org, officers,
     full.person.refresh_from_db()
     assert full.person not in people_selectors.caseload_for(user=org.practitioner, include_closed=True)
     assert full.person not in people_selectors.team_caseload(user=org.lead, include_closed=True)
-    assert plan_selectors.suggestions_for(person=full.person) == []
+    assert plan_selectors.suggestions_for(actor=as_actor(org.practitioner), person=full.person) == []
     # Reading is still possible, for the worker and the lead.
     assert people_selectors.person_get(user=org.practitioner, person_id=full.person.pk) == full.person
     assert people_selectors.person_get(user=org.lead, person_id=full.person.pk) == full.person

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.audit.models import AuditEvent
 from connecting_people.connections import services as map_services
 from connecting_people.connections.services import EntryData
@@ -84,10 +85,10 @@ def _record(setup, participant, timepoint: str, instrument: str, answers, on: da
 
 
 def _map(org, person, on: date, labels: list[tuple[str, str, str, str]]):
-    snapshot = map_services.snapshot_start(user=org.lead, person_id=person.pk, taken_on=on)
+    snapshot = map_services.snapshot_start(actor=as_actor(org.lead), person_id=person.pk, taken_on=on)
     for label, kind, category, ring in labels:
         map_services.entry_add(
-            user=org.lead,
+            actor=as_actor(org.lead),
             person_id=person.pk,
             snapshot_id=snapshot.pk,
             data=EntryData(label=label, kind=kind, category=category, ring=ring, supports=("emotional",)),

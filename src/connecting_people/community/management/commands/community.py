@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.community import hsds, selectors, services
 from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
@@ -83,7 +84,9 @@ class Command(BaseCommand):
         except SourceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
         try:
-            report = services.directory_import(records=source.directory, source=source.label, user=user)
+            report = services.directory_import(
+                records=source.directory, source=source.label, actor=actor_for(user)
+            )
         except ServiceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
@@ -102,7 +105,7 @@ class Command(BaseCommand):
                 path.write_text(text, encoding="utf-8")
             except OSError as error:
                 raise CommandError(f"cannot write {path}: {error.strerror}", returncode=USAGE_ERROR) from None
-            services.directory_exported(user=user, services=len(directory.opportunities))
+            services.directory_exported(actor=actor_for(user), services=len(directory.opportunities))
         summary = {
             "file": str(path.resolve()),
             "services": len(directory.opportunities),

@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.http import Http404
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.connections.interchange import (
     FORMATS,
     MAP_FILES_LIMIT_BYTES,
@@ -40,7 +41,7 @@ from connecting_people.connections.interchange import (
 )
 from connecting_people.connections.services import map_export, snapshot_import
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import NotFoundError, ServiceError
 from connecting_people.core.input_limits import LimitExceeded, megabytes, read_at_most
 from connecting_people.people.selectors import person_get
 
@@ -105,9 +106,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             try:
                 snapshot, files = map_export(
-                    user=user, person_id=person.pk, snapshot_id=snapshot_id, format=options["format"]
+                    actor=actor_for(user),
+                    person_id=person.pk,
+                    snapshot_id=snapshot_id,
+                    format=options["format"],
                 )
-            except Http404:
+            except (Http404, NotFoundError):
                 which = "yet" if snapshot_id is None else str(snapshot_id)
                 raise CommandError(f"Person {person.pk} has no map {which}", returncode=USAGE_ERROR) from None
             except ServiceError as error:
@@ -126,7 +130,9 @@ class Command(BaseCommand):
         taken_on = None if options["taken_on"] is None else _date(options["taken_on"])
         files = _read_files(options["files"])
         try:
-            snapshot, report = snapshot_import(user=user, person_id=person.pk, files=files, taken_on=taken_on)
+            snapshot, report = snapshot_import(
+                actor=actor_for(user), person_id=person.pk, files=files, taken_on=taken_on
+            )
         except ImportRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(problem)
@@ -134,10 +140,10 @@ class Command(BaseCommand):
                 f"Nothing imported from {', '.join(files)}: put right the problems above",
                 returncode=USAGE_ERROR,
             ) from None
+        except (Http404, NotFoundError):  # the person went out of reach since the check above
+            raise _out_of_reach(person.pk, user) from None
         except ServiceError as error:
             raise CommandError(error.message, returncode=USAGE_ERROR) from None
-        except Http404:  # the person went out of reach since the check above
-            raise _out_of_reach(person.pk, user) from None
         summary = {
             "person_id": person.pk,
             "snapshot_id": snapshot.pk,
@@ -163,7 +169,7 @@ def _reachable_person(user, text: str):
     """The person the user reaches (the scoped selector), so that errors can say which thing was missing."""
     person_id = _number(text, "person")
     try:
-        return person_get(user=user, person_id=person_id)
+        return person_get(actor=actor_for(user), person_id=person_id)
     except Http404:
         raise _out_of_reach(person_id, user) from None
 

@@ -50,6 +50,8 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
+from connecting_people.accounts.actor import as_actor
+
 # --- the cast: who signs in ---------------------------------------------------------------------------------
 
 ROLES = (
@@ -509,34 +511,39 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
     from connecting_people.plans import services as plans
 
     person = PersonFactory(team=team, allocated_worker=worker, date_of_birth=date(1980, 5, 17))
-    maps.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY - timedelta(days=30))
+    maps.snapshot_start(actor=as_actor(worker), person_id=person.pk, taken_on=TODAY - timedelta(days=30))
     # The latest map is yesterday's, so a new map or an import dated today is accepted.
-    snapshot = maps.snapshot_start(user=worker, person_id=person.pk, taken_on=TODAY - timedelta(days=1))
+    snapshot = maps.snapshot_start(actor=as_actor(worker), person_id=person.pk, taken_on=TODAY - timedelta(days=1))
     entry = maps.entry_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=maps.EntryData(label="Sam", kind="person", category="friend", ring="close"),
     )
     maps.entry_add(  # a second entry, so the first has someone to be tied to
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         snapshot_id=snapshot.pk,
         data=maps.EntryData(label="Jo", kind="group", category="community_group", ring="middle"),
     )
     levels = {level: f"Level {level}" for level in (-2, -1, 0, 1, 2)}
     goal = plans.goal_create(
-        user=worker, person_id=person.pk, data=plans.GoalData(text="Walk weekly", levels=levels), set_on=TODAY
+        actor=as_actor(worker),
+        person_id=person.pk,
+        data=plans.GoalData(text="Walk weekly", levels=levels),
+        set_on=TODAY,
     )
     step = plans.step_add(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         goal_id=goal.pk,
         data=plans.StepData(what="Find a route", owner="person", due_on=TODAY + timedelta(days=7)),
     )
-    plan_link = plans.link_create(user=worker, person_id=person.pk, opportunity_id=SHARED["opportunity"].pk)
+    plan_link = plans.link_create(
+        actor=as_actor(worker), person_id=person.pk, opportunity_id=SHARED["opportunity"].pk
+    )
     review = plans.review_hold(
-        user=worker,
+        actor=as_actor(worker),
         person_id=person.pk,
         data=plans.ReviewData(
             held_on=TODAY, decision="continue", next_review_on=TODAY + timedelta(days=60), start_new_map=False
