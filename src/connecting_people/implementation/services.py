@@ -7,7 +7,7 @@ Bad input a user can cause raises ServiceError (with the form field it concerns)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from connecting_people.implementation.models import (
 from connecting_people.measures import scoring
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.errors import AnswerError, UnknownInstrumentError
+from connecting_people.measures.recording import SCORE_COLUMNS, StoredScores, score_for_storage, stored_scores
 
 
 def _audit(user, action: str, object_type: str, object_id: Any, summary: dict) -> None:
@@ -57,13 +58,13 @@ def rating_from_score(
     worker_id: int | None,
     rated_by_id: int,
     answers: list,
-    result: dict,
+    result: StoredScores | Mapping,
     rated_on: date,
     period_start: date,
     period_end: date,
 ) -> FidelityRating:
-    """An unsaved rating holding `result` (a score_one dict or a BatchResult row). Shared by the service and the
-    synthetic data generator, so both store scores the same way."""
+    """An unsaved rating holding `result` (`recording.StoredScores`, a score_one dict or a BatchResult row).
+    Shared by the service and the synthetic data generator, so both store scores the same way."""
     return FidelityRating(
         kind=kind,
         team_id=team_id,
@@ -75,10 +76,7 @@ def rating_from_score(
         period_start=period_start,
         period_end=period_end,
         answers=answers,
-        total=result["total"],
-        subscales=result["subscales"],
-        missing_items=result["missing"],
-        missing_rule=result["missing_rule"]["outcome"],
+        **(result if isinstance(result, StoredScores) else stored_scores(result)).fields(SCORE_COLUMNS),
     )
 
 
@@ -137,7 +135,7 @@ def fidelity_rating_record(
         for item, value in zip(scale.items, checked, strict=True):
             if value is None:
                 raise ServiceError(f"Choose a score for “{item.label}”", field=item.id)
-    result = scoring.score_one(scale, checked)
+    scores = score_for_storage(scale, checked)
     with transaction.atomic():
         rating = rating_from_score(
             kind=kind,
@@ -146,7 +144,7 @@ def fidelity_rating_record(
             worker_id=worker_id,
             rated_by_id=user.pk,
             answers=checked,
-            result=result,
+            result=scores,
             rated_on=rated_on,
             period_start=period_start,
             period_end=period_end,

@@ -30,8 +30,8 @@ from connecting_people.study.selectors import StudyAccess
 log = logging.getLogger(__name__)
 
 MAKERS = {
-    Job.Kind.EXPORT: "connecting_people.study.exporting.make_export",
-    Job.Kind.REPORT: "connecting_people.study.reporting.make_report",
+    Job.Kind.EXPORT: "connecting_people.study.export.db.make_export",
+    Job.Kind.REPORT: "connecting_people.study.report.db.make_report",
 }
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from connecting_people.accounts.selectors import scope_for
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import people_visible_to, processing_allowed
-from connecting_people.study import schedule
+from connecting_people.study.design import schedule
 from connecting_people.study.models import (
     Assessment,
     Consent,

@@ -24,12 +24,13 @@ from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRe
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.definitions import DATA_DIR
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
+from connecting_people.measures.recording import score_for_storage
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
 from connecting_people.people.services import person_change_check, person_for_change
-from connecting_people.study import allocation, schedule, selectors
+from connecting_people.study import selectors
 from connecting_people.study.costs import unit_cost_table
+from connecting_people.study.design import allocation, schedule
 from connecting_people.study.models import (
     Arm,
     Assessment,
@@ -585,10 +586,10 @@ def _recost_service_use(study: Study, instrument) -> int:
     options = {**registry.scoring_options(instrument), "unit_costs": unit_cost_table(study)}
     for assessment in stored:
         try:
-            result = scoring.score_one(instrument, assessment.answers, **options)
+            scores = score_for_storage(instrument, assessment.answers, **options)
         except ScoringOptionError as error:
             raise ServiceError(str(error), field="costs") from error
-        assessment.total, assessment.subscales = result["total"], result["subscales"]
+        assessment.total, assessment.subscales = scores.total, scores.subscales
     Assessment.objects.bulk_update(stored, ["total", "subscales"], batch_size=500)
     return len(stored)
 
@@ -939,7 +940,7 @@ def assessment_record(
         # Service use is costed from the study's own table, at its stated price year.
         options["unit_costs"] = unit_cost_table(access.study)
     try:
-        result = scoring.score_one(instrument, checked, **options)
+        scores = score_for_storage(instrument, checked, **options)
     except ScoringOptionError as error:
         raise ServiceError(
             f"{error}. Add the missing unit costs to the study's unit-cost table first."
@@ -963,12 +964,7 @@ def assessment_record(
             instrument_version=instrument.version,
             administered_on=administered_on,
             answers=checked,
-            total=result["total"],
-            subscales=result["subscales"],
-            derived={key: result[key] for key in DERIVED_KEYS if key in result},
-            band=result["band"] or "",
-            missing_items=result["missing"],
-            missing_rule=result["missing_rule"]["outcome"],
+            **scores.fields(),
             recorded_by=user,
         )
         _place(assessment, point)

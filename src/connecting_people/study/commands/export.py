@@ -23,7 +23,7 @@ from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_u
 from connecting_people.core.errors import ServiceError
 from connecting_people.study import selectors
 from connecting_people.study.export import FORMATS
-from connecting_people.study.exporting import DATE_CHOICES, export_run_here
+from connecting_people.study.export.db import DATE_CHOICES, export_run_here
 from connecting_people.study.models import Job, StudyMember
 
 HELP = "Write a study's pseudonymised export into a new folder."

@@ -14,14 +14,14 @@ from django.test.utils import CaptureQueriesContext
 
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import score_one
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import services
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
+from connecting_people.study.analysis.db import analysis_inputs, analysis_plan, study_analysis
 from connecting_people.study.analysis.errors import StudyDataError
-from connecting_people.study.analysis_rows import analysis_inputs, analysis_plan, study_analysis
 from connecting_people.study.models import Assessment, Participant, Study
 from connecting_people.study.simulation import simulate
 

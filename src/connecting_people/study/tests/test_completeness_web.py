@@ -15,7 +15,8 @@ from connecting_people.measures import registry
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import completeness as c
-from connecting_people.study import completeness_data, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.completeness import db as completeness_data
 from connecting_people.study.models import Participant
 
 from .conftest import START, days

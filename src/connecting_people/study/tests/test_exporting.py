@@ -27,8 +27,9 @@ from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation import services as fidelity_services
 from connecting_people.people.tests.factories import PersonFactory, nhs_number_for
 from connecting_people.privacy.tests.restricting import restrict_processing
-from connecting_people.study import exporting, jobs, services
+from connecting_people.study import jobs, services
 from connecting_people.study.export import IdentifierScanner, Pseudonyms
+from connecting_people.study.export import db as exporting
 from connecting_people.study.keys import study_key
 from connecting_people.study.models import Assessment, Job, Participant
 

@@ -15,18 +15,18 @@ from connecting_people.audit.models import AuditEvent
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import score_batch
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.study import simulation
-from connecting_people.study.loading import (
+from connecting_people.study.models import Assessment, Participant, Study, StudyTeam
+from connecting_people.study.simulation.db import (
     SIMULATOR_USERNAME,
     fidelity_answers,
     load_simulated,
     simulator_account,
     stored_scores,
 )
-from connecting_people.study.models import Assessment, Participant, Study, StudyTeam
 
 TODAY = timezone.localdate()
 SAMPLE = simulation.simulate(sites=1, teams_per_site=2, participants_per_team=40, effect=1.0, seed=5)

@@ -12,7 +12,7 @@ from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.audit.models import AuditEvent
 from connecting_people.study import jobs, selectors, services
-from connecting_people.study.analysis_rows import study_analysis
+from connecting_people.study.analysis.db import study_analysis
 from connecting_people.study.models import Job, StudyMember
 from connecting_people.study.report import format as fmt
 

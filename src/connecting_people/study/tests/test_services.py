@@ -14,7 +14,8 @@ from connecting_people.accounts.tests.factories import TeamFactory, member
 from connecting_people.audit.models import AuditEvent
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.people.tests.factories import PersonFactory
-from connecting_people.study import schedule, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.design import schedule
 from connecting_people.study.models import Assessment, Consent, Participant, Screening, Study, StudyMember
 
 from .conftest import START, days

@@ -27,7 +27,10 @@ from connecting_people.implementation import services as fidelity_services
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.tests.conftest import ANSWERS, SCALE
 from connecting_people.people.tests.factories import PersonFactory
-from connecting_people.study import analysis_rows, completeness_data, exporting, jobs, selectors, services
+from connecting_people.study import jobs, selectors, services
+from connecting_people.study.analysis import db as analysis_rows
+from connecting_people.study.completeness import db as completeness_data
+from connecting_people.study.export import db as exporting
 from connecting_people.study.models import Participant, Screening, Study, StudySite, StudyTeam
 
 from .conftest import START, days

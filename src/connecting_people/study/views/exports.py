@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from connecting_people.study import jobs, selectors
-from connecting_people.study.exporting import download_name, export_download_record
+from connecting_people.study.export.db import download_name, export_download_record
 from connecting_people.study.forms.exports import DATE_OPTIONS, FORMAT_OPTIONS, ExportForm
 from connecting_people.study.models import Job
 from connecting_people.study.views.jobs import job_index, lead_access, state_tag

@@ -24,7 +24,8 @@ from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import format_score, headline_label
 from connecting_people.measures.selectors import headline_value
 from connecting_people.people.views import person_for_request
-from connecting_people.study import schedule, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.design import schedule
 from connecting_people.study.forms.participants import (
     AssessmentForm,
     ConsentForm,

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from connecting_people.study import jobs, selectors
 from connecting_people.study.forms.reports import ReportForm
 from connecting_people.study.models import Job
-from connecting_people.study.reporting import download_name, report_body, report_download_record
+from connecting_people.study.report.db import download_name, report_body, report_download_record
 from connecting_people.study.views.jobs import job_index, lead_access, state_tag
 
 

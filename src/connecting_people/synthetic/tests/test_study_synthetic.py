@@ -9,8 +9,8 @@ from connecting_people.accounts.models import Team, User
 from connecting_people.audit.models import AuditEvent
 from connecting_people.people.models import Person
 from connecting_people.study import selectors, services
-from connecting_people.study.loading import SIMULATOR_USERNAME
 from connecting_people.study.models import Assessment, Study, StudyMember
+from connecting_people.study.simulation.db import SIMULATOR_USERNAME
 from connecting_people.synthetic.demo import DEMO_TEAMS
 from connecting_people.synthetic.study import StudyShape, choose_teams
 

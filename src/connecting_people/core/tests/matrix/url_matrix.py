@@ -667,7 +667,8 @@ def _study(code, trust, team, worker, person, study_lead):
 def stand_in_report(job):
     """Makes a report job's files without the analysis (which needs a study of some size): the pages and the
     download only need a finished job with its files."""
-    from connecting_people.study import jobs, reporting
+    from connecting_people.study import jobs
+    from connecting_people.study.report import db as reporting
 
     directory = jobs.job_directory(job)
     directory.mkdir(parents=True, exist_ok=True)

@@ -65,11 +65,12 @@ from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.services import rating_from_score
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import BatchResult, score_batch
 from connecting_people.measures.scoring.result import INTEGER, MISSING_OUTCOMES, NUMBER, STATE
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
-from connecting_people.study import schedule, services, simulation
+from connecting_people.study import services, simulation
+from connecting_people.study.design import schedule
 from connecting_people.study.models import (
     Assessment,
     Consent,
