@@ -6,9 +6,11 @@ from typing import Any
 
 import rules
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.accounts.models import Team
 from connecting_people.accounts.selectors import is_practitioner_in_team, scope_for
 from connecting_people.audit.services import audit_record, audit_record_view
@@ -253,6 +255,27 @@ def person_next_review_set(*, user, person_id: int, next_review_on: date | None)
             person.save(update_fields=["next_review_on", "version", "updated_at"])
             _audit(user, person, "person.updated", _summary_of_changes({"next_review_on": next_review_on}))
     return person
+
+
+def person_research_consent_given(*, actor, person: Person, consented_on: date, reason: str) -> None:
+    """Record on the person's record that they agreed to take part in research, for another app's service (the
+    study's enrolment with consent: `reason` "study_enrolment"). `person` is one the caller reached with
+    `person_for_change` inside its own transaction (so the row is locked). Nothing changes when the record says
+    so already."""
+    if person.research_consent:
+        return
+    Person.objects.filter(pk=person.pk).update(
+        research_consent=True,
+        research_consent_on=consented_on,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    _audit(
+        as_actor(actor).user,
+        person,
+        "person.updated",
+        {"fields": ["research_consent", "research_consent_on"], "reason": reason},
+    )
 
 
 def person_open(*, user, person_id: int, page: str) -> Person:

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +26,11 @@ from connecting_people.measures.errors import AnswerError, ScoringOptionError, U
 from connecting_people.measures.recording import score_for_storage
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
 from connecting_people.people.models import Person
-from connecting_people.people.services import person_change_check, person_for_change
+from connecting_people.people.services import (
+    person_change_check,
+    person_for_change,
+    person_research_consent_given,
+)
 from connecting_people.study import selectors
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.design import allocation, schedule
@@ -745,21 +748,9 @@ def person_enrol(
             consented_on=consented_on,
             eligibility_notes=eligibility_notes,
         )
-        if not person.research_consent:
-            Person.objects.filter(pk=person.pk).update(
-                research_consent=True,
-                research_consent_on=consented_on,
-                version=F("version") + 1,
-                updated_at=timezone.now(),
-            )
-            audit_record(
-                actor=user,
-                action="person.updated",
-                object_type="person",
-                object_id=person.pk,
-                person_id=person.pk,
-                summary={"fields": ["research_consent", "research_consent_on"], "reason": "study_enrolment"},
-            )
+        person_research_consent_given(
+            actor=user, person=person, consented_on=consented_on, reason="study_enrolment"
+        )
     return participant
 
 
