@@ -134,3 +134,15 @@ def audit_events_for_person(*, user, person_id: int) -> QuerySet[AuditEvent]:
     if not rules.test_rule("view_person_audit", user, person):
         raise Http404
     return events
+
+
+def latest_event_summary(*, action: str, object_type: str, object_id) -> dict | None:
+    """The summary of the latest event of `action` on one object (None when there is none): for an app reading
+    back what it recorded, such as the counts of a simulated study's load."""
+    event = (
+        AuditEvent.objects.filter(action=action, object_type=object_type, object_id=str(object_id))
+        .order_by("-id")
+        .only("summary")
+        .first()
+    )
+    return None if event is None else event.summary

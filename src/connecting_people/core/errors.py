@@ -5,6 +5,8 @@ the domain's words, and the web layer answers it with the 404 page (core.middlew
 
 from typing import Any
 
+from django.http import Http404
+
 
 class ServiceError(Exception):
     """A user-caused problem: show `message` and change nothing. `code` names the problem for machines
@@ -28,13 +30,27 @@ class ServiceError(Exception):
         self.params = dict(params or {})
 
 
-class NotFoundError(ServiceError):
-    """No such object, or not one the actor may reach: the two are never told apart (no existence leak)."""
+class NotFoundError(Http404):
+    """No such object, or not one the actor may reach: the two are never told apart (no existence leak). Not a
+    ServiceError (a page's `except ServiceError` must never turn it into a message on a form); a kind of Http404,
+    so the web answers it with the 404 page and code expecting Http404 from a read still gets it."""
 
     code = "not_found"
 
-    def __init__(self, message: str = "Not found", field: str | None = None, **kwargs: Any):
-        super().__init__(message, field, **kwargs)
+    def __init__(
+        self,
+        message: str = "Not found",
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.params = dict(params or {})
 
 
 SAVED_BY_SOMEONE_ELSE = (

@@ -143,7 +143,7 @@ def generate_study(
     )
     study = loading.load_simulated(
         sim,
-        user=lead,
+        actor=lead,
         code=code,
         title=title,
         starts_on=starts_on,

@@ -25,6 +25,7 @@ import time
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.accounts.selectors import scope_for
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import NotAllowedError, ServiceError
@@ -136,7 +137,7 @@ def run(command, options) -> None:
     with transaction.atomic():
         lead = user or loading.simulator_account()
         try:
-            study = loading.load_simulated(sim, user=lead, code=code, title=options["title"])
+            study = loading.load_simulated(sim, actor=actor_for(lead), code=code, title=options["title"])
         except (ServiceError, NotAllowedError) as error:
             raise _refuse(getattr(error, "message", str(error))) from None
     counts = loading.load_counts(study)

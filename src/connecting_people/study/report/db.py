@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.audit.services import audit_record
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
@@ -210,8 +211,10 @@ def download_name(job: Job) -> str:
     return f"{job.study.code}-report-{job.pk}.html"
 
 
-def report_download_record(*, user, job: Job) -> None:
+def report_download_record(*, actor: Actor, job: Job) -> None:
     """Audits that `user` downloaded the report `job` (who, which job, the purpose it was made for)."""
+    actor = as_actor(actor)
+    user = actor.user
     audit_record(
         actor=user,
         action="study.report_downloaded",

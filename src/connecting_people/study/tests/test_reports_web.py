@@ -163,7 +163,7 @@ def world(org, study_setup, files):
     researcher = UserFactory(username="member_researcher")
     member(researcher, Role.RESEARCHER, trust=org.trust)
     services.member_add(
-        user=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
+        actor=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
     )
     site_lead = UserFactory(username="site_lead")
     member(site_lead, Role.RESEARCHER, trust=org.trust)
@@ -172,7 +172,7 @@ def world(org, study_setup, files):
         study=s.study, user=site_lead, role="lead", site=s.study.sites.get(code="site01"), added_by=s.lead
     )
     other = services.study_create(
-        user=s.outsider, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.outsider, code="other", title="Another study", starts_on=START, consent_version="v1"
     )
     return {
         "setup": s,

@@ -40,7 +40,7 @@ def _chosen_site(request, sites):
 
 @login_required
 def completeness_page(request, study_id):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     sites = list(access.sites())
     chosen = _chosen_site(request, sites)
     site_id = chosen.pk if chosen is not None else access.site_id

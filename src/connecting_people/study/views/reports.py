@@ -70,7 +70,7 @@ def report_download(request, study_id: int, job_id: int):
     found = jobs.job_result_file(job)
     if found is None:
         raise Http404("No file to download")
-    report_download_record(user=request.user, job=job)
+    report_download_record(actor=request.actor, job=job)
     return FileResponse(
         open(found, "rb"),  # noqa: SIM115 - FileResponse closes it once sent
         as_attachment=True,
