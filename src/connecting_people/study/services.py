@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -100,13 +101,22 @@ def _instrument(instrument_id: str):
 # --- set-up -----------------------------------------------------------------------------------------------
 
 
-def study_create(
-    *, actor: Actor, code: str, title: str, starts_on: date, consent_version: str, today: date | None = None
-) -> Study:
-    """A new study led by `user`, with the default timepoints (baseline, 6 months), the default schedule of
+@dataclass(frozen=True)
+class StudyData:
+    """A new study's own fields (the set-up form's, or a command's)."""
+
+    code: str
+    title: str
+    starts_on: date
+    consent_version: str
+
+
+def study_create(*, actor: Actor, data: StudyData, today: date | None = None) -> Study:
+    """A new study led by the actor, with the default timepoints (baseline, 6 months), the default schedule of
     instruments at each, and the shipped unit-cost table (marked illustrative: replace it before analysis)."""
     actor = as_actor(actor)
     user = actor.user
+    code, title, starts_on, consent_version = data.code, data.title, data.starts_on, data.consent_version
     if not may_create_study(actor=actor):
         raise NotAllowedError("Only researchers can set up a study.")
     code = code.strip().lower()
@@ -493,15 +503,22 @@ def _locked_timepoint(access: StudyAccess, timepoint_id: int, expected_version: 
     return point
 
 
+@dataclass(frozen=True)
+class TimepointData:
+    """A timepoint's own fields: its code and label, its target day and its window (days before and after)."""
+
+    code: str
+    label: str
+    target_day: int
+    window_before: int
+    window_after: int
+
+
 def timepoint_save(
     *,
     actor: Actor,
     access: StudyAccess,
-    code: str,
-    label: str,
-    target_day: int,
-    window_before: int,
-    window_after: int,
+    data: TimepointData,
     timepoint_id: int | None = None,
     expected_version: int | None = None,
 ) -> Timepoint:
@@ -509,6 +526,8 @@ def timepoint_save(
     saved it or its schedule since). Baseline (day 0) cannot open before enrolment."""
     actor = as_actor(actor)
     user = actor.user
+    code, label, target_day = data.code, data.label, data.target_day
+    window_before, window_after = data.window_before, data.window_after
     _lead(access)
     study = access.study
     if window_before > target_day:

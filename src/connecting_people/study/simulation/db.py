@@ -232,10 +232,12 @@ def load_simulated(
     with transaction.atomic():
         study = services.study_create(
             actor=actor,
-            code=code,
-            title=title or f"Simulated study (seed {seed})",
-            starts_on=starts_on,
-            consent_version=CONSENT_VERSION,
+            data=services.StudyData(
+                code=code,
+                title=title or f"Simulated study (seed {seed})",
+                starts_on=starts_on,
+                consent_version=CONSENT_VERSION,
+            ),
             today=today,
         )
         study.status = status

@@ -32,7 +32,8 @@ def study_setup(org) -> StudySetUp:
 def make_study_setup(org) -> StudySetUp:
     lead = org.researcher
     study = services.study_create(
-        actor=lead, code="cpis", title="Connecting People study", starts_on=START, consent_version="v1.0"
+        actor=lead,
+        data=services.StudyData(code="cpis", title="Connecting People study", starts_on=START, consent_version="v1.0"),
     )
     access = selectors.study_access(actor=lead, study_id=study.pk)
     site_one = services.site_add(actor=lead, access=access, trust_id=org.trust.pk)

@@ -283,11 +283,7 @@ def test_the_plan_follows_the_study(study_setup):
     services.timepoint_save(
         actor=s.lead,
         access=s.access,
-        code="m12",
-        label="12 months",
-        target_day=365,
-        window_before=28,
-        window_after=56,
+        data=services.TimepointData(code="m12", label="12 months", target_day=365, window_before=28, window_after=56),
     )
     services.schedule_set(
         actor=s.lead,

@@ -187,7 +187,8 @@ def test_anonymous_users_are_sent_to_sign_in(client, study):
 def test_another_studys_job_and_other_kinds_of_job_are_not_found(client, study, tmp_path):
     mine = _done_job(client, study)
     other = services.study_create(
-        actor=study.lead, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=study.lead,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     theirs = Job.objects.create(
         study=other, kind="export", purpose="analysis", requested_by=study.lead, state="done",

@@ -377,7 +377,7 @@ def test_an_unknown_instrument_or_timepoint_is_not_found(member, study_setup):
     s = study_setup
     participant = enrol(s)
     other = services.study_create(
-        actor=s.lead, code="other", title="Other", starts_on=START, consent_version="1"
+        actor=s.lead, data=services.StudyData(code="other", title="Other", starts_on=START, consent_version="1")
     )
     base = participant_url(s, participant)
     baseline = s.study.timepoints.get(code="baseline")

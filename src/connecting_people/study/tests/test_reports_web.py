@@ -172,7 +172,8 @@ def world(org, study_setup, files):
         study=s.study, user=site_lead, role="lead", site=s.study.sites.get(code="site01"), added_by=s.lead
     )
     other = services.study_create(
-        actor=s.outsider, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.outsider,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     return {
         "setup": s,

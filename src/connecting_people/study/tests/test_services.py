@@ -333,7 +333,8 @@ def test_unknown_or_another_studys_timepoint_is_not_found(study_setup, org):
     s = study_setup
     participant = enrol(s)
     other = services.study_create(
-        actor=s.lead, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.lead,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     for timepoint_id in (other.timepoints.first().pk, 999999):
         with pytest.raises(Http404):
@@ -583,7 +584,7 @@ def test_a_consent_version_must_be_a_short_code(study_setup, version):
     assert refused.value.field == "version" and "short code" in refused.value.message
     with pytest.raises(ServiceError):
         services.study_create(
-            actor=s.lead, code="other", title="Other", starts_on=START, consent_version=version
+            actor=s.lead, data=services.StudyData(code="other", title="Other", starts_on=START, consent_version=version)
         )
     assert participant.consents.count() == 1 and Study.objects.count() == 1
 

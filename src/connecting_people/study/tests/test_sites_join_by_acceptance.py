@@ -50,7 +50,8 @@ def trust_two(org):
 @pytest.fixture
 def study(org):
     made = services.study_create(
-        actor=org.researcher, code="solo", title="A study", starts_on=START, consent_version="v1"
+        actor=org.researcher,
+        data=services.StudyData(code="solo", title="A study", starts_on=START, consent_version="v1"),
     )
     return made, selectors.study_access(actor=org.researcher, study_id=made.pk)
 

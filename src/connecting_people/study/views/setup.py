@@ -121,7 +121,7 @@ def study_create(request):
     saved = form_saved(
         request,
         form,
-        lambda: services.study_create(actor=request.actor, **form.cleaned_data),
+        lambda: services.study_create(actor=request.actor, data=services.StudyData(**form.cleaned_data)),
         then=_overview_url,
         saved=lambda study: (
             f"{study.code.upper()} set up, with baseline and 6-month timepoints and illustrative unit costs."
@@ -367,7 +367,7 @@ def _timepoint_page(request, access, point):
             access=access,
             timepoint_id=point.pk if point is not None else None,
             expected_version=version if point is not None else None,
-            **fields,
+            data=services.TimepointData(**fields),
         )
 
     done = form_saved(

@@ -60,10 +60,9 @@ def test_a_new_study_can_be_set_up_on_top_of_the_demo(db):
     researcher = User.objects.get(username="researcher.a")
     study = services.study_create(
         actor=researcher,
-        code="journey",
-        title="Journey study",
-        starts_on=TODAY - timedelta(days=10),
-        consent_version="v1",
+        data=services.StudyData(
+            code="journey", title="Journey study", starts_on=TODAY - timedelta(days=10), consent_version="v1"
+        ),
     )
     access = selectors.study_access(actor=researcher, study_id=study.pk)
     riverside, hillside = (Team.objects.get(name=name) for name in DEMO_TEAMS)

@@ -616,7 +616,8 @@ def _study(code, trust, team, worker, person, study_lead):
     from connecting_people.study.models import Job, Study, StudySite
 
     study = services.study_create(
-        actor=study_lead, code=code, title=f"Study {code}", starts_on=STUDY_START, consent_version="v1.0"
+        actor=study_lead,
+        data=services.StudyData(code=code, title=f"Study {code}", starts_on=STUDY_START, consent_version="v1.0"),
     )
     access = selectors.study_access(actor=study_lead, study_id=study.pk)
     site = services.site_add(actor=study_lead, access=access, trust_id=trust.pk)
