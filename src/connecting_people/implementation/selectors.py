@@ -32,6 +32,7 @@ from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Membership, Role, Team, User
 from connecting_people.community.models import Organisation
 from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped
 from connecting_people.implementation import registry
 from connecting_people.implementation.checklist import ChecklistItem, checklist
 from connecting_people.implementation.models import (
@@ -152,18 +153,9 @@ def practitioner_teams(*, actor: Actor) -> QuerySet[Team]:
 
 
 def visible_ratings(*, actor: Actor) -> QuerySet[FidelityRating]:
-    """Every rating the user may read: their own self-ratings, any rating in a team they lead, and team
-    ratings of teams in their implementation trusts. The one scoping rule for ratings."""
-    actor = as_actor(actor)
-    scope = actor.scope
-    if scope.user_id is None:
-        return FidelityRating.objects.none()
-    reach = Q(team_id__in=scope.lead_team_ids) | Q(
-        kind=FidelityRating.Kind.TEAM, team__trust_id__in=scope.implementation_trust_ids
-    )
-    if scope.is_practitioner:
-        reach |= Q(kind=FidelityRating.Kind.SELF, worker_id=scope.user_id)
-    return FidelityRating.objects.filter(reach)
+    """Every rating the actor may read: their own self-ratings, any rating in a team they lead, and team
+    ratings of teams in their implementation trusts (`scopes.ratings_in_reach`)."""
+    return scoped(as_actor(actor), FidelityRating)
 
 
 def rating_get(*, actor: Actor, rating_id) -> FidelityRating:
@@ -314,19 +306,9 @@ def team_workers(*, actor: Actor, team_id) -> list[WorkerRow]:
 
 
 def visible_training_sessions(*, actor: Actor) -> QuerySet[TrainingSession]:
-    """Sessions the user may read: any in their implementation trusts; for a team lead, those held for the
-    teams they lead and those open to their teams' whole trust."""
-    actor = as_actor(actor)
-    scope = actor.scope
-    led_trusts = Team.objects.filter(pk__in=scope.lead_team_ids).values("trust_id")
-    reach = (
-        Q(trust_id__in=scope.implementation_trust_ids)
-        | Q(team_id__in=scope.lead_team_ids)
-        | Q(team__isnull=True, trust_id__in=led_trusts)
-    )
-    if not (scope.is_team_lead or scope.is_implementation_lead):
-        return TrainingSession.objects.none()
-    return TrainingSession.objects.filter(reach)
+    """Sessions the actor may read: any in their implementation trusts; for a team lead, those held for the
+    teams they lead and those open to their teams' whole trust (`scopes.training_sessions_in_reach`)."""
+    return scoped(as_actor(actor), TrainingSession)
 
 
 def training_sessions(*, actor: Actor) -> list[TrainingSession]:
@@ -395,22 +377,24 @@ def session_attendee_count(*, session: TrainingSession) -> int:
     return TrainingAttendance.objects.filter(session=session).count()
 
 
-def own_training(*, actor: Actor) -> list[TrainingAttendance]:
-    """The sessions the user attended, newest first."""
-    actor = as_actor(actor)
-    user = actor.user
+def _training_of(worker_id: int) -> list[TrainingAttendance]:
     return list(
-        TrainingAttendance.objects.filter(attendee_id=user.pk)
+        TrainingAttendance.objects.filter(attendee_id=worker_id)
         .select_related("session", "session__team")
         .order_by("-session__held_on", "-session_id")
     )
+
+
+def own_training(*, actor: Actor) -> list[TrainingAttendance]:
+    """The sessions the actor attended, newest first."""
+    return _training_of(as_actor(actor).user_id)
 
 
 def worker_training(*, actor: Actor, team_id, worker_id) -> list[TrainingAttendance]:
     """The sessions a worker of a team the user leads attended (404 otherwise)."""
     actor = as_actor(actor)
     _team, worker = worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
-    return own_training(actor=worker)
+    return _training_of(worker.pk)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -435,7 +419,8 @@ def team_supervision(*, actor: Actor, team_id, limit: int | None = None) -> list
     actor = as_actor(actor)
     team = team_for_lead(actor=actor, team_id=team_id)
     records = (
-        SupervisionRecord.objects.filter(team=team)
+        scoped(actor, SupervisionRecord)
+        .filter(team=team)
         .select_related("worker", "supervisor")
         .order_by("-held_on", "-id")
     )
@@ -447,7 +432,8 @@ def worker_supervision(*, actor: Actor, team_id, worker_id) -> list[SupervisionR
     actor = as_actor(actor)
     team, worker = worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
     return list(
-        SupervisionRecord.objects.filter(team=team, worker=worker)
+        scoped(actor, SupervisionRecord)
+        .filter(team=team, worker=worker)
         .select_related("supervisor")
         .order_by("-held_on", "-id")
     )
@@ -456,9 +442,9 @@ def worker_supervision(*, actor: Actor, team_id, worker_id) -> list[SupervisionR
 def own_supervision(*, actor: Actor) -> list[SupervisionRecord]:
     """Supervision records about the user, newest first."""
     actor = as_actor(actor)
-    user = actor.user
     return list(
-        SupervisionRecord.objects.filter(worker_id=user.pk)
+        scoped(actor, SupervisionRecord)
+        .filter(worker_id=actor.user_id)
         .select_related("supervisor", "team")
         .order_by("-held_on", "-id")
     )
@@ -530,8 +516,8 @@ def guidance_page(*, slug: str) -> GuidancePage:
 # Aggregates for team and trust pages (and the dashboards built on them)
 
 
-def _teams_in_reach(user, team_ids: Iterable[int] | None) -> list[Team]:
-    teams = implementation_teams(actor=user)
+def _teams_in_reach(actor: Actor, team_ids: Iterable[int] | None) -> list[Team]:
+    teams = implementation_teams(actor=actor)
     if team_ids is not None:
         teams = teams.filter(pk__in=list(team_ids))
     return list(teams)
@@ -554,8 +540,7 @@ class TeamImplementation:
 def team_implementation_summaries(*, actor: Actor, team_ids: Iterable[int] | None = None) -> list[TeamImplementation]:
     """One row per team in reach (or per given team in reach), by trust then name, in five queries."""
     actor = as_actor(actor)
-    user = actor.user
-    teams = _teams_in_reach(user, team_ids)
+    teams = _teams_in_reach(actor, team_ids)
     rows = {team.pk: TeamImplementation(team) for team in teams}
     ids = list(rows)
     for champion in TeamChampion.objects.filter(team_id__in=ids, until__isnull=True).select_related(
@@ -596,8 +581,7 @@ def training_coverage(*, actor: Actor, team_ids: Iterable[int] | None = None) ->
     Not suppressed for implementation leads: they record attendance by name themselves, so hiding these counts
     would protect no one."""
     actor = as_actor(actor)
-    user = actor.user
-    teams = _teams_in_reach(user, team_ids)
+    teams = _teams_in_reach(actor, team_ids)
     members: dict[int, dict[str, set[int]]] = {
         team.pk: {Role.PRACTITIONER: set(), Role.TEAM_LEAD: set()} for team in teams
     }
@@ -643,8 +627,7 @@ def worker_rating_summaries(
     lead (an implementation lead's team-level reach), `workers_rated` from 1 to the small-number threshold, and
     the means with it, are None: a mean of a few workers' ratings would point to individuals. Two queries."""
     actor = as_actor(actor)
-    user = actor.user
-    teams = {team.pk: team for team in _teams_in_reach(user, team_ids)}
+    teams = {team.pk: team for team in _teams_in_reach(actor, team_ids)}
     ratings = FidelityRating.objects.filter(team_id__in=list(teams), kind=kind)
     if start is not None:
         ratings = ratings.filter(rated_on__gte=start)
@@ -691,8 +674,7 @@ def supervision_summaries(
     `connection_work_discussed` (how many of them discussed it) and `workers_supervised`. For a team the user
     does not lead, counts from 1 to the small-number threshold are None. One query."""
     actor = as_actor(actor)
-    user = actor.user
-    teams = _teams_in_reach(user, team_ids)
+    teams = _teams_in_reach(actor, team_ids)
     records = SupervisionRecord.objects.filter(team_id__in=[team.pk for team in teams])
     if start is not None:
         records = records.filter(held_on__gte=start)

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotFoundError, ServiceError, StaleRecordError
 from connecting_people.implementation import registry, selectors
@@ -238,7 +237,7 @@ def training_session_create(*, actor: Actor, data: TrainingData, attendee_ids: I
     their trust or the whole trust, with who attended. Raises ServiceError for bad input, NotFoundError out of reach."""
     actor = as_actor(actor)
     user = actor.user
-    scope_trusts, scope_teams = _training_reach(user)
+    scope_trusts, scope_teams = _training_reach(actor)
     if data.team_id is None:
         if data.trust_id not in scope_trusts:
             raise ServiceError("Choose who the session was for", field="audience", code="audience_required")
@@ -269,18 +268,18 @@ def training_session_create(*, actor: Actor, data: TrainingData, attendee_ids: I
             session.pk,
             {"trust": data.trust_id, "team": data.team_id, "level": data.level, "held_on": data.held_on},
         )
-        _attendance_set(user, session, attendee_ids)
+        _attendance_set(actor, session, attendee_ids)
     return session
 
 
-def _training_reach(user) -> tuple[set[int], dict[int, int]]:
-    """(trusts where the user may record trust-wide sessions, {team id: trust id} they may record sessions for)."""
-    scope = scope_for(user=user)
+def _training_reach(actor: Actor) -> tuple[set[int], dict[int, int]]:
+    """(trusts where the actor may record trust-wide sessions, {team id: trust id} they may record sessions for)."""
+    scope = actor.scope
     if not (scope.is_team_lead or scope.is_implementation_lead):
         raise NotFoundError("No training here")
     teams = {
         team.pk: team.trust_id
-        for team in selectors.implementation_teams(actor=user)
+        for team in selectors.implementation_teams(actor=actor)
         if team.pk in scope.lead_team_ids or team.trust_id in scope.implementation_trust_ids
     }
     return set(scope.implementation_trust_ids), teams
@@ -299,25 +298,25 @@ def training_attendance_set(
     `attendee_ids`; attendance of anyone else is left as it is. Raises ServiceError for someone the user may
     not mark, StaleRecordError when someone changed the attendance since `expected_version`."""
     actor = as_actor(actor)
-    user = actor.user
     with transaction.atomic():
         session = selectors.training_session_get(actor=actor, session_id=session_id)
         session = TrainingSession.objects.select_for_update().get(pk=session.pk)
         if session.version != expected_version:
             raise StaleRecordError()
-        change = _attendance_set(user, session, attendee_ids)
+        change = _attendance_set(actor, session, attendee_ids)
         if change.added or change.removed:
             session.version += 1
             session.save(update_fields=["version"])
         return change
 
 
-def _attendance_set(user, session: TrainingSession, attendee_ids: Iterable[int]) -> AttendanceChange:
+def _attendance_set(actor: Actor, session: TrainingSession, attendee_ids: Iterable[int]) -> AttendanceChange:
+    user = actor.user
     wanted = {int(attendee_id) for attendee_id in attendee_ids}
     with transaction.atomic():
         markable = {
             member.pk
-            for member, _team in selectors.attendance_candidates(actor=user, trust_id=session.trust_id)
+            for member, _team in selectors.attendance_candidates(actor=actor, trust_id=session.trust_id)
         }
         if wanted - markable:
             raise ServiceError("Choose attendees from the list", field="attendees", code="attendees_not_listed")
