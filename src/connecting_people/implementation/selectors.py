@@ -1,6 +1,7 @@
-"""Every read of implementation data, always given the acting user, always scoped. Out of scope is 404.
+"""Every read of implementation data, always given the actor, always scoped (records about staff through
+`scoped(actor, Model)`, implementation/scopes.py; teams from the actor's scope). Out of scope is NotFoundError.
 
-Who reaches what (worked out from `accounts.selectors.scope_for`):
+Who reaches what:
 
 * a **practitioner**: their own fidelity self-ratings, the supervision records about them, and the training
   they attended;

@@ -31,5 +31,8 @@ How the app is laid out (the convention; a newcomer can tell from a path whether
 So writes live in `services.py` (what people do), `jobs.py` (job records), and the `db.py` of the capabilities
 that write a result (`export/`, `report/`: the job's file and its audit; `simulation/`: a whole simulated study).
 Reads of study data from other apps go through `selectors.py`; reads of other apps' personal data go through
-those apps' selectors.
+those apps' selectors (the export's maps and names: `connections.selectors`, `people.selectors`).
+
+Selectors and services take the actor (`actor=`, `accounts.actor.Actor`: views pass `request.actor`, commands
+make `actor_for(user)`), raise `NotFoundError` for anything out of reach and a coded `ServiceError` for a refusal.
 """

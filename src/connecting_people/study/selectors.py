@@ -1,9 +1,9 @@
-"""Every read of study data, given the acting user and scoped to the studies they are a member of.
+"""Every read of study data, given the actor (`actor=`), starting from `scoped(actor, Model)` (study/scopes.py).
 
 A member sees a study's set-up; a member limited to a site sees that site's participants only. Researchers
 see participants under their study number, never a name: nothing here returns a person's identity to them.
 Staff who work with a person (practitioner, team lead) see that person's own participations, through the
-people selectors' scope. Unknown and out-of-scope ids answer 404.
+people selectors' scope. Unknown and out-of-scope ids raise NotFoundError (the 404 page), never Http404.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Every write of study data: keyword-only, each in one transaction with its audit event.
+"""Every write of study data: keyword-only, given the actor (`actor=`), each in one transaction with its audit
+event; a record's fields come as a frozen dataclass (`StudyData`, `TimepointData`). A refusal is a ServiceError
+with a stable `code` and the `params` its message names; something out of reach is a NotFoundError.
 
 Audit summaries hold codes, numbers and dates only: never eligibility notes, reasons in someone's own words,
 or anything that names a participant (participants are named by their study number, which is a code).
