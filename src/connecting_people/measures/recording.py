@@ -7,6 +7,10 @@ for a person), `study.Assessment` (a research assessment at a timepoint) and `im
 columns and saves them, so the three store scores the same way.
 
 Errors of the engine (`AnswerError`, `ScoringOptionError`) pass through: each service says them in its own words.
+
+Still to switch (measures' own service, left to its owner): `measures.services.administration_from_score`
+builds the same columns itself; it becomes `Administration(..., **stored_scores(result).fields())`, and
+`administration_record` scores with `score_for_storage`.
 """
 
 from __future__ import annotations
