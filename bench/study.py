@@ -8,7 +8,7 @@ study app's own paths, from a database (issue 7, "Performance"):
    100 participants, effect 0.5): the simulation, then the loading (participants, consent, about ten assessments
    each scored by the measures engine, fidelity ratings, one audit event). Timed: the whole command, and the
    simulation alone (the rest is loading).
-2. **Analysis.** In a process of its own: `analysis_rows.analysis_inputs(study)` reads the rows from the
+2. **Analysis.** In a process of its own: `analysis.db.analysis_inputs(study)` reads the rows from the
    database (timed: "rows from the database"), then `analysis.analyse` with the study's plan and
    `--replicates` (default 2,000) bootstrap replicates (timed: "analysis"). Target (DESIGN.md): under 30 s.
 3. **Export.** Each mode in a process of its own, so its peak memory is its own: `write_export` fed by
@@ -175,7 +175,7 @@ def child_analyse(study_id: int, replicates: int) -> dict:
     from dataclasses import replace
 
     try:
-        from connecting_people.study import analysis_rows
+        from connecting_people.study.analysis import db as analysis_rows
     except ImportError:
         raise SystemExit(MISSING.format(name="analysis_rows")) from None
     from connecting_people.study.analysis import analyse
@@ -209,7 +209,7 @@ def child_analyse(study_id: int, replicates: int) -> dict:
 
 def child_export(study_id: int, mode: str, out: Path) -> dict:
     try:
-        from connecting_people.study import exporting
+        from connecting_people.study.export import db as exporting
     except ImportError:
         raise SystemExit(MISSING.format(name="exporting")) from None
     from django.utils import timezone

@@ -99,3 +99,15 @@ def user_access_changes(*, user_ids: set[int]) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         action="user.access_changed", object_type="user", object_id__in=[str(pk) for pk in user_ids]
     ).order_by("-id")
+
+
+def latest_event_summary(*, action: str, object_type: str, object_id) -> dict | None:
+    """The summary of the latest event of `action` on one object (None when there is none): for an app reading
+    back what it recorded, such as the counts of a simulated study's load."""
+    event = (
+        AuditEvent.objects.filter(action=action, object_type=object_type, object_id=str(object_id))
+        .order_by("-id")
+        .only("summary")
+        .first()
+    )
+    return None if event is None else event.summary

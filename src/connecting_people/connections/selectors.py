@@ -7,7 +7,7 @@ that came from such a read.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from connecting_people.accounts.actor import Actor
 from connecting_people.connections.domain import (
@@ -142,3 +142,61 @@ def snapshot_domain(snapshot: MapSnapshot) -> Snapshot:
 def previous_of(snapshot: MapSnapshot, snapshots: list[MapSnapshot]) -> MapSnapshot | None:
     """The snapshot before this one (from a list `snapshots_for` gave)."""
     return next((other for other in snapshots if other.pk == snapshot.previous_id), None)
+
+
+# --- maps of people a caller reached through its own scope (the study export reaches them through the study's
+# participants): plain rows and plain `Snapshot`s, a fixed number of queries whatever the number of maps.
+
+
+def map_dates_of_people(*, person_ids, created_before):
+    """(person id, snapshot id, date taken) of the maps of `person_ids` saved by `created_before`, by person and
+    date: one query."""
+    return (
+        MapSnapshot.objects.filter(person_id__in=person_ids, created_at__lte=created_before)
+        .order_by("person_id", "taken_on", "pk")
+        .values_list("person_id", "pk", "taken_on")
+    )
+
+
+def snapshots_by_id(*, snapshot_ids: list[int]) -> dict[int, Snapshot]:
+    """The stored maps `snapshot_ids` as plain `Snapshot`s: three queries for all of them."""
+    dates = dict(MapSnapshot.objects.filter(pk__in=snapshot_ids).values_list("pk", "taken_on"))
+    entries: dict[int, list[Entry]] = {pk: [] for pk in snapshot_ids}
+    key_of: dict[int, str] = {}
+    rows = (
+        MapEntry.objects.filter(snapshot_id__in=snapshot_ids)
+        .only(
+            "id", "snapshot_id", "key", "label", "kind", "category", "ring", "supports", "frequency", "wish"
+        )
+        .order_by("snapshot_id", "id")
+    )
+    for row in rows:
+        entry = as_entry(row)
+        entries[row.snapshot_id].append(entry)
+        key_of[row.pk] = entry.key
+    ties: dict[int, list[Tie]] = {pk: [] for pk in snapshot_ids}
+    for snapshot_id, a, b in MapTie.objects.filter(snapshot_id__in=snapshot_ids).values_list(
+        "snapshot_id", "a_id", "b_id"
+    ):
+        ties[snapshot_id].append(Tie(key_of[a], key_of[b]))
+    return {
+        pk: Snapshot(taken_on=dates[pk], entries=tuple(entries[pk]), ties=tuple(ties[pk])) for pk in snapshot_ids
+    }
+
+
+def person_labels_on_maps(*, person_ids) -> QuerySet:
+    """The distinct labels of the people (entries of kind person) on the maps of `person_ids` (a list or a
+    subquery of ids): one query, to iterate."""
+    return (
+        MapEntry.objects.filter(snapshot__person_id__in=person_ids, kind=Kind.PERSON)
+        .values_list("label", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def first_map_taken_on(person_ref: str = "pk") -> Subquery:
+    """The date of a person's first map, as a subquery on `person_ref` of the outer query (for counts)."""
+    return Subquery(
+        MapSnapshot.objects.filter(person=OuterRef(person_ref)).order_by("taken_on").values("taken_on")[:1]
+    )

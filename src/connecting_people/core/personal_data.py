@@ -23,10 +23,25 @@ PERSONAL_DATA_MODELS = {
     "plans.GoalScore",
     # Not about a person (a team's review interval), but in a personal-data app: read through its selector too.
     "plans.TeamReviewInterval",
+    # The study: participants, their consents and assessments, and (not about a person, but in a personal-data
+    # app, so read through its selectors too) its set-up, screening counts and jobs.
     "study.Participant",
     "study.Consent",
     "study.Assessment",
+    "study.Study",
+    "study.StudyMember",
+    "study.StudySite",
+    "study.StudyTeam",
+    "study.Timepoint",
+    "study.ScheduledInstrument",
+    "study.UnitCost",
+    "study.Screening",
+    "study.Job",
     "privacy.Restriction",
+    # Personal data about staff: a worker's fidelity ratings, supervision and training (implementation/scopes.py).
+    "implementation.FidelityRating",
+    "implementation.SupervisionRecord",
+    "implementation.TrainingSession",
 }
 
-PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans", "privacy"}
+PERSONAL_DATA_APPS = {"people", "audit", "measures", "connections", "plans", "privacy", "study"}

@@ -7,4 +7,7 @@ class ImplementationConfig(AppConfig):
     verbose_name = "Implementation and fidelity"
 
     def ready(self) -> None:
-        from connecting_people.implementation import checks  # noqa: F401 - registers the system checks
+        from connecting_people.implementation import (
+            checks,  # noqa: F401 - registers the system checks
+            scopes,  # noqa: F401 - registers the scope rules
+        )

@@ -17,7 +17,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from markupsafe import Markup
 
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_download
 from connecting_people.core.forms import DateField, NHSForm
 from connecting_people.implementation import indicators as ind
@@ -247,7 +246,7 @@ def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict],
 
 @login_required
 def team_dashboard(request, team_id: int):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     form, start, end = period_of(request)
     teams = [team]
     facts = practice.practice_facts(teams=teams)
@@ -292,18 +291,18 @@ def team_dashboard(request, team_id: int):
             "charts": charts,
             "workers": workers,
             "worker_keys": WORKER_KEYS,
-            "training": (selectors.training_coverage(user=request.user, team_ids=[team.pk]) or [None])[0],
+            "training": (selectors.training_coverage(actor=request.actor, team_ids=[team.pk]) or [None])[0],
             "ratings": selectors.worker_rating_summaries(
-                user=request.user,
+                actor=request.actor,
                 kind=FidelityRating.Kind.SUPERVISOR,
                 team_ids=[team.pk],
                 start=start,
                 end=end,
             ),
             "self_ratings": selectors.worker_rating_summaries(
-                user=request.user, kind=FidelityRating.Kind.SELF, team_ids=[team.pk], start=start, end=end
+                actor=request.actor, kind=FidelityRating.Kind.SELF, team_ids=[team.pk], start=start, end=end
             ),
-            "team_ratings": selectors.team_ratings(user=request.user, team_id=team.pk)[-3:],
+            "team_ratings": selectors.team_ratings(actor=request.actor, team_id=team.pk)[-3:],
             "page_title": f"{team.name}: dashboard",
         },
     )
@@ -311,9 +310,9 @@ def team_dashboard(request, team_id: int):
 
 @login_required
 def trust_dashboard(request, trust_id: int):
-    if trust_id not in scope_for(user=request.user).implementation_trust_ids:
+    if trust_id not in request.actor.scope.implementation_trust_ids:
         raise Http404("No such trust")
-    teams = [team for team in practice.teams_in_reach(user=request.user) if team.trust_id == trust_id]
+    teams = [team for team in practice.teams_in_reach(actor=request.actor) if team.trust_id == trust_id]
     if not teams:
         raise Http404("No such trust")
     form, period = calendar_period_of(request)
@@ -335,13 +334,13 @@ def trust_dashboard(request, trust_id: int):
         )
     training = {
         row["team_id"]: row
-        for row in selectors.training_coverage(user=request.user, team_ids=[t.pk for t in teams])
+        for row in selectors.training_coverage(actor=request.actor, team_ids=[t.pk for t in teams])
     }
     # Workers' ratings for teams the implementation lead does not lead: each worker's latest rating whatever the
     # period asked for. Letting the period move the window would let two means differ by one worker's rating.
     ratings: dict[tuple[str, str], dict[int, dict]] = {}
     for summary in selectors.worker_rating_summaries(
-        user=request.user, kind=FidelityRating.Kind.SUPERVISOR, team_ids=[t.pk for t in teams]
+        actor=request.actor, kind=FidelityRating.Kind.SUPERVISOR, team_ids=[t.pk for t in teams]
     ):
         ratings.setdefault((summary["scale_id"], summary["scale_version"]), {})[summary["team_id"]] = summary
     instruments = sorted({(c.instrument_id, c.title) for row in rows for c in row.outcomes})

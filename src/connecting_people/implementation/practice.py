@@ -7,7 +7,7 @@ teams of an implementation lead's trusts (`selectors.implementation_teams`). A f
 whatever the number of people or teams.
 
 People whose processing is restricted (UK GDPR Article 18, the privacy app) are counted in nothing here: every
-query below picks its people with `_counted`, so the dashboards, their CSVs and `connecting-people fidelity
+query below picks its people with `people.selectors.counted_in_teams`, so the dashboards, their CSVs and `connecting-people fidelity
 indicators` leave them out, as if not on the caseload.
 """
 
@@ -15,27 +15,34 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team
-from connecting_people.connections.models import MapSnapshot
+from connecting_people.connections.selectors import first_map_taken_on
 from connecting_people.implementation.indicators import PersonFacts, ReviewFact
 from connecting_people.implementation.selectors import implementation_teams
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
-from connecting_people.measures.models import HeadlineSpan
+from connecting_people.measures.selectors import headline_changes_by_team
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import processing_allowed
+from connecting_people.people.selectors import people_counted_in_teams
 from connecting_people.plans.due import DueFacts, prompts
-from connecting_people.plans.models import Goal, Link, LinkChange, Review
-from connecting_people.plans.selectors import with_due_facts
+from connecting_people.plans.models import Link
+from connecting_people.plans.selectors import (
+    first_goal_set_on,
+    first_link_reached,
+    goal_rows,
+    review_rows,
+    with_due_facts,
+)
 
 INTRODUCED_OR_BEYOND = (Link.Status.INTRODUCED, Link.Status.ATTENDED, Link.Status.REGULAR)
 
 
-def teams_in_reach(*, user, team_ids=None) -> list[Team]:
-    teams = implementation_teams(user=user).select_related("trust")
+def teams_in_reach(*, actor: Actor, team_ids=None) -> list[Team]:
+    actor = as_actor(actor)
+    teams = implementation_teams(actor=actor).select_related("trust")
     if team_ids is not None:
         teams = teams.filter(pk__in=list(team_ids))
     return list(teams.order_by("trust__name", "name", "id"))
@@ -46,15 +53,14 @@ def team_by_id(team_id: int) -> Team | None:
     return Team.objects.select_related("trust").filter(pk=team_id).first()
 
 
-def _counted(teams: list[Team], path: str = "") -> Q:
-    """The people the numbers count, reached through `path` ("person", "link__person"): those of `teams` whose
-    processing is not restricted. Every query here picks its people with this, and nothing else."""
-    prefix = f"{path}__" if path else ""
-    return Q(**{f"{prefix}team_id__in": [team.pk for team in teams]}) & processing_allowed(path)
+def _team_ids(teams: list[Team]) -> list[int]:
+    return [team.pk for team in teams]
 
 
 def _people(teams: list[Team]):
-    return Person.objects.filter(_counted(teams))
+    """The people the numbers count (`people.selectors.counted_in_teams`): every read here picks its people
+    with it, through the owning app's selectors."""
+    return people_counted_in_teams(team_ids=_team_ids(teams))
 
 
 def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
@@ -63,12 +69,8 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
         _people(teams)
         .annotate(
             # Subqueries, not Min over joins: two joined one-to-many tables would multiply each other's rows.
-            first_map_on=Subquery(
-                MapSnapshot.objects.filter(person=OuterRef("pk")).order_by("taken_on").values("taken_on")[:1]
-            ),
-            first_goal_on=Subquery(
-                Goal.objects.filter(person=OuterRef("pk")).order_by("set_on").values("set_on")[:1]
-            ),
+            first_map_on=first_map_taken_on(),
+            first_goal_on=first_goal_set_on(),
         )
         .values_list(
             "pk",
@@ -84,29 +86,12 @@ def practice_facts(*, teams: list[Team]) -> dict[int, list[PersonFacts]]:
     rows = list(people)
     # By team (a join), not by a list of the people's ids: at 5,000 people a list costs more to send and parse
     # than the queries take to run.
-    first_link = dict(
-        LinkChange.objects.filter(_counted(teams, "link__person"), status__in=INTRODUCED_OR_BEYOND)
-        .order_by()
-        .values("link__person_id")
-        .annotate(first=Min("changed_on"))
-        .values_list("link__person_id", "first")
-    )
+    first_link = first_link_reached(team_ids=_team_ids(teams), statuses=INTRODUCED_OR_BEYOND)
     goals: dict[int, list[tuple[date, bool]]] = defaultdict(list)
-    for person_id, set_on, linked in (
-        Goal.objects.filter(_counted(teams, "person"))
-        .annotate(linked=Exists(Goal.opportunities.through.objects.filter(goal_id=OuterRef("pk"))))
-        .values_list("person_id", "set_on", "linked")
-        .order_by("person_id", "set_on", "id")
-    ):
+    for person_id, set_on, linked in goal_rows(team_ids=_team_ids(teams)):
         goals[person_id].append((set_on, linked))
     reviews: dict[int, list[ReviewFact]] = defaultdict(list)
-    for person_id, held_on, next_on, snapshot_id, new_ties in (
-        Review.objects.filter(_counted(teams, "person"))
-        .values_list(
-            "person_id", "held_on", "next_review_on", "snapshot_id", "snapshot__measures__new_community_ties"
-        )
-        .order_by("person_id", "held_on", "id")
-    ):
+    for person_id, held_on, next_on, snapshot_id, new_ties in review_rows(team_ids=_team_ids(teams)):
         ties = None if snapshot_id is None else int(new_ties or 0)
         reviews[person_id].append(ReviewFact(held_on, next_on, ties))
     by_team: dict[int, list[PersonFacts]] = {team.pk: [] for team in teams}
@@ -198,19 +183,7 @@ def outcome_changes(*, teams: list[Team]) -> dict[int, list[OutcomeChange]]:
     latest administration, over people with at least two scored ones. Goal attainment is left out (it is scored
     per review, not followed as a score), and so are versions this deployment no longer loads. Averaged in the
     database over the kept spans (`measures.HeadlineSpan`, a row per person and version): one query."""
-    spans = (
-        HeadlineSpan.objects.filter(_counted(teams, "person"), scored__gte=2)
-        .exclude(instrument_id="gas")
-        .order_by()
-        .values("person__team_id", "instrument_id", "instrument_version")
-        .annotate(
-            people=Count("id"),
-            mean_first=Avg("first_score"),
-            mean_latest=Avg("latest_score"),
-            mean_change=Avg(F("latest_score") - F("first_score")),
-        )
-        .order_by("person__team_id", "instrument_id", "instrument_version")
-    )
+    spans = headline_changes_by_team(team_ids=_team_ids(teams), exclude_instruments=("gas",))
     result: dict[int, list[OutcomeChange]] = {team.pk: [] for team in teams}
     for row in spans:
         try:

@@ -7,8 +7,8 @@ file and field.
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import Http404
 
+from connecting_people.core.errors import NotFoundError
 from connecting_people.implementation.fidelity import SHIPPED_DIR, load_fidelity_scales, scales_rating
 from connecting_people.measures.definitions import Catalogue, Instrument
 from connecting_people.measures.errors import UnknownInstrumentError
@@ -32,9 +32,9 @@ def scale_or_404(scale_id: str, level: str) -> Instrument:
     try:
         found = scale(scale_id)
     except UnknownInstrumentError as error:
-        raise Http404("No such fidelity scale") from error
+        raise NotFoundError("No such fidelity scale") from error
     if level not in found.rated:
-        raise Http404("This scale does not rate that level")
+        raise NotFoundError("This scale does not rate that level")
     return found
 
 

@@ -1,6 +1,7 @@
-"""Every read of implementation data, always given the acting user, always scoped. Out of scope is 404.
+"""Every read of implementation data, always given the actor, always scoped (records about staff through
+`scoped(actor, Model)`, implementation/scopes.py; teams from the actor's scope). Out of scope is NotFoundError.
 
-Who reaches what (worked out from `accounts.selectors.scope_for`):
+Who reaches what:
 
 * a **practitioner**: their own fidelity self-ratings, the supervision records about them, and the training
   they attended;
@@ -27,11 +28,12 @@ from statistics import fmean
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Membership, Role, Team, User
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.community.models import Organisation
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped
 from connecting_people.implementation import registry
 from connecting_people.implementation.checklist import ChecklistItem, checklist
 from connecting_people.implementation.models import (
@@ -55,7 +57,7 @@ def _one(queryset: QuerySet, pk, message: str):
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404(message) from error
+        raise NotFoundError(message) from error
 
 
 def _threshold() -> int:
@@ -66,15 +68,17 @@ def _threshold() -> int:
 # Who reaches which team
 
 
-def uses_implementation_pages(*, user) -> bool:
+def uses_implementation_pages(*, actor: Actor) -> bool:
     """Practitioners, team leads and implementation leads use these pages; everyone else gets 404."""
-    scope = scope_for(user=user)
+    actor = as_actor(actor)
+    scope = actor.scope
     return scope.works_with_people or scope.is_implementation_lead
 
 
-def implementation_teams(*, user) -> QuerySet[Team]:
+def implementation_teams(*, actor: Actor) -> QuerySet[Team]:
     """Teams reached at team level: those the user leads, and every team of their implementation trusts."""
-    scope = scope_for(user=user)
+    actor = as_actor(actor)
+    scope = actor.scope
     return (
         Team.objects.filter(Q(pk__in=scope.lead_team_ids) | Q(trust_id__in=scope.implementation_trust_ids))
         .select_related("trust")
@@ -91,17 +95,19 @@ class TeamAccess:
     as_lead: bool
 
 
-def team_access(*, user, team_id) -> TeamAccess:
+def team_access(*, actor: Actor, team_id) -> TeamAccess:
     """The team, if the user leads it or is an implementation lead of its trust; 404 otherwise."""
-    team = _one(implementation_teams(user=user), team_id, "No such team")
-    return TeamAccess(team=team, as_lead=team.pk in scope_for(user=user).lead_team_ids)
+    actor = as_actor(actor)
+    team = _one(implementation_teams(actor=actor), team_id, "No such team")
+    return TeamAccess(team=team, as_lead=team.pk in actor.scope.lead_team_ids)
 
 
-def team_for_lead(*, user, team_id) -> Team:
+def team_for_lead(*, actor: Actor, team_id) -> Team:
     """A team the user leads; 404 for any other (an implementation lead's team-level reach is not enough)."""
-    access = team_access(user=user, team_id=team_id)
+    actor = as_actor(actor)
+    access = team_access(actor=actor, team_id=team_id)
     if not access.as_lead:
-        raise Http404("No such team")
+        raise NotFoundError("No such team")
     return access.team
 
 
@@ -123,9 +129,10 @@ def team_members(*, team: Team) -> list[User]:
     )
 
 
-def worker_in_team(*, user, team_id, worker_id) -> tuple[Team, User]:
+def worker_in_team(*, actor: Actor, team_id, worker_id) -> tuple[Team, User]:
     """A practitioner of a team the user leads, for rating and supervision; 404 otherwise."""
-    team = team_for_lead(user=user, team_id=team_id)
+    actor = as_actor(actor)
+    team = team_for_lead(actor=actor, team_id=team_id)
     worker = _one(
         User.objects.filter(
             memberships__team=team, memberships__role=Role.PRACTITIONER, is_active=True
@@ -136,62 +143,60 @@ def worker_in_team(*, user, team_id, worker_id) -> tuple[Team, User]:
     return team, worker
 
 
-def practitioner_teams(*, user) -> QuerySet[Team]:
+def practitioner_teams(*, actor: Actor) -> QuerySet[Team]:
     """The teams in which the user is a practitioner (where their self-ratings belong)."""
-    return Team.objects.filter(pk__in=scope_for(user=user).practitioner_team_ids).order_by("name")
+    actor = as_actor(actor)
+    return Team.objects.filter(pk__in=actor.scope.practitioner_team_ids).order_by("name")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Fidelity ratings
 
 
-def visible_ratings(*, user) -> QuerySet[FidelityRating]:
-    """Every rating the user may read: their own self-ratings, any rating in a team they lead, and team
-    ratings of teams in their implementation trusts. The one scoping rule for ratings."""
-    scope = scope_for(user=user)
-    if scope.user_id is None:
-        return FidelityRating.objects.none()
-    reach = Q(team_id__in=scope.lead_team_ids) | Q(
-        kind=FidelityRating.Kind.TEAM, team__trust_id__in=scope.implementation_trust_ids
-    )
-    if scope.is_practitioner:
-        reach |= Q(kind=FidelityRating.Kind.SELF, worker_id=scope.user_id)
-    return FidelityRating.objects.filter(reach)
+def visible_ratings(*, actor: Actor) -> QuerySet[FidelityRating]:
+    """Every rating the actor may read: their own self-ratings, any rating in a team they lead, and team
+    ratings of teams in their implementation trusts (`scopes.ratings_in_reach`)."""
+    return scoped(as_actor(actor), FidelityRating)
 
 
-def rating_get(*, user, rating_id) -> FidelityRating:
+def rating_get(*, actor: Actor, rating_id) -> FidelityRating:
     """One rating in reach, with its team, worker and rater; 404 for unknown and out-of-reach ids alike."""
+    actor = as_actor(actor)
     return _one(
-        visible_ratings(user=user).select_related("team", "worker", "rated_by"), rating_id, "No such rating"
+        visible_ratings(actor=actor).select_related("team", "worker", "rated_by"), rating_id, "No such rating"
     )
 
 
-def own_self_ratings(*, user) -> list[FidelityRating]:
+def own_self_ratings(*, actor: Actor) -> list[FidelityRating]:
     """The user's own self-ratings, oldest first."""
+    actor = as_actor(actor)
+    user = actor.user
     return list(
-        visible_ratings(user=user)
+        visible_ratings(actor=actor)
         .filter(kind=FidelityRating.Kind.SELF, worker_id=user.pk)
         .select_related("team", "rated_by")
         .order_by("rated_on", "id")
     )
 
 
-def worker_ratings(*, user, team_id, worker_id) -> list[FidelityRating]:
+def worker_ratings(*, actor: Actor, team_id, worker_id) -> list[FidelityRating]:
     """A worker's self- and supervisor ratings in a team the user leads, oldest first (404 otherwise)."""
-    team, worker = worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+    actor = as_actor(actor)
+    team, worker = worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
     return list(
-        visible_ratings(user=user)
+        visible_ratings(actor=actor)
         .filter(team=team, worker=worker)
         .select_related("rated_by")
         .order_by("rated_on", "id")
     )
 
 
-def team_ratings(*, user, team_id) -> list[FidelityRating]:
+def team_ratings(*, actor: Actor, team_id) -> list[FidelityRating]:
     """Team ratings of a team in reach (lead or implementation lead), oldest first."""
-    access = team_access(user=user, team_id=team_id)
+    actor = as_actor(actor)
+    access = team_access(actor=actor, team_id=team_id)
     return list(
-        visible_ratings(user=user)
+        visible_ratings(actor=actor)
         .filter(team=access.team, kind=FidelityRating.Kind.TEAM)
         .select_related("rated_by")
         .order_by("rated_on", "id")
@@ -261,12 +266,13 @@ class WorkerRow:
     trained: bool = False
 
 
-def team_workers(*, user, team_id) -> list[WorkerRow]:
+def team_workers(*, actor: Actor, team_id) -> list[WorkerRow]:
     """Each practitioner of a team the user leads (404 otherwise), in a fixed number of queries."""
-    team = team_for_lead(user=user, team_id=team_id)
+    actor = as_actor(actor)
+    team = team_for_lead(actor=actor, team_id=team_id)
     rows = {worker.pk: WorkerRow(worker) for worker in team_practitioners(team=team)}
     ratings = (
-        visible_ratings(user=user)
+        visible_ratings(actor=actor)
         .filter(
             team=team, worker_id__in=rows, kind__in=[FidelityRating.Kind.SELF, FidelityRating.Kind.SUPERVISOR]
         )
@@ -300,53 +306,48 @@ def team_workers(*, user, team_id) -> list[WorkerRow]:
 # Training
 
 
-def visible_training_sessions(*, user) -> QuerySet[TrainingSession]:
-    """Sessions the user may read: any in their implementation trusts; for a team lead, those held for the
-    teams they lead and those open to their teams' whole trust."""
-    scope = scope_for(user=user)
-    led_trusts = Team.objects.filter(pk__in=scope.lead_team_ids).values("trust_id")
-    reach = (
-        Q(trust_id__in=scope.implementation_trust_ids)
-        | Q(team_id__in=scope.lead_team_ids)
-        | Q(team__isnull=True, trust_id__in=led_trusts)
-    )
-    if not (scope.is_team_lead or scope.is_implementation_lead):
-        return TrainingSession.objects.none()
-    return TrainingSession.objects.filter(reach)
+def visible_training_sessions(*, actor: Actor) -> QuerySet[TrainingSession]:
+    """Sessions the actor may read: any in their implementation trusts; for a team lead, those held for the
+    teams they lead and those open to their teams' whole trust (`scopes.training_sessions_in_reach`)."""
+    return scoped(as_actor(actor), TrainingSession)
 
 
-def training_sessions(*, user) -> list[TrainingSession]:
+def training_sessions(*, actor: Actor) -> list[TrainingSession]:
     """Sessions in reach, newest first, each with `attendee_count` (everyone who attended)."""
+    actor = as_actor(actor)
     return list(
-        visible_training_sessions(user=user)
+        visible_training_sessions(actor=actor)
         .select_related("trust", "team")
         .annotate(attendee_count=Count("attendance"))
         .order_by("-held_on", "-id")
     )
 
 
-def training_session_get(*, user, session_id) -> TrainingSession:
+def training_session_get(*, actor: Actor, session_id) -> TrainingSession:
+    actor = as_actor(actor)
     return _one(
-        visible_training_sessions(user=user).select_related("trust", "team", "recorded_by"),
+        visible_training_sessions(actor=actor).select_related("trust", "team", "recorded_by"),
         session_id,
         "No such training session",
     )
 
 
-def markable_teams(*, user, trust_id: int) -> list[Team]:
+def markable_teams(*, actor: Actor, trust_id: int) -> list[Team]:
     """Teams whose members the user may record as attending a session of this trust: every team of the trust
     for its implementation lead; the teams they lead in it for a team lead."""
-    scope = scope_for(user=user)
+    actor = as_actor(actor)
+    scope = actor.scope
     teams = Team.objects.filter(trust_id=trust_id)
     if trust_id not in scope.implementation_trust_ids:
         teams = teams.filter(pk__in=scope.lead_team_ids)
     return list(teams.order_by("name"))
 
 
-def attendance_candidates(*, user, trust_id: int) -> list[tuple[User, Team]]:
+def attendance_candidates(*, actor: Actor, trust_id: int) -> list[tuple[User, Team]]:
     """(member of staff, their team) for everyone the user may mark as attending, by team then name. Someone in
     two teams appears once, under the first."""
-    teams = {team.pk: team for team in markable_teams(user=user, trust_id=trust_id)}
+    actor = as_actor(actor)
+    teams = {team.pk: team for team in markable_teams(actor=actor, trust_id=trust_id)}
     seen: set[int] = set()
     out = []
     for membership in (
@@ -360,11 +361,12 @@ def attendance_candidates(*, user, trust_id: int) -> list[tuple[User, Team]]:
     return out
 
 
-def session_attendees(*, user, session: TrainingSession) -> list[TrainingAttendance]:
+def session_attendees(*, actor: Actor, session: TrainingSession) -> list[TrainingAttendance]:
     """Who attended a session in reach: everyone for the trust's implementation lead; for a team lead, the
     members of the teams they lead (others are counted in `attendee_count`, not named)."""
+    actor = as_actor(actor)
     attendance = TrainingAttendance.objects.filter(session=session).select_related("attendee")
-    scope = scope_for(user=user)
+    scope = actor.scope
     if session.trust_id not in scope.implementation_trust_ids:
         members = Membership.objects.filter(team_id__in=scope.lead_team_ids, role__in=TEAM_MEMBER_ROLES)
         attendance = attendance.filter(attendee_id__in=members.values("user_id"))
@@ -376,19 +378,24 @@ def session_attendee_count(*, session: TrainingSession) -> int:
     return TrainingAttendance.objects.filter(session=session).count()
 
 
-def own_training(*, user) -> list[TrainingAttendance]:
-    """The sessions the user attended, newest first."""
+def _training_of(worker_id: int | None) -> list[TrainingAttendance]:
     return list(
-        TrainingAttendance.objects.filter(attendee_id=user.pk)
+        TrainingAttendance.objects.filter(attendee_id=worker_id)
         .select_related("session", "session__team")
         .order_by("-session__held_on", "-session_id")
     )
 
 
-def worker_training(*, user, team_id, worker_id) -> list[TrainingAttendance]:
+def own_training(*, actor: Actor) -> list[TrainingAttendance]:
+    """The sessions the actor attended, newest first."""
+    return _training_of(as_actor(actor).user_id)
+
+
+def worker_training(*, actor: Actor, team_id, worker_id) -> list[TrainingAttendance]:
     """The sessions a worker of a team the user leads attended (404 otherwise)."""
-    _team, worker = worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
-    return own_training(user=worker)
+    actor = as_actor(actor)
+    _team, worker = worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
+    return _training_of(worker.pk)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -408,31 +415,37 @@ def champion_history(*, team: Team) -> list[TeamChampion]:
     )
 
 
-def team_supervision(*, user, team_id, limit: int | None = None) -> list[SupervisionRecord]:
+def team_supervision(*, actor: Actor, team_id, limit: int | None = None) -> list[SupervisionRecord]:
     """Supervision records of a team the user leads, newest first (404 otherwise)."""
-    team = team_for_lead(user=user, team_id=team_id)
+    actor = as_actor(actor)
+    team = team_for_lead(actor=actor, team_id=team_id)
     records = (
-        SupervisionRecord.objects.filter(team=team)
+        scoped(actor, SupervisionRecord)
+        .filter(team=team)
         .select_related("worker", "supervisor")
         .order_by("-held_on", "-id")
     )
     return list(records[:limit] if limit else records)
 
 
-def worker_supervision(*, user, team_id, worker_id) -> list[SupervisionRecord]:
+def worker_supervision(*, actor: Actor, team_id, worker_id) -> list[SupervisionRecord]:
     """Supervision records about a worker of a team the user leads, newest first (404 otherwise)."""
-    team, worker = worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+    actor = as_actor(actor)
+    team, worker = worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
     return list(
-        SupervisionRecord.objects.filter(team=team, worker=worker)
+        scoped(actor, SupervisionRecord)
+        .filter(team=team, worker=worker)
         .select_related("supervisor")
         .order_by("-held_on", "-id")
     )
 
 
-def own_supervision(*, user) -> list[SupervisionRecord]:
+def own_supervision(*, actor: Actor) -> list[SupervisionRecord]:
     """Supervision records about the user, newest first."""
+    actor = as_actor(actor)
     return list(
-        SupervisionRecord.objects.filter(worker_id=user.pk)
+        scoped(actor, SupervisionRecord)
+        .filter(worker_id=actor.user_id)
         .select_related("supervisor", "team")
         .order_by("-held_on", "-id")
     )
@@ -482,7 +495,7 @@ def checklist_row(*, team: Team, item_id: str) -> ChecklistRow:
     for row in checklist_for(team=team):
         if row.item.id == item_id:
             return row
-    raise Http404("No such checklist item")
+    raise NotFoundError("No such checklist item")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -497,15 +510,15 @@ def guidance_page(*, slug: str) -> GuidancePage:
     try:
         return GuidancePage.objects.prefetch_related("sections").get(slug=slug)
     except GuidancePage.DoesNotExist as error:
-        raise Http404("No such guidance page") from error
+        raise NotFoundError("No such guidance page") from error
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Aggregates for team and trust pages (and the dashboards built on them)
 
 
-def _teams_in_reach(user, team_ids: Iterable[int] | None) -> list[Team]:
-    teams = implementation_teams(user=user)
+def _teams_in_reach(actor: Actor, team_ids: Iterable[int] | None) -> list[Team]:
+    teams = implementation_teams(actor=actor)
     if team_ids is not None:
         teams = teams.filter(pk__in=list(team_ids))
     return list(teams)
@@ -525,9 +538,10 @@ class TeamImplementation:
     latest_team_rating: FidelityRating | None = None
 
 
-def team_implementation_summaries(*, user, team_ids: Iterable[int] | None = None) -> list[TeamImplementation]:
+def team_implementation_summaries(*, actor: Actor, team_ids: Iterable[int] | None = None) -> list[TeamImplementation]:
     """One row per team in reach (or per given team in reach), by trust then name, in five queries."""
-    teams = _teams_in_reach(user, team_ids)
+    actor = as_actor(actor)
+    teams = _teams_in_reach(actor, team_ids)
     rows = {team.pk: TeamImplementation(team) for team in teams}
     ids = list(rows)
     for champion in TeamChampion.objects.filter(team_id__in=ids, until__isnull=True).select_related(
@@ -561,13 +575,14 @@ def team_implementation_summaries(*, user, team_ids: Iterable[int] | None = None
     return list(rows.values())
 
 
-def training_coverage(*, user, team_ids: Iterable[int] | None = None) -> list[dict]:
+def training_coverage(*, actor: Actor, team_ids: Iterable[int] | None = None) -> list[dict]:
     """Per team in reach: `practitioners` (active), `practitioners_trained` (attended worker-level training),
     `leads`, `leads_trained` (attended supervisor-level training), plus `team_id` and `team`. Three queries.
 
     Not suppressed for implementation leads: they record attendance by name themselves, so hiding these counts
     would protect no one."""
-    teams = _teams_in_reach(user, team_ids)
+    actor = as_actor(actor)
+    teams = _teams_in_reach(actor, team_ids)
     members: dict[int, dict[str, set[int]]] = {
         team.pk: {Role.PRACTITIONER: set(), Role.TEAM_LEAD: set()} for team in teams
     }
@@ -599,7 +614,7 @@ def training_coverage(*, user, team_ids: Iterable[int] | None = None) -> list[di
 
 def worker_rating_summaries(
     *,
-    user,
+    actor: Actor,
     kind: str = FidelityRating.Kind.SUPERVISOR,
     team_ids: Iterable[int] | None = None,
     start: date | None = None,
@@ -612,7 +627,8 @@ def worker_rating_summaries(
     ({domain: mean}), means rounded to 2 places (None when no worker has a score). For a team the user does not
     lead (an implementation lead's team-level reach), `workers_rated` from 1 to the small-number threshold, and
     the means with it, are None: a mean of a few workers' ratings would point to individuals. Two queries."""
-    teams = {team.pk: team for team in _teams_in_reach(user, team_ids)}
+    actor = as_actor(actor)
+    teams = {team.pk: team for team in _teams_in_reach(actor, team_ids)}
     ratings = FidelityRating.objects.filter(team_id__in=list(teams), kind=kind)
     if start is not None:
         ratings = ratings.filter(rated_on__gte=start)
@@ -624,7 +640,7 @@ def worker_rating_summaries(
     grouped: dict[tuple[int, str, str], list[FidelityRating]] = defaultdict(list)
     for (team_id, scale_id, version, _worker), rating in latest.items():
         grouped[(team_id, scale_id, version)].append(rating)
-    led = scope_for(user=user).lead_team_ids
+    led = actor.scope.lead_team_ids
     out = []
     for (team_id, scale_id, version), rows in sorted(
         grouped.items(), key=lambda entry: (teams[entry[0][0]].name, entry[0][1], entry[0][2])
@@ -653,12 +669,13 @@ def worker_rating_summaries(
 
 
 def supervision_summaries(
-    *, user, team_ids: Iterable[int] | None = None, start: date | None = None, end: date | None = None
+    *, actor: Actor, team_ids: Iterable[int] | None = None, start: date | None = None, end: date | None = None
 ) -> list[dict]:
     """Per team in reach: `sessions` (supervision records held from `start` to `end`, inclusive, either open),
     `connection_work_discussed` (how many of them discussed it) and `workers_supervised`. For a team the user
     does not lead, counts from 1 to the small-number threshold are None. One query."""
-    teams = _teams_in_reach(user, team_ids)
+    actor = as_actor(actor)
+    teams = _teams_in_reach(actor, team_ids)
     records = SupervisionRecord.objects.filter(team_id__in=[team.pk for team in teams])
     if start is not None:
         records = records.filter(held_on__gte=start)
@@ -674,7 +691,7 @@ def supervision_summaries(
             workers_supervised=Count("worker_id", distinct=True),
         )
     }
-    led = scope_for(user=user).lead_team_ids
+    led = actor.scope.lead_team_ids
     columns = ["sessions", "connection_work_discussed", "workers_supervised"]
     out = []
     for team in teams:
@@ -695,12 +712,13 @@ class OwnPractice:
     training: list[TrainingAttendance] = field(default_factory=list)
 
 
-def own_practice(*, user) -> OwnPractice:
+def own_practice(*, actor: Actor) -> OwnPractice:
     """The practitioner's own records (404 for anyone who is not a practitioner)."""
-    if not scope_for(user=user).is_practitioner:
-        raise Http404("Not a practitioner")
+    actor = as_actor(actor)
+    if not actor.scope.is_practitioner:
+        raise NotFoundError("Not a practitioner")
     return OwnPractice(
-        self_ratings=own_self_ratings(user=user),
-        supervision=own_supervision(user=user),
-        training=own_training(user=user),
+        self_ratings=own_self_ratings(actor=actor),
+        supervision=own_supervision(actor=actor),
+        training=own_training(actor=actor),
     )

@@ -7,19 +7,18 @@ Bad input a user can cause raises ServiceError (with the form field it concerns)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import ServiceError, StaleRecordError
+from connecting_people.core.errors import NotFoundError, ServiceError, StaleRecordError
 from connecting_people.implementation import registry, selectors
 from connecting_people.implementation.checklist import checklist_item
 from connecting_people.implementation.models import (
@@ -34,6 +33,7 @@ from connecting_people.implementation.models import (
 from connecting_people.measures import scoring
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.errors import AnswerError, UnknownInstrumentError
+from connecting_people.measures.recording import SCORE_COLUMNS, StoredScores, score_for_storage, stored_scores
 
 
 def _audit(user, action: str, object_type: str, object_id: Any, summary: dict) -> None:
@@ -42,7 +42,12 @@ def _audit(user, action: str, object_type: str, object_id: Any, summary: dict) -
 
 def _not_in_future(when: date, field_name: str, what: str) -> None:
     if when > timezone.localdate():
-        raise ServiceError(f"{what} must be today or in the past", field=field_name)
+        raise ServiceError(
+            f"{what} must be today or in the past",
+            field=field_name,
+            code="date_in_future",
+            params={"field": field_name},
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -57,13 +62,13 @@ def rating_from_score(
     worker_id: int | None,
     rated_by_id: int,
     answers: list,
-    result: dict,
+    result: StoredScores | Mapping,
     rated_on: date,
     period_start: date,
     period_end: date,
 ) -> FidelityRating:
-    """An unsaved rating holding `result` (a score_one dict or a BatchResult row). Shared by the service and the
-    synthetic data generator, so both store scores the same way."""
+    """An unsaved rating holding `result` (`recording.StoredScores`, a score_one dict or a BatchResult row).
+    Shared by the service and the synthetic data generator, so both store scores the same way."""
     return FidelityRating(
         kind=kind,
         team_id=team_id,
@@ -75,16 +80,13 @@ def rating_from_score(
         period_start=period_start,
         period_end=period_end,
         answers=answers,
-        total=result["total"],
-        subscales=result["subscales"],
-        missing_items=result["missing"],
-        missing_rule=result["missing_rule"]["outcome"],
+        **(result if isinstance(result, StoredScores) else stored_scores(result)).fields(SCORE_COLUMNS),
     )
 
 
 def fidelity_rating_record(
     *,
-    user,
+    actor: Actor,
     kind: str,
     scale_id: str,
     answers: list[float | None] | dict[str, float | None],
@@ -99,29 +101,38 @@ def fidelity_rating_record(
     kind: "self" (the user rates their own practice in a team where they are a practitioner), "supervisor"
     (a lead of `team_id` rates `worker_id`, a practitioner of that team) or "team" (a lead rates the team).
     answers: item codes in the scale's item order (or a mapping of item id to code); None for an item left out.
-    Raises Http404 when the team or worker is out of reach, ServiceError (field = the item id or form field)
+    Raises NotFoundError when the team or worker is out of reach, ServiceError (field = the item id or form field)
     for an answer the scale does not allow, an item left out that the scale needs, or dates out of order.
     """
+    actor = as_actor(actor)
+    user = actor.user
     if kind == FidelityRating.Kind.SELF:
-        if team_id not in set(selectors.practitioner_teams(user=user).values_list("pk", flat=True)):
-            raise Http404("No such team")
+        if team_id not in set(selectors.practitioner_teams(actor=actor).values_list("pk", flat=True)):
+            raise NotFoundError("No such team")
         worker_id, level = user.pk, "worker"
     elif kind == FidelityRating.Kind.SUPERVISOR:
-        _team, worker = selectors.worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+        _team, worker = selectors.worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
         if worker.pk == user.pk:
-            raise ServiceError("You cannot give yourself a supervisor rating: use a self-rating instead")
+            raise ServiceError(
+                "You cannot give yourself a supervisor rating: use a self-rating instead",
+                code="supervisor_rating_of_self",
+            )
         level = "worker"
     elif kind == FidelityRating.Kind.TEAM:
-        selectors.team_for_lead(user=user, team_id=team_id)
+        selectors.team_for_lead(actor=actor, team_id=team_id)
         worker_id, level = None, "team"
     else:
-        raise ServiceError(f"Unknown kind of rating {kind!r}")
+        raise ServiceError(f"Unknown kind of rating {kind!r}", code="rating_kind_unknown", params={"kind": kind})
     try:
         scale = registry.scale(scale_id)
     except UnknownInstrumentError as error:
-        raise ServiceError(str(error)) from error
+        raise ServiceError(str(error), code="scale_unknown", params={"scale": scale_id}) from error
     if level not in scale.rated:
-        raise ServiceError(f"{scale.title} does not rate a {level}")
+        raise ServiceError(
+            f"{scale.title} does not rate a {level}",
+            code="scale_level_not_rated",
+            params={"scale": scale.id, "level": level},
+        )
     _rating_dates(rated_on, period_start, period_end)
     try:
         checked = scoring.check_answers(scale, answers)
@@ -132,12 +143,22 @@ def fidelity_rating_record(
             if item is not None
             else str(error)
         )
-        raise ServiceError(message, field=error.item_id) from error
+        raise ServiceError(
+            message,
+            field=error.item_id,
+            code="answer_invalid",
+            params={"item": error.item_id},
+        ) from error
     if scale.missing.rule == "complete":
         for item, value in zip(scale.items, checked, strict=True):
             if value is None:
-                raise ServiceError(f"Choose a score for “{item.label}”", field=item.id)
-    result = scoring.score_one(scale, checked)
+                raise ServiceError(
+                    f"Choose a score for “{item.label}”",
+                    field=item.id,
+                    code="answer_required",
+                    params={"item": item.id},
+                )
+    scores = score_for_storage(scale, checked)
     with transaction.atomic():
         rating = rating_from_score(
             kind=kind,
@@ -146,7 +167,7 @@ def fidelity_rating_record(
             worker_id=worker_id,
             rated_by_id=user.pk,
             answers=checked,
-            result=result,
+            result=scores,
             rated_on=rated_on,
             period_start=period_start,
             period_end=period_end,
@@ -181,11 +202,19 @@ def _item_or_none(scale: Instrument, item_id: str):
 def _rating_dates(rated_on: date, period_start: date, period_end: date) -> None:
     _not_in_future(rated_on, "rated_on", "The date of the rating")
     if period_end < period_start:
-        raise ServiceError("The end of the period must be on or after its start", field="period_end")
+        raise ServiceError(
+            "The end of the period must be on or after its start",
+            field="period_end",
+            code="period_end_before_start",
+        )
     if period_end > rated_on:
-        raise ServiceError("The period must end on or before the date of the rating", field="period_end")
+        raise ServiceError(
+            "The period must end on or before the date of the rating",
+            field="period_end",
+            code="period_after_rating",
+        )
     if period_end - period_start > timedelta(days=366):
-        raise ServiceError("The period can be a year at most", field="period_start")
+        raise ServiceError("The period can be a year at most", field="period_start", code="period_too_long")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -203,22 +232,24 @@ class TrainingData:
     notes: str = ""
 
 
-def training_session_create(*, user, data: TrainingData, attendee_ids: Iterable[int] = ()) -> TrainingSession:
+def training_session_create(*, actor: Actor, data: TrainingData, attendee_ids: Iterable[int] = ()) -> TrainingSession:
     """Record a training session held for a team the user leads, or (as an implementation lead) for any team of
-    their trust or the whole trust, with who attended. Raises ServiceError for bad input, Http404 out of reach."""
-    scope_trusts, scope_teams = _training_reach(user)
+    their trust or the whole trust, with who attended. Raises ServiceError for bad input, NotFoundError out of reach."""
+    actor = as_actor(actor)
+    user = actor.user
+    scope_trusts, scope_teams = _training_reach(actor)
     if data.team_id is None:
         if data.trust_id not in scope_trusts:
-            raise ServiceError("Choose who the session was for", field="audience")
+            raise ServiceError("Choose who the session was for", field="audience", code="audience_required")
     elif data.team_id not in scope_teams or scope_teams[data.team_id] != data.trust_id:
-        raise ServiceError("Choose who the session was for", field="audience")
+        raise ServiceError("Choose who the session was for", field="audience", code="audience_required")
     if data.level not in TrainingSession.Level.values:
-        raise ServiceError("Choose the level of the training", field="level")
+        raise ServiceError("Choose the level of the training", field="level", code="training_level_required")
     _not_in_future(data.held_on, "held_on", "The date of the session")
     if not data.title.strip():
-        raise ServiceError("Enter the title of the session", field="title")
+        raise ServiceError("Enter the title of the session", field="title", code="title_required")
     if not data.trainer.strip():
-        raise ServiceError("Enter who ran the session", field="trainer")
+        raise ServiceError("Enter who ran the session", field="trainer", code="facilitator_required")
     with transaction.atomic():
         session = TrainingSession.objects.create(
             trust_id=data.trust_id,
@@ -237,18 +268,18 @@ def training_session_create(*, user, data: TrainingData, attendee_ids: Iterable[
             session.pk,
             {"trust": data.trust_id, "team": data.team_id, "level": data.level, "held_on": data.held_on},
         )
-        _attendance_set(user, session, attendee_ids)
+        _attendance_set(actor, session, attendee_ids)
     return session
 
 
-def _training_reach(user) -> tuple[set[int], dict[int, int]]:
-    """(trusts where the user may record trust-wide sessions, {team id: trust id} they may record sessions for)."""
-    scope = scope_for(user=user)
+def _training_reach(actor: Actor) -> tuple[set[int], dict[int, int]]:
+    """(trusts where the actor may record trust-wide sessions, {team id: trust id} they may record sessions for)."""
+    scope = actor.scope
     if not (scope.is_team_lead or scope.is_implementation_lead):
-        raise Http404("No training here")
+        raise NotFoundError("No training here")
     teams = {
         team.pk: team.trust_id
-        for team in selectors.implementation_teams(user=user)
+        for team in selectors.implementation_teams(actor=actor)
         if team.pk in scope.lead_team_ids or team.trust_id in scope.implementation_trust_ids
     }
     return set(scope.implementation_trust_ids), teams
@@ -261,32 +292,34 @@ class AttendanceChange:
 
 
 def training_attendance_set(
-    *, user, session_id: int, expected_version: int, attendee_ids: Iterable[int]
+    *, actor: Actor, session_id: int, expected_version: int, attendee_ids: Iterable[int]
 ) -> AttendanceChange:
     """Make the attendance of the staff the user may mark (see `selectors.attendance_candidates`) exactly
     `attendee_ids`; attendance of anyone else is left as it is. Raises ServiceError for someone the user may
     not mark, StaleRecordError when someone changed the attendance since `expected_version`."""
+    actor = as_actor(actor)
     with transaction.atomic():
-        session = selectors.training_session_get(user=user, session_id=session_id)
+        session = selectors.training_session_get(actor=actor, session_id=session_id)
         session = TrainingSession.objects.select_for_update().get(pk=session.pk)
         if session.version != expected_version:
             raise StaleRecordError()
-        change = _attendance_set(user, session, attendee_ids)
+        change = _attendance_set(actor, session, attendee_ids)
         if change.added or change.removed:
             session.version += 1
             session.save(update_fields=["version"])
         return change
 
 
-def _attendance_set(user, session: TrainingSession, attendee_ids: Iterable[int]) -> AttendanceChange:
+def _attendance_set(actor: Actor, session: TrainingSession, attendee_ids: Iterable[int]) -> AttendanceChange:
+    user = actor.user
     wanted = {int(attendee_id) for attendee_id in attendee_ids}
     with transaction.atomic():
         markable = {
             member.pk
-            for member, _team in selectors.attendance_candidates(user=user, trust_id=session.trust_id)
+            for member, _team in selectors.attendance_candidates(actor=actor, trust_id=session.trust_id)
         }
         if wanted - markable:
-            raise ServiceError("Choose attendees from the list", field="attendees")
+            raise ServiceError("Choose attendees from the list", field="attendees", code="attendees_not_listed")
         present = set(
             TrainingAttendance.objects.filter(session=session, attendee_id__in=markable).values_list(
                 "attendee_id", flat=True
@@ -314,14 +347,16 @@ def _attendance_set(user, session: TrainingSession, attendee_ids: Iterable[int])
 
 
 def champion_name(
-    *, user, team_id: int, expected_current_id: int, champion_id: int, since: date
+    *, actor: Actor, team_id: int, expected_current_id: int, champion_id: int, since: date
 ) -> TeamChampion:
     """Name the team's champion from `since`, ending the current champion's time the day before (or on the
     same day when they started that day). History is kept. Naming the current champion again changes nothing
     and is refused. `expected_current_id` is the current champion's record as the page showed it (0 for none):
     StaleRecordError when someone named another champion since."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        team = selectors.team_for_lead(user=user, team_id=team_id)
+        team = selectors.team_for_lead(actor=actor, team_id=team_id)
         # Lock the team row: with no champion yet there is no champion row to lock, and two first namings
         # must not both pass the check below.
         Team.objects.select_for_update().filter(pk=team.pk).first()
@@ -329,14 +364,20 @@ def champion_name(
         if (current.pk if current else 0) != expected_current_id:
             raise StaleRecordError()
         if champion_id not in {member.pk for member in selectors.team_members(team=team)}:
-            raise ServiceError("Choose a member of the team", field="champion")
+            raise ServiceError("Choose a member of the team", field="champion", code="champion_not_team_member")
         _not_in_future(since, "since", "The start date")
         if current is not None:
             if current.champion_id == champion_id:
-                raise ServiceError("They are already the team's champion", field="champion")
+                raise ServiceError(
+                    "They are already the team's champion",
+                    field="champion",
+                    code="champion_unchanged",
+                )
             if since < current.since:
                 raise ServiceError(
-                    "The start date must be on or after the current champion's start date", field="since"
+                    "The start date must be on or after the current champion's start date",
+                    field="since",
+                    code="champion_start_too_early",
                 )
             current.until = max(current.since, since - timedelta(days=1))
             current.save(update_fields=["until"])
@@ -358,7 +399,7 @@ def champion_name(
 
 def supervision_record(
     *,
-    user,
+    actor: Actor,
     team_id: int,
     worker_id: int,
     held_on: date,
@@ -366,13 +407,19 @@ def supervision_record(
     notes: str = "",
 ) -> SupervisionRecord:
     """Record a supervision session the user (a lead of the team) held with a practitioner of the team."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        team, worker = selectors.worker_in_team(user=user, team_id=team_id, worker_id=worker_id)
+        team, worker = selectors.worker_in_team(actor=actor, team_id=team_id, worker_id=worker_id)
         if worker.pk == user.pk:
-            raise ServiceError("Choose someone you supervise", field="worker")
+            raise ServiceError("Choose someone you supervise", field="worker", code="worker_not_supervised")
         _not_in_future(held_on, "held_on", "The date of the supervision")
         if connection_work_discussed not in (True, False):
-            raise ServiceError("Say whether connection work was discussed", field="connection_work_discussed")
+            raise ServiceError(
+                "Say whether connection work was discussed",
+                field="connection_work_discussed",
+                code="discussed_required",
+            )
         record = SupervisionRecord.objects.create(
             team=team,
             worker=worker,
@@ -415,17 +462,27 @@ def _link_fields(data: CommunityLinkData) -> dict:
     if data.organisation_id is not None:
         organisation = selectors.directory_organisations().filter(pk=data.organisation_id).first()
         if organisation is None:
-            raise ServiceError("Choose an organisation from the list", field="organisation")
+            raise ServiceError(
+                "Choose an organisation from the list",
+                field="organisation",
+                code="organisation_not_listed",
+            )
     name = organisation.name if organisation else data.name.strip()
     if not name:
         raise ServiceError(
-            "Choose an organisation from the directory, or enter its name", field="organisation"
+            "Choose an organisation from the directory, or enter its name",
+            field="organisation",
+            code="organisation_required",
         )
     _not_in_future(data.since, "since", "The date the link started")
     if data.ended_on is not None:
         _not_in_future(data.ended_on, "ended_on", "The date the link ended")
         if data.ended_on < data.since:
-            raise ServiceError("The end date must be on or after the start date", field="ended_on")
+            raise ServiceError(
+                "The end date must be on or after the start date",
+                field="ended_on",
+                code="end_before_start",
+            )
     return {
         "organisation": organisation,
         "name": name[:200],
@@ -436,10 +493,12 @@ def _link_fields(data: CommunityLinkData) -> dict:
     }
 
 
-def community_link_create(*, user, team_id: int, data: CommunityLinkData) -> TeamCommunityLink:
+def community_link_create(*, actor: Actor, team_id: int, data: CommunityLinkData) -> TeamCommunityLink:
     """Add a working link between a team the user leads and a community organisation."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        team = selectors.team_for_lead(user=user, team_id=team_id)
+        team = selectors.team_for_lead(actor=actor, team_id=team_id)
         link = TeamCommunityLink.objects.create(team=team, recorded_by=user, **_link_fields(data))
         _audit(
             user,
@@ -452,12 +511,14 @@ def community_link_create(*, user, team_id: int, data: CommunityLinkData) -> Tea
 
 
 def community_link_update(
-    *, user, team_id: int, link_id: int, expected_version: int, data: CommunityLinkData
+    *, actor: Actor, team_id: int, link_id: int, expected_version: int, data: CommunityLinkData
 ) -> TeamCommunityLink:
     """Change a team's community link (for example, record that it ended). StaleRecordError when someone saved
     it since `expected_version`."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        team = selectors.team_for_lead(user=user, team_id=team_id)
+        team = selectors.team_for_lead(actor=actor, team_id=team_id)
         link = selectors.community_link_of(team=team, link_id=link_id)
         link = TeamCommunityLink.objects.select_for_update().get(pk=link.pk)
         if link.version != expected_version:
@@ -488,15 +549,17 @@ def community_link_update(
 
 
 def checklist_status_set(
-    *, user, team_id: int, item_id: str, expected_version: int, status: str, status_on: date
+    *, actor: Actor, team_id: int, item_id: str, expected_version: int, status: str, status_on: date
 ) -> ChecklistStatus:
     """Set a team's status for one checklist item (not started, in progress or done), with its date and who.
     `expected_version` is the status's version the page showed (0 when it had none): StaleRecordError when
     someone saved it since."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        team = selectors.team_for_lead(user=user, team_id=team_id)
+        team = selectors.team_for_lead(actor=actor, team_id=team_id)
         if checklist_item(item_id) is None:
-            raise Http404("No such checklist item")
+            raise NotFoundError("No such checklist item")
         Team.objects.select_for_update().filter(
             pk=team.pk
         ).first()  # two first saves: one waits, then is stale
@@ -504,7 +567,7 @@ def checklist_status_set(
         if (row.version if row else 0) != expected_version:
             raise StaleRecordError()
         if status not in ChecklistStatus.Status.values:
-            raise ServiceError("Choose a status", field="status")
+            raise ServiceError("Choose a status", field="status", code="status_required")
         _not_in_future(status_on, "status_on", "The date")
         if row is None:
             row = ChecklistStatus(team=team, item_id=item_id, version=0)

@@ -2,16 +2,14 @@
 guidance. Thin: parse, call one service or selector, render. Out of reach is 404 (the selectors decide)."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from connecting_people.accounts.selectors import scope_for, teams_led_by, trusts_for_implementation
-from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
+from connecting_people.accounts.selectors import teams_led_by, trusts_for_implementation
+from connecting_people.core.forms import form_saved, posted
 from connecting_people.implementation import presenters, registry, selectors, services
 from connecting_people.implementation.forms import (
     AttendanceForm,
@@ -26,7 +24,7 @@ from connecting_people.implementation.models import FidelityRating
 
 
 def _require_user_of_pages(request) -> None:
-    if not selectors.uses_implementation_pages(user=request.user):
+    if not selectors.uses_implementation_pages(actor=request.actor):
         raise Http404("Not available")
 
 
@@ -37,14 +35,14 @@ def _require_user_of_pages(request) -> None:
 @login_required
 def index(request):
     _require_user_of_pages(request)
-    scope = scope_for(user=request.user)
+    scope = request.actor.scope
     return render(
         request,
         "implementation/index.jinja",
         {
             "scope": scope,
-            "summaries": selectors.team_implementation_summaries(user=request.user),
-            "coverage": {row["team_id"]: row for row in selectors.training_coverage(user=request.user)},
+            "summaries": selectors.team_implementation_summaries(actor=request.actor),
+            "coverage": {row["team_id"]: row for row in selectors.training_coverage(actor=request.actor)},
             "led_teams": list(teams_led_by(user=request.user)),
             "trusts": list(trusts_for_implementation(user=request.user)),
             "page_title": "Implementation and fidelity",
@@ -54,7 +52,7 @@ def index(request):
 
 @login_required
 def mine(request):
-    practice = selectors.own_practice(user=request.user)
+    practice = selectors.own_practice(actor=request.actor)
     return render(
         request,
         "implementation/mine.jinja",
@@ -78,25 +76,26 @@ def _rating_page(request, *, scale, kind, team, worker=None, teams=None, back_ur
         teams=teams,
         initial=FidelityRatingForm.initial_dates(timezone.localdate()),
     )
-    if request.method == "POST" and form.is_valid():
-        team_id = form.chosen_team_id() or team.pk
-        try:
-            rating = services.fidelity_rating_record(
-                user=request.user,
-                kind=kind,
-                scale_id=scale.id,
-                answers=form.answers(),
-                rated_on=form.cleaned_data["rated_on"],
-                period_start=form.cleaned_data["period_start"],
-                period_end=form.cleaned_data["period_end"],
-                team_id=team_id,
-                worker_id=worker.pk if worker else None,
-            )
-        except ServiceError as error:
-            show_service_error(form, error, {error.field: form.service_field(error.field)})
-        else:
-            messages.success(request, f"Rating saved: total {presenters.format_score(rating.total)}.")
-            return redirect(back_url)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.fidelity_rating_record(
+            actor=request.actor,
+            kind=kind,
+            scale_id=scale.id,
+            answers=form.answers(),
+            rated_on=form.cleaned_data["rated_on"],
+            period_start=form.cleaned_data["period_start"],
+            period_end=form.cleaned_data["period_end"],
+            team_id=form.chosen_team_id() or team.pk,
+            worker_id=worker.pk if worker else None,
+        ),
+        then=back_url,
+        saved=lambda rating: f"Rating saved: total {presenters.format_score(rating.total)}.",
+        field_names={item.id: form.service_field(item.id) for item in scale.items},
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/rate.jinja",
@@ -113,7 +112,7 @@ def _rating_page(request, *, scale, kind, team, worker=None, teams=None, back_ur
 
 @login_required
 def self_rate(request, scale_id: str):
-    teams = list(selectors.practitioner_teams(user=request.user))
+    teams = list(selectors.practitioner_teams(actor=request.actor))
     if not teams:
         raise Http404("Not a practitioner")
     scale = registry.scale_or_404(scale_id, "worker")
@@ -131,7 +130,7 @@ def self_rate(request, scale_id: str):
 
 @login_required
 def worker_rate(request, team_id: int, worker_id: int, scale_id: str):
-    team, worker = selectors.worker_in_team(user=request.user, team_id=team_id, worker_id=worker_id)
+    team, worker = selectors.worker_in_team(actor=request.actor, team_id=team_id, worker_id=worker_id)
     scale = registry.scale_or_404(scale_id, "worker")
     return _rating_page(
         request,
@@ -147,7 +146,7 @@ def worker_rate(request, team_id: int, worker_id: int, scale_id: str):
 
 @login_required
 def team_rate(request, team_id: int, scale_id: str):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     scale = registry.scale_or_404(scale_id, "team")
     return _rating_page(
         request,
@@ -162,8 +161,8 @@ def team_rate(request, team_id: int, scale_id: str):
 
 @login_required
 def team_fidelity(request, team_id: int):
-    access = selectors.team_access(user=request.user, team_id=team_id)
-    ratings = selectors.team_ratings(user=request.user, team_id=access.team.pk)
+    access = selectors.team_access(actor=request.actor, team_id=team_id)
+    ratings = selectors.team_ratings(actor=request.actor, team_id=access.team.pk)
     return render(
         request,
         "implementation/team_fidelity.jinja",
@@ -173,7 +172,7 @@ def team_fidelity(request, team_id: int):
             "sections": presenters.history_sections(selectors.rating_histories(ratings)),
             "scales": registry.scales_for("team"),
             "worker_summaries": selectors.worker_rating_summaries(
-                user=request.user, team_ids=[access.team.pk]
+                actor=request.actor, team_ids=[access.team.pk]
             ),
             "threshold": settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
             "page_title": f"Fidelity ratings: {access.team.name}",
@@ -183,8 +182,8 @@ def team_fidelity(request, team_id: int):
 
 @login_required
 def worker(request, team_id: int, worker_id: int):
-    team, member = selectors.worker_in_team(user=request.user, team_id=team_id, worker_id=worker_id)
-    ratings = selectors.worker_ratings(user=request.user, team_id=team.pk, worker_id=member.pk)
+    team, member = selectors.worker_in_team(actor=request.actor, team_id=team_id, worker_id=worker_id)
+    ratings = selectors.worker_ratings(actor=request.actor, team_id=team.pk, worker_id=member.pk)
     return render(
         request,
         "implementation/worker.jinja",
@@ -194,9 +193,9 @@ def worker(request, team_id: int, worker_id: int):
             "sections": presenters.history_sections(selectors.rating_histories(ratings)),
             "scales": registry.scales_for("worker"),
             "supervision": selectors.worker_supervision(
-                user=request.user, team_id=team.pk, worker_id=member.pk
+                actor=request.actor, team_id=team.pk, worker_id=member.pk
             ),
-            "training": selectors.worker_training(user=request.user, team_id=team.pk, worker_id=member.pk),
+            "training": selectors.worker_training(actor=request.actor, team_id=team.pk, worker_id=member.pk),
             "page_title": f"{member.display_name}: practice",
         },
     )
@@ -204,7 +203,7 @@ def worker(request, team_id: int, worker_id: int):
 
 @login_required
 def rating(request, rating_id: int):
-    found = selectors.rating_get(user=request.user, rating_id=rating_id)
+    found = selectors.rating_get(actor=request.actor, rating_id=rating_id)
     scale = selectors.scale_of(found)
     if found.kind == FidelityRating.Kind.TEAM:
         back_url = _url("implementation:team_fidelity", found.team_id)
@@ -233,26 +232,26 @@ def rating(request, rating_id: int):
 
 @login_required
 def team(request, team_id: int):
-    access = selectors.team_access(user=request.user, team_id=team_id)
-    summary = selectors.team_implementation_summaries(user=request.user, team_ids=[access.team.pk])[0]
+    access = selectors.team_access(actor=request.actor, team_id=team_id)
+    summary = selectors.team_implementation_summaries(actor=request.actor, team_ids=[access.team.pk])[0]
     context = {
         "access": access,
         "team": access.team,
         "summary": summary,
-        "coverage": selectors.training_coverage(user=request.user, team_ids=[access.team.pk])[0],
+        "coverage": selectors.training_coverage(actor=request.actor, team_ids=[access.team.pk])[0],
         "links": selectors.community_links_of(team=access.team),
         "team_scales": registry.scales_for("team"),
         "page_title": f"Implementation: {access.team.name}",
     }
     if access.as_lead:
-        context["workers"] = selectors.team_workers(user=request.user, team_id=access.team.pk)
+        context["workers"] = selectors.team_workers(actor=request.actor, team_id=access.team.pk)
         context["supervision"] = selectors.team_supervision(
-            user=request.user, team_id=access.team.pk, limit=10
+            actor=request.actor, team_id=access.team.pk, limit=10
         )
         context["worker_scales"] = registry.scales_for("worker")
     else:
         context["supervision_summary"] = selectors.supervision_summaries(
-            user=request.user, team_ids=[access.team.pk]
+            actor=request.actor, team_ids=[access.team.pk]
         )[0]
         context["threshold"] = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
     return render(request, "implementation/team.jinja", context)
@@ -260,7 +259,7 @@ def team(request, team_id: int):
 
 @login_required
 def champion(request, team_id: int):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     history = selectors.champion_history(team=team)
     current = next((entry for entry in history if entry.until is None), None)
     form = ChampionForm(
@@ -268,22 +267,22 @@ def champion(request, team_id: int):
         members=selectors.team_members(team=team),
         initial={"since": timezone.localdate(), "current": current.pk if current else 0},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.champion_name(
-                user=request.user,
-                team_id=team.pk,
-                expected_current_id=form.cleaned_data["current"],
-                champion_id=int(form.cleaned_data["champion"]),
-                since=form.cleaned_data["since"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "implementation:champion", team_id=team.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Champion named.")
-            return redirect("implementation:team", team_id=team.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.champion_name(
+            actor=request.actor,
+            team_id=team.pk,
+            expected_current_id=form.cleaned_data["current"],
+            champion_id=int(form.cleaned_data["champion"]),
+            since=form.cleaned_data["since"],
+        ),
+        then=_url("implementation:team", team.pk),
+        saved="Champion named.",
+        stale_to=_url("implementation:champion", team.pk),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/champion.jinja",
@@ -298,24 +297,25 @@ def champion(request, team_id: int):
 
 @login_required
 def supervision_new(request, team_id: int):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     workers = [w for w in selectors.team_practitioners(team=team) if w.pk != request.user.pk]
     form = SupervisionForm(posted(request), workers=workers, initial={"held_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.supervision_record(
-                user=request.user,
-                team_id=team.pk,
-                worker_id=int(form.cleaned_data["worker"]),
-                held_on=form.cleaned_data["held_on"],
-                connection_work_discussed=form.discussed(),
-                notes=form.cleaned_data["notes"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Supervision recorded.")
-            return redirect("implementation:team", team_id=team.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.supervision_record(
+            actor=request.actor,
+            team_id=team.pk,
+            worker_id=int(form.cleaned_data["worker"]),
+            held_on=form.cleaned_data["held_on"],
+            connection_work_discussed=form.discussed(),
+            notes=form.cleaned_data["notes"],
+        ),
+        then=_url("implementation:team", team.pk),
+        saved="Supervision recorded.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/form_page.jinja",
@@ -336,18 +336,19 @@ def _organisation_choices() -> list[tuple[str, str]]:
 
 @login_required
 def community_link_new(request, team_id: int):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     form = CommunityLinkForm(
         posted(request), organisations=_organisation_choices(), initial={"since": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.community_link_create(user=request.user, team_id=team.pk, data=form.link_data())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Community link added.")
-            return redirect(_url("implementation:team", team.pk) + "#community-links")
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.community_link_create(actor=request.actor, team_id=team.pk, data=form.link_data()),
+        then=_url("implementation:team", team.pk) + "#community-links",
+        saved="Community link added.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/form_page.jinja",
@@ -364,7 +365,7 @@ def community_link_new(request, team_id: int):
 
 @login_required
 def community_link_edit(request, team_id: int, link_id: int):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     link = selectors.community_link_of(team=team, link_id=link_id)
     form = CommunityLinkForm(
         posted(request),
@@ -380,24 +381,23 @@ def community_link_edit(request, team_id: int, link_id: int):
             "version": link.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.community_link_update(
-                user=request.user,
-                team_id=team.pk,
-                link_id=link.pk,
-                expected_version=form.cleaned_data["version"],
-                data=form.link_data(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(
-                request, error, _url("implementation:team", team.pk) + "#community-links"
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Community link updated.")
-            return redirect(_url("implementation:team", team.pk) + "#community-links")
+    links = _url("implementation:team", team.pk) + "#community-links"
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.community_link_update(
+            actor=request.actor,
+            team_id=team.pk,
+            link_id=link.pk,
+            expected_version=form.cleaned_data["version"],
+            data=form.link_data(),
+        ),
+        then=links,
+        saved="Community link updated.",
+        stale_to=links,
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/form_page.jinja",
@@ -414,7 +414,7 @@ def community_link_edit(request, team_id: int, link_id: int):
 
 @login_required
 def checklist(request, team_id: int):
-    access = selectors.team_access(user=request.user, team_id=team_id)
+    access = selectors.team_access(actor=request.actor, team_id=team_id)
     return render(
         request,
         "implementation/checklist.jinja",
@@ -429,7 +429,7 @@ def checklist(request, team_id: int):
 
 @login_required
 def checklist_item(request, team_id: int, item_id: str):
-    team = selectors.team_for_lead(user=request.user, team_id=team_id)
+    team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     row = selectors.checklist_row(team=team, item_id=item_id)
     form = ChecklistStatusForm(
         posted(request),
@@ -439,23 +439,23 @@ def checklist_item(request, team_id: int, item_id: str):
             "version": row.status.version if row.status else 0,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.checklist_status_set(
-                user=request.user,
-                team_id=team.pk,
-                item_id=row.item.id,
-                expected_version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-                status_on=form.cleaned_data["status_on"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, "implementation:checklist", team_id=team.pk)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Checklist updated.")
-            return redirect("implementation:checklist", team_id=team.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.checklist_status_set(
+            actor=request.actor,
+            team_id=team.pk,
+            item_id=row.item.id,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+            status_on=form.cleaned_data["status_on"],
+        ),
+        then=_url("implementation:checklist", team.pk),
+        saved="Checklist updated.",
+        stale_to=_url("implementation:checklist", team.pk),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/form_page.jinja",
@@ -477,9 +477,9 @@ def checklist_item(request, team_id: int, item_id: str):
 
 def _training_choices(request) -> tuple[list[tuple[str, str]], dict[int, int]]:
     """Who a new session can be for ("trust:<id>" / "team:<id>", label), and each team's trust."""
-    scope = scope_for(user=request.user)
+    scope = request.actor.scope
     audiences, trust_of_team, trusts_done = [], {}, set()
-    for team in selectors.implementation_teams(user=request.user):
+    for team in selectors.implementation_teams(actor=request.actor):
         if team.trust_id in scope.implementation_trust_ids and team.trust_id not in trusts_done:
             trusts_done.add(team.trust_id)
             audiences.append((f"trust:{team.trust_id}", f"Everyone in {team.trust.name}"))
@@ -492,7 +492,7 @@ def _training_choices(request) -> tuple[list[tuple[str, str]], dict[int, int]]:
 def _candidate_choices(request, trust_ids) -> list[tuple[str, str]]:
     out, seen = [], set()
     for trust_id in trust_ids:
-        for member, member_team in selectors.attendance_candidates(user=request.user, trust_id=trust_id):
+        for member, member_team in selectors.attendance_candidates(actor=request.actor, trust_id=trust_id):
             if member.pk not in seen:
                 seen.add(member.pk)
                 out.append((str(member.pk), f"{member.display_name} ({member_team.name})"))
@@ -500,7 +500,7 @@ def _candidate_choices(request, trust_ids) -> list[tuple[str, str]]:
 
 
 def _require_training_pages(request) -> None:
-    scope = scope_for(user=request.user)
+    scope = request.actor.scope
     if not (scope.is_team_lead or scope.is_implementation_lead):
         raise Http404("Not available")
 
@@ -511,7 +511,7 @@ def training(request):
     return render(
         request,
         "implementation/training.jinja",
-        {"sessions": selectors.training_sessions(user=request.user), "page_title": "Training"},
+        {"sessions": selectors.training_sessions(actor=request.actor), "page_title": "Training"},
     )
 
 
@@ -526,16 +526,17 @@ def training_new(request):
         candidates=candidates,
         initial={"held_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.training_session_create(
-                user=request.user, data=form.training_data(trust_of_team), attendee_ids=form.attendee_ids()
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Training session recorded.")
-            return redirect("implementation:training_session", session_id=session.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.training_session_create(
+            actor=request.actor, data=form.training_data(trust_of_team), attendee_ids=form.attendee_ids()
+        ),
+        then=lambda session: _url("implementation:training_session", session.pk),
+        saved="Training session recorded.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/training_new.jinja",
@@ -545,8 +546,8 @@ def training_new(request):
 
 @login_required
 def training_session(request, session_id: int):
-    session = selectors.training_session_get(user=request.user, session_id=session_id)
-    attendees = selectors.session_attendees(user=request.user, session=session)
+    session = selectors.training_session_get(actor=request.actor, session_id=session_id)
+    attendees = selectors.session_attendees(actor=request.actor, session=session)
     return render(
         request,
         "implementation/training_session.jinja",
@@ -561,29 +562,27 @@ def training_session(request, session_id: int):
 
 @login_required
 def training_attendance(request, session_id: int):
-    session = selectors.training_session_get(user=request.user, session_id=session_id)
+    session = selectors.training_session_get(actor=request.actor, session_id=session_id)
     candidates = _candidate_choices(request, [session.trust_id])
-    present = [str(a.attendee_id) for a in selectors.session_attendees(user=request.user, session=session)]
+    present = [str(a.attendee_id) for a in selectors.session_attendees(actor=request.actor, session=session)]
     form = AttendanceForm(
         posted(request), candidates=candidates, initial={"attendees": present, "version": session.version}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_attendance_set(
-                user=request.user,
-                session_id=session.pk,
-                expected_version=form.cleaned_data["version"],
-                attendee_ids=form.attendee_ids(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(
-                request, error, "implementation:training_session", session_id=session.pk
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, "Attendance saved.")
-            return redirect("implementation:training_session", session_id=session.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.training_attendance_set(
+            actor=request.actor,
+            session_id=session.pk,
+            expected_version=form.cleaned_data["version"],
+            attendee_ids=form.attendee_ids(),
+        ),
+        then=_url("implementation:training_session", session.pk),
+        saved="Attendance saved.",
+        stale_to=_url("implementation:training_session", session.pk),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "implementation/form_page.jinja",

@@ -4,14 +4,15 @@ from a scoped read."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, QuerySet
+from django.db.models import Avg, Count, F, Max, QuerySet
 
 from connecting_people.accounts.actor import Actor
 from connecting_people.core.scoping import scoped
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
-from connecting_people.measures.models import Administration
+from connecting_people.measures.models import Administration, HeadlineSpan
 from connecting_people.people.models import Person
+from connecting_people.people.selectors import counted_in_teams
 
 
 def administrations_for(*, actor: Actor, person: Person) -> QuerySet[Administration]:
@@ -93,3 +94,22 @@ def last_recorded_on(*, person_ids) -> dict[int, dict[str, date]]:
     for row in rows:
         found.setdefault(row["person_id"], {})[row["instrument_id"]] = row["last_on"]
     return found
+
+
+def headline_changes_by_team(*, team_ids, exclude_instruments=("gas",)):
+    """Per team, instrument and version: people with at least two scored administrations, and the means of
+    their first and latest headline scores and of the change, over the people `counted_in_teams` (the kept
+    `HeadlineSpan` rows, averaged in the database): one query, to iterate."""
+    return (
+        HeadlineSpan.objects.filter(counted_in_teams(team_ids=team_ids, path="person"), scored__gte=2)
+        .exclude(instrument_id__in=exclude_instruments)
+        .order_by()
+        .values("person__team_id", "instrument_id", "instrument_version")
+        .annotate(
+            people=Count("id"),
+            mean_first=Avg("first_score"),
+            mean_latest=Avg("latest_score"),
+            mean_change=Avg(F("latest_score") - F("first_score")),
+        )
+        .order_by("person__team_id", "instrument_id", "instrument_version")
+    )

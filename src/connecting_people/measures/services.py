@@ -10,11 +10,9 @@ from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.models import Administration
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.spans import refresh_spans
 from connecting_people.people.services import person_for_change
-
-# Derived scores kept with each administration (whichever the instrument produces).
-DERIVED_KEYS = ("metric", "index", "state", "vas", "value_set", "t_score")
 
 
 def administration_from_score(

@@ -250,3 +250,31 @@ def audit_events_for_person(*, actor: Actor, person_id: int) -> QuerySet[AuditEv
     if not rules.test_rule("view_person_audit", actor.user, person):
         raise NotFoundError("No such record", params={"person_id": person_id})
     return events
+
+
+def names_and_dates_of_birth(*, person_ids) -> QuerySet:
+    """(given name, family name, preferred name, date of birth) of `person_ids` (a list or a subquery of ids),
+    for a caller that reached them through its own scope and must know the identifiers it is keeping out of its
+    output (the study export's identifier scanner): one query, to iterate."""
+    return Person.objects.filter(pk__in=person_ids).values_list(
+        "given_name", "family_name", "preferred_name", "date_of_birth"
+    )
+
+
+def counted_in_teams(*, team_ids, path: str = "") -> Q:
+    """The people that counts over whole teams include (the implementation dashboards, which show no one): those
+    of `team_ids` whose processing is not restricted. `path` reaches the person from another model ("person",
+    "link__person"). Filtering by team (a join), not by a list of people's ids, keeps a trust's counts cheap."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}team_id__in": list(team_ids)}) & processing_allowed(path)
+
+
+def people_counted_in_teams(*, team_ids) -> QuerySet[Person]:
+    """The people `counted_in_teams`: for aggregates only, never to list or show."""
+    return Person.objects.filter(counted_in_teams(team_ids=team_ids))
+
+
+def team_of_people(*, person_ids) -> dict[int, int]:
+    """{person id: team id} for those of `person_ids` that exist (a loader checking the people it was given to
+    link, such as the simulated study's): one query."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "team_id"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import rules
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor, as_actor
@@ -318,6 +319,28 @@ def person_open(*, actor: Actor, person_id: int, page: str) -> Person:
     """Fetch a person the actor can reach (NotFoundError otherwise) to show on a page, and audit that it was
     shown: `selectors.person_get(..., shown_on=page)`, kept here for the pages of other apps that call it."""
     return person_get(actor=actor, person_id=person_id, shown_on=page)
+
+
+@takes_actor
+def person_research_consent_given(*, actor: Actor, person: Person, consented_on: date, reason: str) -> None:
+    """Record on the person's record that they agreed to take part in research, for another app's service (the
+    study's enrolment with consent: `reason` "study_enrolment"). `person` is one the caller reached with
+    `person_for_change` inside its own transaction (so the row is locked). Nothing changes when the record says
+    so already."""
+    if person.research_consent:
+        return
+    Person.objects.filter(pk=person.pk).update(
+        research_consent=True,
+        research_consent_on=consented_on,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    _audit(
+        as_actor(actor),
+        person,
+        "person.updated",
+        {"fields": ["research_consent", "research_consent_on"], "reason": reason},
+    )
 
 
 @takes_actor

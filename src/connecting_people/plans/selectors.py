@@ -4,7 +4,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments, short_title
 from connecting_people.measures.selectors import last_recorded_on
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import person_tags
+from connecting_people.people.selectors import counted_in_teams, person_tags
 from connecting_people.plans.due import STARTING_MEASURES, DueFacts, MeasureFact, Prompt, prompts
 from connecting_people.plans.models import (
     Activity,
@@ -329,3 +329,46 @@ def with_prompts(rows, today: date | None = None) -> list[tuple]:
     rows = list(rows)
     measures = measure_facts(person_ids=[person.pk for person, _ in rows])
     return [(person, step, prompts(due_facts(person, measures[person.pk]), today)) for person, step in rows]
+
+
+# --- counts over whole teams (the implementation dashboards): plain rows keyed by person id, never shown ---------
+
+
+def first_goal_set_on(person_ref: str = "pk") -> Subquery:
+    """The date of a person's first goal, as a subquery on `person_ref` of the outer query."""
+    return Subquery(Goal.objects.filter(person=OuterRef(person_ref)).order_by("set_on").values("set_on")[:1])
+
+
+def first_link_reached(*, team_ids, statuses) -> dict[int, date]:
+    """{person id: the first date one of their links reached one of `statuses`}, over the people
+    `counted_in_teams`: one query."""
+    return dict(
+        LinkChange.objects.filter(counted_in_teams(team_ids=team_ids, path="link__person"), status__in=statuses)
+        .order_by()
+        .values("link__person_id")
+        .annotate(first=Min("changed_on"))
+        .values_list("link__person_id", "first")
+    )
+
+
+def goal_rows(*, team_ids):
+    """(person id, date set, linked to an opportunity) of every goal of the people `counted_in_teams`, by
+    person and date: one query, to iterate."""
+    return (
+        Goal.objects.filter(counted_in_teams(team_ids=team_ids, path="person"))
+        .annotate(linked=Exists(Goal.opportunities.through.objects.filter(goal_id=OuterRef("pk"))))
+        .values_list("person_id", "set_on", "linked")
+        .order_by("person_id", "set_on", "id")
+    )
+
+
+def review_rows(*, team_ids):
+    """(person id, date held, next review, snapshot id, new community ties on it) of every review of the people
+    `counted_in_teams`, by person and date: one query, to iterate."""
+    return (
+        Review.objects.filter(counted_in_teams(team_ids=team_ids, path="person"))
+        .values_list(
+            "person_id", "held_on", "next_review_on", "snapshot_id", "snapshot__measures__new_community_ties"
+        )
+        .order_by("person_id", "held_on", "id")
+    )

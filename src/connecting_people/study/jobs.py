@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.study.models import Job
@@ -30,8 +31,8 @@ from connecting_people.study.selectors import StudyAccess
 log = logging.getLogger(__name__)
 
 MAKERS = {
-    Job.Kind.EXPORT: "connecting_people.study.exporting.make_export",
-    Job.Kind.REPORT: "connecting_people.study.reporting.make_report",
+    Job.Kind.EXPORT: "connecting_people.study.export.db.make_export",
+    Job.Kind.REPORT: "connecting_people.study.report.db.make_report",
 }
 
 
@@ -46,7 +47,7 @@ def job_directory(job: Job) -> Path:
 
 def job_request(
     *,
-    user,
+    actor: Actor,
     access: StudyAccess,
     kind: str,
     purpose: str,
@@ -54,12 +55,14 @@ def job_request(
     options: dict[str, Any] | None = None,
 ) -> Job:
     """Records the request and queues it. Only a study lead (for the whole study) may ask."""
+    actor = as_actor(actor)
+    user = actor.user
     if not access.is_lead or access.site_id is not None:
         raise NotAllowedError("Only a study lead can make exports and reports.")
     if kind not in Job.Kind.values:
-        raise ServiceError("Unknown kind of job.")
+        raise ServiceError("Unknown kind of job.", code="job_kind_unknown", params={"kind": kind})
     if purpose not in Job.Purpose.values:
-        raise ServiceError("Choose what it is for.", field="purpose")
+        raise ServiceError("Choose what it is for.", field="purpose", code="purpose_required")
     with transaction.atomic():
         job = Job.objects.create(
             study=access.study,

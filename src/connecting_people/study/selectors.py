@@ -1,9 +1,9 @@
-"""Every read of study data, given the acting user and scoped to the studies they are a member of.
+"""Every read of study data, given the actor (`actor=`), starting from `scoped(actor, Model)` (study/scopes.py).
 
 A member sees a study's set-up; a member limited to a site sees that site's participants only. Researchers
 see participants under their study number, never a name: nothing here returns a person's identity to them.
 Staff who work with a person (practitioner, team lead) see that person's own participations, through the
-people selectors' scope. Unknown and out-of-scope ids answer 404.
+people selectors' scope. Unknown and out-of-scope ids raise NotFoundError (the 404 page), never Http404.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
-from connecting_people.accounts.selectors import scope_for
+from connecting_people.accounts.actor import Actor, as_actor
+from connecting_people.core.errors import NotFoundError
+from connecting_people.core.scoping import scoped
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import people_visible_to, processing_allowed
-from connecting_people.study import schedule
+from connecting_people.study.design import schedule
 from connecting_people.study.models import (
     Assessment,
     Consent,
@@ -59,21 +60,22 @@ def participant_restricted() -> ExpressionWrapper:
     return ExpressionWrapper(~participant_processing_allowed(), output_field=BooleanField())
 
 
-def may_create_study(*, user) -> bool:
-    return scope_for(user=user).is_researcher
+def may_create_study(*, actor: Actor) -> bool:
+    actor = as_actor(actor)
+    return actor.scope.is_researcher
 
 
-def studies_for(*, user) -> QuerySet[Study]:
-    """The studies the user is a member of."""
-    if not getattr(user, "is_authenticated", False):
-        return Study.objects.none()
-    return Study.objects.filter(members__user=user)
+def studies_for(*, actor: Actor) -> QuerySet[Study]:
+    """The studies the actor is a member of."""
+    return scoped(as_actor(actor), Study)
 
 
 @dataclass(frozen=True)
 class StudyAccess:
-    """A study as one member reaches it: their role and, for a member limited to one site, that site."""
+    """A study as one member reaches it: their role and, for a member limited to one site, that site. Every read
+    starts from the actor's scoped querysets (`study.scopes`), narrowed to this study."""
 
+    actor: Actor
     study: Study
     member: StudyMember
 
@@ -88,14 +90,18 @@ class StudyAccess:
         return self.member.site_id
 
     def participants(self) -> QuerySet[Participant]:
-        found = Participant.objects.filter(site_taking_part(), study=self.study)
+        found = scoped(self.actor, Participant).filter(site_taking_part(), study=self.study)
         if self.member.site_id is not None:
             found = found.filter(site_id=self.member.site_id)
         return found
 
     def sites(self) -> QuerySet[StudySite]:
         """The sites taking part (that the member reaches)."""
-        found = self.study.sites.filter(status=StudySite.Status.ACTIVE).select_related("trust")
+        found = (
+            scoped(self.actor, StudySite)
+            .filter(study=self.study, status=StudySite.Status.ACTIVE)
+            .select_related("trust")
+        )
         if self.member.site_id is not None:
             found = found.filter(pk=self.member.site_id)
         return found
@@ -103,27 +109,38 @@ class StudyAccess:
     def invitations(self) -> QuerySet[StudySite]:
         """Trusts invited that have not accepted (waiting, or declined): shown to leads, never read from."""
         if not self.is_lead:
-            return self.study.sites.none()
-        return self.study.sites.exclude(status=StudySite.Status.ACTIVE).select_related(
-            "trust", "invited_by", "decided_by"
+            return StudySite.objects.none()
+        return (
+            scoped(self.actor, StudySite)
+            .filter(study=self.study)
+            .exclude(status=StudySite.Status.ACTIVE)
+            .select_related("trust", "invited_by", "decided_by")
         )
 
     def teams(self) -> QuerySet[StudyTeam]:
-        found = self.study.teams.filter(site_taking_part()).select_related("site", "team", "allocated_by")
+        found = (
+            scoped(self.actor, StudyTeam)
+            .filter(site_taking_part(), study=self.study)
+            .select_related("site", "team", "allocated_by")
+        )
         if self.member.site_id is not None:
             found = found.filter(site_id=self.member.site_id)
         return found
 
 
-def study_access(*, user, study_id) -> StudyAccess:
-    """The study and the user's membership; Http404 when they are not a member (or the id is unknown)."""
-    if not scope_for(user=user).is_researcher:  # a member who no longer has the researcher role
-        raise Http404("No such study")
+def study_access(*, actor: Actor, study_id) -> StudyAccess:
+    """The study and the user's membership; NotFoundError when they are not a member (or the id is unknown)."""
+    actor = as_actor(actor)
+    user = actor.user
+    if not actor.scope.is_researcher:  # a member who no longer has the researcher role
+        raise NotFoundError("No such study")
     try:
-        member = StudyMember.objects.select_related("study", "site").get(study_id=int(study_id), user=user)
+        member = (
+            scoped(actor, StudyMember).select_related("study", "site").get(study_id=int(study_id), user=user)
+        )
     except (StudyMember.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such study") from error
-    return StudyAccess(study=member.study, member=member)
+        raise NotFoundError("No such study") from error
+    return StudyAccess(actor=actor, study=member.study, member=member)
 
 
 def timepoints(*, study: Study) -> list[Timepoint]:
@@ -150,7 +167,7 @@ def participant_get(*, access: StudyAccess, participant_id) -> Participant:
             .get(pk=int(participant_id))
         )
     except (Participant.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such participant") from error
+        raise NotFoundError("No such participant") from error
 
 
 def participant_assessments(*, participant: Participant) -> QuerySet[Assessment]:
@@ -188,7 +205,8 @@ def timepoint_statuses(
     )
     recorded: dict[tuple[int, int], int] = defaultdict(int)
     rows = (
-        Assessment.objects.filter(participant__in=[p.pk for p in people])
+        scoped(access.actor, Assessment)
+        .filter(participant__in=[p.pk for p in people])
         .values("participant_id", "timepoint_id")
         .annotate(n=Count("id"))
     )
@@ -225,22 +243,31 @@ def timepoint_statuses(
     return found
 
 
-def person_participations(*, user, person_id) -> QuerySet[Participant]:
+def person_participations(*, actor: Actor, person_id) -> QuerySet[Participant]:
     """A person's enrolments, for staff who can reach the person (404 otherwise, through the people scope)."""
+    actor = as_actor(actor)
+    user = actor.user
     try:
         person = people_visible_to(user=user).get(pk=int(person_id))
     except (Person.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such person") from error
-    return Participant.objects.filter(person=person).select_related("study", "study_team")
+        raise NotFoundError("No such person") from error
+    return scoped(actor, Participant).filter(person=person).select_related("study", "study_team")
 
 
-def studies_open_to_person(*, person: Person) -> QuerySet[StudyTeam]:
+def _reached(actor: Actor | None, model):
+    """The actor's scoped rows of `model`; with no actor, every row (for a caller that reached the person through
+    the people scope already, and says so by passing none: a page should pass its actor)."""
+    return model.objects.all() if actor is None else scoped(as_actor(actor), model)
+
+
+def studies_open_to_person(*, person: Person, actor: Actor | None = None) -> QuerySet[StudyTeam]:
     """The recruiting studies whose allocated teams include the person's team (and who have not enrolled them).
     None while the person's processing is restricted (they cannot be enrolled)."""
     if person.processing_restricted:
         return StudyTeam.objects.none()
     return (
-        StudyTeam.objects.filter(
+        _reached(actor, StudyTeam)
+        .filter(
             site_taking_part(), team_id=person.team_id, study__status=Study.Status.RECRUITING
         )
         .exclude(study__participants__person=person)
@@ -249,14 +276,19 @@ def studies_open_to_person(*, person: Person) -> QuerySet[StudyTeam]:
 
 
 def jobs_for(*, access: StudyAccess, kind: str) -> QuerySet[Job]:
-    return access.study.jobs.filter(kind=kind).select_related("requested_by")
+    return scoped(access.actor, Job).filter(study=access.study, kind=kind).select_related("requested_by")
 
 
 def job_get(*, access: StudyAccess, job_id, kind: str) -> Job:
     try:
-        return access.study.jobs.select_related("requested_by").get(pk=int(job_id), kind=kind)
+        return (
+            scoped(access.actor, Job)
+            .filter(study=access.study)
+            .select_related("requested_by")
+            .get(pk=int(job_id), kind=kind)
+        )
     except (Job.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such file") from error
+        raise NotFoundError("No such file") from error
 
 
 # --- set-up pages -------------------------------------------------------------------------------------------
@@ -268,13 +300,13 @@ def study_members(*, study: Study) -> QuerySet[StudyMember]:
 
 
 def timepoint_get(*, access: StudyAccess, timepoint_id) -> Timepoint:
-    """One of the study's timepoints with its schedule; Http404 for another study's or an unknown id."""
+    """One of the study's timepoints with its schedule; NotFoundError for another study's or an unknown id."""
     try:
         return access.study.timepoints.prefetch_related(
             Prefetch("schedule", queryset=ScheduledInstrument.objects.order_by("position", "instrument_id"))
         ).get(pk=int(timepoint_id))
     except (Timepoint.DoesNotExist, ValueError, TypeError) as error:
-        raise Http404("No such timepoint") from error
+        raise NotFoundError("No such timepoint") from error
 
 
 def trusts_not_yet_sites(*, study: Study):
@@ -307,11 +339,17 @@ def participant_counts_by_arm(*, access: StudyAccess) -> dict[str, int]:
     return {row["study_team__arm"]: row["n"] for row in rows}
 
 
-def memberships_for(*, user) -> QuerySet[StudyMember]:
+def memberships_for(*, actor: Actor) -> QuerySet[StudyMember]:
     """The user's memberships, each with its study (the list of "your studies")."""
-    if not getattr(user, "is_authenticated", False):
+    actor = as_actor(actor)
+    if actor.user_id is None:
         return StudyMember.objects.none()
-    return StudyMember.objects.filter(user=user).select_related("study", "site").order_by("study__code")
+    return (
+        scoped(actor, StudyMember)
+        .filter(user_id=actor.user_id)
+        .select_related("study", "site")
+        .order_by("study__code")
+    )
 
 
 # --- participant pages --------------------------------------------------------------------------------------
@@ -357,7 +395,7 @@ def assessments_to_do(
 def screening_counts(*, access: StudyAccess) -> list[dict]:
     """People assessed and not enrolled, summed by site and reason: [{"site": code, "reason": ..., "total": n}]
     over the sites the member reaches."""
-    found = Screening.objects.filter(site_taking_part(), study=access.study)
+    found = scoped(access.actor, Screening).filter(site_taking_part(), study=access.study)
     if access.site_id is not None:
         found = found.filter(site_id=access.site_id)
     rows = found.values("site__code", "reason").annotate(total=Sum("count")).order_by("site__code", "reason")
@@ -370,39 +408,43 @@ class PersonStudies:
     open_teams: list[StudyTeam]
 
 
-def person_studies(*, person: Person) -> PersonStudies:
+def person_studies(*, person: Person, actor: Actor | None = None) -> PersonStudies:
     """For the person's own page (the caller reached `person` through the people scope): the studies they are
     enrolled in and the recruiting studies open to them. Two queries."""
     participations = list(
-        Participant.objects.filter(person=person).select_related("study").order_by("study__code")
+        _reached(actor, Participant).filter(person=person).select_related("study").order_by("study__code")
     )
     return PersonStudies(
-        participations=participations, open_teams=list(studies_open_to_person(person=person))
+        participations=participations, open_teams=list(studies_open_to_person(person=person, actor=actor))
     )
 
 
 # --- invitations to take part ---------------------------------------------------------------------------------
 
 
-def researcher_trust_ids(*, user) -> frozenset[int]:
+def researcher_trust_ids(*, actor: Actor) -> frozenset[int]:
     """The trusts where the user holds the researcher role: they answer their trusts' invitations."""
-    return scope_for(user=user).researcher_trust_ids
+    actor = as_actor(actor)
+    return actor.scope.researcher_trust_ids
 
 
-def site_invitations_for(*, user) -> QuerySet[StudySite]:
+def site_invitations_for(*, actor: Actor) -> QuerySet[StudySite]:
     """Every study site of the trusts where the user holds the researcher role: invitations waiting, and those
     taking part or declined, newest first."""
+    actor = as_actor(actor)
     return (
-        StudySite.objects.filter(trust_id__in=researcher_trust_ids(user=user))
+        scoped(actor, StudySite)
+        .filter(trust_id__in=researcher_trust_ids(actor=actor))
         .select_related("study", "trust", "invited_by", "decided_by")
         .order_by("-invited_at", "-id")
     )
 
 
-def site_invitation_get(*, user, site_id) -> StudySite:
-    """An invitation waiting for one of the user's trusts; Http404 for anyone else's, an unknown id, or one
+def site_invitation_get(*, actor: Actor, site_id) -> StudySite:
+    """An invitation waiting for one of the user's trusts; NotFoundError for anyone else's, an unknown id, or one
     already answered."""
+    actor = as_actor(actor)
     try:
-        return site_invitations_for(user=user).get(pk=int(site_id), status=StudySite.Status.INVITED)
+        return site_invitations_for(actor=actor).get(pk=int(site_id), status=StudySite.Status.INVITED)
     except (StudySite.DoesNotExist, ValueError, TypeError, OverflowError) as error:
-        raise Http404("No such invitation") from error
+        raise NotFoundError("No such invitation") from error

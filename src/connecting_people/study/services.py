@@ -1,4 +1,6 @@
-"""Every write of study data: keyword-only, each in one transaction with its audit event.
+"""Every write of study data: keyword-only, given the actor (`actor=`), each in one transaction with its audit
+event; a record's fields come as a frozen dataclass (`StudyData`, `TimepointData`). A refusal is a ServiceError
+with a stable `code` and the `params` its message names; something out of reach is a NotFoundError.
 
 Audit summaries hold codes, numbers and dates only: never eligibility notes, reasons in someone's own words,
 or anything that names a participant (participants are named by their study number, which is a code).
@@ -10,26 +12,31 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Team, Trust, User
 from connecting_people.audit.services import audit_record
-from connecting_people.core.errors import NotAllowedError, ServiceError, StaleRecordError
+from connecting_people.core.errors import NotAllowedError, NotFoundError, ServiceError, StaleRecordError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.definitions import DATA_DIR
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
+from connecting_people.measures.recording import score_for_storage
 from connecting_people.measures.scoring.csri_cost import load_unit_costs
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.models import Person
-from connecting_people.people.services import person_change_check, person_for_change
-from connecting_people.study import allocation, schedule, selectors
+from connecting_people.people.services import (
+    person_change_check,
+    person_for_change,
+    person_research_consent_given,
+)
+from connecting_people.study import selectors
 from connecting_people.study.costs import unit_cost_table
+from connecting_people.study.design import allocation, schedule
 from connecting_people.study.models import (
     Arm,
     Assessment,
@@ -66,6 +73,7 @@ def _consent_version(version: str, field: str) -> str:
             "Enter the version as a short code without spaces, for example v1.2 or 2026-05 "
             "(letters, digits and . _ : + - only, up to 40).",
             field=field,
+            code="version_code_invalid",
         )
     return version
 
@@ -77,30 +85,51 @@ def _lead(access: StudyAccess) -> None:
 
 def _reach_site(access: StudyAccess, site_id: int) -> None:
     if access.site_id is not None and access.site_id != site_id:
-        raise Http404("No such site")
+        raise NotFoundError("No such site")
 
 
 def _instrument(instrument_id: str):
     try:
         return registry.instrument(instrument_id)
     except UnknownInstrumentError as error:
-        raise ServiceError(str(error), field="instrument_id") from error
+        raise ServiceError(
+            str(error),
+            field="instrument_id",
+            code="instrument_unknown",
+            params={"instrument": instrument_id},
+        ) from error
 
 
 # --- set-up -----------------------------------------------------------------------------------------------
 
 
-def study_create(
-    *, user: User, code: str, title: str, starts_on: date, consent_version: str, today: date | None = None
-) -> Study:
-    """A new study led by `user`, with the default timepoints (baseline, 6 months), the default schedule of
+@dataclass(frozen=True)
+class StudyData:
+    """A new study's own fields (the set-up form's, or a command's)."""
+
+    code: str
+    title: str
+    starts_on: date
+    consent_version: str
+
+
+def study_create(*, actor: Actor, data: StudyData, today: date | None = None) -> Study:
+    """A new study led by the actor, with the default timepoints (baseline, 6 months), the default schedule of
     instruments at each, and the shipped unit-cost table (marked illustrative: replace it before analysis)."""
-    if not may_create_study(user=user):
+    actor = as_actor(actor)
+    user = actor.user
+    code, title, starts_on, consent_version = data.code, data.title, data.starts_on, data.consent_version
+    if not may_create_study(actor=actor):
         raise NotAllowedError("Only researchers can set up a study.")
     code = code.strip().lower()
     consent_version = _consent_version(consent_version, "consent_version")
     if Study.objects.filter(code=code).exists():
-        raise ServiceError(f"A study with the code {code} already exists.", field="code")
+        raise ServiceError(
+            f"A study with the code {code} already exists.",
+            field="code",
+            code="study_code_taken",
+            params={"code": code},
+        )
     table = load_unit_costs(DATA_DIR / UNIT_COSTS_FILE)
     with transaction.atomic():
         study = Study.objects.create(
@@ -148,11 +177,13 @@ def _locked_study(access: StudyAccess, expected_version: int) -> Study:
     return study
 
 
-def study_status_set(*, user: User, access: StudyAccess, expected_version: int, status: str) -> Study:
+def study_status_set(*, actor: Actor, access: StudyAccess, expected_version: int, status: str) -> Study:
     """Change the study's status. StaleRecordError when someone saved the study since `expected_version`."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     if status not in Study.Status.values:
-        raise ServiceError("Choose a status.", field="status")
+        raise ServiceError("Choose a status.", field="status", code="status_required")
     with transaction.atomic():
         study = _locked_study(access, expected_version)
         before = study.status
@@ -170,30 +201,43 @@ def study_status_set(*, user: User, access: StudyAccess, expected_version: int, 
 
 
 def member_add(
-    *, user: User, access: StudyAccess, username: str, role: str, site_id: int | None
+    *, actor: Actor, access: StudyAccess, username: str, role: str, site_id: int | None
 ) -> StudyMember:
     """Adds a researcher (a user with the researcher role) to the study, optionally limited to one site."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     from connecting_people.accounts.selectors import scope_for
 
     try:
         member_user = User.objects.get(username=username.strip(), is_active=True)
     except User.DoesNotExist:
-        raise ServiceError(f"No active user named {username.strip()}.", field="username") from None
+        raise ServiceError(
+            f"No active user named {username.strip()}.",
+            field="username",
+            code="user_unknown",
+            params={"username": username.strip()},
+        ) from None
     if not scope_for(user=member_user).is_researcher:
-        raise ServiceError(f"{member_user.username} does not have the researcher role.", field="username")
+        raise ServiceError(
+            f"{member_user.username} does not have the researcher role.",
+            field="username",
+            code="member_not_researcher",
+            params={"username": member_user.username},
+        )
     if role not in StudyMember.Role.values:
-        raise ServiceError("Choose a role.", field="role")
+        raise ServiceError("Choose a role.", field="role", code="role_required")
     if role == StudyMember.Role.LEAD and site_id is not None:
         raise ServiceError(
             "A study lead works across every site. To limit someone to one site, make them a researcher.",
             field="site",
+            code="lead_across_sites",
         )
     site = None
     if site_id is not None:
         site = access.sites().filter(pk=site_id).first()
         if site is None:
-            raise ServiceError("Choose one of the sites taking part.", field="site")
+            raise ServiceError("Choose one of the sites taking part.", field="site", code="site_required")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -201,7 +245,12 @@ def member_add(
                     study=access.study, user=member_user, role=role, site=site, added_by=user
                 )
         except IntegrityError:
-            raise ServiceError(f"{member_user.username} is already a member.", field="username") from None
+            raise ServiceError(
+                f"{member_user.username} is already a member.",
+                field="username",
+                code="member_already_added",
+                params={"username": member_user.username},
+            ) from None
         audit_record(
             actor=user,
             action="study.member_added",
@@ -212,25 +261,34 @@ def member_add(
     return member
 
 
-def site_add(*, user: User, access: StudyAccess, trust_id: int) -> StudySite:
+def site_add(*, actor: Actor, access: StudyAccess, trust_id: int) -> StudySite:
     """Add a trust as a site. A lead who holds the researcher role in the trust adds it: it takes part at once.
     Any other trust is invited: it takes part when someone with the researcher role there accepts
     (`site_decide`); until then nothing of it is allocated, enrolled or read. A trust that declined may be
     invited again (same site code)."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     trust = Trust.objects.filter(pk=trust_id).first()
     if trust is None:
-        raise ServiceError("Choose a trust.", field="trust")
+        raise ServiceError("Choose a trust.", field="trust", code="trust_required")
     study = access.study
-    own_trust = trust.pk in researcher_trust_ids(user=user)
+    own_trust = trust.pk in researcher_trust_ids(actor=actor)
     with transaction.atomic():
         site = StudySite.objects.select_for_update().filter(study=study, trust=trust).first()
         if site is not None and site.status == StudySite.Status.ACTIVE:
-            raise ServiceError(f"{trust.name} is already a site of this study.", field="trust")
+            raise ServiceError(
+                f"{trust.name} is already a site of this study.",
+                field="trust",
+                code="site_already_taking_part",
+                params={"trust": trust.name},
+            )
         if site is not None and site.status == StudySite.Status.INVITED:
             raise ServiceError(
                 f"{trust.name} is already invited: it takes part once a researcher there accepts.",
                 field="trust",
+                code="site_already_invited",
+                params={"trust": trust.name},
             )
         if site is None:
             number = study.sites.count() + 1
@@ -254,14 +312,20 @@ def site_add(*, user: User, access: StudyAccess, trust_id: int) -> StudySite:
     return site
 
 
-def site_decide(*, user: User, site_id: int, accept: bool) -> StudySite:
+def site_decide(*, actor: Actor, site_id: int, accept: bool) -> StudySite:
     """Someone with the researcher role in an invited trust accepts (the trust takes part from now) or declines
-    the invitation. Http404 for anyone else, an unknown id or an invitation already answered."""
+    the invitation. NotFoundError for anyone else, an unknown id or an invitation already answered."""
+    actor = as_actor(actor)
+    user = actor.user
     with transaction.atomic():
-        site = selectors.site_invitation_get(user=user, site_id=site_id)
+        site = selectors.site_invitation_get(actor=actor, site_id=site_id)
         site = StudySite.objects.select_for_update().select_related("study", "trust").get(pk=site.pk)
         if site.status != StudySite.Status.INVITED:  # answered by someone else a moment ago
-            raise ServiceError(f"{site.trust.name}'s invitation has already been answered.")
+            raise ServiceError(
+                f"{site.trust.name}'s invitation has already been answered.",
+                code="invitation_already_answered",
+                params={"trust": site.trust.name},
+            )
         site.status = StudySite.Status.ACTIVE if accept else StudySite.Status.DECLINED
         site.decided_by, site.decided_at = user, timezone.now()
         site.save(update_fields=["status", "decided_by", "decided_at"])
@@ -285,17 +349,22 @@ def _next_team_code(study: Study) -> str:
 def _team_for_site(study: Study, team_id: int) -> tuple[Team, StudySite]:
     team = Team.objects.filter(pk=team_id).select_related("trust").first()
     if team is None:
-        raise ServiceError("Choose a team.", field="team")
+        raise ServiceError("Choose a team.", field="team", code="team_required")
     site = study.sites.filter(trust_id=team.trust_id).first()
     if site is None:
         raise ServiceError(
-            f"{team.name}'s trust is not a site of this study: add the site first.", field="team"
+            f"{team.name}'s trust is not a site of this study: add the site first.",
+            field="team",
+            code="team_trust_not_site",
+            params={"team": team.name},
         )
     if site.status != StudySite.Status.ACTIVE:
         raise ServiceError(
             f"{team.trust.name} has not accepted the invitation to take part: its teams can be allocated "
             "once a researcher there accepts.",
             field="team",
+            code="team_trust_not_accepted",
+            params={"trust": team.trust.name},
         )
     existing = study.teams.filter(team=team).first()
     if existing is not None:
@@ -303,15 +372,19 @@ def _team_for_site(study: Study, team_id: int) -> tuple[Team, StudySite]:
             f"{team.name} is already allocated to the {existing.get_arm_display().lower()} arm "
             f"(as {existing.code}); a team is in one arm only.",
             field="team",
+            code="team_already_allocated",
+            params={"team": team.name, "arm": existing.arm, "code": existing.code},
         )
     return team, site
 
 
-def team_allocate(*, user: User, access: StudyAccess, team_id: int, arm: str) -> StudyTeam:
+def team_allocate(*, actor: Actor, access: StudyAccess, team_id: int, arm: str) -> StudyTeam:
     """Allocates one team to an arm by choice. A team already in the study (either arm) is refused."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     if arm not in Arm.values:
-        raise ServiceError("Choose an arm.", field="arm")
+        raise ServiceError("Choose an arm.", field="arm", code="arm_required")
     study = access.study
     team, site = _team_for_site(study, team_id)
     with transaction.atomic():
@@ -333,13 +406,15 @@ def team_allocate(*, user: User, access: StudyAccess, team_id: int, arm: str) ->
 
 
 def teams_allocate_random(
-    *, user: User, access: StudyAccess, team_ids: list[int], seed: int | None = None
+    *, actor: Actor, access: StudyAccess, team_ids: list[int], seed: int | None = None
 ) -> list[StudyTeam]:
     """Allocates the given teams at random within their sites (see `allocation`), with `seed` (a new one is
     drawn and recorded when None). Every team must be new to the study; nothing is saved otherwise."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     if not team_ids:
-        raise ServiceError("Choose the teams to allocate.", field="teams")
+        raise ServiceError("Choose the teams to allocate.", field="teams", code="teams_required")
     study = access.study
     seed = secrets.randbelow(10**9) if seed is None else seed
     chosen: list[tuple[Team, StudySite]] = [
@@ -400,6 +475,8 @@ def _allocation_clash(teams: list[Team]) -> ServiceError:
         f"The study's teams changed while you were choosing ({names}): look at the list again and retry. "
         "A team is in one arm only.",
         field="team",
+        code="allocation_changed",
+        params={"teams": names},
     )
 
 
@@ -422,41 +499,70 @@ def _audit_allocation(user: User, study: Study, rows: list[StudyTeam], seed: int
 def _locked_timepoint(access: StudyAccess, timepoint_id: int, expected_version: int) -> Timepoint:
     point = access.study.timepoints.select_for_update().filter(pk=timepoint_id).first()
     if point is None:
-        raise Http404("No such timepoint")
+        raise NotFoundError("No such timepoint")
     if point.version != expected_version:
         raise StaleRecordError()
     return point
 
 
+@dataclass(frozen=True)
+class TimepointData:
+    """A timepoint's own fields: its code and label, its target day and its window (days before and after)."""
+
+    code: str
+    label: str
+    target_day: int
+    window_before: int
+    window_after: int
+
+
 def timepoint_save(
     *,
-    user: User,
+    actor: Actor,
     access: StudyAccess,
-    code: str,
-    label: str,
-    target_day: int,
-    window_before: int,
-    window_after: int,
+    data: TimepointData,
     timepoint_id: int | None = None,
     expected_version: int | None = None,
 ) -> Timepoint:
     """Adds a timepoint, or changes one (`timepoint_id`, at `expected_version`: StaleRecordError when someone
     saved it or its schedule since). Baseline (day 0) cannot open before enrolment."""
+    actor = as_actor(actor)
+    user = actor.user
+    code, label, target_day = data.code, data.label, data.target_day
+    window_before, window_after = data.window_before, data.window_after
     _lead(access)
     study = access.study
     if window_before > target_day:
-        raise ServiceError("The window cannot open before the participant's baseline.", field="window_before")
+        raise ServiceError(
+            "The window cannot open before the participant's baseline.",
+            field="window_before",
+            code="window_before_baseline",
+        )
     with transaction.atomic():
         point = None
         if timepoint_id is not None:
             point = _locked_timepoint(access, timepoint_id, expected_version or 0)
         clash = study.timepoints.exclude(pk=getattr(point, "pk", None))
         if clash.filter(code=code).exists():
-            raise ServiceError(f"There is already a timepoint {code}.", field="code")
+            raise ServiceError(
+                f"There is already a timepoint {code}.",
+                field="code",
+                code="timepoint_code_taken",
+                params={"code": code},
+            )
         if clash.filter(target_day=target_day).exists():
-            raise ServiceError(f"There is already a timepoint on day {target_day}.", field="target_day")
+            raise ServiceError(
+                f"There is already a timepoint on day {target_day}.",
+                field="target_day",
+                code="timepoint_day_taken",
+                params={"target_day": target_day},
+            )
         if point is not None and point.target_day == 0 and target_day != 0 and point.assessments.exists():
-            raise ServiceError("Baseline has assessments: it must stay on day 0.", field="target_day")
+            raise ServiceError(
+                "Baseline has assessments: it must stay on day 0.",
+                field="target_day",
+                code="baseline_has_assessments",
+            )
         if point is None:
             point = Timepoint(study=study)
         else:
@@ -482,15 +588,17 @@ def timepoint_save(
 
 
 def schedule_set(
-    *, user: User, access: StudyAccess, timepoint_id: int, expected_version: int, instrument_ids: list[str]
+    *, actor: Actor, access: StudyAccess, timepoint_id: int, expected_version: int, instrument_ids: list[str]
 ) -> Timepoint:
     """The instruments to be completed at a timepoint, in order. One already recorded cannot be taken off.
     StaleRecordError when someone saved the timepoint or its schedule since `expected_version`."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     for instrument_id in instrument_ids:
         _instrument(instrument_id)
     if not instrument_ids:
-        raise ServiceError("Choose at least one instrument.", field="instruments")
+        raise ServiceError("Choose at least one instrument.", field="instruments", code="instruments_required")
     with transaction.atomic():
         point = _locked_timepoint(access, timepoint_id, expected_version)
         recorded = set(point.assessments.values_list("instrument_id", flat=True))
@@ -499,6 +607,8 @@ def schedule_set(
             raise ServiceError(
                 f"Already recorded at {point.label}, so it stays in the schedule: {', '.join(dropped)}.",
                 field="instruments",
+                code="schedule_instrument_recorded",
+                params={"timepoint": point.code, "instruments": dropped},
             )
         point.version += 1
         point.save(update_fields=["version"])
@@ -519,7 +629,7 @@ def schedule_set(
 
 def unit_costs_set(
     *,
-    user: User,
+    actor: Actor,
     access: StudyAccess,
     expected_version: int,
     price_year: str,
@@ -530,18 +640,34 @@ def unit_costs_set(
     """Replaces the unit-cost table: {service: (unit, cost)} for a stated price year. A table set here is no
     longer marked illustrative. Services the service-use instrument does not have are refused. StaleRecordError
     when someone saved the study's status or unit costs since `expected_version`."""
+    actor = as_actor(actor)
+    user = actor.user
     _lead(access)
     study = access.study
     instrument = _instrument(study.service_use_instrument)
     known = {item.id for item in instrument.items}
     unknown = sorted(set(costs) - known)
     if unknown:
-        raise ServiceError(f"Not a service of {instrument.title}: {', '.join(unknown)}.", field="costs")
+        raise ServiceError(
+            f"Not a service of {instrument.title}: {', '.join(unknown)}.",
+            field="costs",
+            code="unit_cost_service_unknown",
+            params={"instrument": instrument.id, "services": unknown},
+        )
     if not price_year.strip():
-        raise ServiceError("Enter the price year, for example 2024/25.", field="price_year")
+        raise ServiceError(
+            "Enter the price year, for example 2024/25.",
+            field="price_year",
+            code="price_year_required",
+        )
     for service, (_unit, cost) in costs.items():
         if cost < 0:
-            raise ServiceError(f"The cost of {service} cannot be negative.", field="costs")
+            raise ServiceError(
+                f"The cost of {service} cannot be negative.",
+                field="costs",
+                code="unit_cost_negative",
+                params={"service": service},
+            )
     with transaction.atomic():
         study = _locked_study(access, expected_version)
         study.version += 1
@@ -585,10 +711,10 @@ def _recost_service_use(study: Study, instrument) -> int:
     options = {**registry.scoring_options(instrument), "unit_costs": unit_cost_table(study)}
     for assessment in stored:
         try:
-            result = scoring.score_one(instrument, assessment.answers, **options)
+            scores = score_for_storage(instrument, assessment.answers, **options)
         except ScoringOptionError as error:
-            raise ServiceError(str(error), field="costs") from error
-        assessment.total, assessment.subscales = result["total"], result["subscales"]
+            raise ServiceError(str(error), field="costs", code="scoring_option_invalid") from error
+        assessment.total, assessment.subscales = scores.total, scores.subscales
     Assessment.objects.bulk_update(stored, ["total", "subscales"], batch_size=500)
     return len(stored)
 
@@ -599,24 +725,40 @@ def _recost_service_use(study: Study, instrument) -> int:
 def _study_team(access: StudyAccess, study_team_id: int) -> StudyTeam:
     team = access.teams().filter(pk=study_team_id).first()
     if team is None:
-        raise ServiceError("Choose one of the study's teams.", field="study_team")
+        raise ServiceError("Choose one of the study's teams.", field="study_team", code="study_team_required")
     return team
 
 
 def _check_enrolment(study: Study, enrolled_on: date, consented_on: date, today: date) -> None:
     if study.status != Study.Status.RECRUITING:
-        raise ServiceError(f"{study.code} is not recruiting ({study.get_status_display().lower()}).")
+        raise ServiceError(
+            f"{study.code} is not recruiting ({study.get_status_display().lower()}).",
+            code="study_not_recruiting",
+            params={"study": study.code, "status": study.status},
+        )
     if enrolled_on > today:
-        raise ServiceError("The enrolment date cannot be in the future.", field="enrolled_on")
+        raise ServiceError(
+            "The enrolment date cannot be in the future.",
+            field="enrolled_on",
+            code="enrolment_in_future",
+        )
     if enrolled_on < study.starts_on:
-        raise ServiceError("The enrolment date cannot be before the study starts.", field="enrolled_on")
+        raise ServiceError(
+            "The enrolment date cannot be before the study starts.",
+            field="enrolled_on",
+            code="enrolment_before_study_start",
+        )
     if consented_on > enrolled_on:
-        raise ServiceError("Consent must be given on or before the day of enrolment.", field="consented_on")
+        raise ServiceError(
+            "Consent must be given on or before the day of enrolment.",
+            field="consented_on",
+            code="consent_after_enrolment",
+        )
 
 
 def _create_participant(
     *,
-    user: User,
+    actor: Actor,
     study: Study,
     study_team: StudyTeam,
     person=None,
@@ -625,6 +767,8 @@ def _create_participant(
     consented_on: date,
     eligibility_notes: str,
 ) -> Participant:
+    actor = as_actor(actor)
+    user = actor.user
     prefix = study.code.upper()
     for _attempt in range(5):
         number = f"{prefix}-{study.participants.count() + 1 + _attempt:04d}"
@@ -643,11 +787,18 @@ def _create_participant(
                 )
         except IntegrityError as error:
             if person is not None and study.participants.filter(person=person).exists():
-                raise ServiceError("This person is already enrolled in the study.") from error
+                raise ServiceError(
+                    "This person is already enrolled in the study.",
+                    code="already_enrolled",
+                    params={"study": study.code},
+                ) from error
             continue
         break
     else:  # pragma: no cover - five clashes in a row
-        raise ServiceError("Could not give the participant a study number: try again.")
+        raise ServiceError(
+            "Could not give the participant a study number: try again.",
+            code="study_number_unavailable",
+        )
     Consent.objects.create(
         participant=participant, version=study.consent_version, consented_on=consented_on, recorded_by=user
     )
@@ -672,7 +823,7 @@ def _create_participant(
 
 def participant_enrol(
     *,
-    user: User,
+    actor: Actor,
     access: StudyAccess,
     study_team_id: int,
     enrolled_on: date,
@@ -682,14 +833,19 @@ def participant_enrol(
     today: date | None = None,
 ) -> Participant:
     """A research-only participant (no practice record), enrolled by a study member at one of the study's teams."""
+    actor = as_actor(actor)
     today = today or timezone.localdate()
     study_team = _study_team(access, study_team_id)
     _check_enrolment(access.study, enrolled_on, consented_on, today)
     if date_of_birth is not None and date_of_birth >= enrolled_on:
-        raise ServiceError("The date of birth must be before enrolment.", field="date_of_birth")
+        raise ServiceError(
+            "The date of birth must be before enrolment.",
+            field="date_of_birth",
+            code="birth_after_enrolment",
+        )
     with transaction.atomic():
         return _create_participant(
-            user=user,
+            actor=actor,
             study=access.study,
             study_team=study_team,
             date_of_birth=date_of_birth,
@@ -701,7 +857,7 @@ def participant_enrol(
 
 def person_enrol(
     *,
-    user: User,
+    actor: Actor,
     person_id: int,
     study_team_id: int,
     enrolled_on: date,
@@ -711,6 +867,8 @@ def person_enrol(
 ) -> Participant:
     """A person supported, enrolled by staff who work with them (404 otherwise), into a recruiting study whose
     teams include the person's team. The researchers then see them under their study number only."""
+    actor = as_actor(actor)
+    user = actor.user
     today = today or timezone.localdate()
     person = person_for_change(user=user, person_id=person_id)
     study_team = (
@@ -719,24 +877,34 @@ def person_enrol(
         .first()
     )
     if study_team is None:
-        raise ServiceError("Choose a study the person's team takes part in.", field="study_team")
+        raise ServiceError(
+            "Choose a study the person's team takes part in.",
+            field="study_team",
+            code="study_team_required",
+        )
     study = study_team.study
     _check_enrolment(study, enrolled_on, consented_on, today)
     if study.participants.filter(person=person).exists():
-        raise ServiceError(f"{person.full_name} is already enrolled in {study.code}.")
+        raise ServiceError(
+            f"{person.full_name} is already enrolled in {study.code}.",
+            code="already_enrolled",
+            params={"study": study.code},
+        )
     if person.status != Person.Status.OPEN:
         raise ServiceError(
-            f"{person.full_name}'s case is closed: only people currently supported are enrolled."
+            f"{person.full_name}'s case is closed: only people currently supported are enrolled.",
+            code="case_closed",
         )
     if person.research_consent is False:
         raise ServiceError(
             f"{person.full_name}'s record says they did not agree to take part in research. If they have "
             "changed their mind, update the record first.",
+            code="research_consent_refused",
         )
     with transaction.atomic():
         person = person_for_change(user=user, person_id=person_id)  # again, locked: see its docstring
         participant = _create_participant(
-            user=user,
+            actor=actor,
             study=study,
             study_team=study_team,
             person=person,
@@ -744,35 +912,38 @@ def person_enrol(
             consented_on=consented_on,
             eligibility_notes=eligibility_notes,
         )
-        if not person.research_consent:
-            Person.objects.filter(pk=person.pk).update(
-                research_consent=True,
-                research_consent_on=consented_on,
-                version=F("version") + 1,
-                updated_at=timezone.now(),
-            )
-            audit_record(
-                actor=user,
-                action="person.updated",
-                object_type="person",
-                object_id=person.pk,
-                person_id=person.pk,
-                summary={"fields": ["research_consent", "research_consent_on"], "reason": "study_enrolment"},
-            )
+        person_research_consent_given(
+            actor=user, person=person, consented_on=consented_on, reason="study_enrolment"
+        )
     return participant
 
 
 def consent_record(
-    *, user: User, access: StudyAccess, participant: Participant, version: str, consented_on: date
+    *, actor: Actor, access: StudyAccess, participant: Participant, version: str, consented_on: date
 ) -> Consent:
     """Consent to a (new) version of the consent form."""
+    actor = as_actor(actor)
+    user = actor.user
     version = _consent_version(version, "version")
     if participant.withdrawn:
-        raise ServiceError(f"{participant.number} has withdrawn.")
+        raise ServiceError(
+            f"{participant.number} has withdrawn.",
+            code="participant_withdrawn",
+            params={"number": participant.number},
+        )
     if consented_on > timezone.localdate():
-        raise ServiceError("The date of consent cannot be in the future.", field="consented_on")
+        raise ServiceError(
+            "The date of consent cannot be in the future.",
+            field="consented_on",
+            code="consent_in_future",
+        )
     if participant.consents.filter(version=version).exists():
-        raise ServiceError(f"Consent to version {version} is already recorded.", field="version")
+        raise ServiceError(
+            f"Consent to version {version} is already recorded.",
+            field="version",
+            code="consent_already_recorded",
+            params={"version": version},
+        )
     with transaction.atomic():
         person_change_check(person_id=participant.person_id)
         consent = Consent.objects.create(
@@ -791,7 +962,7 @@ def consent_record(
 
 def participant_withdraw(
     *,
-    user: User,
+    actor: Actor,
     access: StudyAccess,
     participant: Participant,
     withdrawn_on: date,
@@ -800,21 +971,41 @@ def participant_withdraw(
 ) -> Participant:
     """Records withdrawal with the participant's choice about the data already collected (keep or remove).
     Nothing is deleted: data of a participant who chose removal is left out of every export and analysis."""
+    actor = as_actor(actor)
+    user = actor.user
     if participant.withdrawn:
-        raise ServiceError(f"{participant.number} has already withdrawn.")
+        raise ServiceError(
+            f"{participant.number} has already withdrawn.",
+            code="participant_withdrawn",
+            params={"number": participant.number},
+        )
     if reason not in Participant.WithdrawalReason.values:
-        raise ServiceError("Choose a reason.", field="reason")
+        raise ServiceError("Choose a reason.", field="reason", code="reason_required")
     if choice not in Participant.DataChoice.values:
-        raise ServiceError("Choose what happens to the data already collected.", field="choice")
+        raise ServiceError(
+            "Choose what happens to the data already collected.",
+            field="choice",
+            code="data_choice_required",
+        )
     if withdrawn_on < participant.enrolled_on:
-        raise ServiceError("Withdrawal cannot be before enrolment.", field="withdrawn_on")
+        raise ServiceError(
+            "Withdrawal cannot be before enrolment.",
+            field="withdrawn_on",
+            code="withdrawal_before_enrolment",
+        )
     if withdrawn_on > timezone.localdate():
-        raise ServiceError("The date of withdrawal cannot be in the future.", field="withdrawn_on")
+        raise ServiceError(
+            "The date of withdrawal cannot be in the future.",
+            field="withdrawn_on",
+            code="withdrawal_in_future",
+        )
     later = participant.assessments.filter(administered_on__gt=withdrawn_on).count()
     if later and choice == Participant.DataChoice.KEEP:
         raise ServiceError(
             f"{later} assessment(s) are dated after {withdrawn_on:%d %B %Y}: check the date of withdrawal.",
             field="withdrawn_on",
+            code="assessments_after_withdrawal",
+            params={"assessments": later, "withdrawn_on": withdrawn_on},
         )
     with transaction.atomic():
         participant.status = Participant.Status.WITHDRAWN
@@ -838,18 +1029,20 @@ def participant_withdraw(
 
 
 def screening_record(
-    *, user: User, access: StudyAccess, site_id: int, screened_on: date, reason: str, count: int
+    *, actor: Actor, access: StudyAccess, site_id: int, screened_on: date, reason: str, count: int
 ) -> Screening:
     """People assessed for eligibility and not enrolled (counts by reason, for the flow diagram)."""
+    actor = as_actor(actor)
+    user = actor.user
     site = access.sites().filter(pk=site_id).first()
     if site is None:
-        raise ServiceError("Choose a site.", field="site")
+        raise ServiceError("Choose a site.", field="site", code="site_required")
     if reason not in Screening.Reason.values:
-        raise ServiceError("Choose a reason.", field="reason")
+        raise ServiceError("Choose a reason.", field="reason", code="reason_required")
     if count < 1:
-        raise ServiceError("Enter how many people, 1 or more.", field="count")
+        raise ServiceError("Enter how many people, 1 or more.", field="count", code="count_too_small")
     if screened_on > timezone.localdate():
-        raise ServiceError("The date cannot be in the future.", field="screened_on")
+        raise ServiceError("The date cannot be in the future.", field="screened_on", code="date_in_future")
     with transaction.atomic():
         screening = Screening.objects.create(
             study=access.study,
@@ -889,7 +1082,7 @@ def _place(assessment: Assessment, point: Timepoint) -> None:
 
 def assessment_record(
     *,
-    user: User,
+    actor: Actor,
     access: StudyAccess,
     participant: Participant,
     timepoint_id: int,
@@ -903,48 +1096,78 @@ def assessment_record(
     before consent, any data from a participant who chose to have their data removed, and data dated after a
     withdrawal. Allowed and flagged: a date outside the timepoint's window (`in_window` False).
     """
+    actor = as_actor(actor)
+    user = actor.user
     point = access.study.timepoints.filter(pk=timepoint_id).first()
     if point is None:
-        raise Http404("No such timepoint")
+        raise NotFoundError("No such timepoint")
     if not point.schedule.filter(instrument_id=instrument_id).exists():
-        raise ServiceError(f"{instrument_id} is not scheduled at {point.label}.", field="instrument_id")
+        raise ServiceError(
+            f"{instrument_id} is not scheduled at {point.label}.",
+            field="instrument_id",
+            code="instrument_not_scheduled",
+            params={"instrument": instrument_id, "timepoint": point.code},
+        )
     instrument = _instrument(instrument_id)
     if access.study.status == Study.Status.CLOSED:
-        raise ServiceError(f"{access.study.code.upper()} is closed: no more data are recorded.")
+        raise ServiceError(
+            f"{access.study.code.upper()} is closed: no more data are recorded.",
+            code="study_closed",
+            params={"study": access.study.code},
+        )
     if participant.withdrawn and participant.withdrawal_choice == Participant.DataChoice.REMOVE:
         raise ServiceError(
-            f"{participant.number} withdrew and asked for their data to be removed: nothing more is recorded."
+            f"{participant.number} withdrew and asked for their data to be removed: nothing more is recorded.",
+            code="participant_data_removed",
+            params={"number": participant.number},
         )
     if participant.withdrawn and administered_on > participant.withdrawn_on:
         raise ServiceError(
             f"{participant.number} withdrew on {participant.withdrawn_on:%d %B %Y}: data dated after that "
             "cannot be recorded.",
             field="administered_on",
+            code="date_after_withdrawal",
+            params={"number": participant.number, "withdrawn_on": participant.withdrawn_on},
         )
     if administered_on > timezone.localdate():
-        raise ServiceError("The date cannot be in the future.", field="administered_on")
+        raise ServiceError("The date cannot be in the future.", field="administered_on", code="date_in_future")
     first_consent = (
         participant.consents.order_by("consented_on").values_list("consented_on", flat=True).first()
     )
     if first_consent is not None and administered_on < first_consent:
-        raise ServiceError("The date cannot be before the participant consented.", field="administered_on")
+        raise ServiceError(
+            "The date cannot be before the participant consented.",
+            field="administered_on",
+            code="date_before_consent",
+        )
     if participant.assessments.filter(timepoint=point, instrument_id=instrument.id).exists():
-        raise ServiceError(f"{instrument.title} is already recorded at {point.label}.", field="instrument_id")
+        raise ServiceError(
+            f"{instrument.title} is already recorded at {point.label}.",
+            field="instrument_id",
+            code="assessment_already_recorded",
+            params={"instrument": instrument.id, "timepoint": point.code},
+        )
     try:
         checked = scoring.check_answers(instrument, answers)
     except AnswerError as error:
-        raise ServiceError(str(error), field=error.item_id) from error
+        raise ServiceError(
+            str(error),
+            field=error.item_id,
+            code="answer_invalid",
+            params={"item": error.item_id},
+        ) from error
     options = registry.scoring_options(instrument)
     if instrument.id == access.study.service_use_instrument and instrument.scoring.type == "csri_cost":
         # Service use is costed from the study's own table, at its stated price year.
         options["unit_costs"] = unit_cost_table(access.study)
     try:
-        result = scoring.score_one(instrument, checked, **options)
+        scores = score_for_storage(instrument, checked, **options)
     except ScoringOptionError as error:
         raise ServiceError(
             f"{error}. Add the missing unit costs to the study's unit-cost table first."
             if "unit costs" in str(error)
-            else str(error)
+            else str(error),
+            code="scoring_option_invalid",
         ) from error
     with transaction.atomic():
         person_change_check(person_id=participant.person_id)
@@ -963,12 +1186,7 @@ def assessment_record(
             instrument_version=instrument.version,
             administered_on=administered_on,
             answers=checked,
-            total=result["total"],
-            subscales=result["subscales"],
-            derived={key: result[key] for key in DERIVED_KEYS if key in result},
-            band=result["band"] or "",
-            missing_items=result["missing"],
-            missing_rule=result["missing_rule"]["outcome"],
+            **scores.fields(),
             recorded_by=user,
         )
         _place(assessment, point)
@@ -977,7 +1195,10 @@ def assessment_record(
                 assessment.save()
         except IntegrityError:
             raise ServiceError(
-                f"{instrument.title} is already recorded at {point.label}.", field="instrument_id"
+                f"{instrument.title} is already recorded at {point.label}.",
+                field="instrument_id",
+                code="assessment_already_recorded",
+                params={"instrument": instrument.id, "timepoint": point.code},
             ) from None
         if moved:  # days count from the baseline: place the participant's other assessments again
             others = list(participant.assessments.exclude(pk=assessment.pk).select_related("timepoint"))

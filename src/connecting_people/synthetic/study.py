@@ -1,5 +1,5 @@
 """Synthetic evaluation-study data for the demo and the generated scales: a simulated study
-(`study.simulation.simulate`) laid onto teams that already exist, loaded by `study.loading.load_simulated`.
+(`study.simulation.simulate`) laid onto teams that already exist, loaded by `study.simulation.db.load_simulated`.
 
 * The demo (`connecting-people demo`): "cpdemo", led by researcher.a, recruiting, over the demo's two teams
   (one per arm), 12 participants enrolled over the last eight months: each has a baseline, and those enrolled
@@ -30,9 +30,9 @@ from datetime import date, timedelta
 
 from connecting_people.accounts.models import Team, User
 from connecting_people.people.models import Person
-from connecting_people.study import loading
 from connecting_people.study.models import Study
 from connecting_people.study.simulation import SimulatedStudy, simulate
+from connecting_people.study.simulation import db as loading
 
 DEMO_CODE = "cpdemo"
 DEMO_TITLE = "Connecting People demo study"
@@ -143,7 +143,7 @@ def generate_study(
     )
     study = loading.load_simulated(
         sim,
-        user=lead,
+        actor=lead,
         code=code,
         title=title,
         starts_on=starts_on,

@@ -89,7 +89,7 @@ def person_overview(request, person_id: int):
             "due": person_due(person=person),
             "can_allocate": rules.test_rule("allocate_person", request.user, person),
             "can_view_audit": rules.test_rule("view_person_audit", request.user, person),
-            "studies": study_selectors.person_studies(person=person),
+            "studies": study_selectors.person_studies(person=person, actor=request.actor),
             "page_title": person.full_name,
         },
     )

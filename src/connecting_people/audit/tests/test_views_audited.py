@@ -184,7 +184,7 @@ def test_the_dashboard_page_itself_writes_no_download(client, org):
 def study(org):
     setup = make_study_setup(org)
     participant = study_services.participant_enrol(
-        user=setup.lead,
+        actor=setup.lead,
         access=setup.access,
         study_team_id=setup.teams["T01"].pk,
         enrolled_on=START + days(3),

@@ -35,7 +35,7 @@ def _guidance_pages(request):
 
 def rate(user, kind, team, worker=None, answers=ANSWERS, rated_on=TODAY, **changes):
     arguments = {
-        "user": user,
+        "actor": user,
         "kind": kind,
         "scale_id": SCALE,
         "answers": list(answers),
@@ -64,7 +64,7 @@ def records(org) -> Records:
     supervisor_rating = rate(org.lead, FidelityRating.Kind.SUPERVISOR, org.team, org.practitioner)
     team_rating = rate(org.lead, FidelityRating.Kind.TEAM, org.team)
     session = services.training_session_create(
-        user=org.lead,
+        actor=org.lead,
         data=services.TrainingData(
             title="Connecting People day 1",
             held_on=TODAY - timedelta(days=10),
@@ -76,7 +76,7 @@ def records(org) -> Records:
         attendee_ids=[org.practitioner.pk],
     )
     trust_session = services.training_session_create(
-        user=org.implementation_lead,
+        actor=org.implementation_lead,
         data=services.TrainingData(
             title="Supervisor training",
             held_on=TODAY - timedelta(days=5),
@@ -87,7 +87,7 @@ def records(org) -> Records:
         attendee_ids=[org.lead.pk, org.other_lead.pk],
     )
     link = services.community_link_create(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         data=services.CommunityLinkData(since=TODAY - timedelta(days=30), name="Riverside Allotments"),
     )

@@ -39,7 +39,7 @@ def events():
 
 def test_second_of_two_community_link_edits_is_refused_and_the_first_kept(org, second_lead):
     link = services.community_link_create(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         data=services.CommunityLinkData(since=TODAY - timedelta(days=100), name="Riverside Choir"),
     )
@@ -73,7 +73,7 @@ def test_second_of_two_checklist_saves_is_refused_even_for_a_first_status(org, s
 
 def test_second_of_two_attendance_saves_is_refused_and_the_first_kept(org):
     session = services.training_session_create(
-        user=org.lead,
+        actor=org.lead,
         data=services.TrainingData(
             title="Connecting People day 1",
             held_on=TODAY - timedelta(days=3),

@@ -159,7 +159,7 @@ def session_data(org, **changes):
 
 def test_a_lead_records_a_session_with_attendance(org):
     session = services.training_session_create(
-        user=org.lead, data=session_data(org), attendee_ids=[org.practitioner.pk, org.colleague.pk]
+        actor=org.lead, data=session_data(org), attendee_ids=[org.practitioner.pk, org.colleague.pk]
     )
     assert session.recorded_by == org.lead and session.team == org.team
     assert set(session.attendance.values_list("attendee__username", flat=True)) == {
@@ -184,7 +184,7 @@ def test_a_bad_session_is_refused_and_nothing_is_saved(org, changes, attendees, 
     events = AuditEvent.objects.count()
     with pytest.raises(ServiceError) as error:
         services.training_session_create(
-            user=org.lead,
+            actor=org.lead,
             data=session_data(org, **changes),
             attendee_ids=[getattr(org, name).pk for name in attendees],
         )
@@ -194,26 +194,26 @@ def test_a_bad_session_is_refused_and_nothing_is_saved(org, changes, attendees, 
 
 def test_an_implementation_lead_records_trust_wide_training_for_anyone_in_the_trust(org):
     session = services.training_session_create(
-        user=org.implementation_lead,
+        actor=org.implementation_lead,
         data=session_data(org, team_id=None, level="supervisor"),
         attendee_ids=[org.lead.pk, org.other_lead.pk],
     )
     assert session.team is None
     with pytest.raises(ServiceError):
         services.training_session_create(
-            user=org.implementation_lead,
+            actor=org.implementation_lead,
             data=session_data(org, team_id=org.other_trust_team.pk, trust_id=org.other_trust_team.trust_id),
         )
 
 
 def test_attendance_changes_only_for_those_the_user_may_mark(org):
     session = services.training_session_create(
-        user=org.implementation_lead,
+        actor=org.implementation_lead,
         data=session_data(org, team_id=None),
         attendee_ids=[org.practitioner.pk, org.other_lead.pk],
     )
     change = services.training_attendance_set(
-        user=org.lead, session_id=session.pk, expected_version=1, attendee_ids=[org.colleague.pk]
+        actor=org.lead, session_id=session.pk, expected_version=1, attendee_ids=[org.colleague.pk]
     )
     assert change.added == (org.colleague.pk,) and change.removed == (org.practitioner.pk,)
     attended = set(
@@ -222,18 +222,18 @@ def test_attendance_changes_only_for_those_the_user_may_mark(org):
     assert attended == {"colleague", "other_lead"}  # the other team's attendance is untouched
     events = AuditEvent.objects.count()
     services.training_attendance_set(
-        user=org.lead, session_id=session.pk, expected_version=2, attendee_ids=[org.colleague.pk]
+        actor=org.lead, session_id=session.pk, expected_version=2, attendee_ids=[org.colleague.pk]
     )
     assert AuditEvent.objects.count() == events  # nothing changed, nothing audited
 
 
 def test_a_lead_cannot_reach_another_teams_session(org):
     session = services.training_session_create(
-        user=org.other_lead, data=session_data(org, team_id=org.other_team.pk)
+        actor=org.other_lead, data=session_data(org, team_id=org.other_team.pk)
     )
     with pytest.raises(Http404):
         services.training_attendance_set(
-            user=org.lead, session_id=session.pk, expected_version=1, attendee_ids=[]
+            actor=org.lead, session_id=session.pk, expected_version=1, attendee_ids=[]
         )
 
 
@@ -242,14 +242,14 @@ def test_a_lead_cannot_reach_another_teams_session(org):
 
 def test_naming_a_champion_keeps_the_history_with_one_current(org):
     first = services.champion_name(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         expected_current_id=0,
         champion_id=org.practitioner.pk,
         since=TODAY - timedelta(days=60),
     )
     second = services.champion_name(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         expected_current_id=first.pk,
         champion_id=org.colleague.pk,
@@ -272,7 +272,7 @@ def test_naming_a_champion_keeps_the_history_with_one_current(org):
 )
 def test_a_bad_champion_is_refused(org, champion, since, field):
     current = services.champion_name(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         expected_current_id=0,
         champion_id=org.practitioner.pk,
@@ -281,7 +281,7 @@ def test_a_bad_champion_is_refused(org, champion, since, field):
     before = list(TeamChampion.objects.values())
     with pytest.raises(ServiceError) as error:
         services.champion_name(
-            user=org.lead,
+            actor=org.lead,
             team_id=org.team.pk,
             expected_current_id=current.pk,
             champion_id=getattr(org, champion).pk,
@@ -293,7 +293,7 @@ def test_a_bad_champion_is_refused(org, champion, since, field):
 
 def test_supervision_is_recorded_and_audited_without_its_notes(org):
     record = services.supervision_record(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         worker_id=org.practitioner.pk,
         held_on=TODAY,
@@ -308,7 +308,7 @@ def test_supervision_is_recorded_and_audited_without_its_notes(org):
 def test_supervision_out_of_reach_or_in_the_future_is_refused(org):
     with pytest.raises(Http404):
         services.supervision_record(
-            user=org.other_lead,
+            actor=org.other_lead,
             team_id=org.team.pk,
             worker_id=org.practitioner.pk,
             held_on=TODAY,
@@ -316,7 +316,7 @@ def test_supervision_out_of_reach_or_in_the_future_is_refused(org):
         )
     with pytest.raises(ServiceError) as error:
         services.supervision_record(
-            user=org.lead,
+            actor=org.lead,
             team_id=org.team.pk,
             worker_id=org.practitioner.pk,
             held_on=TODAY + timedelta(days=1),
@@ -332,13 +332,13 @@ def test_supervision_out_of_reach_or_in_the_future_is_refused(org):
 def test_a_community_link_names_a_directory_organisation_or_its_own(org):
     allotments = Organisation.objects.create(name="Riverside Allotment Society")
     from_directory = services.community_link_create(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         data=services.CommunityLinkData(since=TODAY, organisation_id=allotments.pk, name="ignored"),
     )
     assert from_directory.name == "Riverside Allotment Society"
     typed = services.community_link_create(
-        user=org.lead, team_id=org.team.pk, data=services.CommunityLinkData(since=TODAY, name="Men's Shed")
+        actor=org.lead, team_id=org.team.pk, data=services.CommunityLinkData(since=TODAY, name="Men's Shed")
     )
     assert typed.organisation is None
     allotments.delete()  # the directory entry goes; the team's link keeps its name
@@ -358,7 +358,7 @@ def test_a_community_link_names_a_directory_organisation_or_its_own(org):
 def test_a_bad_community_link_is_refused(org, data, field):
     with pytest.raises(ServiceError) as error:
         services.community_link_create(
-            user=org.lead, team_id=org.team.pk, data=services.CommunityLinkData(**({"since": TODAY} | data))
+            actor=org.lead, team_id=org.team.pk, data=services.CommunityLinkData(**({"since": TODAY} | data))
         )
     assert error.value.field == field
     assert not TeamCommunityLink.objects.exists()
@@ -366,12 +366,12 @@ def test_a_bad_community_link_is_refused(org, data, field):
 
 def test_ending_a_community_link_is_audited_with_the_fields_changed(org):
     link = services.community_link_create(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         data=services.CommunityLinkData(since=TODAY - timedelta(days=100), name="Choir"),
     )
     services.community_link_update(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         link_id=link.pk,
         expected_version=1,
@@ -383,7 +383,7 @@ def test_ending_a_community_link_is_audited_with_the_fields_changed(org):
     assert event.summary["fields"] == ["ended_on"]
     with pytest.raises(Http404):
         services.community_link_update(
-            user=org.other_lead,
+            actor=org.other_lead,
             team_id=org.team.pk,
             link_id=link.pk,
             expected_version=2,
@@ -393,7 +393,7 @@ def test_ending_a_community_link_is_audited_with_the_fields_changed(org):
 
 def test_checklist_status_is_set_then_updated_with_date_and_who(org):
     services.checklist_status_set(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         item_id="protected_time",
         expected_version=0,
@@ -401,7 +401,7 @@ def test_checklist_status_is_set_then_updated_with_date_and_who(org):
         status_on=TODAY,
     )
     services.checklist_status_set(
-        user=org.lead,
+        actor=org.lead,
         team_id=org.team.pk,
         item_id="protected_time",
         expected_version=1,
@@ -413,7 +413,7 @@ def test_checklist_status_is_set_then_updated_with_date_and_who(org):
     assert AuditEvent.objects.filter(action="implementation.checklist_status_set").count() == 2
     with pytest.raises(Http404):
         services.checklist_status_set(
-            user=org.lead,
+            actor=org.lead,
             team_id=org.team.pk,
             item_id="no_such_item",
             expected_version=0,
@@ -422,7 +422,7 @@ def test_checklist_status_is_set_then_updated_with_date_and_who(org):
         )
     with pytest.raises(ServiceError):
         services.checklist_status_set(
-            user=org.lead,
+            actor=org.lead,
             team_id=org.team.pk,
             item_id="protected_time",
             expected_version=2,
@@ -431,7 +431,7 @@ def test_checklist_status_is_set_then_updated_with_date_and_who(org):
         )
     with pytest.raises(Http404):
         services.checklist_status_set(
-            user=org.implementation_lead,
+            actor=org.implementation_lead,
             team_id=org.team.pk,
             item_id="protected_time",
             expected_version=2,
@@ -444,6 +444,6 @@ def test_a_new_member_of_staff_can_be_named_champion(org):
     newcomer = UserFactory()
     member(newcomer, Role.PRACTITIONER, team=org.team)
     champion = services.champion_name(
-        user=org.lead, team_id=org.team.pk, expected_current_id=0, champion_id=newcomer.pk, since=TODAY
+        actor=org.lead, team_id=org.team.pk, expected_current_id=0, champion_id=newcomer.pk, since=TODAY
     )
     assert champion.champion == newcomer

@@ -153,14 +153,14 @@ def make_full_person(
     )
     setup = study_setup or make_study_setup(org)
     participant = study_services.person_enrol(
-        user=worker,
+        actor=worker,
         person_id=person.pk,
         study_team_id=setup.teams["T01"].pk,
         enrolled_on=START + timedelta(days=20),
         consented_on=START + timedelta(days=20),
     )
     study_services.assessment_record(
-        user=setup.lead,
+        actor=setup.lead,
         access=setup.access,
         participant=participant,
         timepoint_id=setup.study.timepoints.get(code="baseline").pk,
@@ -170,7 +170,7 @@ def make_full_person(
     )
     if withdraw:
         study_services.participant_withdraw(
-            user=setup.lead,
+            actor=setup.lead,
             access=setup.access,
             participant=participant,
             withdrawn_on=START + timedelta(days=30),

@@ -217,7 +217,7 @@ def _community_link_moved(org, full):
 def _study_assessment(org, full):
     setup = full.study
     study_services.assessment_record(
-        user=setup.lead,
+        actor=setup.lead,
         access=setup.access,
         participant=full.participant,
         timepoint_id=setup.study.timepoints.get(code="baseline").pk,
@@ -230,7 +230,7 @@ def _study_assessment(org, full):
 def _study_consent(org, full):
     setup = full.study
     study_services.consent_record(
-        user=setup.lead, access=setup.access, participant=full.participant, version="v2.0", consented_on=TODAY
+        actor=setup.lead, access=setup.access, participant=full.participant, version="v2.0", consented_on=TODAY
     )
 
 
@@ -282,7 +282,7 @@ def test_a_restricted_person_cannot_be_enrolled_in_a_study(org, officers):
     assert not study_selectors.studies_open_to_person(person=other.person).exists()
     with pytest.raises(ProcessingRestrictedError):
         study_services.person_enrol(
-            user=org.practitioner,
+            actor=org.practitioner,
             person_id=other.person.pk,
             study_team_id=full.study.teams["T01"].pk,
             enrolled_on=START + timedelta(days=40),

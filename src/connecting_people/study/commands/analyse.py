@@ -2,7 +2,7 @@
 
     connecting-people study analyse STUDY_ID [--json] [--seed N] [--replicates N]
 
-Runs the same analysis as the report (`analysis_rows.study_analysis`: intention to treat with a mixed model and
+Runs the same analysis as the report (`analysis.db.study_analysis`: intention to treat with a mixed model and
 a cluster-robust sensitivity analysis, secondary outcomes, fidelity and outcome, cost-effectiveness with a
 seeded bootstrap). With --json it prints the analysis result as one JSON object (keys as in
 docs/study-analysis.md: ``primary`` with ``estimate``, ``ci_low`` and ``ci_high``, ``cost_effectiveness`` and
@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 
 from connecting_people.core.commands import USAGE_ERROR
 from connecting_people.study.models import Study
-from connecting_people.study.reporting import (
+from connecting_people.study.report.db import (
     DEFAULT_REPLICATES,
     DEFAULT_SEED,
     MAX_REPLICATES,
@@ -68,7 +68,7 @@ def _whole_number(text: str, option: str, low: int, high: int) -> int:
 def run(command, options) -> None:
     # The numerical libraries load only when an analysis is run, not with every `study` command.
     from connecting_people.study.analysis import StudyDataError
-    from connecting_people.study.analysis_rows import study_analysis
+    from connecting_people.study.analysis.db import study_analysis
 
     text = str(options["study_id"]).strip()
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:

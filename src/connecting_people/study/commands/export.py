@@ -17,13 +17,13 @@ import json
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.http import Http404
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
-from connecting_people.core.errors import ServiceError
+from connecting_people.core.errors import NotFoundError, ServiceError
 from connecting_people.study import selectors
 from connecting_people.study.export import FORMATS
-from connecting_people.study.exporting import DATE_CHOICES, export_run_here
+from connecting_people.study.export.db import DATE_CHOICES, export_run_here
 from connecting_people.study.models import Job, StudyMember
 
 HELP = "Write a study's pseudonymised export into a new folder."
@@ -81,10 +81,11 @@ def _study_id(text: str) -> int:
 
 def run(command, options) -> None:
     user = acting_user(options["user"], required=True)
+    actor = actor_for(user)
     study_id = _study_id(options["study_id"])
     try:
-        access = selectors.study_access(user=user, study_id=study_id)
-    except Http404:
+        access = selectors.study_access(actor=actor, study_id=study_id)
+    except NotFoundError:
         raise CommandError(
             f"No study {study_id} that {user.get_username()} is a member of", returncode=USAGE_ERROR
         ) from None
@@ -96,7 +97,7 @@ def run(command, options) -> None:
         )
     try:
         job = export_run_here(
-            user=user,
+            actor=actor,
             access=access,
             directory=Path(options["out"]),
             purpose=options["purpose"],

@@ -4,7 +4,7 @@
         [--effect 1.0] [--seed 1] [--drop-out 0.15] [--secondary-effect 0] [--cost-effect 0]
         [--code CODE] [--title TITLE] [--user USERNAME]
 
-Simulates the study (`study.simulation.simulate`) and loads it (`study.loading.load_simulated`): simulated
+Simulates the study (`study.simulation.simulate`) and loads it (`study.simulation.db.load_simulated`): simulated
 trusts and teams, participants with consent, baseline and six-month assessments scored by the measures
 engine, drop-out, a unit-cost table and the teams' fidelity ratings. Prints one JSON line: the study's id and
 code, what was written, the truth (the effect asked for and the one realised on the observed score) and the
@@ -25,10 +25,12 @@ import time
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from connecting_people.accounts.actor import actor_for
 from connecting_people.accounts.selectors import scope_for
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import NotAllowedError, ServiceError
-from connecting_people.study import loading, simulation
+from connecting_people.study import simulation
+from connecting_people.study.simulation import db as loading
 
 HELP = "Simulate a study with a known effect and load it into the database."
 DESCRIPTION = (
@@ -135,7 +137,7 @@ def run(command, options) -> None:
     with transaction.atomic():
         lead = user or loading.simulator_account()
         try:
-            study = loading.load_simulated(sim, user=lead, code=code, title=options["title"])
+            study = loading.load_simulated(sim, actor=actor_for(lead), code=code, title=options["title"])
         except (ServiceError, NotAllowedError) as error:
             raise _refuse(getattr(error, "message", str(error))) from None
     counts = loading.load_counts(study)

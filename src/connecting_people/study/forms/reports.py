@@ -6,7 +6,7 @@ from django import forms
 
 from connecting_people.core.forms import NHSForm
 from connecting_people.study.models import Job
-from connecting_people.study.reporting import (
+from connecting_people.study.report.db import (
     DEFAULT_REPLICATES,
     DEFAULT_SEED,
     MAX_REPLICATES,

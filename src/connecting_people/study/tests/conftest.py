@@ -32,31 +32,32 @@ def study_setup(org) -> StudySetUp:
 def make_study_setup(org) -> StudySetUp:
     lead = org.researcher
     study = services.study_create(
-        user=lead, code="cpis", title="Connecting People study", starts_on=START, consent_version="v1.0"
+        actor=lead,
+        data=services.StudyData(code="cpis", title="Connecting People study", starts_on=START, consent_version="v1.0"),
     )
-    access = selectors.study_access(user=lead, study_id=study.pk)
-    site_one = services.site_add(user=lead, access=access, trust_id=org.trust.pk)
+    access = selectors.study_access(actor=lead, study_id=study.pk)
+    site_one = services.site_add(actor=lead, access=access, trust_id=org.trust.pk)
     second_trust_team = org.other_trust_team
     # The lead is a researcher in the first trust only: the second is invited, and joins when one of its own
     # researchers accepts.
-    invited = services.site_add(user=lead, access=access, trust_id=second_trust_team.trust_id)
+    invited = services.site_add(actor=lead, access=access, trust_id=second_trust_team.trust_id)
     their_researcher = UserFactory(username="trust_two_researcher")
     member(their_researcher, Role.RESEARCHER, trust=second_trust_team.trust)
-    services.site_decide(user=their_researcher, site_id=invited.pk, accept=True)
+    services.site_decide(actor=their_researcher, site_id=invited.pk, accept=True)
     extra = TeamFactory(trust=second_trust_team.trust)
-    services.team_allocate(user=lead, access=access, team_id=org.team.pk, arm="intervention")
-    services.team_allocate(user=lead, access=access, team_id=org.other_team.pk, arm="control")
-    services.team_allocate(user=lead, access=access, team_id=second_trust_team.pk, arm="intervention")
-    services.team_allocate(user=lead, access=access, team_id=extra.pk, arm="control")
+    services.team_allocate(actor=lead, access=access, team_id=org.team.pk, arm="intervention")
+    services.team_allocate(actor=lead, access=access, team_id=org.other_team.pk, arm="control")
+    services.team_allocate(actor=lead, access=access, team_id=second_trust_team.pk, arm="intervention")
+    services.team_allocate(actor=lead, access=access, team_id=extra.pk, arm="control")
     services.study_status_set(
-        user=lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
+        actor=lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
     )
     outsider = UserFactory(username="outsider")
     member(outsider, Role.RESEARCHER, trust=org.trust)
     assert site_one.code == "site01"
     return StudySetUp(
         study=study,
-        access=selectors.study_access(user=lead, study_id=study.pk),
+        access=selectors.study_access(actor=lead, study_id=study.pk),
         lead=lead,
         teams={team.code: team for team in study.teams.all()},
         other_site_team=second_trust_team,

@@ -18,10 +18,11 @@ from .conftest import START
 def invited(org):
     """A study led by `org.researcher` (trust one) that invites the other trust."""
     study = services.study_create(
-        user=org.researcher, code="inv", title="Invitation study", starts_on=START, consent_version="v1"
+        actor=org.researcher,
+        data=services.StudyData(code="inv", title="Invitation study", starts_on=START, consent_version="v1"),
     )
-    access = selectors.study_access(user=org.researcher, study_id=study.pk)
-    return services.site_add(user=org.researcher, access=access, trust_id=org.other_trust_team.trust_id)
+    access = selectors.study_access(actor=org.researcher, study_id=study.pk)
+    return services.site_add(actor=org.researcher, access=access, trust_id=org.other_trust_team.trust_id)
 
 
 @pytest.mark.parametrize("role", ROLES)

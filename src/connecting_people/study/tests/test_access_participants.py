@@ -32,7 +32,7 @@ def world(study_setup, org):
     s = study_setup
     at_site_one, at_site_two = (
         services.participant_enrol(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             study_team_id=s.teams[team].pk,
             enrolled_on=START + days(3),

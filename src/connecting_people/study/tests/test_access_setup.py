@@ -34,13 +34,14 @@ def world(org, study_setup):
     researcher = UserFactory(username="member_researcher")
     member(researcher, Role.RESEARCHER, trust=org.trust)
     services.member_add(
-        user=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
+        actor=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
     )
     other = services.study_create(
-        user=s.outsider, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.outsider,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
-    other_access = selectors.study_access(user=s.outsider, study_id=other.pk)
-    services.site_add(user=s.outsider, access=other_access, trust_id=org.trust.pk)
+    other_access = selectors.study_access(actor=s.outsider, study_id=other.pk)
+    services.site_add(actor=s.outsider, access=other_access, trust_id=org.trust.pk)
     return {
         "setup": s,
         "researcher": researcher,

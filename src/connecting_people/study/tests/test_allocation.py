@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from connecting_people.study.allocation import CONTROL, INTERVENTION, allocate_within_sites
+from connecting_people.study.design.allocation import CONTROL, INTERVENTION, allocate_within_sites
 
 
 def test_same_seed_same_allocation_and_other_seeds_differ():

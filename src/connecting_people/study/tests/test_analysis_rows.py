@@ -14,14 +14,14 @@ from django.test.utils import CaptureQueriesContext
 
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import score_one
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import services
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
+from connecting_people.study.analysis.db import analysis_inputs, analysis_plan, study_analysis
 from connecting_people.study.analysis.errors import StudyDataError
-from connecting_people.study.analysis_rows import analysis_inputs, analysis_plan, study_analysis
 from connecting_people.study.models import Assessment, Participant, Study
 from connecting_people.study.simulation import simulate
 
@@ -130,7 +130,7 @@ def rate_team(s, study_team, total, rated_on=RATED_ON, scale_id="cp_practice_fid
 
 def enrol(s, team):
     return services.participant_enrol(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         study_team_id=s.teams[team].pk,
         enrolled_on=BASELINE_ON,
@@ -141,7 +141,7 @@ def enrol(s, team):
 
 def record(s, participant, code, instrument, answers, on):
     return services.assessment_record(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         timepoint_id=s.study.timepoints.get(code=code).pk,
@@ -281,16 +281,12 @@ def test_the_plan_follows_the_study(study_setup):
     s = study_setup
     study = s.study
     services.timepoint_save(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
-        code="m12",
-        label="12 months",
-        target_day=365,
-        window_before=28,
-        window_after=56,
+        data=services.TimepointData(code="m12", label="12 months", target_day=365, window_before=28, window_after=56),
     )
     services.schedule_set(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         timepoint_id=study.timepoints.get(code="m12").pk,
         expected_version=1,
@@ -318,7 +314,7 @@ def test_a_participant_who_asked_for_their_data_to_be_removed_is_left_out_entire
         record(s, person, "baseline", "resource_generator_example", [1, 1, 0, 1, 2, 0, 1, 1], BASELINE_ON)
         record(s, person, "baseline", "csri_example", [2, 0, 1, 0, 6, 0, 0, 0, 3], BASELINE_ON)
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=removed,
         withdrawn_on=BASELINE_ON + days(10),
@@ -340,7 +336,7 @@ def test_a_participant_whose_processing_is_restricted_is_left_out_entirely(study
     kept = enrol(s, "T01")
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     restricted = services.person_enrol(
-        user=org.lead,
+        actor=org.lead,
         person_id=person.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=BASELINE_ON,
@@ -372,7 +368,7 @@ def test_only_data_collected_up_to_a_withdrawal_is_kept(study_setup):
     withdrawn_on = BASELINE_ON + days(100)
     record(s, person, "baseline", "ucla3", [1, 2, 3], withdrawn_on)  # on the day itself: kept
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=person,
         withdrawn_on=withdrawn_on,
@@ -410,7 +406,7 @@ def test_why_a_follow_up_is_missing(study_setup):
     followed, lost, withdrew, late_withdrawal = (enrol(s, team) for team in ("T01", "T02", "T03", "T04"))
     record(s, followed, "m6", "resource_generator_example", [1, 1, 0, 1, 2, 0, 1, 1], FOLLOW_UP_ON)
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=withdrew,
         withdrawn_on=BASELINE_ON + days(60),
@@ -418,7 +414,7 @@ def test_why_a_follow_up_is_missing(study_setup):
         choice=Participant.DataChoice.KEEP,
     )
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=late_withdrawal,
         withdrawn_on=BASELINE_ON + days(182 + 56 + 1),  # after the follow-up window closed

@@ -11,8 +11,8 @@ import pytest
 
 from connecting_people.study import completeness as c
 from connecting_people.study.completeness import AssessmentRow, ParticipantRow, TimepointRow
-from connecting_people.study.flow import ArmFlow, FlowCounts, flow_description, flow_svg
-from connecting_people.study.schedule import Window
+from connecting_people.study.completeness.flow import ArmFlow, FlowCounts, flow_description, flow_svg
+from connecting_people.study.design.schedule import Window
 
 TODAY = date(2026, 6, 1)
 BASELINE = TimepointRow("baseline", "Baseline", Window(0, 0, 28), ("a", "b"))
@@ -574,7 +574,7 @@ def test_words_are_escaped_in_the_drawing():
 
 def test_the_pure_modules_import_nothing_from_django():
     code = (
-        "import sys; import connecting_people.study.completeness, connecting_people.study.flow; "
+        "import sys; import connecting_people.study.completeness, connecting_people.study.completeness.flow; "
         "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

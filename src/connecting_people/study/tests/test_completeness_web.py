@@ -15,7 +15,8 @@ from connecting_people.measures import registry
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.privacy.tests.restricting import restrict_processing
 from connecting_people.study import completeness as c
-from connecting_people.study import completeness_data, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.completeness import db as completeness_data
 from connecting_people.study.models import Participant
 
 from .conftest import START, days
@@ -34,7 +35,7 @@ def record(s, participant, timepoint, instrument_id, on: date):
     point = s.study.timepoints.get(code=timepoint)
     participant.refresh_from_db()
     services.assessment_record(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         timepoint_id=point.pk,
@@ -46,7 +47,7 @@ def record(s, participant, timepoint, instrument_id, on: date):
 
 def enrol(s, team_code: str) -> Participant:
     return services.participant_enrol(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         study_team_id=s.teams[team_code].pk,
         enrolled_on=ENROLLED,
@@ -71,7 +72,7 @@ def recorded(study_setup):
     record(s, p3, "baseline", "eq5d5l", day0 + days(40))
     p3.refresh_from_db()
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=p3,
         withdrawn_on=day0 + days(100),
@@ -83,7 +84,7 @@ def recorded(study_setup):
     record(s, p4, "m6", PRIMARY, day0 + days(182))
     p4.refresh_from_db()
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=p4,
         withdrawn_on=day0 + days(190),
@@ -95,10 +96,10 @@ def recorded(study_setup):
     # p5 and p7: nothing recorded
     site01, site02 = s.study.sites.order_by("code")
     services.screening_record(
-        user=s.lead, access=s.access, site_id=site01.pk, screened_on=START, reason="declined", count=4
+        actor=s.lead, access=s.access, site_id=site01.pk, screened_on=START, reason="declined", count=4
     )
     services.screening_record(
-        user=s.lead, access=s.access, site_id=site02.pk, screened_on=START, reason="not_eligible", count=2
+        actor=s.lead, access=s.access, site_id=site02.pk, screened_on=START, reason="not_eligible", count=2
     )
     return s
 
@@ -176,7 +177,7 @@ def test_a_participant_whose_processing_is_restricted_counts_as_recruited_and_re
     s = recorded
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     restricted = services.person_enrol(
-        user=org.lead,
+        actor=org.lead,
         person_id=person.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=ENROLLED,
@@ -253,7 +254,7 @@ def test_the_page_names_and_numbers_nobody(client, recorded, org):
         team=org.team, given_name="Philippa", family_name="Quennellworth", nhs_number="9990001234"
     )
     services.person_enrol(
-        user=org.lead,
+        actor=org.lead,
         person_id=person.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=ENROLLED,
@@ -286,7 +287,7 @@ def test_a_site_limited_member_sees_only_their_site(client, recorded, org):
     helper = UserFactory(username="site_two_researcher")
     member(helper, Role.RESEARCHER, trust=site02.trust)
     services.member_add(
-        user=s.lead, access=s.access, username=helper.username, role="researcher", site_id=site02.pk
+        actor=s.lead, access=s.access, username=helper.username, role="researcher", site_id=site02.pk
     )
     client.force_login(helper)
     response = client.get(page(s.study))
@@ -364,6 +365,6 @@ def test_the_page_takes_the_same_number_of_queries_for_5_or_40_participants(
 def test_the_data_functions_take_a_handful_of_queries(recorded, django_assert_num_queries):
     with django_assert_num_queries(7):
         completeness_data.dashboard(study=recorded.study)
-    access = selectors.study_access(user=recorded.lead, study_id=recorded.study.pk)
+    access = selectors.study_access(actor=recorded.lead, study_id=recorded.study.pk)
     with django_assert_num_queries(7):
         completeness_data.completeness(study=access.study, site_id=access.site_id)

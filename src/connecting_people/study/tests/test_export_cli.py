@@ -30,11 +30,11 @@ def study(study_setup, settings, tmp_path):
     s = study_setup
     for team in ("T01", "T02"):
         participant = services.participant_enrol(
-            user=s.lead, access=s.access, study_team_id=s.teams[team].pk, enrolled_on=START + days(2),
+            actor=s.lead, access=s.access, study_team_id=s.teams[team].pk, enrolled_on=START + days(2),
             consented_on=START + days(2), eligibility_notes="Met at the Tuesday drop-in with her neighbour",
         )  # fmt: skip
     services.assessment_record(
-        user=s.lead, access=s.access, participant=participant,
+        actor=s.lead, access=s.access, participant=participant,
         timepoint_id=s.study.timepoints.get(code="baseline").pk, instrument_id="ucla3", answers=[1, 2, 1],
         administered_on=START + days(4),
     )  # fmt: skip

@@ -28,8 +28,9 @@ from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation import services as fidelity_services
 from connecting_people.people.tests.factories import PersonFactory, nhs_number_for
 from connecting_people.privacy.tests.restricting import restrict_processing
-from connecting_people.study import exporting, jobs, services
+from connecting_people.study import jobs, services
 from connecting_people.study.export import IdentifierScanner, Pseudonyms
+from connecting_people.study.export import db as exporting
 from connecting_people.study.keys import study_key
 from connecting_people.study.models import Assessment, Job, Participant
 
@@ -74,7 +75,7 @@ def _person(org, n: int, given: str, family: str, born: date):
 def _record(setup, participant, timepoint: str, instrument: str, answers, on: date) -> Assessment:
     point = setup.study.timepoints.get(code=timepoint)
     return services.assessment_record(
-        user=setup.lead,
+        actor=setup.lead,
         access=setup.access,
         participant=participant,
         timepoint_id=point.pk,
@@ -106,7 +107,7 @@ def build(org, setup) -> Built:
     }
     enrolled_people = {
         key: services.person_enrol(
-            user=org.lead,
+            actor=org.lead,
             person_id=person.pk,
             study_team_id=team.pk,
             enrolled_on=enrolled,
@@ -117,7 +118,7 @@ def build(org, setup) -> Built:
         for key, person in people.items()
     }
     research_only = services.participant_enrol(
-        user=setup.lead,
+        actor=setup.lead,
         access=setup.access,
         study_team_id=setup.teams["T02"].pk,
         enrolled_on=enrolled,
@@ -149,11 +150,11 @@ def build(org, setup) -> Built:
 
     kept, removed = enrolled_people["kept"], enrolled_people["removed"]
     services.participant_withdraw(
-        user=setup.lead, access=setup.access, participant=kept, withdrawn_on=baseline + days(60),
+        actor=setup.lead, access=setup.access, participant=kept, withdrawn_on=baseline + days(60),
         reason="participant_choice", choice=Participant.DataChoice.KEEP,
     )  # fmt: skip
     services.participant_withdraw(
-        user=setup.lead, access=setup.access, participant=removed, withdrawn_on=follow_up + days(10),
+        actor=setup.lead, access=setup.access, participant=removed, withdrawn_on=follow_up + days(10),
         reason="moved", choice=Participant.DataChoice.REMOVE,
     )  # fmt: skip
     # Data dated after the withdrawal reached the database before the rules that now refuse it: never exported.
@@ -167,7 +168,7 @@ def build(org, setup) -> Built:
     scale = fidelity_registry.scale("cp_practice_fidelity")
     for kind, worker_id in (("supervisor", worker.pk), ("team", None)):
         fidelity_services.fidelity_rating_record(
-            user=org.lead, kind=kind, scale_id=scale.id, answers=[2] * len(scale.items),
+            actor=org.lead, kind=kind, scale_id=scale.id, answers=[2] * len(scale.items),
             rated_on=START + days(30), period_start=START, period_end=START + days(29),
             team_id=org.team.pk, worker_id=worker_id,
         )  # fmt: skip
@@ -211,7 +212,7 @@ def built(org, study_setup, settings, tmp_path) -> Built:
 def _request(built: Built, **options) -> Job:
     s = built.setup
     job = jobs.job_request(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         kind="export",
         purpose="analysis",
@@ -291,7 +292,7 @@ def test_an_identifier_in_a_code_column_stops_the_export(built, tmp_path):
     """The final check runs on every export: a consent form 'version' that is a participant's name is refused."""
     s = built.setup
     services.consent_record(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=built.active,
         version="Fairweather",
@@ -409,7 +410,7 @@ def test_participant_rows_carry_codes_age_and_consent_version(exported):
 def test_the_latest_consent_version_is_exported(built, tmp_path):
     s = built.setup
     services.consent_record(
-        user=s.lead, access=s.access, participant=built.active, version="v2.1", consented_on=START + days(20)
+        actor=s.lead, access=s.access, participant=built.active, version="v2.1", consented_on=START + days(20)
     )
     job = _request(built)
     directory = _unzipped(job, tmp_path / "unzipped")
@@ -608,7 +609,7 @@ def test_study_id_prefix_is_the_code_in_capitals_letters_and_digits_only(study_s
 def test_of_two_ratings_of_one_worker_for_one_period_the_later_is_exported(built, org, tmp_path):
     scale = fidelity_registry.scale("cp_practice_fidelity")
     fidelity_services.fidelity_rating_record(
-        user=org.lead, kind="supervisor", scale_id=scale.id, answers=[4] * len(scale.items),
+        actor=org.lead, kind="supervisor", scale_id=scale.id, answers=[4] * len(scale.items),
         rated_on=START + days(35), period_start=START, period_end=START + days(29),
         team_id=org.team.pk, worker_id=org.practitioner.pk,
     )  # fmt: skip

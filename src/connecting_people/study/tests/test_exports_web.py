@@ -31,11 +31,11 @@ def study(study_setup, settings, tmp_path):
     settings.CONNECTING_PEOPLE_STUDY_FILES = tmp_path / "study-files"
     s = study_setup
     participant = services.participant_enrol(
-        user=s.lead, access=s.access, study_team_id=s.teams["T01"].pk, enrolled_on=START + days(1),
+        actor=s.lead, access=s.access, study_team_id=s.teams["T01"].pk, enrolled_on=START + days(1),
         consented_on=START + days(1), date_of_birth=START - days(365 * 40),
     )  # fmt: skip
     services.assessment_record(
-        user=s.lead, access=s.access, participant=participant,
+        actor=s.lead, access=s.access, participant=participant,
         timepoint_id=s.study.timepoints.get(code="baseline").pk, instrument_id="ucla3", answers=[1, 1, 2],
         administered_on=START + days(2),
     )  # fmt: skip
@@ -187,7 +187,8 @@ def test_anonymous_users_are_sent_to_sign_in(client, study):
 def test_another_studys_job_and_other_kinds_of_job_are_not_found(client, study, tmp_path):
     mine = _done_job(client, study)
     other = services.study_create(
-        user=study.lead, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=study.lead,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     theirs = Job.objects.create(
         study=other, kind="export", purpose="analysis", requested_by=study.lead, state="done",
@@ -201,6 +202,6 @@ def test_another_studys_job_and_other_kinds_of_job_are_not_found(client, study, 
         for url in _urls(study.study.pk, job_id)[1:]:
             assert client.get(url).status_code == 404, url
     # The lead of both studies reaches the other study's job only under that study.
-    assert selectors.study_access(user=study.lead, study_id=other.pk).is_lead
+    assert selectors.study_access(actor=study.lead, study_id=other.pk).is_lead
     assert client.get(f"/study/{other.pk}/exports/{theirs.pk}/").status_code == 200
     assert StudyMember.objects.filter(user=study.lead).count() == 2

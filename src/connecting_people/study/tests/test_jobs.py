@@ -48,7 +48,7 @@ def test_a_lead_asks_and_the_job_is_made_and_audited(study_setup, report_maker, 
     report_maker(_maker_writing("hello"))
     s = study_setup
     job = jobs.job_request(
-        user=s.lead, access=s.access, kind="report", purpose="analysis", reason="Trial steering"
+        actor=s.lead, access=s.access, kind="report", purpose="analysis", reason="Trial steering"
     )
     job.refresh_from_db()
     assert job.state == Job.State.DONE and job.finished_at is not None
@@ -67,7 +67,7 @@ def test_a_failure_the_user_can_fix_is_recorded_with_its_message(
     settings.CONNECTING_PEOPLE_STUDY_FILES = tmp_path
     report_maker(_failing(jobs.JobFailed("Too few participants in the control arm")))
     s = study_setup
-    job = jobs.job_request(user=s.lead, access=s.access, kind="report", purpose="analysis")
+    job = jobs.job_request(actor=s.lead, access=s.access, kind="report", purpose="analysis")
     job.refresh_from_db()
     assert job.state == Job.State.FAILED and job.error == "Too few participants in the control arm"
     assert jobs.job_result_file(job) is None
@@ -78,7 +78,7 @@ def test_an_unexpected_failure_keeps_nothing(study_setup, report_maker, settings
     settings.CONNECTING_PEOPLE_STUDY_FILES = tmp_path
     report_maker(_failing(ZeroDivisionError("boom")))
     s = study_setup
-    job = jobs.job_request(user=s.lead, access=s.access, kind="report", purpose="analysis")
+    job = jobs.job_request(actor=s.lead, access=s.access, kind="report", purpose="analysis")
     job.refresh_from_db()
     assert job.state == Job.State.FAILED and "ZeroDivisionError" in job.error and "boom" not in job.error
     assert not jobs.job_directory(job).exists()
@@ -87,15 +87,15 @@ def test_an_unexpected_failure_keeps_nothing(study_setup, report_maker, settings
 def test_only_a_lead_of_the_whole_study_may_ask(study_setup, org):
     s = study_setup
     StudyMember.objects.create(study=s.study, user=s.outsider, role="researcher", added_by=s.lead)
-    researcher = selectors.study_access(user=s.outsider, study_id=s.study.pk)
+    researcher = selectors.study_access(actor=s.outsider, study_id=s.study.pk)
     with pytest.raises(NotAllowedError):
-        jobs.job_request(user=s.outsider, access=researcher, kind="report", purpose="analysis")
+        jobs.job_request(actor=s.outsider, access=researcher, kind="report", purpose="analysis")
     member = s.access.member
     member.site = s.study.sites.first()
     member.save()
-    limited = selectors.study_access(user=s.lead, study_id=s.study.pk)
+    limited = selectors.study_access(actor=s.lead, study_id=s.study.pk)
     with pytest.raises(NotAllowedError):
-        jobs.job_request(user=s.lead, access=limited, kind="report", purpose="analysis")
+        jobs.job_request(actor=s.lead, access=limited, kind="report", purpose="analysis")
     assert not Job.objects.exists()
 
 
@@ -120,7 +120,7 @@ def test_the_database_worker_makes_a_queued_job(transactional_db, org, report_ma
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     report_maker(_maker_writing("from the worker"))
     s = make_study_setup(org)
-    job = jobs.job_request(user=s.lead, access=s.access, kind="report", purpose="monitoring")
+    job = jobs.job_request(actor=s.lead, access=s.access, kind="report", purpose="monitoring")
     job.refresh_from_db()
     assert job.state == Job.State.QUEUED  # waiting for a worker
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

@@ -15,18 +15,18 @@ from connecting_people.audit.models import AuditEvent
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import score_batch
-from connecting_people.measures.services import DERIVED_KEYS
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.study import simulation
-from connecting_people.study.loading import (
+from connecting_people.study.models import Assessment, Participant, Study, StudyTeam
+from connecting_people.study.simulation.db import (
     SIMULATOR_USERNAME,
     fidelity_answers,
     load_simulated,
     simulator_account,
     stored_scores,
 )
-from connecting_people.study.models import Assessment, Participant, Study, StudyTeam
 
 TODAY = timezone.localdate()
 SAMPLE = simulation.simulate(sites=1, teams_per_site=2, participants_per_team=40, effect=1.0, seed=5)
@@ -45,7 +45,7 @@ def sim_numbers(study, sim) -> dict[str, str]:
 
 
 def test_participants_assessments_and_drop_out_match_the_simulation(org, sim):
-    study = load_simulated(sim, user=org.researcher, code="simtest")
+    study = load_simulated(sim, actor=org.researcher, code="simtest")
 
     participants = {p.number: p for p in study.participants.all()}
     numbers = sim_numbers(study, sim)
@@ -80,7 +80,7 @@ def test_participants_assessments_and_drop_out_match_the_simulation(org, sim):
 
 
 def test_stored_scores_equal_the_simulation_scores(org, sim):
-    study = load_simulated(sim, user=org.researcher, code="simscores")
+    study = load_simulated(sim, actor=org.researcher, code="simscores")
     numbers = sim_numbers(study, sim)
     expected = {
         (numbers[r["participant"]], r["timepoint"], r["measure"]): (r["value"], r["day"]) for r in sim.scores
@@ -124,7 +124,7 @@ def test_stored_scores_equal_the_simulation_scores(org, sim):
 
 def test_set_up_allocation_costs_fidelity_and_one_audit_event(org, sim):
     before = AuditEvent.objects.count()
-    study = load_simulated(sim, user=org.researcher, code="simsetup")
+    study = load_simulated(sim, actor=org.researcher, code="simsetup")
 
     teams = list(study.teams.select_related("team__trust", "site").order_by("code"))
     assert [(t.arm, t.method, t.allocated_by_id) for t in teams] == [
@@ -168,8 +168,8 @@ def test_set_up_allocation_costs_fidelity_and_one_audit_event(org, sim):
 
 
 def test_a_second_study_reuses_the_trusts_with_teams_of_its_own(org, sim):
-    first = load_simulated(sim, user=org.researcher, code="simone")
-    second = load_simulated(sim, user=org.researcher, code="simtwo")
+    first = load_simulated(sim, actor=org.researcher, code="simone")
+    second = load_simulated(sim, actor=org.researcher, code="simtwo")
     trusts = lambda study: set(study.sites.values_list("trust_id", flat=True))  # noqa: E731
     teams = lambda study: set(study.teams.values_list("team_id", flat=True))  # noqa: E731
     assert trusts(first) == trusts(second)
@@ -189,7 +189,7 @@ def test_in_window_follows_the_timepoint_window(org, sim):
     answers[follow_up], answers[edge] = late, on_edge
     study = load_simulated(
         dataclasses.replace(sim, answers=answers),
-        user=org.researcher,
+        actor=org.researcher,
         code="simwindow",
         starts_on=TODAY - timedelta(days=400),  # so that a day-239 follow-up is in the past
     )
@@ -204,7 +204,7 @@ def test_in_window_follows_the_timepoint_window(org, sim):
 def test_data_after_today_is_left_out(org, sim):
     starts_on = TODAY - timedelta(days=120)
     study = load_simulated(
-        sim, user=org.researcher, code="simrecent", starts_on=starts_on, recruitment_days=60
+        sim, actor=org.researcher, code="simrecent", starts_on=starts_on, recruitment_days=60
     )
 
     assessments = Assessment.objects.filter(participant__study=study)
@@ -221,7 +221,7 @@ def test_real_teams_and_people_are_linked_and_keep_their_own_ratings(org):
     teams = [team_of[row["team"]] for row in sim.teams]
     first = next(row["participant"] for row in sim.participants if row["team"] == "S01-T01")
     person = PersonFactory(team=org.team, trust=org.trust)
-    study = load_simulated(sim, user=org.researcher, code="simreal", teams=teams, people={first: person.pk})
+    study = load_simulated(sim, actor=org.researcher, code="simreal", teams=teams, people={first: person.pk})
 
     assert set(study.teams.values_list("team_id", flat=True)) == {org.team.pk, org.other_team.pk}
     assert list(study.sites.values_list("trust_id", flat=True)) == [org.trust.pk]
@@ -232,26 +232,26 @@ def test_real_teams_and_people_are_linked_and_keep_their_own_ratings(org):
 
 
 def test_refusals_write_nothing(org, sim):
-    load_simulated(sim, user=org.researcher, code="taken")
+    load_simulated(sim, actor=org.researcher, code="taken")
     counts = (Study.objects.count(), Participant.objects.count(), Assessment.objects.count())
     events = AuditEvent.objects.count()
     with pytest.raises(ServiceError, match="already exists"):
-        load_simulated(sim, user=org.researcher, code="taken")
+        load_simulated(sim, actor=org.researcher, code="taken")
     with pytest.raises(ServiceError, match="1 to 20 letters"):
-        load_simulated(sim, user=org.researcher, code="not a code")
+        load_simulated(sim, actor=org.researcher, code="not a code")
     with pytest.raises((ServiceError, NotAllowedError), match="researcher role"):
-        load_simulated(sim, user=org.practitioner, code="fresh")
+        load_simulated(sim, actor=org.practitioner, code="fresh")
     with pytest.raises(ServiceError, match="earlier start"):
-        load_simulated(sim, user=org.researcher, code="fresh", starts_on=TODAY - timedelta(days=30))
+        load_simulated(sim, actor=org.researcher, code="fresh", starts_on=TODAY - timedelta(days=30))
     with pytest.raises(ServiceError, match="different teams"):
-        load_simulated(sim, user=org.researcher, code="fresh", teams=[org.team] * 4)
+        load_simulated(sim, actor=org.researcher, code="fresh", teams=[org.team] * 4)
     stranger = PersonFactory(team=org.other_trust_team, trust=org.other_trust_team.trust)
     first = sim.participants[0]["participant"]
     with pytest.raises(ServiceError, match="only in a study laid onto real teams"):
-        load_simulated(sim, user=org.researcher, code="fresh", people={first: stranger.pk})
+        load_simulated(sim, actor=org.researcher, code="fresh", people={first: stranger.pk})
     teams = [org.team, org.other_team, org.other_trust_team, TeamFactory(trust=org.trust)]
     with pytest.raises(ServiceError, match="1 of the people to link are unknown or not of their"):
-        load_simulated(sim, user=org.researcher, code="fresh", teams=teams, people={first: stranger.pk})
+        load_simulated(sim, actor=org.researcher, code="fresh", teams=teams, people={first: stranger.pk})
     assert counts == (Study.objects.count(), Participant.objects.count(), Assessment.objects.count())
     assert AuditEvent.objects.count() == events
 

@@ -32,13 +32,13 @@ def date_fields(name: str, day: date) -> dict:
 def enrol(s, team="T01", on=None, **extra) -> Participant:
     on = on or START + days(3)
     return services.participant_enrol(
-        user=s.lead, access=s.access, study_team_id=s.teams[team].pk, enrolled_on=on, consented_on=on, **extra
+        actor=s.lead, access=s.access, study_team_id=s.teams[team].pk, enrolled_on=on, consented_on=on, **extra
     )
 
 
 def record(s, participant, code, on, instrument="ucla3", answers=(1, 2, 3)):
     return services.assessment_record(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         timepoint_id=s.study.timepoints.get(code=code).pk,
@@ -79,7 +79,7 @@ def test_the_list_shows_each_participant_and_filters_by_site_arm_and_status(memb
     second = enrol(s, "T02")
     third = enrol(s, "T03")
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=second,
         withdrawn_on=START + days(30),
@@ -88,7 +88,7 @@ def test_the_list_shows_each_participant_and_filters_by_site_arm_and_status(memb
     )
     linked = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     services.person_enrol(
-        user=org.practitioner,
+        actor=org.practitioner,
         person_id=linked.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=START + days(4),
@@ -175,7 +175,7 @@ def test_bad_enrolment_shows_the_error_summary_and_saves_nothing(member, study_s
 def test_a_study_that_is_not_recruiting_refuses_enrolment(member, study_setup):
     s = study_setup
     services.study_status_set(
-        user=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.FOLLOW_UP
+        actor=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.FOLLOW_UP
     )
     url = f"/study/{s.study.pk}/participants/new/"
     assert "CPIS is not recruiting (follow-up only)" in text(member.get(url))
@@ -219,7 +219,7 @@ def test_a_participant_who_asked_for_their_data_to_be_removed_is_offered_no_reco
     s = study_setup
     participant = enrol(s)
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         withdrawn_on=START + days(30),
@@ -361,7 +361,7 @@ def test_refused_data_is_shown_as_an_error_and_nothing_is_saved(member, study_se
     )
     assert PROBLEM in text(unscheduled) and "wemwbs is not scheduled at 6 months." in text(unscheduled)
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         withdrawn_on=START + days(100),
@@ -377,7 +377,7 @@ def test_an_unknown_instrument_or_timepoint_is_not_found(member, study_setup):
     s = study_setup
     participant = enrol(s)
     other = services.study_create(
-        user=s.lead, code="other", title="Other", starts_on=START, consent_version="1"
+        actor=s.lead, data=services.StudyData(code="other", title="Other", starts_on=START, consent_version="1")
     )
     base = participant_url(s, participant)
     baseline = s.study.timepoints.get(code="baseline")
@@ -399,7 +399,7 @@ def test_the_to_do_list_groups_open_and_recently_missed_timepoints(member, study
     overdue = enrol(s, on=TODAY - days(190))
     removed = enrol(s, on=TODAY - days(190))
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=removed,
         withdrawn_on=TODAY - days(1),
@@ -533,7 +533,7 @@ def test_bad_enrolment_from_a_persons_page_saves_nothing(client, study_setup, or
 def test_no_study_open_means_no_link_and_no_form(client, study_setup, org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     services.study_status_set(
-        user=study_setup.lead,
+        actor=study_setup.lead,
         access=study_setup.access,
         expected_version=study_setup.access.study.version,
         status=Study.Status.CLOSED,
@@ -557,7 +557,7 @@ def test_no_study_page_shows_a_linked_persons_name_nhs_number_or_date_of_birth(m
         date_of_birth=date(1961, 2, 13),
     )
     participant = services.person_enrol(
-        user=org.practitioner,
+        actor=org.practitioner,
         person_id=person.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=START + days(12),

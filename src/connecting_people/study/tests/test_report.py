@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from connecting_people.study.analysis import AnalysisPlan, analyse
-from connecting_people.study.flow import ArmFlow, FlowCounts, flow_svg
+from connecting_people.study.completeness.flow import ArmFlow, FlowCounts, flow_svg
 from connecting_people.study.report import charts, render_both, render_report, render_report_body
 from connecting_people.study.report import format as fmt
 from connecting_people.study.simulation import simulate

@@ -1,7 +1,7 @@
 """The report's flow diagram takes "Analysed" from the primary analysis, so the report gives one number."""
 
-from connecting_people.study.flow import ArmFlow, FlowCounts
-from connecting_people.study.reporting import NOT_IN_MODEL, with_analysed
+from connecting_people.study.completeness.flow import ArmFlow, FlowCounts
+from connecting_people.study.report.db import NOT_IN_MODEL, with_analysed
 
 
 def counts() -> FlowCounts:

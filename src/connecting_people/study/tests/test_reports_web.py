@@ -12,7 +12,7 @@ from connecting_people.accounts.models import Role
 from connecting_people.accounts.tests.factories import UserFactory, member
 from connecting_people.audit.models import AuditEvent
 from connecting_people.study import jobs, selectors, services
-from connecting_people.study.analysis_rows import study_analysis
+from connecting_people.study.analysis.db import study_analysis
 from connecting_people.study.models import Job, StudyMember
 from connecting_people.study.report import format as fmt
 
@@ -163,7 +163,7 @@ def world(org, study_setup, files):
     researcher = UserFactory(username="member_researcher")
     member(researcher, Role.RESEARCHER, trust=org.trust)
     services.member_add(
-        user=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
+        actor=s.lead, access=s.access, username="member_researcher", role="researcher", site_id=None
     )
     site_lead = UserFactory(username="site_lead")
     member(site_lead, Role.RESEARCHER, trust=org.trust)
@@ -172,7 +172,8 @@ def world(org, study_setup, files):
         study=s.study, user=site_lead, role="lead", site=s.study.sites.get(code="site01"), added_by=s.lead
     )
     other = services.study_create(
-        user=s.outsider, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.outsider,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     return {
         "setup": s,

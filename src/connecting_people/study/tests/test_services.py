@@ -14,7 +14,8 @@ from connecting_people.accounts.tests.factories import TeamFactory, member
 from connecting_people.audit.models import AuditEvent
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.people.tests.factories import PersonFactory
-from connecting_people.study import schedule, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.design import schedule
 from connecting_people.study.models import Assessment, Consent, Participant, Screening, Study, StudyMember
 
 from .conftest import START, days
@@ -26,7 +27,7 @@ ENROLLED = START + days(3)
 
 def enrol(s, team="T01", on=ENROLLED, consented_on=None, access=None, **extra):
     return services.participant_enrol(
-        user=s.lead,
+        actor=s.lead,
         access=access or s.access,
         study_team_id=s.teams[team].pk,
         enrolled_on=on,
@@ -42,7 +43,7 @@ def timepoint(s, code):
 
 def record(s, participant, code, on, instrument="ucla3", answers=UCLA):
     return services.assessment_record(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         timepoint_id=timepoint(s, code).pk,
@@ -98,10 +99,10 @@ def test_enrolment_refusals_name_the_field_and_save_nothing(study_setup, change,
 def test_only_a_recruiting_study_enrols(study_setup, status):
     s = study_setup
     services.study_status_set(
-        user=s.lead, access=s.access, expected_version=s.access.study.version, status=status
+        actor=s.lead, access=s.access, expected_version=s.access.study.version, status=status
     )
     with pytest.raises(ServiceError, match="not recruiting"):
-        enrol(s, access=selectors.study_access(user=s.lead, study_id=s.study.pk))
+        enrol(s, access=selectors.study_access(actor=s.lead, study_id=s.study.pk))
     assert not Participant.objects.exists()
 
 
@@ -112,7 +113,7 @@ def test_a_site_limited_member_enrols_at_their_own_sites_teams_only(study_setup,
     StudyMember.objects.create(
         study=s.study, user=org.no_role, role="researcher", site=site_two, added_by=s.lead
     )
-    limited = selectors.study_access(user=org.no_role, study_id=s.study.pk)
+    limited = selectors.study_access(actor=org.no_role, study_id=s.study.pk)
     with pytest.raises(ServiceError) as refused:
         enrol(s, team="T01", access=limited)
     assert refused.value.field == "study_team"
@@ -125,7 +126,7 @@ def test_staff_enrol_a_person_who_is_then_no_longer_offered_the_study(study_setu
     [offered] = selectors.studies_open_to_person(person=person)
     assert offered == s.teams["T01"]
     participant = services.person_enrol(
-        user=org.practitioner,
+        actor=org.practitioner,
         person_id=person.pk,
         study_team_id=offered.pk,
         enrolled_on=START + days(20),
@@ -140,7 +141,7 @@ def test_staff_enrol_a_person_who_is_then_no_longer_offered_the_study(study_setu
     assert list(selectors.studies_open_to_person(person=person)) == []
     with pytest.raises(ServiceError, match="already enrolled"):
         services.person_enrol(
-            user=org.lead,
+            actor=org.lead,
             person_id=person.pk,
             study_team_id=offered.pk,
             enrolled_on=START + days(21),
@@ -156,10 +157,10 @@ def test_person_enrolment_is_for_their_staff_and_their_teams_study_only(study_se
     for outsider in (org.colleague, org.other_lead, org.researcher):
         with pytest.raises(Http404):
             services.person_enrol(
-                user=outsider, person_id=person.pk, study_team_id=s.teams["T01"].pk, **dates
+                actor=outsider, person_id=person.pk, study_team_id=s.teams["T01"].pk, **dates
             )
     with pytest.raises(ServiceError) as refused:  # T02 is another team's
-        services.person_enrol(user=org.lead, person_id=person.pk, study_team_id=s.teams["T02"].pk, **dates)
+        services.person_enrol(actor=org.lead, person_id=person.pk, study_team_id=s.teams["T02"].pk, **dates)
     assert refused.value.field == "study_team"
     assert not Participant.objects.exists()
 
@@ -171,7 +172,7 @@ def test_consent_to_a_new_version_adds_a_row_and_each_version_is_recorded_once(s
     s = study_setup
     participant = enrol(s)
     services.consent_record(
-        user=s.lead, access=s.access, participant=participant, version=" v2.0 ", consented_on=START + days(40)
+        actor=s.lead, access=s.access, participant=participant, version=" v2.0 ", consented_on=START + days(40)
     )
     assert list(
         selectors.participant_consents(participant=participant).values_list("version", flat=True)
@@ -186,7 +187,7 @@ def test_consent_to_a_new_version_adds_a_row_and_each_version_is_recorded_once(s
     ]:
         with pytest.raises(ServiceError) as refused:
             services.consent_record(
-                user=s.lead, access=s.access, participant=participant, version=version, consented_on=on
+                actor=s.lead, access=s.access, participant=participant, version=version, consented_on=on
             )
         assert refused.value.field == field
     assert participant.consents.count() == 2
@@ -196,7 +197,7 @@ def test_a_withdrawn_participant_gives_no_new_consent(study_setup):
     s = study_setup
     participant = enrol(s)
     services.participant_withdraw(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         participant=participant,
         withdrawn_on=START + days(30),
@@ -205,7 +206,7 @@ def test_a_withdrawn_participant_gives_no_new_consent(study_setup):
     )
     with pytest.raises(ServiceError, match="has withdrawn"):
         services.consent_record(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             participant=participant,
             version="v2.0",
@@ -218,7 +219,7 @@ def test_a_withdrawn_participant_gives_no_new_consent(study_setup):
 
 def withdraw(s, participant, on, choice="keep-collected", reason="participant_choice"):
     return services.participant_withdraw(
-        user=s.lead, access=s.access, participant=participant, withdrawn_on=on, reason=reason, choice=choice
+        actor=s.lead, access=s.access, participant=participant, withdrawn_on=on, reason=reason, choice=choice
     )
 
 
@@ -332,12 +333,13 @@ def test_unknown_or_another_studys_timepoint_is_not_found(study_setup, org):
     s = study_setup
     participant = enrol(s)
     other = services.study_create(
-        user=s.lead, code="other", title="Another study", starts_on=START, consent_version="v1"
+        actor=s.lead,
+        data=services.StudyData(code="other", title="Another study", starts_on=START, consent_version="v1"),
     )
     for timepoint_id in (other.timepoints.first().pk, 999999):
         with pytest.raises(Http404):
             services.assessment_record(
-                user=s.lead,
+                actor=s.lead,
                 access=s.access,
                 participant=participant,
                 timepoint_id=timepoint_id,
@@ -478,7 +480,7 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
         (two, "other", 4),
     ]:
         services.screening_record(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             site_id=site.pk,
             screened_on=START + days(9),
@@ -492,7 +494,7 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
     ]
     member(org.no_role, Role.RESEARCHER, trust=two.trust)
     StudyMember.objects.create(study=s.study, user=org.no_role, role="researcher", site=two, added_by=s.lead)
-    limited = selectors.study_access(user=org.no_role, study_id=s.study.pk)
+    limited = selectors.study_access(actor=org.no_role, study_id=s.study.pk)
     assert selectors.screening_counts(access=limited) == [{"site": "site02", "reason": "other", "total": 4}]
     for change, field in [
         ({"site_id": one.pk}, "site"),  # not their site
@@ -502,7 +504,7 @@ def test_screening_counts_by_site_and_reason(study_setup, org):
     ]:
         arguments = {"site_id": two.pk, "screened_on": START, "reason": "declined", "count": 1} | change
         with pytest.raises(ServiceError) as refused:
-            services.screening_record(user=org.no_role, access=limited, **arguments)
+            services.screening_record(actor=org.no_role, access=limited, **arguments)
         assert refused.value.field == field
     assert Screening.objects.count() == 4
 
@@ -526,7 +528,7 @@ def test_service_use_is_costed_from_the_studys_own_table_at_its_price_year(study
     costs["gp_appointment"] = ("surgery appointment", Decimal("50.00"))
     costs["peer_support"] = ("session", Decimal("12.50"))
     services.unit_costs_set(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         expected_version=s.access.study.version,
         price_year="2025/26",
@@ -577,12 +579,12 @@ def test_a_consent_version_must_be_a_short_code(study_setup, version):
     participant = enrol(s)
     with pytest.raises(ServiceError) as refused:
         services.consent_record(
-            user=s.lead, access=s.access, participant=participant, version=version, consented_on=ENROLLED
+            actor=s.lead, access=s.access, participant=participant, version=version, consented_on=ENROLLED
         )
     assert refused.value.field == "version" and "short code" in refused.value.message
     with pytest.raises(ServiceError):
         services.study_create(
-            user=s.lead, code="other", title="Other", starts_on=START, consent_version=version
+            actor=s.lead, data=services.StudyData(code="other", title="Other", starts_on=START, consent_version=version)
         )
     assert participant.consents.count() == 1 and Study.objects.count() == 1
 
@@ -592,7 +594,7 @@ def test_a_study_lead_cannot_be_limited_to_a_site(study_setup, org):
     member(org.no_role, Role.RESEARCHER, trust=org.trust)
     with pytest.raises(ServiceError) as refused:
         services.member_add(
-            user=s.lead, access=s.access, username="no_role", role="lead", site_id=s.study.sites.first().pk
+            actor=s.lead, access=s.access, username="no_role", role="lead", site_id=s.study.sites.first().pk
         )
     assert refused.value.field == "site"
     assert not StudyMember.objects.filter(user=org.no_role).exists()
@@ -601,10 +603,10 @@ def test_a_study_lead_cannot_be_limited_to_a_site(study_setup, org):
 def test_a_lead_limited_to_a_site_is_treated_as_a_researcher_of_that_site(study_setup):
     s = study_setup
     StudyMember.objects.filter(user=s.lead).update(site=s.study.sites.first())
-    limited = selectors.study_access(user=s.lead, study_id=s.study.pk)
+    limited = selectors.study_access(actor=s.lead, study_id=s.study.pk)
     assert not limited.is_lead
     with pytest.raises(NotAllowedError):
-        services.team_allocate(user=s.lead, access=limited, team_id=s.teams["T01"].team_id, arm="control")
+        services.team_allocate(actor=s.lead, access=limited, team_id=s.teams["T01"].team_id, arm="control")
 
 
 def test_a_member_who_no_longer_has_the_researcher_role_loses_the_study(study_setup):
@@ -612,12 +614,12 @@ def test_a_member_who_no_longer_has_the_researcher_role_loses_the_study(study_se
     s.lead.memberships.all().delete()
     s.lead = type(s.lead).objects.get(pk=s.lead.pk)  # a fresh user: no cached scope
     with pytest.raises(Http404):
-        selectors.study_access(user=s.lead, study_id=s.study.pk)
+        selectors.study_access(actor=s.lead, study_id=s.study.pk)
 
 
 def test_an_enormous_study_id_is_not_found(study_setup):
     with pytest.raises(Http404):
-        selectors.study_access(user=study_setup.lead, study_id=10**30)
+        selectors.study_access(actor=study_setup.lead, study_id=10**30)
 
 
 def test_nobody_is_asked_to_act_for_a_participant_who_withdrew(study_setup):
@@ -634,7 +636,7 @@ def test_random_allocation_clash_is_a_message_not_a_crash(study_setup, org, monk
     real = services._next_team_code
     monkeypatch.setattr(services, "_next_team_code", lambda study: "T01")  # a code taken meanwhile
     with pytest.raises(ServiceError, match="changed while you were choosing"):
-        services.teams_allocate_random(user=s.lead, access=s.access, team_ids=[extra.pk], seed=1)
+        services.teams_allocate_random(actor=s.lead, access=s.access, team_ids=[extra.pk], seed=1)
     monkeypatch.setattr(services, "_next_team_code", real)
     assert not s.study.teams.filter(team=extra).exists()
 
@@ -645,7 +647,7 @@ def test_a_new_unit_cost_table_costs_stored_service_use_again(study_setup):
     stored = record(s, participant, "baseline", ENROLLED, instrument="csri_example", answers=CSRI)
     doubled = {row.service: (row.unit, row.cost * 2) for row in s.study.unit_costs.all()}
     services.unit_costs_set(
-        user=s.lead,
+        actor=s.lead,
         access=s.access,
         expected_version=s.access.study.version,
         price_year="2026/27",
@@ -671,7 +673,7 @@ def test_enrolment_from_practice_respects_the_record(study_setup, org):
     for person in (said_no, closed):
         with pytest.raises(ServiceError):
             services.person_enrol(
-                user=org.practitioner,
+                actor=org.practitioner,
                 person_id=person.pk,
                 study_team_id=s.teams["T01"].pk,
                 enrolled_on=ENROLLED,
@@ -682,7 +684,7 @@ def test_enrolment_from_practice_respects_the_record(study_setup, org):
     willing = PersonFactory(team=org.team, allocated_worker=org.practitioner, research_consent=None)
     version = willing.version
     services.person_enrol(
-        user=org.practitioner,
+        actor=org.practitioner,
         person_id=willing.pk,
         study_team_id=s.teams["T01"].pk,
         enrolled_on=ENROLLED,
@@ -698,7 +700,7 @@ def test_a_closed_study_records_no_more_data(study_setup):
     s = study_setup
     participant = enrol(s)
     services.study_status_set(
-        user=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.CLOSED
+        actor=s.lead, access=s.access, expected_version=s.access.study.version, status=Study.Status.CLOSED
     )
     with pytest.raises(ServiceError, match="closed"):
         record(s, participant, "baseline", ENROLLED)

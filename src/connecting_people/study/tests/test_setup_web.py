@@ -10,7 +10,7 @@ from markupsafe import escape
 from connecting_people.accounts.tests.factories import TeamFactory
 from connecting_people.audit.models import AuditEvent
 from connecting_people.measures import registry
-from connecting_people.study import allocation
+from connecting_people.study.design import allocation
 from connecting_people.study.models import Study, StudyMember, StudyTeam, Timepoint
 
 PROBLEM = "There is a problem"

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 
 from connecting_people.accounts.models import Membership, Trust, User
 from connecting_people.audit.models import AuditEvent
-from connecting_people.study.loading import SIMULATOR_USERNAME
 from connecting_people.study.models import Assessment, Participant, Study, StudyMember
+from connecting_people.study.simulation.db import SIMULATOR_USERNAME
 
 SMALL = ["--sites", "2", "--teams-per-site", "2", "--participants-per-team", "5"]
 
@@ -126,7 +126,7 @@ def test_bad_input_exits_2_and_writes_nothing(org, capsys, args, message):
 
 
 def test_a_failed_load_leaves_no_synthetic_researcher_behind(db, capsys, monkeypatch):
-    from connecting_people.study import loading
+    from connecting_people.study.simulation import db as loading
 
     def broken(*args, **kwargs):
         raise loading.ServiceError("The database said no.")

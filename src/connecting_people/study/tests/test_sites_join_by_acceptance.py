@@ -27,7 +27,10 @@ from connecting_people.implementation import services as fidelity_services
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.tests.conftest import ANSWERS, SCALE
 from connecting_people.people.tests.factories import PersonFactory
-from connecting_people.study import analysis_rows, completeness_data, exporting, jobs, selectors, services
+from connecting_people.study import jobs, selectors, services
+from connecting_people.study.analysis import db as analysis_rows
+from connecting_people.study.completeness import db as completeness_data
+from connecting_people.study.export import db as exporting
 from connecting_people.study.models import Participant, Screening, Study, StudySite, StudyTeam
 
 from .conftest import START, days
@@ -47,9 +50,10 @@ def trust_two(org):
 @pytest.fixture
 def study(org):
     made = services.study_create(
-        user=org.researcher, code="solo", title="A study", starts_on=START, consent_version="v1"
+        actor=org.researcher,
+        data=services.StudyData(code="solo", title="A study", starts_on=START, consent_version="v1"),
     )
-    return made, selectors.study_access(user=org.researcher, study_id=made.pk)
+    return made, selectors.study_access(actor=org.researcher, study_id=made.pk)
 
 
 # --- the hole, reproduced ---------------------------------------------------------------------------------
@@ -60,7 +64,7 @@ def test_a_lead_cannot_bring_another_trust_in_and_take_its_fidelity_ratings(org,
     today = timezone.localdate()
     their_lead = team_lead(trust_two["team"])
     fidelity_services.fidelity_rating_record(
-        user=their_lead,
+        actor=their_lead,
         kind=FidelityRating.Kind.TEAM,
         scale_id=SCALE,
         answers=list(ANSWERS),
@@ -69,14 +73,14 @@ def test_a_lead_cannot_bring_another_trust_in_and_take_its_fidelity_ratings(org,
         period_end=today,
         team_id=trust_two["team"].pk,
     )
-    site = services.site_add(user=org.researcher, access=access, trust_id=trust_two["trust"].pk)
+    site = services.site_add(actor=org.researcher, access=access, trust_id=trust_two["trust"].pk)
     assert site.status == StudySite.Status.INVITED
     with pytest.raises(ServiceError, match="has not accepted"):
         services.team_allocate(
-            user=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control"
+            actor=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control"
         )
     with pytest.raises(ServiceError, match="has not accepted"):
-        services.teams_allocate_random(user=org.researcher, access=access, team_ids=[trust_two["team"].pk])
+        services.teams_allocate_random(actor=org.researcher, access=access, team_ids=[trust_two["team"].pk])
     assert not StudyTeam.objects.exists()
     assert list(exporting.fidelity_rows(made, cutoff=timezone.now(), today=today)) == []
     assert trust_two["team"] not in selectors.teams_not_yet_allocated(study=made)
@@ -102,9 +106,9 @@ def test_the_add_a_site_page_invites_a_trust_the_lead_is_not_a_researcher_in(cli
 
 def test_a_lead_who_is_a_researcher_in_the_trust_adds_it_directly(org, study):
     made, access = study
-    site = services.site_add(user=org.researcher, access=access, trust_id=org.trust.pk)
+    site = services.site_add(actor=org.researcher, access=access, trust_id=org.trust.pk)
     assert (site.status, site.decided_by) == (StudySite.Status.ACTIVE, org.researcher)
-    services.team_allocate(user=org.researcher, access=access, team_id=org.team.pk, arm="control")
+    services.team_allocate(actor=org.researcher, access=access, team_id=org.team.pk, arm="control")
     assert AuditEvent.objects.filter(action="study.site_added").count() == 1
 
 
@@ -115,7 +119,7 @@ def test_a_researcher_of_the_invited_trust_accepts_on_a_page_and_then_its_teams_
     client, org, study, trust_two
 ):
     made, access = study
-    site = services.site_add(user=org.researcher, access=access, trust_id=trust_two["trust"].pk)
+    site = services.site_add(actor=org.researcher, access=access, trust_id=trust_two["trust"].pk)
     client.force_login(trust_two["researcher"])
     assert "1 invitation for your trust" in client.get("/study/").content.decode()
     listing = client.get("/study/invitations/").content.decode()
@@ -131,7 +135,7 @@ def test_a_researcher_of_the_invited_trust_accepts_on_a_page_and_then_its_teams_
     event = AuditEvent.objects.get(action="study.site_accepted")
     assert event.actor_id == trust_two["researcher"].pk and event.object_id == str(made.pk)
     assert event.summary == {"site": "site01", "trust_id": trust_two["trust"].pk, "study": "solo"}
-    services.team_allocate(user=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control")
+    services.team_allocate(actor=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control")
     # Answered: the page is gone (404), and the list shows the answer.
     assert client.get(f"/study/invitations/{site.pk}/").status_code == 404
     assert "Taking part" in client.get("/study/invitations/").content.decode()
@@ -139,7 +143,7 @@ def test_a_researcher_of_the_invited_trust_accepts_on_a_page_and_then_its_teams_
 
 def test_a_declined_invitation_keeps_the_trust_out_and_may_be_sent_again(client, org, study, trust_two):
     made, access = study
-    site = services.site_add(user=org.researcher, access=access, trust_id=trust_two["trust"].pk)
+    site = services.site_add(actor=org.researcher, access=access, trust_id=trust_two["trust"].pk)
     client.force_login(trust_two["researcher"])
     assert client.post(f"/study/invitations/{site.pk}/", {"decision": "decline"}).status_code == 302
     site.refresh_from_db()
@@ -147,15 +151,15 @@ def test_a_declined_invitation_keeps_the_trust_out_and_may_be_sent_again(client,
     assert AuditEvent.objects.filter(action="study.site_declined", actor=trust_two["researcher"]).count() == 1
     with pytest.raises(ServiceError, match="has not accepted"):
         services.team_allocate(
-            user=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control"
+            actor=org.researcher, access=access, team_id=trust_two["team"].pk, arm="control"
         )
-    again = services.site_add(user=org.researcher, access=access, trust_id=trust_two["trust"].pk)
+    again = services.site_add(actor=org.researcher, access=access, trust_id=trust_two["trust"].pk)
     assert (again.pk, again.code, again.status) == (site.pk, "site01", StudySite.Status.INVITED)
 
 
 def test_the_invitation_pages_are_the_invited_trusts_only(client, org, study, trust_two):
     made, access = study
-    site = services.site_add(user=org.researcher, access=access, trust_id=trust_two["trust"].pk)
+    site = services.site_add(actor=org.researcher, access=access, trust_id=trust_two["trust"].pk)
     elsewhere = UserFactory(username="elsewhere_researcher")
     member(elsewhere, Role.RESEARCHER, trust=TrustFactory())
     their_practitioner = UserFactory(username="their_practitioner")
@@ -170,7 +174,7 @@ def test_the_invitation_pages_are_the_invited_trusts_only(client, org, study, tr
         if user is not org.researcher and user is not elsewhere:
             assert client.get("/study/invitations/").status_code == 404, user
         with pytest.raises(Http404):
-            services.site_decide(user=user, site_id=site.pk, accept=True)
+            services.site_decide(actor=user, site_id=site.pk, accept=True)
     client.force_login(org.researcher)  # a researcher of another trust sees no invitation of trust two
     assert f"/study/invitations/{site.pk}/" not in client.get("/study/invitations/").content.decode()
     client.force_login(trust_two["researcher"])
@@ -197,14 +201,14 @@ def legacy(org, study_setup, settings, tmp_path):
     member(their_worker, Role.PRACTITIONER, team=s.other_site_team)
     for team_code in ("T01", "T02", "T03", "T04"):
         participant = services.participant_enrol(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             study_team_id=s.teams[team_code].pk,
             enrolled_on=ENROLLED,
             consented_on=ENROLLED,
         )
         services.assessment_record(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             participant=participant,
             timepoint_id=s.study.timepoints.get(code="baseline").pk,
@@ -214,7 +218,7 @@ def legacy(org, study_setup, settings, tmp_path):
         )
     person = PersonFactory(team=s.other_site_team, given_name="Ottilie", family_name="Marchbanks")
     services.person_enrol(
-        user=their_lead,
+        actor=their_lead,
         person_id=person.pk,
         study_team_id=s.teams["T03"].pk,
         enrolled_on=ENROLLED,
@@ -222,11 +226,11 @@ def legacy(org, study_setup, settings, tmp_path):
     )
     for site in s.study.sites.all():
         services.screening_record(
-            user=s.lead, access=s.access, site_id=site.pk, screened_on=ENROLLED, reason="declined", count=3
+            actor=s.lead, access=s.access, site_id=site.pk, screened_on=ENROLLED, reason="declined", count=3
         )
     for kind, worker in ((FidelityRating.Kind.TEAM, None), (FidelityRating.Kind.SUPERVISOR, their_worker)):
         fidelity_services.fidelity_rating_record(
-            user=their_lead,
+            actor=their_lead,
             kind=kind,
             scale_id=SCALE,
             answers=list(ANSWERS),
@@ -255,7 +259,7 @@ def test_no_export_row_comes_from_a_trust_that_has_not_accepted(legacy):
 
 def test_the_export_files_hold_nothing_of_a_trust_that_has_not_accepted(legacy, tmp_path):
     s, _theirs, _their_lead = legacy
-    job = jobs.job_request(user=s.lead, access=s.access, kind="export", purpose="analysis", options={})
+    job = jobs.job_request(actor=s.lead, access=s.access, kind="export", purpose="analysis", options={})
     job.refresh_from_db()
     assert job.state == "done", job.error
     with zipfile.ZipFile(job.result_path) as archive:
@@ -304,7 +308,7 @@ def test_no_one_is_enrolled_at_a_trust_that_has_not_accepted(legacy):
     s, _theirs, their_lead = legacy
     with pytest.raises(ServiceError, match="Choose one of the study's teams"):
         services.participant_enrol(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             study_team_id=s.teams["T04"].pk,
             enrolled_on=ENROLLED,
@@ -314,7 +318,7 @@ def test_no_one_is_enrolled_at_a_trust_that_has_not_accepted(legacy):
     assert list(selectors.studies_open_to_person(person=newcomer)) == []
     with pytest.raises(ServiceError, match="Choose a study the person's team takes part in"):
         services.person_enrol(
-            user=their_lead,
+            actor=their_lead,
             person_id=newcomer.pk,
             study_team_id=s.teams["T04"].pk,
             enrolled_on=ENROLLED,
@@ -323,7 +327,7 @@ def test_no_one_is_enrolled_at_a_trust_that_has_not_accepted(legacy):
     site_two = StudySite.objects.get(study=s.study, code="site02")
     with pytest.raises(ServiceError):
         services.screening_record(
-            user=s.lead,
+            actor=s.lead,
             access=s.access,
             site_id=site_two.pk,
             screened_on=ENROLLED,

@@ -12,9 +12,10 @@ from markupsafe import Markup
 
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
-from connecting_people.study import completeness_data, selectors
+from connecting_people.study import selectors
 from connecting_people.study.completeness import COUNT_FIELDS, Completeness
-from connecting_people.study.flow import FlowCounts, flow_svg
+from connecting_people.study.completeness import db as completeness_data
+from connecting_people.study.completeness.flow import FlowCounts, flow_svg
 
 ARM_NAMES = {"intervention": "Intervention", "control": "Control"}
 
@@ -39,7 +40,7 @@ def _chosen_site(request, sites):
 
 @login_required
 def completeness_page(request, study_id):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     sites = list(access.sites())
     chosen = _chosen_site(request, sites)
     site_id = chosen.pk if chosen is not None else access.site_id

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from connecting_people.study import jobs, selectors
-from connecting_people.study.exporting import download_name, export_download_record
+from connecting_people.study.export.db import download_name, export_download_record
 from connecting_people.study.forms.exports import DATE_OPTIONS, FORMAT_OPTIONS, ExportForm
 from connecting_people.study.models import Job
 from connecting_people.study.views.jobs import job_index, lead_access, state_tag
@@ -101,7 +101,7 @@ def export_download(request, study_id: int, job_id: int):
     found = jobs.job_result_file(job)
     if found is None:
         raise Http404("No file to download")
-    export_download_record(user=request.user, job=job)
+    export_download_record(actor=request.actor, job=job)
     return FileResponse(
         open(found, "rb"),  # noqa: SIM115 - FileResponse closes it once sent
         as_attachment=True,

@@ -5,14 +5,12 @@ part only once one of its own researchers accepts here (ADR 0010). The pages are
 they need no study membership, and answer 404 to anyone without the researcher role in the invited trust.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import form_saved, posted
 from connecting_people.study import selectors, services
 from connecting_people.study.forms.setup import SiteDecisionForm
 from connecting_people.study.models import StudySite
@@ -20,9 +18,9 @@ from connecting_people.study.models import StudySite
 
 @login_required
 def invitation_list(request):
-    if not selectors.researcher_trust_ids(user=request.user):
+    if not selectors.researcher_trust_ids(actor=request.actor):
         raise Http404("Not a researcher")
-    sites = list(selectors.site_invitations_for(user=request.user))
+    sites = list(selectors.site_invitations_for(actor=request.actor))
     return render(
         request,
         "study/invitations/list.jinja",
@@ -36,22 +34,21 @@ def invitation_list(request):
 
 @login_required
 def invitation(request, site_id: int):
-    site = selectors.site_invitation_get(user=request.user, site_id=site_id)
+    site = selectors.site_invitation_get(actor=request.actor, site_id=site_id)
     form = SiteDecisionForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            decided = services.site_decide(user=request.user, site_id=site.pk, accept=form.accepted())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            if decided.status == StudySite.Status.ACTIVE:
-                messages.success(
-                    request,
-                    f"{decided.trust.name} takes part in {decided.study.code.upper()} as {decided.code}.",
-                )
-            else:
-                messages.success(request, f"Invitation to {decided.study.code.upper()} declined.")
-            return redirect("study:invitations")
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.site_decide(actor=request.actor, site_id=site.pk, accept=form.accepted()),
+        then="study:invitations",
+        saved=lambda decided: (
+            f"{decided.trust.name} takes part in {decided.study.code.upper()} as {decided.code}."
+            if decided.status == StudySite.Status.ACTIVE
+            else f"Invitation to {decided.study.code.upper()} declined."
+        ),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "study/invitations/decide.jinja",

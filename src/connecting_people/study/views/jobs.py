@@ -2,11 +2,10 @@
 is shown, and the page that asks for one)."""
 
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import form_saved, posted
 from connecting_people.study import jobs, selectors
 from connecting_people.study.models import Job
 
@@ -22,7 +21,7 @@ LISTED = 50  # earlier jobs listed on a page
 
 def lead_access(request, study_id) -> selectors.StudyAccess:
     """The study for a lead of the whole study; 404 for everyone else (as for a study they are not in)."""
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     if not access.is_lead:
         raise Http404("Not a study lead")
     return access
@@ -38,20 +37,21 @@ def job_index(request, study_id, *, kind: str, form_class, job_view, section: st
     access = lead_access(request, study_id)
     study = access.study
     form = form_class(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = jobs.job_request(
-                user=request.user,
-                access=access,
-                kind=kind,
-                purpose=form.cleaned_data["purpose"],
-                reason=form.cleaned_data["reason"],
-                options=form.options(),
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            return redirect(reverse(f"study:{kind}", args=[study.pk, job.pk]))
+    made = form_saved(
+        request,
+        form,
+        lambda: jobs.job_request(
+            actor=request.actor,
+            access=access,
+            kind=kind,
+            purpose=form.cleaned_data["purpose"],
+            reason=form.cleaned_data["reason"],
+            options=form.options(),
+        ),
+        then=lambda job: reverse(f"study:{kind}", args=[study.pk, job.pk]),
+    )
+    if made:
+        return made
     earlier = [job_view(job) for job in selectors.jobs_for(access=access, kind=kind)[:LISTED]]
     return render(
         request,

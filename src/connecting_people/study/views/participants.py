@@ -12,19 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
 from connecting_people.audit.services import audit_list_viewed, audit_record_view
-from connecting_people.core.errors import ServiceError
-from connecting_people.core.forms import posted, show_service_error
+from connecting_people.core.forms import form_saved, posted
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import format_score, headline_label
 from connecting_people.measures.selectors import headline_value
 from connecting_people.people.views import person_for_request
-from connecting_people.study import schedule, selectors, services
+from connecting_people.study import selectors, services
+from connecting_people.study.design import schedule
 from connecting_people.study.forms.participants import (
     AssessmentForm,
     ConsentForm,
@@ -48,7 +48,7 @@ TO_DO_GROUPS = (
 
 
 def _participant(request, study_id: int, participant_id: int):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     return access, selectors.participant_get(access=access, participant_id=participant_id)
 
 
@@ -72,7 +72,7 @@ def _window_days(timepoint) -> tuple[int, int]:
 
 @login_required
 def participant_list(request, study_id: int):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     form = ParticipantFilterForm(request.GET, sites=access.sites())
     found = selectors.participants_filtered(access=access, **form.filters())
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -104,7 +104,7 @@ def participant_list(request, study_id: int):
 
 @login_required
 def enrol(request, study_id: int):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     study = access.study
     form = ResearchOnlyEnrolmentForm(
         posted(request),
@@ -112,22 +112,23 @@ def enrol(request, study_id: int):
         consent_version=study.consent_version,
         initial={"enrolled_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.participant_enrol(
-                user=request.user,
-                access=access,
-                study_team_id=form.study_team_id(),
-                enrolled_on=form.cleaned_data["enrolled_on"],
-                consented_on=form.cleaned_data["consented_on"],
-                date_of_birth=form.cleaned_data["date_of_birth"],
-                eligibility_notes=form.cleaned_data["eligibility_notes"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"Enrolled as {participant.number}.")
-            return redirect(_participant_url(participant))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.participant_enrol(
+            actor=request.actor,
+            access=access,
+            study_team_id=form.study_team_id(),
+            enrolled_on=form.cleaned_data["enrolled_on"],
+            consented_on=form.cleaned_data["consented_on"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            eligibility_notes=form.cleaned_data["eligibility_notes"],
+        ),
+        then=_participant_url,
+        saved=lambda participant: f"Enrolled as {participant.number}.",
+    )
+    if saved:
+        return saved
     recruiting = study.status == study.Status.RECRUITING
     return render(
         request,
@@ -152,29 +153,29 @@ def enrol(request, study_id: int):
 @login_required
 def person_enrol(request, person_id: int):
     person = person_for_request(request, person_id, "study-enrol")
-    open_teams = list(selectors.studies_open_to_person(person=person))
+    open_teams = list(selectors.studies_open_to_person(person=person, actor=request.actor))
     form = PersonEnrolmentForm(
         posted(request), open_teams=open_teams, initial={"enrolled_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.person_enrol(
-                user=request.user,
-                person_id=person.pk,
-                study_team_id=form.study_team_id(),
-                enrolled_on=form.cleaned_data["enrolled_on"],
-                consented_on=form.cleaned_data["consented_on"],
-                eligibility_notes=form.cleaned_data["eligibility_notes"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"{person.full_name} is enrolled in {participant.study.code.upper()}, "
-                f"study number {participant.number}.",
-            )
-            return redirect("people:overview", person_id=person.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.person_enrol(
+            actor=request.actor,
+            person_id=person.pk,
+            study_team_id=form.study_team_id(),
+            enrolled_on=form.cleaned_data["enrolled_on"],
+            consented_on=form.cleaned_data["consented_on"],
+            eligibility_notes=form.cleaned_data["eligibility_notes"],
+        ),
+        then=reverse("people:overview", args=[person.pk]),
+        saved=lambda participant: (
+            f"{person.full_name} is enrolled in {participant.study.code.upper()}, "
+            f"study number {participant.number}."
+        ),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "study/participants/person_enrol.jinja",
@@ -270,20 +271,21 @@ def consent(request, study_id: int, participant_id: int):
     form = ConsentForm(
         posted(request), initial={"version": study.consent_version, "consented_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            given = services.consent_record(
-                user=request.user,
-                access=access,
-                participant=participant,
-                version=form.cleaned_data["version"],
-                consented_on=form.cleaned_data["consented_on"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"Consent to version {given.version} recorded.")
-            return redirect(_participant_url(participant))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.consent_record(
+            actor=request.actor,
+            access=access,
+            participant=participant,
+            version=form.cleaned_data["version"],
+            consented_on=form.cleaned_data["consented_on"],
+        ),
+        then=_participant_url(participant),
+        saved=lambda given: f"Consent to version {given.version} recorded.",
+    )
+    if saved:
+        return saved
     history = ", ".join(
         f"version {c.version} on {c.consented_on.day} {c.consented_on:%B %Y}"
         for c in selectors.participant_consents(participant=participant)
@@ -310,21 +312,22 @@ def consent(request, study_id: int, participant_id: int):
 def withdraw(request, study_id: int, participant_id: int):
     access, participant = _participant(request, study_id, participant_id)
     form = WithdrawalForm(posted(request), initial={"withdrawn_on": timezone.localdate()})
-    if request.method == "POST" and not participant.withdrawn and form.is_valid():
-        try:
-            services.participant_withdraw(
-                user=request.user,
-                access=access,
-                participant=participant,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                reason=form.cleaned_data["reason"],
-                choice=form.cleaned_data["choice"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"{participant.number} has withdrawn from the study.")
-            return redirect(_participant_url(participant))
+    saved = not participant.withdrawn and form_saved(
+        request,
+        form,
+        lambda: services.participant_withdraw(
+            actor=request.actor,
+            access=access,
+            participant=participant,
+            withdrawn_on=form.cleaned_data["withdrawn_on"],
+            reason=form.cleaned_data["reason"],
+            choice=form.cleaned_data["choice"],
+        ),
+        then=_participant_url(participant),
+        saved=f"{participant.number} has withdrawn from the study.",
+    )
+    if saved:
+        return saved
     return render(
         request,
         "study/participants/withdraw.jinja",
@@ -349,31 +352,36 @@ def record(request, study_id: int, participant_id: int, timepoint_id: int, instr
         posted(request), instrument=instrument, initial={"administered_on": timezone.localdate()}
     )
     first, last = _window_days(point)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assessment_record(
-                user=request.user,
-                access=access,
-                participant=participant,
-                timepoint_id=point.pk,
-                instrument_id=instrument.id,
-                answers=form.answers(),
-                administered_on=form.cleaned_data["administered_on"],
+
+    def recorded(assessment) -> str:
+        if not assessment.in_window:
+            messages.warning(
+                request,
+                f"{instrument.title} was recorded outside the window: day {assessment.day}, "
+                f"window day {first} to day {last}.",
             )
-        except ServiceError as error:
-            item = (
-                {error.field: form.item_field_name(error.field)} if error.field not in form.fields else None
-            )
-            show_service_error(form, error, item)
-        else:
-            messages.success(request, f"{instrument.title} recorded at {point.label}.")
-            if not assessment.in_window:
-                messages.warning(
-                    request,
-                    f"{instrument.title} was recorded outside the window: day {assessment.day}, "
-                    f"window day {first} to day {last}.",
-                )
-            return redirect(_participant_url(participant))
+        return _participant_url(participant)
+
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.assessment_record(
+            actor=request.actor,
+            access=access,
+            participant=participant,
+            timepoint_id=point.pk,
+            instrument_id=instrument.id,
+            answers=form.answers(),
+            administered_on=form.cleaned_data["administered_on"],
+        ),
+        then=recorded,
+        saved=f"{instrument.title} recorded at {point.label}.",
+        field_names={
+            item.id: form.item_field_name(item.id) for item in instrument.items if item.id not in form.fields
+        },
+    )
+    if saved:
+        return saved
     window = schedule.Window(point.target_day, point.window_before, point.window_after)
     anchor = participant.anchor_on
     return render(
@@ -422,7 +430,7 @@ def _when(row, today: date) -> str:
 
 @login_required
 def due(request, study_id: int):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     today = timezone.localdate()
     rows = selectors.assessments_to_do(access=access, today=today)
     groups = []
@@ -448,27 +456,28 @@ def due(request, study_id: int):
 
 @login_required
 def screening(request, study_id: int):
-    access = selectors.study_access(user=request.user, study_id=study_id)
+    access = selectors.study_access(actor=request.actor, study_id=study_id)
     sites = list(access.sites())
     form = ScreeningForm(posted(request), sites=sites, initial={"screened_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = services.screening_record(
-                user=request.user,
-                access=access,
-                site_id=int(form.cleaned_data["site"]),
-                screened_on=form.cleaned_data["screened_on"],
-                reason=form.cleaned_data["reason"],
-                count=form.cleaned_data["count"],
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            people = "person" if entry.count == 1 else "people"
-            messages.success(
-                request, f"{entry.count} {people} added to the screening log at {entry.site.code}."
-            )
-            return redirect("study:screening", study_id=access.study.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.screening_record(
+            actor=request.actor,
+            access=access,
+            site_id=int(form.cleaned_data["site"]),
+            screened_on=form.cleaned_data["screened_on"],
+            reason=form.cleaned_data["reason"],
+            count=form.cleaned_data["count"],
+        ),
+        then=reverse("study:screening", args=[access.study.pk]),
+        saved=lambda entry: (
+            f"{entry.count} {'person' if entry.count == 1 else 'people'} added to the screening log at "
+            f"{entry.site.code}."
+        ),
+    )
+    if saved:
+        return saved
     counts = {(row["site"], row["reason"]): row["total"] for row in selectors.screening_counts(access=access)}
     reasons = Screening.Reason.choices
     table = [

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from connecting_people.study import jobs, selectors
 from connecting_people.study.forms.reports import ReportForm
 from connecting_people.study.models import Job
-from connecting_people.study.reporting import download_name, report_body, report_download_record
+from connecting_people.study.report.db import download_name, report_body, report_download_record
 from connecting_people.study.views.jobs import job_index, lead_access, state_tag
 
 
@@ -70,7 +70,7 @@ def report_download(request, study_id: int, job_id: int):
     found = jobs.job_result_file(job)
     if found is None:
         raise Http404("No file to download")
-    report_download_record(user=request.user, job=job)
+    report_download_record(actor=request.actor, job=job)
     return FileResponse(
         open(found, "rb"),  # noqa: SIM115 - FileResponse closes it once sent
         as_attachment=True,

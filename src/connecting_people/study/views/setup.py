@@ -6,14 +6,12 @@ A page that only changes the set-up (status, a new site, allocation, a timepoint
 404 too, so a non-lead never reaches a service with a write.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 
-from connecting_people.core.errors import ServiceError, StaleRecordError
-from connecting_people.core.forms import posted, saved_by_someone_else, show_service_error
+from connecting_people.core.forms import form_saved, posted
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments
@@ -38,7 +36,7 @@ NO_TEAMS_LEFT = "Every team of the study's sites is already in an arm. Add a sit
 
 
 def _access(request, study_id):
-    return selectors.study_access(user=request.user, study_id=study_id)
+    return selectors.study_access(actor=request.actor, study_id=study_id)
 
 
 def _refuse_write_unless_lead(request, access) -> None:
@@ -105,9 +103,9 @@ def study_list(request):
         request,
         "study/setup/list.jinja",
         {
-            "memberships": list(selectors.memberships_for(user=request.user)),
-            "may_create": selectors.may_create_study(user=request.user),
-            "invitations_waiting": selectors.site_invitations_for(user=request.user)
+            "memberships": list(selectors.memberships_for(actor=request.actor)),
+            "may_create": selectors.may_create_study(actor=request.actor),
+            "invitations_waiting": selectors.site_invitations_for(actor=request.actor)
             .filter(status=StudySite.Status.INVITED)
             .count(),
             "page_title": "Your studies",
@@ -117,20 +115,20 @@ def study_list(request):
 
 @login_required
 def study_create(request):
-    if not selectors.may_create_study(user=request.user):
+    if not selectors.may_create_study(actor=request.actor):
         raise Http404("Not a researcher")
     form = StudyForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            study = services.study_create(user=request.user, **form.cleaned_data)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"{study.code.upper()} set up, with baseline and 6-month timepoints and illustrative unit costs.",
-            )
-            return redirect(_overview_url(study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.study_create(actor=request.actor, data=services.StudyData(**form.cleaned_data)),
+        then=_overview_url,
+        saved=lambda study: (
+            f"{study.code.upper()} set up, with baseline and 6-month timepoints and illustrative unit costs."
+        ),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "study/setup/create.jinja",
@@ -170,21 +168,21 @@ def status(request, study_id: int):
     form = StatusForm(
         posted(request), initial={"status": access.study.status, "version": access.study.version}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            study = services.study_status_set(
-                user=request.user,
-                access=access,
-                expected_version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, _overview_url(access.study))
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"Status changed to {study.get_status_display().lower()}.")
-            return redirect(_overview_url(study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.study_status_set(
+            actor=request.actor,
+            access=access,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+        ),
+        then=_overview_url,
+        saved=lambda study: f"Status changed to {study.get_status_display().lower()}.",
+        stale_to=_overview_url(access.study),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         access,
@@ -203,22 +201,21 @@ def members(request, study_id: int):
     form = None
     if access.is_lead:
         form = MemberForm(posted(request), sites=list(access.sites()))
-        if request.method == "POST" and form.is_valid():
-            try:
-                member = services.member_add(
-                    user=request.user,
-                    access=access,
-                    username=form.cleaned_data["username"],
-                    role=form.cleaned_data["role"],
-                    site_id=form.site_id(),
-                )
-            except ServiceError as error:
-                show_service_error(form, error)
-            else:
-                messages.success(
-                    request, f"{member.user.username} added as {member.get_role_display().lower()}."
-                )
-                return redirect(reverse("study:members", args=[study.pk]))
+        saved = form_saved(
+            request,
+            form,
+            lambda: services.member_add(
+                actor=request.actor,
+                access=access,
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+                site_id=form.site_id(),
+            ),
+            then=reverse("study:members", args=[study.pk]),
+            saved=lambda member: f"{member.user.username} added as {member.get_role_display().lower()}.",
+        )
+        if saved:
+            return saved
     return render(
         request,
         "study/setup/members.jinja",
@@ -241,23 +238,20 @@ def site_add(request, study_id: int):
     access = lead_access(request, study_id)
     trusts = list(selectors.trusts_not_yet_sites(study=access.study))
     form = SiteForm(posted(request), trusts=trusts)
-    if request.method == "POST" and form.is_valid():
-        try:
-            site = services.site_add(
-                user=request.user, access=access, trust_id=int(form.cleaned_data["trust"])
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            if site.status == StudySite.Status.ACTIVE:
-                messages.success(request, f"{site.trust.name} added as {site.code}.")
-            else:
-                messages.success(
-                    request,
-                    f"{site.trust.name} invited as {site.code}. It takes part once someone with the researcher "
-                    "role there accepts; until then its teams cannot be allocated.",
-                )
-            return redirect(_overview_url(access.study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.site_add(actor=request.actor, access=access, trust_id=int(form.cleaned_data["trust"])),
+        then=_overview_url(access.study),
+        saved=lambda site: (
+            f"{site.trust.name} added as {site.code}."
+            if site.status == StudySite.Status.ACTIVE
+            else f"{site.trust.name} invited as {site.code}. It takes part once someone with the researcher "
+            "role there accepts; until then its teams cannot be allocated."
+        ),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         access,
@@ -275,20 +269,20 @@ def allocate(request, study_id: int):
     access = lead_access(request, study_id)
     teams = list(selectors.teams_not_yet_allocated(study=access.study))
     form = AllocationForm(posted(request), teams=teams)
-    if request.method == "POST" and form.is_valid():
-        try:
-            allocated = services.team_allocate(
-                user=request.user, access=access, team_id=form.team_id(), arm=form.cleaned_data["arm"]
-            )
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"{allocated.team.name} allocated to the {allocated.get_arm_display().lower()} arm "
-                f"as {allocated.code}.",
-            )
-            return redirect(_overview_url(access.study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.team_allocate(
+            actor=request.actor, access=access, team_id=form.team_id(), arm=form.cleaned_data["arm"]
+        ),
+        then=_overview_url(access.study),
+        saved=lambda allocated: (
+            f"{allocated.team.name} allocated to the {allocated.get_arm_display().lower()} arm "
+            f"as {allocated.code}."
+        ),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         access,
@@ -306,19 +300,22 @@ def randomise(request, study_id: int):
     access = lead_access(request, study_id)
     teams = list(selectors.teams_not_yet_allocated(study=access.study))
     form = RandomiseForm(posted(request), teams=teams)
-    if request.method == "POST" and form.is_valid():
-        try:
-            allocated = services.teams_allocate_random(
-                user=request.user, access=access, team_ids=form.team_ids(), seed=form.cleaned_data["seed"]
-            )
-        except ServiceError as error:
-            show_service_error(form, error, {"team": "teams"})
-        else:
-            arms = ", ".join(f"{row.code} {row.get_arm_display().lower()}" for row in allocated)
-            messages.success(
-                request, f"Teams allocated at random within their sites, seed {allocated[0].seed}: {arms}."
-            )
-            return redirect(_overview_url(access.study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.teams_allocate_random(
+            actor=request.actor, access=access, team_ids=form.team_ids(), seed=form.cleaned_data["seed"]
+        ),
+        then=_overview_url(access.study),
+        saved=lambda allocated: (
+            f"Teams allocated at random within their sites, seed {allocated[0].seed}: "
+            + ", ".join(f"{row.code} {row.get_arm_display().lower()}" for row in allocated)
+            + "."
+        ),
+        field_names={"team": "teams"},
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         access,
@@ -362,24 +359,27 @@ def _timepoint_page(request, access, point):
             "version": point.version,
         }
     form = TimepointForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
+    def save():
         fields = dict(form.cleaned_data)
         version = fields.pop("version")
-        try:
-            saved = services.timepoint_save(
-                user=request.user,
-                access=access,
-                timepoint_id=point.pk if point is not None else None,
-                expected_version=version if point is not None else None,
-                **fields,
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, _timepoints_url(access.study))
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            messages.success(request, f"{saved.label} saved: in window from {_window_text(saved)}.")
-            return redirect(_timepoints_url(access.study))
+        return services.timepoint_save(
+            actor=request.actor,
+            access=access,
+            timepoint_id=point.pk if point is not None else None,
+            expected_version=version if point is not None else None,
+            data=services.TimepointData(**fields),
+        )
+
+    done = form_saved(
+        request,
+        form,
+        save,
+        then=_timepoints_url(access.study),
+        saved=lambda saved: f"{saved.label} saved: in window from {_window_text(saved)}.",
+        stale_to=_timepoints_url(access.study),
+    )
+    if done:
+        return done
     heading = f"Change {point.label}" if point is not None else "Add a timepoint"
     return _form_page(
         request,
@@ -431,22 +431,23 @@ def schedule(request, study_id: int, timepoint_id: int):
         instruments=_schedulable_instruments(scheduled_ids),
         initial=ScheduleForm.initial_for(scheduled_ids) | {"version": point.version},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.schedule_set(
-                user=request.user,
-                access=access,
-                timepoint_id=point.pk,
-                expected_version=form.cleaned_data["version"],
-                instrument_ids=form.instrument_ids(),
-            )
-        except StaleRecordError as error:
-            return saved_by_someone_else(request, error, _timepoints_url(access.study))
-        except ServiceError as error:
-            show_service_error(form, error, {"instrument_id": "instruments"})
-        else:
-            messages.success(request, f"Schedule for {point.label} saved.")
-            return redirect(_timepoints_url(access.study))
+    saved = form_saved(
+        request,
+        form,
+        lambda: services.schedule_set(
+            actor=request.actor,
+            access=access,
+            timepoint_id=point.pk,
+            expected_version=form.cleaned_data["version"],
+            instrument_ids=form.instrument_ids(),
+        ),
+        then=_timepoints_url(access.study),
+        saved=f"Schedule for {point.label} saved.",
+        stale_to=_timepoints_url(access.study),
+        field_names={"instrument_id": "instruments"},
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         access,
@@ -477,25 +478,28 @@ def unit_costs(request, study_id: int):
         form = UnitCostsForm(
             posted(request), instrument=instrument, initial=UnitCostsForm.initial_for(study, rows)
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.unit_costs_set(
-                    user=request.user,
-                    access=access,
-                    expected_version=form.cleaned_data["version"],
-                    price_year=form.cleaned_data["price_year"],
-                    currency=form.cleaned_data["currency"],
-                    source=form.cleaned_data["source"],
-                    costs=form.costs(),
-                )
-            except StaleRecordError as error:
-                return saved_by_someone_else(request, error, reverse("study:unit_costs", args=[study.pk]))
-            except ServiceError as error:
-                show_service_error(form, error)
-            else:
-                study.refresh_from_db()
-                messages.success(request, f"Unit costs saved at {study.price_year} prices.")
-                return redirect(_overview_url(study))
+        def saved_message(_result) -> str:
+            study.refresh_from_db()
+            return f"Unit costs saved at {study.price_year} prices."
+
+        saved = form_saved(
+            request,
+            form,
+            lambda: services.unit_costs_set(
+                actor=request.actor,
+                access=access,
+                expected_version=form.cleaned_data["version"],
+                price_year=form.cleaned_data["price_year"],
+                currency=form.cleaned_data["currency"],
+                source=form.cleaned_data["source"],
+                costs=form.costs(),
+            ),
+            then=_overview_url(study),
+            saved=saved_message,
+            stale_to=reverse("study:unit_costs", args=[study.pk]),
+        )
+        if saved:
+            return saved
     by_service = {row.service: row for row in rows}
     services_listed = (
         [(item, by_service.get(item.id)) for item in instrument.items] if instrument is not None else []

@@ -9,8 +9,8 @@ from connecting_people.accounts.models import Team, User
 from connecting_people.audit.models import AuditEvent
 from connecting_people.people.models import Person
 from connecting_people.study import selectors, services
-from connecting_people.study.loading import SIMULATOR_USERNAME
 from connecting_people.study.models import Assessment, Study, StudyMember
+from connecting_people.study.simulation.db import SIMULATOR_USERNAME
 from connecting_people.synthetic.demo import DEMO_TEAMS
 from connecting_people.synthetic.study import StudyShape, choose_teams
 
@@ -41,8 +41,8 @@ def test_the_demo_has_a_recruiting_study_led_by_researcher_a(db):
 
     # what researcher.a sees on signing in: their study, with assessments done and some still to come
     researcher = User.objects.get(username="researcher.a")
-    assert list(selectors.studies_for(user=researcher)) == [study]
-    access = selectors.study_access(user=researcher, study_id=study.pk)
+    assert list(selectors.studies_for(actor=researcher)) == [study]
+    access = selectors.study_access(actor=researcher, study_id=study.pk)
     statuses = {row.status for row in selectors.timepoint_statuses(access=access)}
     assert "done" in statuses and statuses & {"not due", "due", "in window", "overdue"}
 
@@ -59,25 +59,24 @@ def test_a_new_study_can_be_set_up_on_top_of_the_demo(db):
     call_command("demo")
     researcher = User.objects.get(username="researcher.a")
     study = services.study_create(
-        user=researcher,
-        code="journey",
-        title="Journey study",
-        starts_on=TODAY - timedelta(days=10),
-        consent_version="v1",
+        actor=researcher,
+        data=services.StudyData(
+            code="journey", title="Journey study", starts_on=TODAY - timedelta(days=10), consent_version="v1"
+        ),
     )
-    access = selectors.study_access(user=researcher, study_id=study.pk)
+    access = selectors.study_access(actor=researcher, study_id=study.pk)
     riverside, hillside = (Team.objects.get(name=name) for name in DEMO_TEAMS)
-    services.site_add(user=researcher, access=access, trust_id=riverside.trust_id)
-    first = services.team_allocate(user=researcher, access=access, team_id=riverside.pk, arm="intervention")
-    services.team_allocate(user=researcher, access=access, team_id=hillside.pk, arm="control")
+    services.site_add(actor=researcher, access=access, trust_id=riverside.trust_id)
+    first = services.team_allocate(actor=researcher, access=access, team_id=riverside.pk, arm="intervention")
+    services.team_allocate(actor=researcher, access=access, team_id=hillside.pk, arm="control")
     services.study_status_set(
-        user=researcher, access=access, expected_version=access.study.version, status=Study.Status.RECRUITING
+        actor=researcher, access=access, expected_version=access.study.version, status=Study.Status.RECRUITING
     )
     in_demo_study = Study.objects.get(code="cpdemo").participants.filter(person__team=riverside).first()
     assert in_demo_study is not None
     lead = User.objects.get(username="lead.a")
     joined = services.person_enrol(
-        user=lead,
+        actor=lead,
         person_id=in_demo_study.person_id,
         study_team_id=first.pk,
         enrolled_on=TODAY,

@@ -559,7 +559,7 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
     )
     answers = [2] * 16
     rating = implementation.fidelity_rating_record(
-        user=worker,
+        actor=worker,
         kind=FidelityRating.Kind.SELF,
         scale_id="cp_practice_fidelity",
         answers=answers,
@@ -569,12 +569,12 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         team_id=team.pk,
     )
     team_link = implementation.community_link_create(
-        user=lead,
+        actor=lead,
         team_id=team.pk,
         data=implementation.CommunityLinkData(since=TODAY - timedelta(days=30), name="Allotments"),
     )
     training = implementation.training_session_create(
-        user=lead,
+        actor=lead,
         data=implementation.TrainingData(
             title="Day 1",
             held_on=TODAY - timedelta(days=3),
@@ -623,27 +623,28 @@ def _study(code, trust, team, worker, person, study_lead):
     from connecting_people.study.models import Job, Study, StudySite
 
     study = services.study_create(
-        user=study_lead, code=code, title=f"Study {code}", starts_on=STUDY_START, consent_version="v1.0"
+        actor=study_lead,
+        data=services.StudyData(code=code, title=f"Study {code}", starts_on=STUDY_START, consent_version="v1.0"),
     )
-    access = selectors.study_access(user=study_lead, study_id=study.pk)
-    site = services.site_add(user=study_lead, access=access, trust_id=trust.pk)
+    access = selectors.study_access(actor=study_lead, study_id=study.pk)
+    site = services.site_add(actor=study_lead, access=access, trust_id=trust.pk)
     # The lead holds the researcher role in the trust, so its own trust takes part at once (no invitation).
     assert site.status == StudySite.Status.ACTIVE, site.status
-    study_team = services.team_allocate(user=study_lead, access=access, team_id=team.pk, arm="intervention")
+    study_team = services.team_allocate(actor=study_lead, access=access, team_id=team.pk, arm="intervention")
     services.study_status_set(
-        user=study_lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
+        actor=study_lead, access=access, expected_version=study.version, status=Study.Status.RECRUITING
     )
     participant = services.person_enrol(
-        user=worker,
+        actor=worker,
         person_id=person.pk,
         study_team_id=study_team.pk,
         enrolled_on=TODAY - timedelta(days=5),
         consented_on=TODAY - timedelta(days=5),
     )
-    access = selectors.study_access(user=study_lead, study_id=study.pk)
+    access = selectors.study_access(actor=study_lead, study_id=study.pk)
     timepoint = study.timepoints.get(code="baseline")
     services.assessment_record(
-        user=study_lead,
+        actor=study_lead,
         access=access,
         participant=participant,
         timepoint_id=timepoint.pk,
@@ -652,7 +653,7 @@ def _study(code, trust, team, worker, person, study_lead):
         administered_on=TODAY - timedelta(days=4),
     )
     export = jobs.job_request(
-        user=study_lead,
+        actor=study_lead,
         access=access,
         kind=Job.Kind.EXPORT,
         purpose=Job.Purpose.MONITORING,
@@ -660,7 +661,7 @@ def _study(code, trust, team, worker, person, study_lead):
     )
     task_result = DBTaskResult.objects.order_by("-enqueued_at").first()  # queued for the worker
     report = jobs.job_request(
-        user=study_lead,
+        actor=study_lead,
         access=access,
         kind=Job.Kind.REPORT,
         purpose=Job.Purpose.MONITORING,
@@ -674,7 +675,8 @@ def _study(code, trust, team, worker, person, study_lead):
 def stand_in_report(job):
     """Makes a report job's files without the analysis (which needs a study of some size): the pages and the
     download only need a finished job with its files."""
-    from connecting_people.study import jobs, reporting
+    from connecting_people.study import jobs
+    from connecting_people.study.report import db as reporting
 
     directory = jobs.job_directory(job)
     directory.mkdir(parents=True, exist_ok=True)
@@ -687,9 +689,9 @@ def stand_in_report(job):
 def _study_member(side: Side, researcher) -> None:
     from connecting_people.study import selectors, services
 
-    access = selectors.study_access(user=side.study_lead, study_id=side.study.pk)
+    access = selectors.study_access(actor=side.study_lead, study_id=side.study.pk)
     services.member_add(
-        user=side.study_lead, access=access, username=researcher.username, role="researcher", site_id=None
+        actor=side.study_lead, access=access, username=researcher.username, role="researcher", site_id=None
     )
 
 
@@ -698,8 +700,8 @@ def _invite(side: Side, trust):
     from connecting_people.study import selectors, services
     from connecting_people.study.models import StudySite
 
-    access = selectors.study_access(user=side.study_lead, study_id=side.study.pk)
-    site = services.site_add(user=side.study_lead, access=access, trust_id=trust.pk)
+    access = selectors.study_access(actor=side.study_lead, study_id=side.study.pk)
+    site = services.site_add(actor=side.study_lead, access=access, trust_id=trust.pk)
     assert site.status == StudySite.Status.INVITED, site.status
     return site
 

@@ -1,8 +1,8 @@
 """The analysis report: made in the background for a study lead (`make_report`, the report job's maker), read
 in a page, downloaded (`report_download_record` audits each download).
 
-The report is the analysis (`analysis_rows.study_analysis`, which calls the pure `analysis.analyse`) rendered
-by the pure `report` package, with the flow diagram of `completeness_data.flow_counts`. A job writes into its
+The report is the analysis (`analysis.db.study_analysis`, which calls the pure `analysis.analyse`) rendered
+by the pure `report` package, with the flow diagram of `completeness.db.flow_counts`. A job writes into its
 directory (`jobs.job_directory`):
 
 * ``report.html``: the standalone report, the file that is downloaded;
@@ -22,12 +22,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.audit.services import audit_record
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.study import jobs
-from connecting_people.study.completeness_data import flow_counts
-from connecting_people.study.flow import FlowCounts, flow_svg
+from connecting_people.study.completeness.db import flow_counts
+from connecting_people.study.completeness.flow import FlowCounts, flow_svg
 from connecting_people.study.models import Job, Study
 
 DEFAULT_SEED = 1
@@ -43,7 +44,7 @@ def make_report(job: Job) -> tuple[Path, dict[str, Any]]:
     analysis refuses) fails the job with the analysis's message (JobFailed), and nothing is written."""
     # The numerical libraries (statsmodels, matplotlib) load here, in the worker, not with every page.
     from connecting_people.study.analysis import StudyDataError
-    from connecting_people.study.analysis_rows import study_analysis
+    from connecting_people.study.analysis.db import study_analysis
     from connecting_people.study.report import render_both
 
     study = job.study
@@ -210,8 +211,10 @@ def download_name(job: Job) -> str:
     return f"{job.study.code}-report-{job.pk}.html"
 
 
-def report_download_record(*, user, job: Job) -> None:
+def report_download_record(*, actor: Actor, job: Job) -> None:
     """Audits that `user` downloaded the report `job` (who, which job, the purpose it was made for)."""
+    actor = as_actor(actor)
+    user = actor.user
     audit_record(
         actor=user,
         action="study.report_downloaded",

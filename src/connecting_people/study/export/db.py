@@ -50,17 +50,20 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.audit.services import audit_record
-from connecting_people.connections.domain import Snapshot, Tie
-from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
-from connecting_people.connections.selectors import as_entry
+from connecting_people.connections.selectors import (
+    map_dates_of_people,
+    person_labels_on_maps,
+    snapshots_by_id,
+)
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.errors import UnknownInstrumentError
-from connecting_people.people.models import Person
+from connecting_people.people.selectors import names_and_dates_of_birth
 from connecting_people.study import jobs
 from connecting_people.study.export import (
     FORMATS,
@@ -410,30 +413,6 @@ def maps_chosen(
     return sorted(chosen, key=lambda pair: (taken[pair[1]], pair[1]))
 
 
-def _snapshots(ids: list[int]) -> dict[int, Snapshot]:
-    """The stored maps `ids` as plain `Snapshot`s: two queries for all of them."""
-    dates = dict(MapSnapshot.objects.filter(pk__in=ids).values_list("pk", "taken_on"))
-    entries: dict[int, list] = defaultdict(list)
-    key_of: dict[int, str] = {}
-    rows = (
-        MapEntry.objects.filter(snapshot_id__in=ids)
-        .only(
-            "id", "snapshot_id", "key", "label", "kind", "category", "ring", "supports", "frequency", "wish"
-        )
-        .order_by("snapshot_id", "id")
-    )
-    for row in rows:
-        entry = as_entry(row)
-        entries[row.snapshot_id].append(entry)
-        key_of[row.pk] = entry.key
-    ties: dict[int, list[Tie]] = defaultdict(list)
-    for snapshot_id, a, b in MapTie.objects.filter(snapshot_id__in=ids).values_list(
-        "snapshot_id", "a_id", "b_id"
-    ):
-        ties[snapshot_id].append(Tie(key_of[a], key_of[b]))
-    return {pk: Snapshot(taken_on=dates[pk], entries=tuple(entries[pk]), ties=tuple(ties[pk])) for pk in ids}
-
-
 def map_rows(
     study: Study, *, cutoff: datetime, chunk_size: int = MAP_PARTICIPANTS_CHUNK
 ) -> Iterator[dict[str, Any]]:
@@ -451,13 +430,7 @@ def map_rows(
     while chunk := list(linked.filter(pk__gt=after)[:chunk_size]):
         after = chunk[-1][0]
         maps: dict[int, list[tuple[int, date]]] = defaultdict(list)
-        heads = (
-            MapSnapshot.objects.filter(
-                person_id__in=[person for _, person, _ in chunk], created_at__lte=cutoff
-            )
-            .order_by("person_id", "taken_on", "pk")
-            .values_list("person_id", "pk", "taken_on")
-        )
+        heads = map_dates_of_people(person_ids=[person for _, person, _ in chunk], created_before=cutoff)
         for person, pk, taken_on in heads:
             maps[person].append((pk, taken_on))
         plan = [
@@ -465,7 +438,7 @@ def map_rows(
             for participant, person, anchor in chunk
             for code, snapshot in maps_chosen(maps[person], anchor=anchor, timepoints=timepoints)
         ]
-        snapshots = _snapshots([snapshot for _, _, snapshot in plan])
+        snapshots = snapshots_by_id(snapshot_ids=[snapshot for _, _, snapshot in plan])
         for participant, code, snapshot in plan:
             yield {"person_id": participant, "timepoint": code, "snapshot": snapshots[snapshot]}
 
@@ -479,9 +452,8 @@ def identifier_scanner(study: Study, *, shifted: bool, cutoff: datetime, today: 
     maps, the names of rated workers; and the study's own codes, which are not names."""
     names: set[str] = set()
     dates_of_birth: set[date] = set()
-    people = Person.objects.filter(study_participations__study=study).values_list(
-        "given_name", "family_name", "preferred_name", "date_of_birth"
-    )
+    linked = Participant.objects.filter(study=study, person__isnull=False).values("person_id")
+    people = names_and_dates_of_birth(person_ids=linked)
     for given, family, preferred, born in people.iterator(CHUNK_SIZE):
         names.add(f"{given} {family}")
         if preferred:
@@ -495,13 +467,7 @@ def identifier_scanner(study: Study, *, shifted: bool, cutoff: datetime, today: 
     # People in a participant's life are named by first name or initials: those labels must never appear.
     # Groups, places and services ("Social worker", "Riverside Library") are not people, and their names are
     # everyday words that the data dictionary may use, so they are not searched for.
-    labels = (
-        MapEntry.objects.filter(snapshot__person__study_participations__study=study, kind="person")
-        .values_list("label", flat=True)
-        .distinct()
-        .order_by()
-    )
-    names.update(labels.iterator(CHUNK_SIZE))
+    names.update(person_labels_on_maps(person_ids=linked).iterator(CHUNK_SIZE))
     workers = _ratings(study, cutoff=cutoff, today=today).values("worker_id")
     for first, last in get_user_model().objects.filter(pk__in=workers).values_list("first_name", "last_name"):
         names.add(f"{first} {last}".strip())
@@ -678,7 +644,7 @@ def make_export(job: Job) -> tuple[Path, dict]:
 
 def export_run_here(
     *,
-    user,
+    actor: Actor,
     access: StudyAccess,
     directory: Path,
     purpose: str,
@@ -691,22 +657,37 @@ def export_run_here(
     `jobs.job_run` (the outcome audited as the requester's act). Returns the job, done or failed.
 
     NotAllowedError unless the user leads the whole study; ServiceError for a bad purpose or directory."""
+    actor = as_actor(actor)
+    user = actor.user
     if not access.is_lead or access.site_id is not None:
         raise NotAllowedError("Only a study lead can make exports.")
     if purpose not in Job.Purpose.values:
-        raise ServiceError("Choose what it is for.", field="purpose")
+        raise ServiceError("Choose what it is for.", field="purpose", code="purpose_required")
     if dates not in DATE_CHOICES:
-        raise ServiceError("Choose days or shifted dates.", field="dates")
+        raise ServiceError("Choose days or shifted dates.", field="dates", code="dates_choice_required")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise ServiceError(f"Choose files from {', '.join(FORMATS)}.", field="formats")
+        raise ServiceError(
+            f"Choose files from {', '.join(FORMATS)}.",
+            field="formats",
+            code="formats_unknown",
+            params={"formats": list(FORMATS)},
+        )
     directory = Path(directory).absolute()
     if directory.exists():
         raise ServiceError(
-            f"{directory} already exists: an export is written into a new folder.", field="out"
+            f"{directory} already exists: an export is written into a new folder.",
+            field="out",
+            code="export_directory_exists",
+            params={"directory": str(directory)},
         )
     if not directory.parent.is_dir():
-        raise ServiceError(f"{directory.parent} is not a folder.", field="out")
+        raise ServiceError(
+            f"{directory.parent} is not a folder.",
+            field="out",
+            code="export_directory_missing",
+            params={"directory": str(directory.parent)},
+        )
     options = {"dates": dates, "formats": [name for name in FORMATS if name in formats]}
     with transaction.atomic():
         job = Job.objects.create(
@@ -733,8 +714,10 @@ def export_run_here(
     return jobs.job_run(job.pk)
 
 
-def export_download_record(*, user, job: Job) -> None:
+def export_download_record(*, actor: Actor, job: Job) -> None:
     """Audits that `user` downloaded the export `job` (who, which job; the purpose it was made for)."""
+    actor = as_actor(actor)
+    user = actor.user
     audit_record(
         actor=user,
         action="study.export_downloaded",

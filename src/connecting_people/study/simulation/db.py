@@ -57,19 +57,20 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Membership, Role, Team, Trust, User
-from connecting_people.accounts.selectors import scope_for
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.services import rating_from_score
 from connecting_people.measures import registry
+from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import BatchResult, score_batch
 from connecting_people.measures.scoring.result import INTEGER, MISSING_OUTCOMES, NUMBER, STATE
-from connecting_people.measures.services import DERIVED_KEYS
-from connecting_people.people.models import Person
-from connecting_people.study import schedule, services, simulation
+from connecting_people.people.selectors import team_of_people
+from connecting_people.study import services, simulation
+from connecting_people.study.design import schedule
 from connecting_people.study.models import (
     Assessment,
     Consent,
@@ -129,9 +130,16 @@ def check_code(code: str) -> str:
             "The study code must be 1 to 20 letters, digits, hyphens or underscores, starting with a letter "
             "or digit.",
             field="code",
+            code="study_code_invalid",
+            params={"code": code},
         )
     if Study.objects.filter(code=code).exists():
-        raise ServiceError(f"A study with the code {code} already exists.", field="code")
+        raise ServiceError(
+            f"A study with the code {code} already exists.",
+            field="code",
+            code="study_code_taken",
+            params={"code": code},
+        )
     return code
 
 
@@ -163,7 +171,7 @@ def simulator_account(*, trust: Trust | None = None) -> User:
 def load_simulated(
     sim: SimulatedStudy,
     *,
-    user: User,
+    actor: Actor,
     code: str,
     title: str | None = None,
     starts_on: date | None = None,
@@ -186,51 +194,69 @@ def load_simulated(
     Raises ServiceError (nothing written) for a code that is taken or not a slug, a user without the
     researcher role, a start too recent for the recruitment period, or teams that do not fit.
     """
+    actor = as_actor(actor)
+    user = actor.user
     today = today or timezone.localdate()
     starts_on = starts_on or today - timedelta(days=DEFAULT_START_DAYS_AGO)
     code = check_code(code)
-    if not scope_for(user=user).is_researcher:
-        raise ServiceError(f"{user.username} does not have the researcher role.", field="user")
+    if not actor.scope.is_researcher:
+        raise ServiceError(
+            f"{user.username} does not have the researcher role.",
+            field="user",
+            code="member_not_researcher",
+            params={"username": user.username},
+        )
     if recruitment_days < 0:
-        raise ServiceError("The recruitment period cannot be negative.", field="recruitment_days")
+        raise ServiceError(
+            "The recruitment period cannot be negative.",
+            field="recruitment_days",
+            code="recruitment_negative",
+        )
     if starts_on + timedelta(days=recruitment_days + BASELINE_DELAY_DAYS) > today:
         raise ServiceError(
             f"A study starting on {starts_on:%d %B %Y} cannot have recruited for {recruitment_days} days "
             "and interviewed everyone at baseline by today: choose an earlier start.",
             field="starts_on",
+            code="recruitment_too_long",
+            params={"starts_on": starts_on, "recruitment_days": recruitment_days},
         )
     if teams is not None and (len(teams) != len(sim.teams) or len({team.pk for team in teams}) != len(teams)):
         raise ServiceError(
-            f"Give {len(sim.teams)} different teams, one for each simulated team.", field="teams"
+            f"Give {len(sim.teams)} different teams, one for each simulated team.",
+            field="teams",
+            code="teams_count_wrong",
+            params={"teams": len(sim.teams)},
         )
     _check_people(sim, teams, people or {})
     seed = int(sim.parameters.get("seed", 0))
     with transaction.atomic():
         study = services.study_create(
-            user=user,
-            code=code,
-            title=title or f"Simulated study (seed {seed})",
-            starts_on=starts_on,
-            consent_version=CONSENT_VERSION,
+            actor=actor,
+            data=services.StudyData(
+                code=code,
+                title=title or f"Simulated study (seed {seed})",
+                starts_on=starts_on,
+                consent_version=CONSENT_VERSION,
+            ),
             today=today,
         )
         study.status = status
         study.save(update_fields=["status"])
         _unit_costs(study, sim)
         points = _timepoints(study, sim)
-        study_teams, created_teams = _teams(study, sim, user=user, teams=teams)
+        study_teams, created_teams = _teams(study, sim, actor=actor, teams=teams)
         rng = random.Random(f"study.loading:{seed}")
         participants = _participants(
             study,
             sim,
-            user=user,
+            actor=actor,
             study_teams=study_teams,
             people=people or {},
             rng=rng,
             recruitment_days=recruitment_days,
             today=today,
         )
-        written, out_of_window, not_yet = _assessments(sim, participants, points, user=user, today=today)
+        written, out_of_window, not_yet = _assessments(sim, participants, points, actor=actor, today=today)
         ratings = _fidelity(sim, study_teams, created_teams, starts_on=starts_on, today=today)
         counts = LoadCounts(
             sites=study.sites.count(),
@@ -269,14 +295,10 @@ def load_simulated(
 
 def load_counts(study: Study) -> dict[str, Any]:
     """The counts recorded when `study` was loaded (from its `study.simulated` audit event); {} otherwise."""
-    from connecting_people.audit.models import AuditEvent
+    from connecting_people.audit.selectors import latest_event_summary
 
-    event = (
-        AuditEvent.objects.filter(action="study.simulated", object_type="study", object_id=str(study.pk))
-        .order_by("-id")
-        .first()
-    )
-    return dict(event.summary.get("counts", {})) if event is not None else {}
+    summary = latest_event_summary(action="study.simulated", object_type="study", object_id=study.pk)
+    return dict(summary.get("counts", {})) if summary is not None else {}
 
 
 # ------------------------------------------------------------------------------------------------- steps
@@ -291,16 +313,24 @@ def _check_people(sim: SimulatedStudy, teams: Sequence[Team] | None, people: Map
         raise ServiceError(
             "Participants can be linked to people supported only in a study laid onto real teams.",
             field="people",
+            code="people_need_real_teams",
         )
     if len(set(people.values())) != len(people):
-        raise ServiceError("A person can be linked to one participant only.", field="people")
+        raise ServiceError(
+            "A person can be linked to one participant only.",
+            field="people",
+            code="person_linked_twice",
+        )
     laid = {row["team"]: team.pk for row, team in zip(sim.teams, teams, strict=True)}
     team_of = {row["participant"]: laid[row["team"]] for row in sim.participants}
-    found = dict(Person.objects.filter(pk__in=list(people.values())).values_list("pk", "team_id"))
+    found = team_of_people(person_ids=people.values())
     wrong = sum(1 for participant, person in people.items() if found.get(person) != team_of.get(participant))
     if wrong:
         raise ServiceError(
-            f"{wrong} of the people to link are unknown or not of their participant's team.", field="people"
+            f"{wrong} of the people to link are unknown or not of their participant's team.",
+            field="people",
+            code="people_out_of_team",
+            params={"count": wrong},
         )
 
 
@@ -359,9 +389,11 @@ def _letter(index: int) -> str:
 
 
 def _teams(
-    study: Study, sim: SimulatedStudy, *, user: User, teams: Sequence[Team] | None
+    study: Study, sim: SimulatedStudy, *, actor: Actor, teams: Sequence[Team] | None
 ) -> tuple[dict[str, StudyTeam], bool]:
     """StudyTeam for each simulated team id (and whether the teams were made here)."""
+    actor = as_actor(actor)
+    user = actor.user
     site_order = list(dict.fromkeys(row["site"] for row in sim.teams))
     created = teams is None
     if created:
@@ -432,7 +464,7 @@ def _participants(
     study: Study,
     sim: SimulatedStudy,
     *,
-    user: User,
+    actor: Actor,
     study_teams: Mapping[str, StudyTeam],
     people: Mapping[str, int],
     rng: random.Random,
@@ -440,6 +472,8 @@ def _participants(
     today: date,
 ) -> dict[str, _Enrolled]:
     """Participants and their consent, written with plain INSERTs; simulated id -> what was written."""
+    actor = as_actor(actor)
+    user = actor.user
     prefix = study.code.upper()
     width = max(4, len(str(len(sim.participants))))
     now = timezone.now()
@@ -516,10 +550,12 @@ def _assessments(
     participants: Mapping[str, _Enrolled],
     points: Mapping[str, Timepoint],
     *,
-    user: User,
+    actor: Actor,
     today: date,
 ) -> tuple[int, int, int]:
     """Score the simulated answers in bulk and write them; returns (written, out of window, not yet due)."""
+    actor = as_actor(actor)
+    user = actor.user
     windows = {
         label: schedule.Window(point.target_day, point.window_before, point.window_after)
         for label, point in points.items()
@@ -710,7 +746,11 @@ def _fidelity(
         for index, row in enumerate(rows):
             scored = result.row(index)
             if scored["total"] != row["score"]:  # pragma: no cover - a scale that is not a plain sum
-                raise ServiceError(f"{scale_id} does not score {row['score']} from spread answers.")
+                raise ServiceError(
+                    f"{scale_id} does not score {row['score']} from spread answers.",
+                    code="fidelity_score_unreachable",
+                    params={"scale": scale_id, "score": row["score"]},
+                )
             team_id = study_teams[row["team"]].team_id
             ratings.append(
                 rating_from_score(

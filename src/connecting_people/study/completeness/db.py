@@ -15,8 +15,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.utils import timezone
 
 from connecting_people.study import completeness as pure
-from connecting_people.study import schedule
-from connecting_people.study.flow import FlowCounts
+from connecting_people.study.completeness.flow import FlowCounts
+from connecting_people.study.design import schedule
 from connecting_people.study.models import (
     Assessment,
     Participant,

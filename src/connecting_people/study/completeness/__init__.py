@@ -44,8 +44,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from connecting_people.study import schedule
-from connecting_people.study.flow import ArmFlow, FlowCounts
+from connecting_people.study.completeness.flow import ArmFlow, FlowCounts
+from connecting_people.study.design import schedule
 
 ARMS = ("intervention", "control")
 WITHDRAWN = "withdrawn"
