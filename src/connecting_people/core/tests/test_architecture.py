@@ -210,7 +210,6 @@ KNOWN_OFFENDERS: dict[str, set[str]] = {
         "connections.MapTie",
     },
     "connecting_people.measures.spans": {"measures.Administration", "measures.HeadlineSpan"},
-    "connecting_people.plans.selectors": {"people.Person"},
     # study reads the fidelity ratings of its teams (staff data, ruled since issue 14) straight from implementation;
     # implementation needs a selector of a study's teams' ratings (left for later).
     "connecting_people.study.analysis.db": {"implementation.FidelityRating"},
