@@ -210,11 +210,6 @@ KNOWN_OFFENDERS: dict[str, set[str]] = {
         "connections.MapTie",
     },
     "connecting_people.measures.spans": {"measures.Administration", "measures.HeadlineSpan"},
-    # study reads the fidelity ratings of its teams (staff data, ruled since issue 14) straight from implementation;
-    # implementation needs a selector of a study's teams' ratings (left for later).
-    "connecting_people.study.analysis.db": {"implementation.FidelityRating"},
-    "connecting_people.study.export.db": {"implementation.FidelityRating"},
-    "connecting_people.study.simulation.db": {"implementation.FidelityRating"},
     # privacy (this branch, left for later): subject access and erasure read and remove everything held about
     # a person, across every app; each app's "everything about this person" selector is still to be written.
     "connecting_people.privacy.selectors": {
