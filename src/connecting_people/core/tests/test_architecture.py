@@ -209,7 +209,6 @@ KNOWN_OFFENDERS: dict[str, set[str]] = {
         "connections.MapSnapshot",
         "connections.MapTie",
     },
-    "connecting_people.measures.spans": {"measures.Administration", "measures.HeadlineSpan"},
     # privacy (this branch, left for later): subject access and erasure read and remove everything held about
     # a person, across every app; each app's "everything about this person" selector is still to be written.
     "connecting_people.privacy.selectors": {
