@@ -22,23 +22,16 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import CharField, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 
-from connecting_people.connections import metrics
+from connecting_people.connections import metrics, selectors, services
 from connecting_people.connections.domain import Support
-from connecting_people.connections.models import MapEntry, MapSnapshot, MapTie
+from connecting_people.connections.models import MapSnapshot
 
 # Snapshots a chunk: at ~20 entries each, about 100,000 entry rows (tens of MB while a chunk is loaded).
 CHUNK_SIZE = 5_000
 # Rows an UPDATE statement: bulk_update writes one CASE branch a row, so its cost grows with the square of this.
 UPDATE_BATCH_SIZE = 500
-
-# Keys and supports are read as text: building a UUID object or decoding JSON for each of millions of rows
-# costs more than the rest of the load. Keys are then written as `str(uuid)` does; supports are decoded once
-# for each distinct text.
-_KEY_TEXT = Cast("key", CharField())
-_SUPPORTS_TEXT = Cast("supports", TextField())
 
 _CATEGORY_CODE = {category.value: code for category, code in metrics.CATEGORY_CODE.items()}
 _KIND_CODE = {kind.value: code for kind, code in metrics.KIND_CODE.items()}
@@ -72,9 +65,8 @@ def stored_map_chunks(
     Each chunk is read when the iterator reaches it, in four queries. Raises ValueError for stored values the
     measures cannot read (an unknown category, kind, ring or support code; a tie to an entry of another map).
     """
-    base = MapSnapshot.objects.all() if snapshots is None else snapshots
     after = 0
-    while (maps := _load_chunk(base, after=after, chunk_size=chunk_size, lock=False)) is not None:
+    while (maps := _load_chunk(snapshots, after=after, chunk_size=chunk_size, lock=False)) is not None:
         yield maps
         after = int(maps.snapshot_ids[-1])
 
@@ -111,20 +103,16 @@ def measures_store(
     `updated_at` is left alone: the map has not changed, only its derived measures were refreshed. Not
     audited: measures are derived from the map and hold no personal data beyond entry keys.
     """
-    base = MapSnapshot.objects.all() if snapshots is None else snapshots
     written = 0
     after = 0
     while True:
         with transaction.atomic():
-            maps = _load_chunk(base, after=after, chunk_size=chunk_size, lock=True)
+            maps = _load_chunk(snapshots, after=after, chunk_size=chunk_size, lock=True)
             if maps is None:
                 return written
-            updated = [
-                MapSnapshot(pk=snapshot_id, measures=measures)
-                for snapshot_id, measures in zip(maps.snapshot_ids.tolist(), measures_of(maps), strict=True)
-            ]
-            MapSnapshot.objects.bulk_update(updated, ["measures"], batch_size=batch_size)
-        written += len(updated)
+            written += services.stored_measures_replace(
+                measures=zip(maps.snapshot_ids.tolist(), measures_of(maps), strict=True), batch_size=batch_size
+            )
         after = int(maps.snapshot_ids[-1])
 
 
@@ -132,41 +120,21 @@ def measures_store(
 # Loading one chunk
 
 
-def _load_chunk(base: QuerySet[MapSnapshot], *, after: int, chunk_size: int, lock: bool) -> StoredMaps | None:
-    """The next chunk of `base`: up to `chunk_size` snapshots with ids above `after` (None when none are left)."""
+def _load_chunk(
+    snapshots: QuerySet[MapSnapshot] | None, *, after: int, chunk_size: int, lock: bool
+) -> StoredMaps | None:
+    """The next chunk of `snapshots` (all when None): up to `chunk_size` snapshots with ids above `after`
+    (None when none are left), read by `selectors.stored_map_rows`."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    heads = base.filter(pk__gt=after).order_by("pk")
-    if lock:
-        heads = heads.select_for_update(of=("self",))
-    rows = list(heads.values_list("pk", "previous_id")[:chunk_size])
-    if not rows:
+    rows = selectors.stored_map_rows(snapshots, after=after, chunk_size=chunk_size, lock=lock)
+    if rows is None:
         return None
-    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+    ids = np.fromiter((pk for pk, _ in rows.heads), dtype=np.int64, count=len(rows.heads))
     previous_ids = np.fromiter(
-        (-1 if previous is None else previous for _, previous in rows), dtype=np.int64, count=len(rows)
+        (-1 if previous is None else previous for _, previous in rows.heads), dtype=np.int64, count=len(rows.heads)
     )
-    low, high = int(ids[0]), int(ids[-1])
-
-    # The chunk is an id range; a filtered queryset may leave gaps in it, which its own subquery skips.
-    chunk = base.filter(pk__gte=low, pk__lte=high)
-    entries = MapEntry.objects.filter(snapshot_id__gte=low, snapshot_id__lte=high).order_by()
-    ties = MapTie.objects.filter(snapshot_id__gte=low, snapshot_id__lte=high).order_by()
-    if base.query.has_filters():
-        entries = entries.filter(snapshot__in=chunk.values("pk"))
-        ties = ties.filter(snapshot__in=chunk.values("pk"))
-    entry_rows = list(
-        entries.values_list("snapshot_id", "pk", _KEY_TEXT, "category", "kind", "ring", _SUPPORTS_TEXT)
-    )
-    # Previous snapshots outside the chunk: only their keys matter (is an entry new since then?).
-    earlier = chunk.exclude(previous__isnull=True).exclude(previous__in=chunk.values("pk"))
-    earlier_rows = list(
-        MapEntry.objects.filter(snapshot__in=earlier.values("previous"))
-        .order_by()
-        .values_list("snapshot_id", _KEY_TEXT)
-    )
-    tie_rows = list(ties.values_list("snapshot_id", "a_id", "b_id"))
-    return _as_arrays(ids, previous_ids, entry_rows, earlier_rows, tie_rows)
+    return _as_arrays(ids, previous_ids, rows.entries, rows.earlier, rows.ties)
 
 
 def _as_arrays(

@@ -7,7 +7,8 @@ that came from such a read.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 
 from connecting_people.accounts.actor import Actor
 from connecting_people.connections.domain import (
@@ -200,3 +201,71 @@ def first_map_taken_on(person_ref: str = "pk") -> Subquery:
     return Subquery(
         MapSnapshot.objects.filter(person=OuterRef(person_ref)).order_by("taken_on").values("taken_on")[:1]
     )
+
+
+# --- stored maps in bulk (`batch`: measures of many maps at once, for dashboards and bulk loads) -----------------
+# These take the snapshots to read from their caller (all of them when None): maintenance and synthetic loads that
+# act for nobody in particular, or a caller's own scoped read. Plain rows, never model instances.
+
+# Keys and supports are read as text: building a UUID object or decoding JSON for each of millions of rows
+# costs more than the rest of the load (`batch` writes keys as `str(uuid)` does and decodes each distinct text once).
+_KEY_TEXT = Cast("key", CharField())
+_SUPPORTS_TEXT = Cast("supports", TextField())
+
+
+@dataclass(frozen=True)
+class StoredMapRows:
+    """One chunk of stored snapshots as rows.
+
+    heads:    (snapshot id, previous snapshot id or None), ascending by id: the chunk's snapshots.
+    entries:  (snapshot id, entry id, key text, category, kind, ring, supports as JSON text) of the entries of
+              the chunk's id range (a snapshot committed in the range after `heads` were read may show up).
+    earlier:  (snapshot id, key text) of the entries of the previous snapshots that are not in the chunk.
+    ties:     (snapshot id, entry a id, entry b id) of the ties of the chunk's id range.
+    """
+
+    heads: list[tuple[int, int | None]]
+    entries: list[tuple]
+    earlier: list[tuple]
+    ties: list[tuple]
+
+
+def every_snapshot() -> QuerySet[MapSnapshot]:
+    """Every stored snapshot, for bulk maintenance (`batch.measures_store`)."""
+    return MapSnapshot.objects.all()
+
+
+def stored_map_rows(
+    snapshots: QuerySet[MapSnapshot] | None, *, after: int, chunk_size: int, lock: bool
+) -> StoredMapRows | None:
+    """The next chunk of `snapshots` (all when None): up to `chunk_size` snapshots with ids above `after`, with
+    their entries and ties, in four queries (None, after one, when none are left). `lock` locks the chunk's
+    snapshot rows (`select_for_update`, in the caller's transaction)."""
+    base = every_snapshot() if snapshots is None else snapshots
+    heads = base.filter(pk__gt=after).order_by("pk")
+    if lock:
+        heads = heads.select_for_update(of=("self",))
+    rows = list(heads.values_list("pk", "previous_id")[:chunk_size])
+    if not rows:
+        return None
+    low, high = rows[0][0], rows[-1][0]
+
+    # The chunk is an id range; a filtered queryset may leave gaps in it, which its own subquery skips.
+    chunk = base.filter(pk__gte=low, pk__lte=high)
+    entries = MapEntry.objects.filter(snapshot_id__gte=low, snapshot_id__lte=high).order_by()
+    ties = MapTie.objects.filter(snapshot_id__gte=low, snapshot_id__lte=high).order_by()
+    if base.query.has_filters():
+        entries = entries.filter(snapshot__in=chunk.values("pk"))
+        ties = ties.filter(snapshot__in=chunk.values("pk"))
+    entry_rows = list(
+        entries.values_list("snapshot_id", "pk", _KEY_TEXT, "category", "kind", "ring", _SUPPORTS_TEXT)
+    )
+    # Previous snapshots outside the chunk: only their keys matter (is an entry new since then?).
+    earlier = chunk.exclude(previous__isnull=True).exclude(previous__in=chunk.values("pk"))
+    earlier_rows = list(
+        MapEntry.objects.filter(snapshot__in=earlier.values("previous"))
+        .order_by()
+        .values_list("snapshot_id", _KEY_TEXT)
+    )
+    tie_rows = list(ties.values_list("snapshot_id", "a_id", "b_id"))
+    return StoredMapRows(heads=rows, entries=entry_rows, earlier=earlier_rows, ties=tie_rows)

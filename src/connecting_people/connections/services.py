@@ -664,3 +664,16 @@ def snapshot_import(
         )
     snapshot.person = person
     return snapshot, result.report
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored measures worked out again in bulk (`batch.measures_store`)
+
+
+def stored_measures_replace(*, measures: Iterable[tuple[int, dict[str, Any]]], batch_size: int) -> int:
+    """Store each (snapshot id, measures) pair as that snapshot's `measures`, in the caller's transaction, with
+    `batch_size` rows an UPDATE. `updated_at` is left alone (the map has not changed, only what is derived from it)
+    and nothing is audited (measures hold no personal data beyond entry keys). Returns how many were written."""
+    updated = [MapSnapshot(pk=snapshot_id, measures=values) for snapshot_id, values in measures]
+    MapSnapshot.objects.bulk_update(updated, ["measures"], batch_size=batch_size)
+    return len(updated)

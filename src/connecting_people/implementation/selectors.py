@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from statistics import fmean
 
 from django.conf import settings
@@ -722,3 +722,18 @@ def own_practice(*, actor: Actor) -> OwnPractice:
         supervision=own_supervision(actor=actor),
         training=own_training(actor=actor),
     )
+
+
+def ratings_of_teams(
+    *, team_ids: Iterable[int], since: date, until: date | None = None, stored_by: datetime | None = None
+) -> QuerySet[FidelityRating]:
+    """The fidelity ratings (team, self and supervisor) of `team_ids`, teams the caller reached through its own
+    scope (a study's allocated teams), rated on or after `since`, on or before `until` and stored by `stored_by`
+    when given. A queryset, not a list: the caller narrows and orders it and iterates it in chunks (the study
+    export streams every rating in constant memory). No query until then."""
+    ratings = FidelityRating.objects.filter(team_id__in=list(team_ids), rated_on__gte=since)
+    if until is not None:
+        ratings = ratings.filter(rated_on__lte=until)
+    if stored_by is not None:
+        ratings = ratings.filter(created_at__lte=stored_by)
+    return ratings

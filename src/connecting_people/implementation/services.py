@@ -7,7 +7,7 @@ Bad input a user can cause raises ServiceError (with the form field it concerns)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -82,6 +82,13 @@ def rating_from_score(
         answers=answers,
         **(result if isinstance(result, StoredScores) else stored_scores(result)).fields(SCORE_COLUMNS),
     )
+
+
+def ratings_store_generated(*, ratings: Sequence[FidelityRating], batch_size: int = 1_000) -> int:
+    """Store unsaved ratings made by `rating_from_score` in bulk, unaudited: for generators of made-up data (the
+    simulated study's team ratings), never for a rating someone records. Returns how many were stored."""
+    FidelityRating.objects.bulk_create(ratings, batch_size=batch_size)
+    return len(ratings)
 
 
 def fidelity_rating_record(

@@ -44,7 +44,7 @@ class Administration(models.Model):
 
 class HeadlineSpan(models.Model):
     """A person's first and latest headline score on one instrument version, kept up to date by every recording
-    (`measures.spans.refresh_spans`), so that dashboards average a row per person instead of reading every
+    (`measures.services.refresh_spans`), so that dashboards average a row per person instead of reading every
     administration. Only scored administrations count; band-only instruments have no span."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")

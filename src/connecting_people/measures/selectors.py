@@ -4,7 +4,9 @@ from a scoped read."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, F, Max, QuerySet
+from django.db.models import Avg, Case, Count, F, FloatField, Max, QuerySet, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, NullIf
 
 from connecting_people.accounts.actor import Actor
 from connecting_people.core.scoping import scoped
@@ -113,3 +115,40 @@ def headline_changes_by_team(*, team_ids, exclude_instruments=("gas",)):
         )
         .order_by("person__team_id", "instrument_id", "instrument_version")
     )
+
+
+# --- headline spans (kept by `services.refresh_spans`): rows of people given by the service, never shown ---------
+
+
+def headline_expression() -> Case:
+    """`headline_value` as an SQL expression, one branch per loaded instrument version: the total, or the derived
+    score the definition names; NULL for a band, a version not loaded and a missing score."""
+    branches = []
+    for instrument in registry.catalogue():
+        if instrument.headline == "band":
+            continue
+        if instrument.headline == "total":
+            score = F("total")
+        else:
+            # SQLite gives a JSON null as the text 'null' (PostgreSQL as NULL): NULL on both.
+            score = Cast(NullIf(KT(f"derived__{instrument.headline}"), Value("null")), FloatField())
+        branches.append(When(instrument_id=instrument.id, instrument_version=instrument.version, then=score))
+    return Case(*branches, default=Value(None), output_field=FloatField())
+
+
+def headline_rows(*, person_ids: list[int]) -> QuerySet:
+    """(person id, instrument id, version, administered on, headline score) of every scored administration of
+    `person_ids`, by person, instrument version and date (`spans.spans_from_rows` reads them in this order): one
+    query, to iterate."""
+    return (
+        Administration.objects.filter(person_id__in=person_ids)
+        .annotate(headline=headline_expression())
+        .filter(headline__isnull=False)
+        .order_by("person_id", "instrument_id", "instrument_version", "administered_on", "id")
+        .values_list("person_id", "instrument_id", "instrument_version", "administered_on", "headline")
+    )
+
+
+def people_with_administrations() -> QuerySet:
+    """The id of everyone with an administration (each once): for rebuilding every span."""
+    return Administration.objects.values_list("person_id", flat=True).distinct()

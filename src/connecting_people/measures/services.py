@@ -1,5 +1,6 @@
 """Recording an administration of an outcome measure: validated, scored, saved and audited in one transaction."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -7,12 +8,14 @@ from django.db import transaction
 from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
-from connecting_people.measures import registry, scoring
+from connecting_people.measures import registry, scoring, selectors
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
-from connecting_people.measures.models import Administration
+from connecting_people.measures.models import Administration, HeadlineSpan
 from connecting_people.measures.recording import DERIVED_KEYS
-from connecting_people.measures.spans import refresh_spans
+from connecting_people.measures.spans import spans_from_rows
 from connecting_people.people.services import person_for_change
+
+SPANS_CHUNK = 2_000  # people a query when spans are worked out again
 
 
 def administration_from_score(
@@ -118,3 +121,27 @@ def administration_record(
             },
         )
     return administration
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Headline spans: derived from the administrations, kept in step with them
+
+
+def refresh_spans(person_ids: Iterable[int]) -> int:
+    """Work out the spans of these people again from their administrations (in the caller's transaction).
+    Returns how many spans they now have. Not audited: spans are derived, and hold nothing the administrations
+    do not."""
+    ids = sorted(set(person_ids))
+    written = 0
+    for start in range(0, len(ids), SPANS_CHUNK):
+        chunk = ids[start : start + SPANS_CHUNK]
+        spans = spans_from_rows(selectors.headline_rows(person_ids=chunk))
+        HeadlineSpan.objects.filter(person_id__in=chunk).delete()
+        HeadlineSpan.objects.bulk_create(spans, batch_size=1_000)
+        written += len(spans)
+    return written
+
+
+def refresh_all_spans() -> int:
+    """Every person's spans again (after the instrument catalogue changed). Returns how many there are now."""
+    return refresh_spans(selectors.people_with_administrations())

@@ -278,3 +278,9 @@ def team_of_people(*, person_ids) -> dict[int, int]:
     """{person id: team id} for those of `person_ids` that exist (a loader checking the people it was given to
     link, such as the simulated study's): one query."""
     return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "team_id"))
+
+
+def the_person(*, person: Person) -> QuerySet[Person]:
+    """A person the caller already reached through a scoped read, as a one-row queryset for it to annotate in
+    one query (the plan's prompts for one person). Runs no query itself."""
+    return Person.objects.filter(pk=person.pk)

@@ -20,7 +20,7 @@ from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.measures.presenters import recordable_instruments, short_title
 from connecting_people.measures.selectors import last_recorded_on
 from connecting_people.people.models import Person
-from connecting_people.people.selectors import counted_in_teams, person_tags
+from connecting_people.people.selectors import counted_in_teams, person_tags, the_person
 from connecting_people.plans.due import STARTING_MEASURES, DueFacts, MeasureFact, Prompt, prompts
 from connecting_people.plans.models import (
     Activity,
@@ -317,7 +317,7 @@ def _short_name(instrument_id: str) -> str:
 
 def prompts_for(*, person: Person, today: date | None = None) -> list[Prompt]:
     """What is due for one person (a scoped one), in two queries."""
-    annotated = with_due_facts(Person.objects.filter(pk=person.pk), today).get()
+    annotated = with_due_facts(the_person(person=person), today).get()
     measures = measure_facts(person_ids=[person.pk])[person.pk]
     return prompts(due_facts(annotated, measures), today or timezone.localdate())
 

@@ -12,8 +12,7 @@ import numpy as np
 from connecting_people.measures import registry
 from connecting_people.measures.models import Administration
 from connecting_people.measures.scoring import score_batch
-from connecting_people.measures.services import administration_from_score
-from connecting_people.measures.spans import refresh_spans
+from connecting_people.measures.services import administration_from_score, refresh_spans
 from connecting_people.people.models import Person
 
 # Instrument id, and whether a higher code is the better direction (so drift can move answers the right way).

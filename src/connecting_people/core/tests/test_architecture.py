@@ -202,20 +202,6 @@ EXEMPT = ("connecting_people.synthetic",)
 # Known offenders, being put right (issue 14): module -> the models it still reads directly. Only shrinks: when
 # a module is fixed, or renamed (study's `db.py` adapters), its entry comes off.
 KNOWN_OFFENDERS: dict[str, set[str]] = {
-    # practice branch (connections, measures, plans): helpers inside the owning app that are not selectors, and
-    # the due-facts subqueries of plans.selectors over maps and people.
-    "connecting_people.connections.batch": {
-        "connections.MapEntry",
-        "connections.MapSnapshot",
-        "connections.MapTie",
-    },
-    "connecting_people.measures.spans": {"measures.Administration", "measures.HeadlineSpan"},
-    "connecting_people.plans.selectors": {"people.Person"},
-    # study reads the fidelity ratings of its teams (staff data, ruled since issue 14) straight from implementation;
-    # implementation needs a selector of a study's teams' ratings (left for later).
-    "connecting_people.study.analysis.db": {"implementation.FidelityRating"},
-    "connecting_people.study.export.db": {"implementation.FidelityRating"},
-    "connecting_people.study.simulation.db": {"implementation.FidelityRating"},
     # privacy (this branch, left for later): subject access and erasure read and remove everything held about
     # a person, across every app; each app's "everything about this person" selector is still to be written.
     "connecting_people.privacy.selectors": {

@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connecting_people.implementation.models import FidelityRating
+from connecting_people.implementation.selectors import ratings_of_teams
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
@@ -270,13 +271,8 @@ def _fidelity(study: Study) -> list[dict[str, Any]]:
     participant's timepoint: `timepoint` is None and `rated_on` says when."""
     teams = dict(study.teams.filter(site_taking_part()).values_list("team_id", "code"))
     found = (
-        FidelityRating.objects.filter(
-            kind=FidelityRating.Kind.TEAM,
-            scale_id=FIDELITY_SCALE,
-            team_id__in=list(teams),
-            rated_on__gte=study.starts_on,
-            total__isnull=False,
-        )
+        ratings_of_teams(team_ids=teams, since=study.starts_on)
+        .filter(kind=FidelityRating.Kind.TEAM, scale_id=FIDELITY_SCALE, total__isnull=False)
         .values_list("team_id", "scale_id", "rated_on", "total")
         .order_by("team_id", "rated_on", "pk")
     )

@@ -60,6 +60,7 @@ from connecting_people.connections.selectors import (
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
+from connecting_people.implementation.selectors import ratings_of_teams
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
 from connecting_people.measures.errors import UnknownInstrumentError
@@ -289,12 +290,7 @@ def _study_teams(study: Study) -> dict[int, tuple[str, str, str]]:
 
 
 def _ratings(study: Study, *, cutoff: datetime, today: date):
-    return FidelityRating.objects.filter(
-        team_id__in=list(_study_teams(study)),
-        rated_on__gte=study.starts_on,
-        rated_on__lte=today,
-        created_at__lte=cutoff,
-    )
+    return ratings_of_teams(team_ids=_study_teams(study), since=study.starts_on, until=today, stored_by=cutoff)
 
 
 def fidelity_scales(study: Study, *, cutoff: datetime, today: date) -> list[Instrument]:

@@ -63,7 +63,7 @@ from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
-from connecting_people.implementation.services import rating_from_score
+from connecting_people.implementation.services import rating_from_score, ratings_store_generated
 from connecting_people.measures import registry
 from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.scoring import BatchResult, score_batch
@@ -766,5 +766,4 @@ def _fidelity(
                     period_end=rated_on,
                 )
             )
-    FidelityRating.objects.bulk_create(ratings, batch_size=INSERT_BATCH)
-    return len(ratings)
+    return ratings_store_generated(ratings=ratings, batch_size=INSERT_BATCH)

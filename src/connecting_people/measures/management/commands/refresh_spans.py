@@ -8,7 +8,7 @@ version that was not loaded when they were recorded have none until this runs. S
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from connecting_people.measures.spans import refresh_all_spans
+from connecting_people.measures.services import refresh_all_spans
 
 
 class Command(BaseCommand):
