@@ -324,6 +324,19 @@ COVERED_URL_NAMES = {
     "privacy:erased",
     "privacy:restricted",
     "privacy:retention",
+    # the public Open Referral API, the same for everyone: community/tests/test_openreferral_api.py and the
+    # generated matrix (core/tests/matrix)
+    "openreferral:index",
+    "openreferral:services",
+    "openreferral:service",
+    "openreferral:service_at_locations",
+    "openreferral:service_at_location",
+    "openreferral:organizations",
+    "openreferral:organization",
+    "openreferral:taxonomies",
+    "openreferral:taxonomy",
+    "openreferral:taxonomy_terms",
+    "openreferral:taxonomy_term",
 }
 
 
