@@ -14,6 +14,7 @@ _OPEN_PREFIXES = (
     "/accounts/security-code/",
     "/static/",
     "/healthz",
+    "/openreferral/",  # the public Open Referral API: no personal data (community/openreferral.py)
 )
 
 

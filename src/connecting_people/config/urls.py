@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("connecting_people.connections.urls")),
     path("", include("connecting_people.plans.urls")),
     path("", include("connecting_people.community.urls")),
+    path("", include("connecting_people.community.openreferral_urls")),
     path("", include("connecting_people.implementation.urls")),
     path("", include("connecting_people.study.urls")),
     path("", include("connecting_people.privacy.urls")),

@@ -15,7 +15,8 @@ nested shape, so one mapping serves both. Field by field (docs/community.md has 
   schedules (service's and each    sessions by weekday and time; the schedule in words is the schedules'
   service_at_location's)           descriptions, else made from the days and times
   cost_options, fees_description   cost band from the cheapest amount (vocabulary.cost_from_amounts); cost
-                                   details from fees_description, else the options in words
+                                   details from fees_description (our own export: fees), else the options
+                                   in words
   contacts, phones                 contact name, phone (the first contact's, else the service's) and email
   attributes[].taxonomy_term       category and interests (vocabulary.classify)
   assured_date                     last verified
@@ -465,6 +466,8 @@ class _Reading:
             )
             cost = None
         details = text(service.get("fees_description"))
+        if cost is not None and not details:  # our own export: in `fees` (ORUK has no fees_description)
+            details = text(service.get("fees"))
         if cost is None and not details:  # our own export says everything in fees_description
             details = "; ".join(d for d in described if d)
         return cost or vocabulary.cost_from_amounts(amounts), shortened(details, LIMITS["cost_details"])

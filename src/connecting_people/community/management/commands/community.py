@@ -13,7 +13,9 @@ transaction, keyed by (source, id), and prints one JSON line: source, created, u
 what was left out). Importing the same source again changes nothing and reports everything unchanged.
 
 export writes the whole directory to FILE as one HSDS 3.0 page of full services, and prints one JSON line:
-file, services, organisations. FILE is not replaced unless --force.
+file, services, organisations. FILE is not replaced unless --force. Every service in it validates against the
+compiled HSDS 3.0 and Open Referral UK 3.0 schemas, unknown fields disallowed (hsds/export.py says how: ids
+are UUIDs, made stable from ids that are not; ORUK has no place for phone numbers, so none are written).
 
 Both are audited, under --user (or the environment variable CONNECTING_PEOPLE_USER) when given, who must be
 allowed to change the directory; otherwise as done from the command line. A source that cannot be read or is

@@ -155,6 +155,12 @@ KWARGS: dict[str, Lookup] = {
     "study:report:job_id": _pk("report"),
     "study:report_download:job_id": _pk("report"),
     "study:invitation:site_id": _pk("invitation"),
+    # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
+    "openreferral:service_id": lambda side: _published("service"),
+    "openreferral:service_at_location_id": lambda side: _published("service_at_location"),
+    "openreferral:organization_id": lambda side: _published("organization"),
+    "openreferral:taxonomy_id": lambda side: _open_referral_vocabulary()[0],
+    "openreferral:taxonomy_term_id": lambda side: _open_referral_vocabulary()[1],
     # the admin site
     "admin:app_label": lambda side: "accounts",
     "admin:content_type_id": lambda side: _content_type_id("accounts.user"),
@@ -164,6 +170,19 @@ KWARGS: dict[str, Lookup] = {
     "admin:otp_totp_totpdevice_config:pk": _pk("totp"),
     "admin:otp_totp_totpdevice_qrcode:pk": _pk("totp"),
 }
+
+
+def _published(kind: str) -> str:
+    from connecting_people.community.published import ids_for
+
+    return ids_for(opportunity_id=SHARED["published"].pk)[kind]
+
+
+def _open_referral_vocabulary() -> tuple[str, str]:
+    from connecting_people.community.hsds import export, vocabulary
+
+    taxonomy = vocabulary.OWN_CATEGORY_TAXONOMY
+    return export.taxonomy_id(taxonomy), export.term_id(taxonomy, "social")
 
 
 # The object of each model in the admin, in one trust (shared objects give the same on both sides).
@@ -236,6 +255,7 @@ ACCESS: dict[str, Access] = {
     "core:home": _access(*SIGNED_IN),
     "core:healthz": _access(*SIGNED_IN, public=True),
     "core:help": _access(*SIGNED_IN, public=True),
+    "openreferral": _access(*SIGNED_IN, public=True),  # the directory as Open Referral UK: public, read-only
     "accounts:login": _access(*SIGNED_IN, public=True),
     "accounts:logout": _access(*SIGNED_IN, public=True),
     "accounts:mfa": _access(*SIGNED_IN),
@@ -438,7 +458,7 @@ def build_world() -> Cast:
 
     from connecting_people.accounts.models import Role, SignInFailure
     from connecting_people.accounts.tests.factories import TeamFactory, TrustFactory, UserFactory, member
-    from connecting_people.community.tests.factories import OpportunityFactory
+    from connecting_people.community.tests.factories import OpportunityFactory, OrganisationFactory
     from connecting_people.implementation.models import GuidancePage
 
     # The guidance pages come from a data migration; a browser journey's flush in this process empties them.
@@ -446,6 +466,12 @@ def build_world() -> Cast:
         apps, None
     )
     SHARED["opportunity"] = OpportunityFactory(name="Riverside walking group", interests=["walking"])
+    # Published with a place and an organisation, so each Open Referral record has an id to ask for.
+    SHARED["published"] = OpportunityFactory(
+        name="Riverside drop-in",
+        address="Riverside Hall",
+        organisation=OrganisationFactory(name="Riverside Trust"),
+    )
     SHARED["group"] = Group.objects.create(name="Matrix group")
     SHARED["guidance"] = GuidancePage.objects.get(slug="assess")
 
