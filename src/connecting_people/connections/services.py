@@ -664,3 +664,11 @@ def snapshot_import(
         )
     snapshot.person = person
     return snapshot, result.report
+
+
+def maps_erase_for_person(*, person: Person) -> dict[str, int]:
+    """Erasure (privacy app, which has locked the person and audits the erasure): remove every connections map
+    of the person with its entries and ties, in the caller's transaction. Rows removed, by model."""
+    snapshots = MapSnapshot.objects.filter(person=person)
+    snapshots.update(previous=None)  # each map protects the one it was copied from: untie them first
+    return dict(snapshots.delete()[1])

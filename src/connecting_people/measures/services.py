@@ -9,9 +9,10 @@ from connecting_people.audit.services import audit_record
 from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
-from connecting_people.measures.models import Administration
+from connecting_people.measures.models import Administration, HeadlineSpan
 from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.spans import refresh_spans
+from connecting_people.people.models import Person
 from connecting_people.people.services import person_for_change
 
 
@@ -118,3 +119,13 @@ def administration_record(
             },
         )
     return administration
+
+
+def measures_erase_for_person(*, person: Person) -> dict[str, int]:
+    """Erasure (privacy app, which has locked the person and audits the erasure): remove every outcome measure
+    and headline span of the person, in the caller's transaction. Rows removed, by model."""
+    removed: dict[str, int] = {}
+    for rows in (Administration.objects.filter(person=person), HeadlineSpan.objects.filter(person=person)):
+        for label, count in rows.delete()[1].items():
+            removed[label] = removed.get(label, 0) + count
+    return removed

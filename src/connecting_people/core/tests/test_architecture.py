@@ -216,29 +216,6 @@ KNOWN_OFFENDERS: dict[str, set[str]] = {
     "connecting_people.study.analysis.db": {"implementation.FidelityRating"},
     "connecting_people.study.export.db": {"implementation.FidelityRating"},
     "connecting_people.study.simulation.db": {"implementation.FidelityRating"},
-    # privacy (this branch, left for later): subject access and erasure read and remove everything held about
-    # a person, across every app; each app's "everything about this person" selector is still to be written.
-    "connecting_people.privacy.selectors": {
-        "audit.AuditEvent",
-        "connections.MapEntry",
-        "connections.MapSnapshot",
-        "connections.MapTie",
-        "measures.Administration",
-        "measures.HeadlineSpan",
-        "people.Person",
-        "plans.Activity",
-        "plans.Assessment",
-        "plans.Goal",
-        "plans.GoalScore",
-        "plans.Link",
-        "plans.LinkChange",
-        "plans.Review",
-        "plans.Step",
-        "study.Assessment",
-        "study.Consent",
-        "study.Participant",
-    },
-    "connecting_people.privacy.services": {"people.Person", "study.Participant"},
 }
 
 
