@@ -111,3 +111,24 @@ def latest_event_summary(*, action: str, object_type: str, object_id) -> dict | 
         .first()
     )
     return None if event is None else event.summary
+
+
+# --- for the data protection officer (privacy app), whose reach the caller has already checked ----------------
+
+
+def erasure_tombstones(*, trust_ids) -> QuerySet[AuditEvent]:
+    """The `person.erased` tombstones of these trusts, newest first."""
+    return AuditEvent.objects.filter(
+        action="person.erased", summary__trust_id__in=sorted(trust_ids)
+    ).order_by("-id")
+
+
+def events_about_person(*, person_id: int) -> QuerySet[AuditEvent]:
+    """Every event about one person, oldest first, with the staff member who acted (the access log of a subject
+    access request)."""
+    return AuditEvent.objects.filter(person_id=person_id).select_related("actor").order_by("id")
+
+
+def audit_events_before_count(*, before) -> int:
+    """How many events, of the whole service, happened before this date."""
+    return AuditEvent.objects.filter(occurred_at__date__lt=before).count()

@@ -269,3 +269,38 @@ def stored_map_rows(
     )
     tie_rows = list(ties.values_list("snapshot_id", "a_id", "b_id"))
     return StoredMapRows(heads=rows, entries=entry_rows, earlier=earlier_rows, ties=tie_rows)
+
+
+# --- everything held about one person (the data protection officer's subject access and erasure preview) --------
+
+
+@dataclass(frozen=True)
+class MapHeld:
+    snapshot: MapSnapshot
+    entries: list[MapEntry]  # in the order they were added
+    ties: list[MapTie]  # by the entries they tie
+
+
+def maps_held_about(*, person: Person) -> list[MapHeld]:
+    """Every connections map of a person already reached (by the caller's own reach), oldest first, with its
+    entries and ties and who made it: three queries whatever the number of maps."""
+    snapshots = list(
+        MapSnapshot.objects.filter(person=person).select_related("created_by").order_by("taken_on", "id")
+    )
+    ids = [snapshot.pk for snapshot in snapshots]
+    entries: dict[int, list[MapEntry]] = {pk: [] for pk in ids}
+    for entry in MapEntry.objects.filter(snapshot_id__in=ids).order_by("id"):
+        entries[entry.snapshot_id].append(entry)
+    ties: dict[int, list[MapTie]] = {pk: [] for pk in ids}
+    for tie in MapTie.objects.filter(snapshot_id__in=ids).order_by("a_id", "b_id"):
+        ties[tie.snapshot_id].append(tie)
+    return [MapHeld(snapshot=s, entries=entries[s.pk], ties=ties[s.pk]) for s in snapshots]
+
+
+def maps_held_counts(*, person: Person) -> dict[str, int]:
+    """How many maps and map entries a person already reached has."""
+    snapshots = MapSnapshot.objects.filter(person=person)
+    return {
+        "connections maps": snapshots.count(),
+        "map entries": MapEntry.objects.filter(snapshot__in=snapshots).count(),
+    }

@@ -677,3 +677,11 @@ def stored_measures_replace(*, measures: Iterable[tuple[int, dict[str, Any]]], b
     updated = [MapSnapshot(pk=snapshot_id, measures=values) for snapshot_id, values in measures]
     MapSnapshot.objects.bulk_update(updated, ["measures"], batch_size=batch_size)
     return len(updated)
+
+
+def maps_erase_for_person(*, person: Person) -> dict[str, int]:
+    """Erasure (privacy app, which has locked the person and audits the erasure): remove every connections map
+    of the person with its entries and ties, in the caller's transaction. Rows removed, by model."""
+    snapshots = MapSnapshot.objects.filter(person=person)
+    snapshots.update(previous=None)  # each map protects the one it was copied from: untie them first
+    return dict(snapshots.delete()[1])

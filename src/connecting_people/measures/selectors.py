@@ -152,3 +152,24 @@ def headline_rows(*, person_ids: list[int]) -> QuerySet:
 def people_with_administrations() -> QuerySet:
     """The id of everyone with an administration (each once): for rebuilding every span."""
     return Administration.objects.values_list("person_id", flat=True).distinct()
+
+
+# --- everything held about one person (the data protection officer's subject access and erasure preview) --------
+
+
+def administrations_held_about(*, person: Person) -> list[Administration]:
+    """Every outcome measure recorded for a person already reached, oldest first, with who recorded it."""
+    return list(
+        Administration.objects.filter(person=person)
+        .select_related("administered_by")
+        .order_by("administered_on", "id")
+    )
+
+
+def headline_spans_held_about(*, person: Person) -> list[HeadlineSpan]:
+    """The first and latest scores of a person already reached, by instrument."""
+    return list(HeadlineSpan.objects.filter(person=person).order_by("instrument_id", "instrument_version"))
+
+
+def administrations_held_count(*, person: Person) -> int:
+    return Administration.objects.filter(person=person).count()

@@ -13,6 +13,7 @@ from connecting_people.measures.errors import AnswerError, ScoringOptionError, U
 from connecting_people.measures.models import Administration, HeadlineSpan
 from connecting_people.measures.recording import DERIVED_KEYS
 from connecting_people.measures.spans import spans_from_rows
+from connecting_people.people.models import Person
 from connecting_people.people.services import person_for_change
 
 SPANS_CHUNK = 2_000  # people a query when spans are worked out again
@@ -145,3 +146,13 @@ def refresh_spans(person_ids: Iterable[int]) -> int:
 def refresh_all_spans() -> int:
     """Every person's spans again (after the instrument catalogue changed). Returns how many there are now."""
     return refresh_spans(selectors.people_with_administrations())
+
+
+def measures_erase_for_person(*, person: Person) -> dict[str, int]:
+    """Erasure (privacy app, which has locked the person and audits the erasure): remove every outcome measure
+    and headline span of the person, in the caller's transaction. Rows removed, by model."""
+    removed: dict[str, int] = {}
+    for rows in (Administration.objects.filter(person=person), HeadlineSpan.objects.filter(person=person)):
+        for label, count in rows.delete()[1].items():
+            removed[label] = removed.get(label, 0) + count
+    return removed

@@ -421,3 +421,15 @@ def _check_worker_in_team(team: Team, worker_id: int) -> None:
             code="worker_not_in_team",
             params={"worker_id": worker_id, "team_id": team.pk},
         )
+
+
+def person_processing_restricted_set(*, person_id: int, restricted: bool) -> None:
+    """Set or clear the restriction of processing flag (privacy app, which has locked the person, keeps the
+    restriction's own record and audits it), in the caller's transaction."""
+    Person.objects.filter(pk=person_id).update(processing_restricted=restricted)
+
+
+def person_delete_for_erasure(*, person_id: int) -> dict[str, int]:
+    """Erasure (privacy app, which has removed everything hanging off the person and writes the tombstone):
+    delete the record itself, in the caller's transaction. Rows removed, by model."""
+    return dict(Person.objects.filter(pk=person_id).delete()[1])

@@ -372,3 +372,100 @@ def review_rows(*, team_ids):
         )
         .order_by("person_id", "held_on", "id")
     )
+
+
+# --- everything held about one person (the data protection officer's subject access and erasure preview) --------
+# Each takes a person the caller has already reached by its own reach.
+
+
+def plan_assessment_held_about(*, person: Person) -> Assessment | None:
+    """What matters to the person, as last assessed, with who updated it."""
+    return Assessment.objects.filter(person=person).select_related("updated_by").first()
+
+
+@dataclass(frozen=True)
+class GoalHeld:
+    goal: Goal  # with who set it and its community opportunities prefetched
+    steps: list[Step]  # by due date
+    scores: list[GoalScore]  # by the review they were given at, with the review
+
+
+def goals_held_about(*, person: Person) -> list[GoalHeld]:
+    """Every goal of the person, in the order set, with its steps and its scores at reviews."""
+    goals = list(
+        Goal.objects.filter(person=person)
+        .select_related("created_by")
+        .prefetch_related("opportunities")
+        .order_by("set_on", "id")
+    )
+    steps: dict[int, list[Step]] = {goal.pk: [] for goal in goals}
+    for step in Step.objects.filter(goal__person=person).order_by("due_on", "id"):
+        steps[step.goal_id].append(step)
+    scores: dict[int, list[GoalScore]] = {goal.pk: [] for goal in goals}
+    for score in (
+        GoalScore.objects.filter(goal__person=person)
+        .select_related("review")
+        .order_by("review__held_on", "id")
+    ):
+        scores[score.goal_id].append(score)
+    return [GoalHeld(goal=goal, steps=steps[goal.pk], scores=scores[goal.pk]) for goal in goals]
+
+
+def activities_held_about(*, person: Person) -> list[Activity]:
+    """Every activity recorded with the person, oldest first, with its opportunity, goal and recorder."""
+    return list(
+        Activity.objects.filter(person=person)
+        .select_related("opportunity", "goal", "recorded_by")
+        .order_by("occurred_on", "id")
+    )
+
+
+@dataclass(frozen=True)
+class LinkHeld:
+    link: Link  # with its opportunity and organisation
+    history: list[LinkChange]  # oldest first, with who changed it
+
+
+def links_held_about(*, person: Person) -> list[LinkHeld]:
+    """Every community link of the person, in the order made, with its history."""
+    links = list(
+        Link.objects.filter(person=person)
+        .select_related("opportunity", "opportunity__organisation")
+        .order_by("created_at", "id")
+    )
+    history: dict[int, list[LinkChange]] = {link.pk: [] for link in links}
+    for change in (
+        LinkChange.objects.filter(link__person=person)
+        .select_related("changed_by")
+        .order_by("created_at", "id")
+    ):
+        history[change.link_id].append(change)
+    return [LinkHeld(link=link, history=history[link.pk]) for link in links]
+
+
+@dataclass(frozen=True)
+class ReviewHeld:
+    review: Review  # with its map and who held it
+    scores: list[GoalScore]  # by goal, with the goal
+
+
+def reviews_held_about(*, person: Person) -> list[ReviewHeld]:
+    """Every review of the person, oldest first, with the goal scores given at it."""
+    reviews = list(
+        Review.objects.filter(person=person).select_related("snapshot", "held_by").order_by("held_on", "id")
+    )
+    scores: dict[int, list[GoalScore]] = {review.pk: [] for review in reviews}
+    for score in GoalScore.objects.filter(review__person=person).select_related("goal").order_by("goal_id"):
+        scores[score.review_id].append(score)
+    return [ReviewHeld(review=review, scores=scores[review.pk]) for review in reviews]
+
+
+def plans_held_counts(*, person: Person) -> dict[str, int]:
+    """How many goals, steps, activities, community links and reviews the person has."""
+    return {
+        "goals": Goal.objects.filter(person=person).count(),
+        "steps": Step.objects.filter(goal__person=person).count(),
+        "activities": Activity.objects.filter(person=person).count(),
+        "community links": Link.objects.filter(person=person).count(),
+        "reviews": Review.objects.filter(person=person).count(),
+    }

@@ -749,3 +749,15 @@ def review_map_entry_add(*, actor: Actor, person_id: int, data: map_services.Ent
     with transaction.atomic():
         snapshot = review_map_start(actor=actor, person_id=person_id)
         return map_services.entry_add(actor=actor, person_id=person_id, snapshot_id=snapshot.pk, data=data)
+
+
+def plans_erase_for_person(*, person: Person) -> dict[str, int]:
+    """Erasure (privacy app, which has locked the person and audits the erasure): remove the person's reviews
+    (with their goal scores), activities, community links (with their history), goals (with their steps) and
+    assessment, in that order (a review protects its goal scores' goals), in the caller's transaction. Rows
+    removed, by model."""
+    removed: dict[str, int] = {}
+    for model in (Review, Activity, Link, Goal, Assessment):
+        for label, count in model.objects.filter(person=person).delete()[1].items():
+            removed[label] = removed.get(label, 0) + count
+    return removed

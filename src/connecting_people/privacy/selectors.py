@@ -9,35 +9,49 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor, as_actor
 from connecting_people.accounts.models import Trust
 from connecting_people.audit.models import AuditEvent
-from connecting_people.connections.models import (
-    FREQUENCY_CHOICES,
-    SUPPORT_CHOICES,
-    WISH_CHOICES,
-    MapEntry,
-    MapSnapshot,
-    MapTie,
+from connecting_people.audit.selectors import (
+    audit_events_before_count,
+    audit_events_count,
+    erasure_tombstones,
+    events_about_person,
 )
+from connecting_people.connections.models import FREQUENCY_CHOICES, SUPPORT_CHOICES, WISH_CHOICES
+from connecting_people.connections.selectors import maps_held_about, maps_held_counts
 from connecting_people.core.errors import NotFoundError
 from connecting_people.core.scoping import acting_user, scoped, takes_actor
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
-from connecting_people.measures.models import Administration, HeadlineSpan
+from connecting_people.measures.selectors import (
+    administrations_held_about,
+    administrations_held_count,
+    headline_spans_held_about,
+)
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import people_for_data_protection, person_tags
-from connecting_people.plans.models import Activity, Barrier, Goal, GoalScore, Link, LinkChange, Review, Step
-from connecting_people.plans.models import Assessment as PlanAssessment
+from connecting_people.plans.models import Activity, Barrier
+from connecting_people.plans.selectors import (
+    activities_held_about,
+    goals_held_about,
+    links_held_about,
+    plan_assessment_held_about,
+    plans_held_counts,
+    reviews_held_about,
+)
 from connecting_people.privacy import retention
 from connecting_people.privacy.models import Restriction
-from connecting_people.study.models import Assessment as StudyAssessment
-from connecting_people.study.models import Consent as StudyConsent
-from connecting_people.study.models import Participant, Study
+from connecting_people.study.models import Participant
+from connecting_people.study.selectors import (
+    participants_at_trusts,
+    participants_due_for_removal,
+    participations_held_about,
+    participations_of_person,
+)
 
 # --- reach ----------------------------------------------------------------------------------------------
 
@@ -95,9 +109,7 @@ def people_found(*, actor: Actor, record_or_nhs_number: str) -> list[Person]:
 def erased_records(*, actor: Actor) -> QuerySet[AuditEvent]:
     """The `person.erased` tombstones of the officer's trusts, newest first."""
     trust_ids = require_data_protection_officer(actor=actor)
-    return AuditEvent.objects.filter(
-        action="person.erased", summary__trust_id__in=sorted(trust_ids)
-    ).order_by("-id")
+    return erasure_tombstones(trust_ids=trust_ids)
 
 
 @takes_actor
@@ -193,23 +205,14 @@ def _consents_section(person: Person) -> dict[str, Any]:
 
 
 def _maps_section(person: Person) -> list[dict[str, Any]]:
-    snapshots = list(
-        MapSnapshot.objects.filter(person=person).select_related("created_by").order_by("taken_on", "id")
-    )
-    ids = [snapshot.pk for snapshot in snapshots]
-    entries: dict[int, list[MapEntry]] = {pk: [] for pk in ids}
-    for entry in MapEntry.objects.filter(snapshot_id__in=ids).order_by("id"):
-        entries[entry.snapshot_id].append(entry)
-    labels = {entry.pk: entry.label for rows in entries.values() for entry in rows}
-    ties: dict[int, list[list[str]]] = {pk: [] for pk in ids}
-    for tie in MapTie.objects.filter(snapshot_id__in=ids).order_by("a_id", "b_id"):
-        ties[tie.snapshot_id].append([labels[tie.a_id], labels[tie.b_id]])
+    maps = maps_held_about(person=person)
+    labels = {entry.pk: entry.label for held in maps for entry in held.entries}
     return [
         {
-            "taken_on": snapshot.taken_on,
-            "how_it_began": snapshot.source,
-            "made_by": _name(snapshot.created_by),
-            "made_at": snapshot.created_at,
+            "taken_on": held.snapshot.taken_on,
+            "how_it_began": held.snapshot.source,
+            "made_by": _name(held.snapshot.created_by),
+            "made_at": held.snapshot.created_at,
             "entries": [
                 {
                     "label": entry.label,
@@ -221,17 +224,17 @@ def _maps_section(person: Person) -> list[dict[str, Any]]:
                     "wish": _WISHES.get(entry.wish, ""),
                     "entry_key": str(entry.key),
                 }
-                for entry in entries[snapshot.pk]
+                for entry in held.entries
             ],
-            "ties": ties[snapshot.pk],
-            "measures": snapshot.measures,
+            "ties": [[labels[tie.a_id], labels[tie.b_id]] for tie in held.ties],
+            "measures": held.snapshot.measures,
         }
-        for snapshot in snapshots
+        for held in maps
     ]
 
 
 def _what_matters_section(person: Person) -> dict[str, Any] | None:
-    assessment = PlanAssessment.objects.filter(person=person).select_related("updated_by").first()
+    assessment = plan_assessment_held_about(person=person)
     tags = person_tags(person=person)
     section: dict[str, Any] = {"strengths": tags["strength"], "interests": tags["interest"]}
     if assessment is not None:
@@ -247,22 +250,6 @@ def _what_matters_section(person: Person) -> dict[str, Any] | None:
 
 
 def _goals_section(person: Person) -> list[dict[str, Any]]:
-    goals = list(
-        Goal.objects.filter(person=person)
-        .select_related("created_by")
-        .prefetch_related("opportunities")
-        .order_by("set_on", "id")
-    )
-    steps: dict[int, list[Step]] = {goal.pk: [] for goal in goals}
-    for step in Step.objects.filter(goal__person=person).order_by("due_on", "id"):
-        steps[step.goal_id].append(step)
-    scores: dict[int, list[GoalScore]] = {goal.pk: [] for goal in goals}
-    for score in (
-        GoalScore.objects.filter(goal__person=person)
-        .select_related("review")
-        .order_by("review__held_on", "id")
-    ):
-        scores[score.goal_id].append(score)
     return [
         {
             "goal": goal.text,
@@ -280,13 +267,14 @@ def _goals_section(person: Person) -> list[dict[str, Any]]:
                     "due_on": step.due_on,
                     "done_on": step.done_on,
                 }
-                for step in steps[goal.pk]
+                for step in held.steps
             ],
             "scores_at_reviews": [
-                {"review_held_on": score.review.held_on, "level": score.level} for score in scores[goal.pk]
+                {"review_held_on": score.review.held_on, "level": score.level} for score in held.scores
             ],
         }
-        for goal in goals
+        for held in goals_held_about(person=person)
+        for goal in [held.goal]
     ]
 
 
@@ -302,25 +290,11 @@ def _activities_section(person: Person) -> list[dict[str, Any]]:
             "goal": activity.goal.text if activity.goal else "",
             "recorded_by": _name(activity.recorded_by),
         }
-        for activity in Activity.objects.filter(person=person)
-        .select_related("opportunity", "goal", "recorded_by")
-        .order_by("occurred_on", "id")
+        for activity in activities_held_about(person=person)
     ]
 
 
 def _links_section(person: Person) -> list[dict[str, Any]]:
-    links = list(
-        Link.objects.filter(person=person)
-        .select_related("opportunity", "opportunity__organisation")
-        .order_by("created_at", "id")
-    )
-    history: dict[int, list[LinkChange]] = {link.pk: [] for link in links}
-    for change in (
-        LinkChange.objects.filter(link__person=person)
-        .select_related("changed_by")
-        .order_by("created_at", "id")
-    ):
-        history[change.link_id].append(change)
     return [
         {
             "community_opportunity": link.opportunity.name,
@@ -336,20 +310,15 @@ def _links_section(person: Person) -> list[dict[str, Any]]:
                     "changed_on": change.changed_on,
                     "changed_by": _name(change.changed_by),
                 }
-                for change in history[link.pk]
+                for change in held.history
             ],
         }
-        for link in links
+        for held in links_held_about(person=person)
+        for link in [held.link]
     ]
 
 
 def _reviews_section(person: Person) -> list[dict[str, Any]]:
-    reviews = list(
-        Review.objects.filter(person=person).select_related("snapshot", "held_by").order_by("held_on", "id")
-    )
-    scores: dict[int, list[GoalScore]] = {review.pk: [] for review in reviews}
-    for score in GoalScore.objects.filter(review__person=person).select_related("goal").order_by("goal_id"):
-        scores[score.review_id].append(score)
     return [
         {
             "held_on": review.held_on,
@@ -357,10 +326,11 @@ def _reviews_section(person: Person) -> list[dict[str, Any]]:
             "notes": review.notes,
             "next_review_on": review.next_review_on,
             "map_started_on": review.snapshot.taken_on if review.snapshot else None,
-            "goal_scores": [{"goal": score.goal.text, "level": score.level} for score in scores[review.pk]],
+            "goal_scores": [{"goal": score.goal.text, "level": score.level} for score in held.scores],
             "held_by": _name(review.held_by),
         }
-        for review in reviews
+        for held in reviews_held_about(person=person)
+        for review in [held.review]
     ]
 
 
@@ -382,9 +352,7 @@ def _measures_section(person: Person) -> dict[str, Any]:
             "missing_data_rule": row.missing_rule,
             "recorded_by": _name(row.administered_by),
         }
-        for row in Administration.objects.filter(person=person)
-        .select_related("administered_by")
-        .order_by("administered_on", "id")
+        for row in administrations_held_about(person=person)
     ]
     spans = [
         {
@@ -395,28 +363,12 @@ def _measures_section(person: Person) -> dict[str, Any]:
             "latest_on": span.latest_on,
             "latest_score": span.latest_score,
         }
-        for span in HeadlineSpan.objects.filter(person=person).order_by("instrument_id", "instrument_version")
+        for span in headline_spans_held_about(person=person)
     ]
     return {"administrations": administrations, "first_and_latest_scores": spans}
 
 
 def _study_section(person: Person) -> list[dict[str, Any]]:
-    participants = list(
-        Participant.objects.filter(person=person)
-        .select_related("study", "study_team")
-        .order_by("enrolled_on", "id")
-    )
-    ids = [participant.pk for participant in participants]
-    consents: dict[int, list[StudyConsent]] = {pk: [] for pk in ids}
-    for consent in StudyConsent.objects.filter(participant_id__in=ids).order_by("consented_on", "id"):
-        consents[consent.participant_id].append(consent)
-    assessments: dict[int, list[StudyAssessment]] = {pk: [] for pk in ids}
-    for row in (
-        StudyAssessment.objects.filter(participant_id__in=ids)
-        .select_related("timepoint")
-        .order_by("administered_on", "id")
-    ):
-        assessments[row.participant_id].append(row)
     return [
         {
             "study_number": participant.number,
@@ -435,7 +387,7 @@ def _study_section(person: Person) -> list[dict[str, Any]]:
             "eligibility_notes": participant.eligibility_notes,
             "consents": [
                 {"form_version": consent.version, "consented_on": consent.consented_on}
-                for consent in consents[participant.pk]
+                for consent in held.consents
             ],
             "research_assessments": [
                 {
@@ -452,10 +404,11 @@ def _study_section(person: Person) -> list[dict[str, Any]]:
                     "band": row.band,
                     "other_scores": row.derived,
                 }
-                for row in assessments[participant.pk]
+                for row in held.assessments
             ],
         }
-        for participant in participants
+        for held in participations_held_about(person=person)
+        for participant in [held.participant]
     ]
 
 
@@ -487,7 +440,7 @@ def _access_log_section(person: Person) -> list[dict[str, Any]]:
             "action": event.action,
             "object": f"{event.object_type} {event.object_id}".strip(),
         }
-        for event in AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("id")
+        for event in events_about_person(person_id=person.pk)
     ]
 
 
@@ -547,16 +500,10 @@ class ErasurePreview:
 def erasure_preview(*, actor: Actor, person_id) -> ErasurePreview:
     """What erasing this person would remove, counted by kind, and what happens to each study participation."""
     person = person_for_data_protection(actor=actor, person_id=person_id)
-    snapshots = MapSnapshot.objects.filter(person=person)
     counts = {
-        "connections maps": snapshots.count(),
-        "map entries": MapEntry.objects.filter(snapshot__in=snapshots).count(),
-        "goals": Goal.objects.filter(person=person).count(),
-        "steps": Step.objects.filter(goal__person=person).count(),
-        "activities": Activity.objects.filter(person=person).count(),
-        "community links": Link.objects.filter(person=person).count(),
-        "reviews": Review.objects.filter(person=person).count(),
-        "outcome measures": Administration.objects.filter(person=person).count(),
+        **maps_held_counts(person=person),
+        **plans_held_counts(person=person),
+        "outcome measures": administrations_held_count(person=person),
     }
     studies = [
         StudyFate(
@@ -566,7 +513,7 @@ def erasure_preview(*, actor: Actor, person_id) -> ErasurePreview:
             status=participant.get_status_display(),
             choice=participant.withdrawal_choice,
         )
-        for participant in Participant.objects.filter(person=person).select_related("study").order_by("id")
+        for participant in participations_of_person(person=person)
     ]
     return ErasurePreview(counts=counts, studies=studies)
 
@@ -612,7 +559,7 @@ def practice_records_due(*, actor: Actor, rule: retention.Rule, today: date) -> 
     before = retention.cutoff(rule, today)
     after_death = retention.cutoff(rule, today, after_death=True)
     if before is None and after_death is None:
-        return Person.objects.none()
+        return people_for_data_protection(actor=actor).none()
     due = Q()
     if before is not None:
         due |= Q(closed_on__lte=before)
@@ -626,20 +573,7 @@ def study_data_due(*, actor: Actor, rule: retention.Rule, today: date) -> QueryS
     """Participants at the officer's trusts' sites, in closed studies, whose latest study date is on or before
     the cut-off (none when the rule sets no period)."""
     trust_ids = require_data_protection_officer(actor=actor)
-    before = retention.cutoff(rule, today)
-    if before is None:
-        return Participant.objects.none()
-    return (
-        Participant.objects.filter(site__trust_id__in=trust_ids, study__status=Study.Status.CLOSED)
-        .annotate(
-            last_on=Greatest(
-                "enrolled_on",
-                Coalesce("withdrawn_on", "enrolled_on"),
-                Coalesce(Max("assessments__administered_on"), "enrolled_on"),
-            )
-        )
-        .filter(last_on__lte=before)
-    )
+    return participants_due_for_removal(trust_ids=trust_ids, before=retention.cutoff(rule, today))
 
 
 def audit_events_due(*, rule: retention.Rule, today: date) -> tuple[int, date | None]:
@@ -647,7 +581,7 @@ def audit_events_due(*, rule: retention.Rule, today: date) -> tuple[int, date | 
     before = retention.cutoff(rule, today)
     if before is None:
         return 0, None
-    return AuditEvent.objects.filter(occurred_at__date__lt=before).count(), before
+    return audit_events_before_count(before=before), before
 
 
 @takes_actor
@@ -672,7 +606,7 @@ def retention_report(*, actor: Actor, today: date | None = None, list_limit: int
     study = rules["study_data"]
     study_report = ClassReport(
         rule=study,
-        held=Participant.objects.filter(site__trust_id__in=trust_ids).count(),
+        held=participants_at_trusts(trust_ids=trust_ids).count(),
         due=None
         if study.keep_years is None
         else study_data_due(actor=actor, rule=study, today=today).count(),
@@ -682,7 +616,7 @@ def retention_report(*, actor: Actor, today: date | None = None, list_limit: int
     audit_due, audit_before = audit_events_due(rule=audit, today=today)
     audit_report = ClassReport(
         rule=audit,
-        held=AuditEvent.objects.count(),
+        held=audit_events_count(),
         due=None if audit.keep_years is None else audit_due,
         due_before=audit_before,
     )

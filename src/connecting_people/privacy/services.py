@@ -21,20 +21,29 @@ from django.utils import timezone
 from connecting_people.accounts.actor import Actor
 from connecting_people.audit.services import audit_record
 from connecting_people.connections.models import MapSnapshot
+from connecting_people.connections.services import maps_erase_for_person
 from connecting_people.core.errors import NotFoundError, ServiceError
 from connecting_people.core.scoping import acting_user, takes_actor
 from connecting_people.measures.models import Administration, HeadlineSpan
+from connecting_people.measures.services import measures_erase_for_person
 from connecting_people.people.models import Person
 from connecting_people.people.selectors import people_for_data_protection
+from connecting_people.people.services import person_delete_for_erasure, person_processing_restricted_set
 from connecting_people.plans.models import Activity, Goal, Link, Review
 from connecting_people.plans.models import Assessment as PlanAssessment
+from connecting_people.plans.services import plans_erase_for_person
 from connecting_people.privacy import selectors
 from connecting_people.privacy.models import ErasureBasis, LiftReason, Restriction, RestrictionGround
 from connecting_people.study.models import Participant
+from connecting_people.study.services import (
+    participants_remove_for_retention,
+    participations_erase_for_person,
+)
 
 # Every model with a foreign key to Person, in the order erasure empties them (a later one may protect an
-# earlier one's rows: a review protects the map and measure it made, a goal score its goal). A test checks
-# that this covers every such model, so a new one cannot be forgotten.
+# earlier one's rows: a review protects the map and measure it made, a goal score its goal). Each app's own
+# service empties its part (`_erase`, in this order); a test checks that this covers every such model, so a new
+# one cannot be forgotten.
 ERASED_IN_ORDER = (
     Review,  # with its goal scores
     Activity,
@@ -121,7 +130,7 @@ def restriction_add(*, actor: Actor, person_id: int, ground: str, reference: str
             restricted_by=acting_user(actor),
             restricted_at=timezone.now(),
         )
-        Person.objects.filter(pk=person.pk).update(processing_restricted=True)
+        person_processing_restricted_set(person_id=person.pk, restricted=True)
         _audit(actor, person.pk, "person.restricted", {"ground": ground, "restriction_id": restriction.pk})
     return restriction
 
@@ -156,7 +165,7 @@ def restriction_lift(*, actor: Actor, person_id: int, reason: str, person_told: 
             reason,
         )
         restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
-        Person.objects.filter(pk=person.pk).update(processing_restricted=False)
+        person_processing_restricted_set(person_id=person.pk, restricted=False)
         _audit(
             actor,
             person.pk,
@@ -183,25 +192,15 @@ def _erase(*, actor: Actor, person: Person, lawful_basis: str, source: str) -> E
     their consents and research assessments under the study number, detached from the person (the free-text
     eligibility notes go); "remove" or no recorded choice removes them too (see docs/data-protection.md)."""
     removed: Counter[str] = Counter()
-    kept = study_removed = 0
-    for model in ERASED_IN_ORDER:
-        rows = model.objects.filter(person=person)
-        if model is MapSnapshot:  # each map protects the one it was copied from: untie them first
-            rows.update(previous=None)
-        if model is Participant:
-            for participant in rows.select_for_update():
-                if participant.withdrawal_choice == Participant.DataChoice.KEEP:
-                    participant.person = None
-                    participant.eligibility_notes = ""
-                    participant.save(update_fields=["person", "eligibility_notes"])
-                    kept += 1
-                else:
-                    removed.update(participant.delete()[1])
-                    study_removed += 1
-            continue
-        removed.update(rows.delete()[1])
+    removed.update(plans_erase_for_person(person=person))  # Review, Activity, Link, Goal, plans' Assessment
+    removed.update(measures_erase_for_person(person=person))  # Administration, HeadlineSpan
+    removed.update(maps_erase_for_person(person=person))  # MapSnapshot
+    study = participations_erase_for_person(person=person)  # Participant
+    removed.update(study.removed)
+    kept, study_removed = study.kept, study.removed_count
+    removed.update(Restriction.objects.filter(person=person).delete()[1])
     record_number, trust_id = person.pk, person.trust_id
-    removed.update(Person.objects.filter(pk=record_number).delete()[1])
+    removed.update(person_delete_for_erasure(person_id=record_number))
     outcome = ErasureOutcome(
         record_number=record_number,
         removed={label: count for label, count in sorted(removed.items()) if count},
@@ -303,24 +302,9 @@ def retention_apply(*, actor: Actor, apply: bool, today: date | None = None) -> 
         for person in people.select_for_update().select_related("trust"):
             _erase(actor=actor, person=person, lawful_basis=ErasureBasis.RETENTION_ENDED, source="retention")
             outcome.practice_records.append(person.pk)
-        for participant in Participant.objects.filter(
-            pk__in=list(study_due.values_list("pk", flat=True))
-        ).select_related("study"):
-            outcome.study_participants.append(participant.number)
-            participant_id = participant.pk
-            participant.delete()
-            audit_record(
-                actor=actor,
-                action="study.participant_removed",
-                object_type="study_participant",
-                object_id=participant_id,
-                person_id=participant.person_id,
-                summary={
-                    "study": participant.study.code,
-                    "number": participant.number,
-                    "source": "retention",
-                },
-            )
+        outcome.study_participants = participants_remove_for_retention(
+            actor=actor, participant_ids=list(study_due.values_list("pk", flat=True))
+        )
         outcome.study_participants.sort()
         audit_record(
             actor=actor,

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor, as_actor
@@ -448,3 +449,67 @@ def site_invitation_get(*, actor: Actor, site_id) -> StudySite:
         return site_invitations_for(actor=actor).get(pk=int(site_id), status=StudySite.Status.INVITED)
     except (StudySite.DoesNotExist, ValueError, TypeError, OverflowError) as error:
         raise NotFoundError("No such invitation") from error
+
+
+# --- for the data protection officer (privacy app), whose reach the caller has already checked ----------------
+
+
+@dataclass(frozen=True)
+class ParticipationHeld:
+    participant: Participant  # with its study and study team
+    consents: list[Consent]  # oldest first
+    assessments: list[Assessment]  # oldest first, with the timepoint
+
+
+def participations_held_about(*, person: Person) -> list[ParticipationHeld]:
+    """Every study participation of a person already reached, in the order enrolled, with its consents and
+    research assessments: three queries whatever the number of studies."""
+    participants = list(
+        Participant.objects.filter(person=person)
+        .select_related("study", "study_team")
+        .order_by("enrolled_on", "id")
+    )
+    ids = [participant.pk for participant in participants]
+    consents: dict[int, list[Consent]] = {pk: [] for pk in ids}
+    for consent in Consent.objects.filter(participant_id__in=ids).order_by("consented_on", "id"):
+        consents[consent.participant_id].append(consent)
+    assessments: dict[int, list[Assessment]] = {pk: [] for pk in ids}
+    for row in (
+        Assessment.objects.filter(participant_id__in=ids)
+        .select_related("timepoint")
+        .order_by("administered_on", "id")
+    ):
+        assessments[row.participant_id].append(row)
+    return [
+        ParticipationHeld(participant=p, consents=consents[p.pk], assessments=assessments[p.pk])
+        for p in participants
+    ]
+
+
+def participations_of_person(*, person: Person) -> list[Participant]:
+    """The study participations of a person already reached, with their studies, in the order made."""
+    return list(Participant.objects.filter(person=person).select_related("study").order_by("id"))
+
+
+def participants_at_trusts(*, trust_ids) -> QuerySet[Participant]:
+    """The participants enrolled at these trusts' sites."""
+    return Participant.objects.filter(site__trust_id__in=trust_ids)
+
+
+def participants_due_for_removal(*, trust_ids, before: date | None) -> QuerySet[Participant]:
+    """Participants at these trusts' sites, in closed studies, whose latest study date (enrolment, withdrawal or
+    last research assessment) is on or before `before` (none when `before` is None)."""
+    if before is None:
+        return Participant.objects.none()
+    return (
+        participants_at_trusts(trust_ids=trust_ids)
+        .filter(study__status=Study.Status.CLOSED)
+        .annotate(
+            last_on=Greatest(
+                "enrolled_on",
+                Coalesce("withdrawn_on", "enrolled_on"),
+                Coalesce(Max("assessments__administered_on"), "enrolled_on"),
+            )
+        )
+        .filter(last_on__lte=before)
+    )

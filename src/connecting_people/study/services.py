@@ -1223,3 +1223,49 @@ def assessment_record(
             },
         )
     return assessment
+
+
+@dataclass(frozen=True)
+class ParticipationsErased:
+    removed: dict[str, int]  # rows removed, by model
+    kept: int  # participations kept under their study number, detached from the person
+    removed_count: int  # participations removed
+
+
+def participations_erase_for_person(*, person: Person) -> ParticipationsErased:
+    """Erasure (privacy app, which has locked the person and audits the erasure), in the caller's transaction: a
+    participant who chose to keep the data collected stays under the study number, detached from the person
+    and without the free-text eligibility notes; any other is removed with their consents and assessments."""
+    removed: dict[str, int] = {}
+    kept = removed_count = 0
+    for participant in Participant.objects.filter(person=person).select_for_update():
+        if participant.withdrawal_choice == Participant.DataChoice.KEEP:
+            participant.person = None
+            participant.eligibility_notes = ""
+            participant.save(update_fields=["person", "eligibility_notes"])
+            kept += 1
+        else:
+            for label, count in participant.delete()[1].items():
+                removed[label] = removed.get(label, 0) + count
+            removed_count += 1
+    return ParticipationsErased(removed=removed, kept=kept, removed_count=removed_count)
+
+
+def participants_remove_for_retention(*, actor: Actor, participant_ids: list[int]) -> list[str]:
+    """Retention (privacy app, which has decided which are due): remove these participants with their consents
+    and assessments, each audited as `study.participant_removed`, in the caller's transaction. Their study
+    numbers, in the order removed."""
+    numbers = []
+    for participant in Participant.objects.filter(pk__in=participant_ids).select_related("study"):
+        numbers.append(participant.number)
+        participant_id = participant.pk
+        participant.delete()
+        audit_record(
+            actor=actor,
+            action="study.participant_removed",
+            object_type="study_participant",
+            object_id=participant_id,
+            person_id=participant.person_id,
+            summary={"study": participant.study.code, "number": participant.number, "source": "retention"},
+        )
+    return numbers

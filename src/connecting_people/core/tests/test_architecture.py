@@ -199,33 +199,9 @@ RULE_HOMES = {"audit.AuditEvent": "people"}
 # nothing for anyone: it is set-up, not a way in to personal data.
 EXEMPT = ("connecting_people.synthetic",)
 
-# Known offenders, being put right (issue 14): module -> the models it still reads directly. Only shrinks: when
-# a module is fixed, or renamed (study's `db.py` adapters), its entry comes off.
-KNOWN_OFFENDERS: dict[str, set[str]] = {
-    # privacy (this branch, left for later): subject access and erasure read and remove everything held about
-    # a person, across every app; each app's "everything about this person" selector is still to be written.
-    "connecting_people.privacy.selectors": {
-        "audit.AuditEvent",
-        "connections.MapEntry",
-        "connections.MapSnapshot",
-        "connections.MapTie",
-        "measures.Administration",
-        "measures.HeadlineSpan",
-        "people.Person",
-        "plans.Activity",
-        "plans.Assessment",
-        "plans.Goal",
-        "plans.GoalScore",
-        "plans.Link",
-        "plans.LinkChange",
-        "plans.Review",
-        "plans.Step",
-        "study.Assessment",
-        "study.Consent",
-        "study.Participant",
-    },
-    "connecting_people.privacy.services": {"people.Person", "study.Participant"},
-}
+# Modules allowed to read another app's personal data directly, module -> models. Emptied by issue 14; an entry
+# added here needs a reason in a comment and an issue to take it off again.
+KNOWN_OFFENDERS: dict[str, set[str]] = {}
 
 
 def _model_named(module, name: str):
