@@ -139,6 +139,7 @@ class TestEveryImplementationPagePassesAccessibilityChecks:
 
         from django.apps import apps
 
+        from connecting_people.accounts.actor import as_actor
         from connecting_people.accounts.models import Team, User
         from connecting_people.implementation import services
 
@@ -151,7 +152,7 @@ class TestEveryImplementationPagePassesAccessibilityChecks:
         team = Team.objects.get(name=RIVERSIDE)
         today = date.today()
         rating = services.fidelity_rating_record(
-            user=lead,
+            actor=as_actor(lead),
             kind="team",
             scale_id="cp_practice_fidelity",
             answers=[2] * 16,
@@ -161,7 +162,7 @@ class TestEveryImplementationPagePassesAccessibilityChecks:
             team_id=team.pk,
         )
         services.community_link_create(
-            user=lead,
+            actor=as_actor(lead),
             team_id=team.pk,
             data=services.CommunityLinkData(since=today, name="Riverside Allotments"),
         )
