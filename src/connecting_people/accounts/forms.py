@@ -9,7 +9,13 @@ class SignInForm(ControlCharactersRemoved, AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account is not active. Ask your administrator.",
+        "service_account": "This is a service account: it reaches the API with a token and cannot sign in here.",
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_service_account:
+            raise forms.ValidationError(self.error_messages["service_account"], code="service_account")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,13 @@ TEAM_ROLES = {Role.PRACTITIONER, Role.TEAM_LEAD}
 
 
 class User(AbstractUser):
-    """A member of staff. What they may see follows from their memberships, not from this row."""
+    """A member of staff, or a service account (a system that reaches the API with tokens an administrator made for
+    it, and never signs in to the pages). What either may see follows from their memberships, not from this row."""
+
+    is_service_account = models.BooleanField(
+        default=False,
+        help_text="A system, not a person: it reaches the API with tokens and cannot sign in to the pages.",
+    )
 
     class Meta:
         ordering = ["username"]

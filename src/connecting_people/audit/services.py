@@ -30,7 +30,7 @@ from connecting_people.audit.selectors import (
     latest_checkpoint,
 )
 from connecting_people.core.errors import ServiceError
-from connecting_people.core.request_context import current_request_id
+from connecting_people.core.request_context import current_channel, current_request_id
 from connecting_people.core.scoping import acting_user, takes_actor
 
 # Keys never stored in a summary, whatever a caller passes.
@@ -88,7 +88,7 @@ def audit_record(
             "object_type": object_type,
             "object_id": str(object_id or ""),
             "person_id": person_id,
-            "summary": _clean_summary(summary),
+            "summary": _clean_summary(summary) | ({"via": via} if (via := current_channel()) else {}),
             "request_id": current_request_id(),
         }
         digest = chain.keyed_event_hash(

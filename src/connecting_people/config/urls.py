@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from connecting_people.api.v1.api import api as api_v1
 from connecting_people.web import urls as web_urls
 
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     path("", include("connecting_people.implementation.urls")),
     path("", include("connecting_people.study.urls")),
     path("", include("connecting_people.privacy.urls")),
+    path("", include("connecting_people.api.urls")),
+    path("api/v1/", api_v1.urls),
+    path("", include("connecting_people.api.fallback_urls")),
     path("admin/", admin.site.urls),
 ]
 

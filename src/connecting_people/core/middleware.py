@@ -12,7 +12,13 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
 
-from connecting_people.core.request_context import current_request_id, reset_request_id, set_request_id
+from connecting_people.core.request_context import (
+    current_request_id,
+    reset_channel,
+    reset_request_id,
+    set_channel,
+    set_request_id,
+)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -28,9 +34,11 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = set_request_id(request_id)
+        channel = set_channel("")
         try:
             response = self.get_response(request)
         finally:
+            reset_channel(channel)
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response

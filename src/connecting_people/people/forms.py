@@ -24,6 +24,20 @@ def clean_nhs_number(value: str) -> str | None:
     return digits
 
 
+def clean_phone(value: str) -> str:
+    phone = (value or "").strip()
+    if phone and not re.fullmatch(r"\+?[0-9 ()-]{7,30}", phone):
+        raise ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982", code="invalid")
+    return phone
+
+
+def clean_postcode(value: str) -> str:
+    postcode = (value or "").strip().upper()
+    if postcode and not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", postcode):
+        raise ValidationError("Enter a real postcode, like LS1 4AP", code="invalid")
+    return postcode
+
+
 class PersonForm(NHSForm):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
@@ -74,16 +88,10 @@ class PersonForm(NHSForm):
         return clean_nhs_number(self.cleaned_data.get("nhs_number", ""))
 
     def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not re.fullmatch(r"\+?[0-9 ()-]{7,30}", phone):
-            raise ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982", code="invalid")
-        return phone
+        return clean_phone(self.cleaned_data.get("phone", ""))
 
     def clean_postcode(self):
-        postcode = self.cleaned_data.get("postcode", "").strip().upper()
-        if postcode and not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", postcode):
-            raise ValidationError("Enter a real postcode, like LS1 4AP", code="invalid")
-        return postcode
+        return clean_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean(self):
         data = super().clean()

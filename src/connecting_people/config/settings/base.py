@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "connecting_people.study",
     "connecting_people.privacy",
     "connecting_people.web",
+    "connecting_people.api",
+    "ninja",  # its own copy of the interactive docs' scripts, served from our static files (no CDN)
     "django_tasks",
     "django_tasks_db",
 ]

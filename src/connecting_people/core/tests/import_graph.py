@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 APPS = frozenset().union(*LAYERS)
 # Interfaces and set-up over all the apps: they may import any app; no app imports them.
-TOP = frozenset({"web", "cli", "config", "synthetic"})
+TOP = frozenset({"web", "api", "cli", "config", "synthetic"})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
+from connecting_people.accounts.actor import as_actor
 from connecting_people.core.tests.matrix import url_matrix
 
 PRODUCTION_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -37,7 +38,16 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 client = Client()
                 client.force_login(user)
                 sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            built = url_matrix.World(cast, sessions, {}, {}, {})
+            from connecting_people.api import services as api_services
+            from connecting_people.api.tokens import SCOPES
+
+            tokens = {
+                role: api_services.token_create(
+                    actor=as_actor(user), name="matrix", scopes=list(SCOPES), days=30, mfa_verified=True
+                )[1]
+                for role, user in cast.users.items()
+            }
+            built = url_matrix.World(cast, sessions, {}, {}, {}, tokens=tokens)
             _crawl(built)
             yield built
             transaction.set_rollback(True)

@@ -104,6 +104,7 @@ class Side:
     access_log: object = None
     access_failure: object = None
     task_result: object = None  # the background task queued for `export` (database task backend)
+    token: object = None  # `worker`'s personal access token (its record; the API matrix has its own per role)
 
 
 @dataclass
@@ -155,6 +156,8 @@ KWARGS: dict[str, Lookup] = {
     "study:report:job_id": _pk("report"),
     "study:report_download:job_id": _pk("report"),
     "study:invitation:site_id": _pk("invitation"),
+    "api:token_id": _pk("token"),
+    "api-fallback:rest": lambda side: "v0/nothing-here",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
     "openreferral:service_at_location_id": lambda side: _published("service_at_location"),
@@ -204,6 +207,7 @@ ADMIN_OBJECTS: dict[str, Lookup] = {
     "axes.accessattempt": lambda side: side.access_attempt,
     "axes.accesslog": lambda side: side.access_log,
     "axes.accessfailurelog": lambda side: side.access_failure,
+    "api.apitoken": lambda side: side.token,
     "django_tasks_database.dbtaskresult": lambda side: side.task_result,
     "implementation.guidancepage": lambda side: SHARED["guidance"],
     "plans.teamreviewinterval": lambda side: _review_interval(side.team),
@@ -232,7 +236,8 @@ class Access:
     Admin pages (`admin`) send every role but the administrator to sign in; the administrator gets 403 where
     the admin allows the act to nobody (`refused`: adding sign-in records, deleting guidance pages), 404 where
     the page is not there for anyone. `everyone`: one answer for every role ("sign_in" for the admin's own
-    sign-in page, which hands over to the service's)."""
+    sign-in page, which hands over to the service's). `api`: reached with a token, not a session (each role
+    sends its own token with every scope; anonymous sends none and gets 401, which counts as "sign_in")."""
 
     roles: frozenset[str]
     anywhere: frozenset[str] = frozenset()
@@ -240,6 +245,7 @@ class Access:
     admin: bool = False
     refused: bool = False
     everyone: str | None = None
+    api: bool = False
 
 
 def _access(*roles: str, anywhere: tuple[str, ...] = (), **options) -> Access:
@@ -314,6 +320,16 @@ ACCESS: dict[str, Access] = {
     "study:invitation": _access(*STUDY_READERS),
     # The data protection officer's pages, for people of their own trust.
     "privacy": _access("data_protection"),
+    # Personal access tokens: anyone signed in makes and revokes their own.
+    "api:tokens": _access(*SIGNED_IN),
+    "api:token_revoke": _access("practitioner"),
+    "api:home": _access(*SIGNED_IN, public=True),
+    "api-fallback:not_found": _access(everyone="not_found"),
+    # The REST API, reached with each role's token: the same reach as the pages.
+    "api-v1": _access(*WORKERS, api=True),
+    "api-v1:people": _access(*SIGNED_IN, api=True),  # everyone's own list (empty for those with no caseload)
+    "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
+    "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
     "admin:login": _access(everyone="sign_in"),
     "admin:view_on_site": _access(admin=True),  # no model of ours has a page of its own to go to
@@ -388,8 +404,16 @@ class Pattern:
 
 
 def url_patterns() -> list[Pattern]:
-    """Every URL pattern of the project, admin included, by walking the resolver (includes, namespaces)."""
-    return sorted(_walk(get_resolver(), "", ""), key=lambda pattern: pattern.key)
+    """Every URL pattern of the project, admin included, by walking the resolver (includes, namespaces). A pattern
+    with the same path as one before it is left out: it is never reached (the API lists one pattern per method of
+    a path; the first answers them all)."""
+    seen: set[str] = set()
+    found = []
+    for pattern in _walk(get_resolver(), "", ""):
+        if pattern.regex not in seen:
+            seen.add(pattern.regex)
+            found.append(pattern)
+    return sorted(found, key=lambda pattern: pattern.key)
 
 
 def _walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Pattern]:
@@ -615,7 +639,13 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         code, trust, team, worker, person, study_lead
     )
     totp = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
+    from connecting_people.api import services as api_services
+
+    token, _ = api_services.token_create(
+        actor=as_actor(worker), name="matrix", scopes=["people:read"], days=30, mfa_verified=True
+    )
     return Side(
+        token=token,
         trust=trust,
         team=team,
         worker=worker,
@@ -746,18 +776,20 @@ class World:
     get_forms: dict[str, Form]  # pattern key → the first GET form (search) found that goes to it
     owner_pages: dict[str, tuple[str, int]]  # in-scope URL of each pattern → (role that read it, status)
     query_names: dict[str, set[str]] = field(default_factory=dict)  # pattern key → query names its links use
+    tokens: dict[str, str] = field(default_factory=dict)  # role → an API token with every scope
 
-    def client(self) -> RoleClient:
-        return RoleClient(self.sessions)
+    def client(self, api: bool = False) -> RoleClient:
+        return RoleClient(self.sessions, tokens=self.tokens if api else None)
 
 
 class RoleClient:
     """A test client that sends each request as one role (by its session cookie), so no test signs anyone in
     and a sign-out by one request does not carry over to the next."""
 
-    def __init__(self, sessions: dict[str, str], **kwargs):
+    def __init__(self, sessions: dict[str, str], tokens: dict[str, str] | None = None, **kwargs):
         self.client = Client(raise_request_exception=False, **kwargs)
         self.sessions = sessions
+        self.tokens = tokens
 
     def as_role(self, role: str) -> SignedIn:
         return SignedIn(self, role)
@@ -769,7 +801,9 @@ class SignedIn:
 
     def __init__(self, role_client: RoleClient, role: str):
         self.client = role_client.client
-        self.session = role_client.sessions.get(role)
+        self.api = role_client.tokens is not None
+        self.session = None if self.api else role_client.sessions.get(role)
+        self.token = (role_client.tokens or {}).get(role)
 
     def _cookies(self) -> Client:
         self.client.cookies.clear()
@@ -777,11 +811,23 @@ class SignedIn:
             self.client.cookies[settings.SESSION_COOKIE_NAME] = self.session
         return self.client
 
-    def get(self, *args, **kwargs):
-        return self._cookies().get(*args, **kwargs)
+    def _headers(self, kwargs: dict) -> dict:
+        if self.token is not None:
+            kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {self.token}"
+        return kwargs
 
-    def post(self, *args, **kwargs):
-        return self._cookies().post(*args, **kwargs)
+    def get(self, *args, **kwargs):
+        return self._cookies().get(*args, **self._headers(kwargs))
+
+    def post(self, path, data=None, **kwargs):
+        if self.api:  # the API takes JSON: an empty object (a form's fields mean nothing to it)
+            return self._cookies().post(path, "{}", content_type="application/json", **self._headers(kwargs))
+        return self._cookies().post(path, data, **kwargs)
+
+    def patch(self, path, **kwargs):
+        kwargs = self._headers(kwargs)
+        kwargs.setdefault("headers", {})["If-Match"] = "*"
+        return self._cookies().patch(path, "{}", content_type="application/json", **kwargs)
 
 
 def owner_of(access: Access) -> str | None:
@@ -916,6 +962,8 @@ def pattern_of(path: str) -> str | None:
 
 # Sessions change on every signed-in request (the idle clock), by design.
 UNWATCHED_TABLES = {"django_session"}
+# Bookkeeping a request writes whoever it is from: when a token was last used.
+UNWATCHED_COLUMNS = {"api_apitoken": {"last_used_at"}}
 
 
 def tables_fingerprint() -> dict[str, str]:
@@ -923,7 +971,15 @@ def tables_fingerprint() -> dict[str, str]:
     digests = {}
     with connection.cursor() as cursor:
         for table in sorted(set(connection.introspection.table_names()) - UNWATCHED_TABLES):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our own names
+            columns = "*"
+            if table in UNWATCHED_COLUMNS:
+                names = [
+                    column.name
+                    for column in connection.introspection.get_table_description(cursor, table)
+                    if column.name not in UNWATCHED_COLUMNS[table]
+                ]
+                columns = ", ".join(connection.ops.quote_name(name) for name in names)
+            cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our own names
             rows = sorted(repr(row) for row in cursor.fetchall())
             digests[table] = hashlib.blake2b("\n".join(rows).encode(), digest_size=12).hexdigest()
     return digests

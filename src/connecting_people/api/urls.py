@@ -1,0 +1,13 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from connecting_people.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    # The API's root shows its documents (ninja's own root answers "not found").
+    path("api/v1/", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="home"),
+    path("accounts/tokens/", views.tokens_page, name="tokens"),
+    path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]
