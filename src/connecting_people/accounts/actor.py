@@ -19,7 +19,7 @@ class ActorKind(StrEnum):
     STAFF = "staff"
     PERSON = "person"  # the person supported, signed in to their own record (not yet built)
     DEVICE = "device"  # an enrolled tablet syncing work done offline (not yet built)
-    SYSTEM = "system"  # a service account: a system using the API with its own memberships
+    SYSTEM = "system"  # a job or command acting for nobody in particular (not yet built)
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ def actor_for(user) -> Actor:
     cached = getattr(user, "_connecting_people_actor", None)
     if cached is not None:
         return cached
-    kind = ActorKind.SYSTEM if getattr(user, "is_service_account", False) else ActorKind.STAFF
-    actor = Actor(kind=kind, user=user, scope=scope_for(user=user))
+    # A service account (a system using the API) is given reach the way staff are, by its memberships: it acts as
+    # staff with one role; the audit trail tells its acts apart by the token they came with.
+    actor = Actor(kind=ActorKind.STAFF, user=user, scope=scope_for(user=user))
     if getattr(user, "is_authenticated", False):
         user._connecting_people_actor = actor
     return actor

@@ -339,3 +339,57 @@ def access_review_record(*, actor: User, fingerprint: str, note: str = "") -> Ac
             summary={"entries": review.entries, "fingerprint": fingerprint, "with_note": bool(review.note)},
         )
     return review
+
+
+# --- service accounts ------------------------------------------------------------------------------------
+
+
+def service_account_create(
+    *, actor, username: str, role: str, trust_ods_code: str, team_name: str | None = None
+) -> User:
+    """A service account: a system that uses the API (with tokens made for it on the server) and never signs in
+    to the pages. It reaches what its one role reaches (a researcher role in a trust for an analytics system, a
+    team lead role for a system that reads a team's records), like a member of staff. Run from the command line
+    by whoever runs the server (`actor` the user named by --user, or None)."""
+    from connecting_people.accounts.models import Role, Team, Trust
+
+    username = (username or "").strip()
+    if not username or len(username) > 150 or not all(ch.isalnum() or ch in "@.+-_" for ch in username):
+        raise ServiceError(
+            "A service account's name is 1 to 150 letters, digits and @ . + - _", "username", code="username"
+        )
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(f"There is already a user named {username}", "username", code="username_taken")
+    if role not in Role.values or role == Role.ADMINISTRATOR:
+        allowed = ", ".join(value for value in Role.values if value != Role.ADMINISTRATOR)
+        raise ServiceError(f"The role must be one of: {allowed}", "role", code="role_unknown")
+    trust = Trust.objects.filter(ods_code=trust_ods_code).first()
+    if trust is None:
+        raise ServiceError(f"No trust has the ODS code {trust_ods_code}", "trust", code="trust_unknown")
+    team = None
+    if role in (Role.PRACTITIONER, Role.TEAM_LEAD):
+        team = Team.objects.filter(trust=trust, name=team_name or "").first()
+        if team is None:
+            raise ServiceError(
+                f"This role is in a team: name one of {trust.name}'s teams with --team", "team", code="team_unknown"
+            )
+    with transaction.atomic():
+        account = User(username=username, is_service_account=True, first_name=username)
+        account.set_unusable_password()
+        account.save()
+        Membership.objects.create(
+            user=account,
+            role=role,
+            trust=trust,
+            team=team,
+            granted_at=timezone.now(),
+            granted_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="service_account.created",
+            object_type="user",
+            object_id=account.pk,
+            summary={"role": role, "trust_id": trust.pk, "team_id": team.pk if team else None, "made_on": "command line"},
+        )
+    return account

@@ -16,4 +16,6 @@ class TokenForm(NHSForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="It can never reach more than you can. Choose only what the program needs.",
     )
-    days = forms.ChoiceField(label="How long should it work?", choices=LIFETIMES, initial="90", widget=forms.RadioSelect)
+    days = forms.ChoiceField(
+        label="How long should it work?", choices=LIFETIMES, initial="90", widget=forms.RadioSelect
+    )

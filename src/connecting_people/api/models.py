@@ -46,3 +46,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"

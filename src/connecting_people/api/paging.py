@@ -34,7 +34,9 @@ def decode_cursor(cursor: str) -> int:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise ServiceError(
-            "That cursor is not one this API gave: follow the `next` link as it is", "cursor", code="bad_cursor"
+            "That cursor is not one this API gave: follow the `next` link as it is",
+            "cursor",
+            code="bad_cursor",
         ) from error
 
 

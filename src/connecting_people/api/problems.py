@@ -64,9 +64,7 @@ def problem(
     body = problem_body(
         status, code, detail, instance=request.path if request else "", errors=errors, params=params
     )
-    response = HttpResponse(
-        json.dumps(body, default=str), status=status, content_type=PROBLEM_CONTENT_TYPE
-    )
+    response = HttpResponse(json.dumps(body, default=str), status=status, content_type=PROBLEM_CONTENT_TYPE)
     response["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response[name] = value
@@ -86,5 +84,11 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         message = str(error.get("msg", "Invalid value"))
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        found.append({"pointer": pointer(error.get("loc", ())), "detail": message, "code": error.get("type", "invalid")})
+        found.append(
+            {
+                "pointer": pointer(error.get("loc", ())),
+                "detail": message,
+                "code": error.get("type", "invalid"),
+            }
+        )
     return found

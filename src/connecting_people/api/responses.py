@@ -52,7 +52,9 @@ def idempotent(view):
             return view(request, *args, **kwargs)
         if not _KEY.match(key):
             raise BadIdempotencyKey()
-        digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
+        digest = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.body])
+        ).hexdigest()
         kept = selectors.idempotent_answer(token=token, key=key)
         if kept is not None:
             if kept.request_hash != digest:

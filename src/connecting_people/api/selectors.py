@@ -32,3 +32,13 @@ def token_for(raw: str) -> ApiToken | None:
 def idempotent_answer(*, token: ApiToken, key: str) -> IdempotencyRecord | None:
     cutoff = timezone.now() - timedelta(hours=IDEMPOTENCY_HOURS)
     return IdempotencyRecord.objects.filter(token=token, key=key, created_at__gte=cutoff).first()
+
+
+def tokens_listed(*, username: str | None = None) -> QuerySet[ApiToken]:
+    """Every token (for the server's command line), by user, newest first."""
+    rows = ApiToken.objects.select_related("user").order_by("user__username", "-created_at")
+    return rows.filter(user__username=username) if username else rows
+
+
+def token_by_prefix(*, prefix: str) -> ApiToken | None:
+    return ApiToken.objects.select_related("user").filter(prefix=prefix).first()

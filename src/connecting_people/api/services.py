@@ -49,9 +49,7 @@ def token_create(
     if owner is None or not getattr(owner, "is_active", False):
         raise NotAllowedError("Only an active user can have a token", code="token_owner")
     if for_user is None and settings.CONNECTING_PEOPLE_REQUIRE_MFA and not mfa_verified:
-        raise NotAllowedError(
-            "Confirm your security code before making a token", code="mfa_required"
-        )
+        raise NotAllowedError("Confirm your security code before making a token", code="mfa_required")
     if for_user is not None and not for_user.is_service_account:
         raise NotAllowedError(
             "Tokens for people are made by them, after their security code: only a service account's token is "
@@ -116,7 +114,14 @@ def token_used(*, token: ApiToken) -> None:
 
 
 def idempotent_answer_keep(
-    *, token: ApiToken, key: str, request_hash: str, status: int, body: bytes, content_type: str, location: str
+    *,
+    token: ApiToken,
+    key: str,
+    request_hash: str,
+    status: int,
+    body: bytes,
+    content_type: str,
+    location: str,
 ) -> None:
     IdempotencyRecord.objects.create(
         token=token,

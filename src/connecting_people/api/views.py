@@ -16,7 +16,12 @@ from connecting_people.core.forms import show_service_error
 
 
 def not_found(request, rest: str = ""):
-    return problem(request, 404, "not_found", "There is nothing at this address. The API's documents are at /api/v1/docs.")
+    return problem(
+        request,
+        404,
+        "not_found",
+        "There is nothing at this address. The API's documents are at /api/v1/docs.",
+    )
 
 
 def _is_verified(request) -> bool:

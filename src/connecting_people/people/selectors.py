@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import rules
-from django.db.models import Prefetch, Case, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DateField, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor, as_actor

@@ -65,6 +65,7 @@ def page_context(request) -> dict:
     if user is not None:
         account = [
             {"text": account_label(user), "icon": True},
+            {"href": reverse("api:tokens"), "text": "API tokens"},
             {"href": reverse("accounts:logout"), "text": "Sign out"},
         ]
     return {

@@ -34,14 +34,18 @@ class ApiClient:
         import json
 
         return self.client.post(
-            path, raw if raw is not None else json.dumps(body), content_type="application/json",
+            path,
+            raw if raw is not None else json.dumps(body),
+            content_type="application/json",
             headers=self._headers(headers),
         )
 
     def patch(self, path, body=None, headers=None):
         import json
 
-        return self.client.patch(path, json.dumps(body), content_type="application/json", headers=self._headers(headers))
+        return self.client.patch(
+            path, json.dumps(body), content_type="application/json", headers=self._headers(headers)
+        )
 
 
 @pytest.fixture

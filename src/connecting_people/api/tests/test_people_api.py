@@ -55,7 +55,15 @@ def test_an_id_out_of_reach_is_the_same_404_as_one_that_does_not_exist(org, api_
     client = api_as(org.practitioner)
     answers = [client.get(f"/api/v1/people/{pk}") for pk in (colleagues.pk, elsewhere.pk, 999_999)]
     assert {response.status_code for response in answers} == {404}
-    assert len({response.content.replace(str(pk).encode(), b"") for response, pk in zip(answers, (colleagues.pk, elsewhere.pk, 999_999), strict=True)}) == 1
+    assert (
+        len(
+            {
+                response.content.replace(str(pk).encode(), b"")
+                for response, pk in zip(answers, (colleagues.pk, elsewhere.pk, 999_999), strict=True)
+            }
+        )
+        == 1
+    )
     assert answers[0]["Content-Type"] == PROBLEM
 
 
@@ -118,7 +126,8 @@ def test_invalid_input_is_a_422_problem_naming_each_field_and_changes_nothing(or
     client = api_as(org.practitioner)
     before = Person.objects.count()
     response = client.post(
-        "/api/v1/people", new_person(org, nhs_number="9991234560", postcode="nowhere", date_of_birth="1979-13-02")
+        "/api/v1/people",
+        new_person(org, nhs_number="9991234560", postcode="nowhere", date_of_birth="1979-13-02"),
     )
     assert response.status_code == 422
     pointers = {error["pointer"] for error in response.json()["errors"]}
@@ -141,7 +150,12 @@ def test_a_change_needs_if_match_and_a_stale_one_is_refused_with_412(org, api_as
     assert stale.status_code == 412 and stale.json()["code"] == "stale_record"
     mine.refresh_from_db()
     assert mine.preferred_name == "Jo"
-    assert client.patch(f"/api/v1/people/{people[2].pk}", {"preferred_name": "X"}, headers={"If-Match": '"v1"'}).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/people/{people[2].pk}", {"preferred_name": "X"}, headers={"If-Match": '"v1"'}
+        ).status_code
+        == 404
+    )
 
 
 def test_past_its_rate_limit_a_token_is_told_when_to_try_again(org, api_as, people):

@@ -56,9 +56,17 @@ def domain_error(request, error: DomainError):
     status = _status_of(error)
     errors = None
     if status == 422:
-        errors = [{"pointer": f"/body/{error.field}" if error.field else "/", "detail": error.message, "code": error.code}]
+        errors = [
+            {
+                "pointer": f"/body/{error.field}" if error.field else "/",
+                "detail": error.message,
+                "code": error.code,
+            }
+        ]
     detail = "Nothing found with that id that you can reach." if status == 404 else error.message
-    return problem(request, status, error.code, detail, errors=errors, params=error.params if status != 404 else None)
+    return problem(
+        request, status, error.code, detail, errors=errors, params=error.params if status != 404 else None
+    )
 
 
 @api.exception_handler(Http404)
@@ -69,7 +77,9 @@ def not_found(request, error):
 @api.exception_handler(ValidationError)
 def invalid(request, error: ValidationError):
     errors = validation_errors(error.errors)
-    return problem(request, 422, "invalid", "The request has values that are not valid: see `errors`.", errors=errors)
+    return problem(
+        request, 422, "invalid", "The request has values that are not valid: see `errors`.", errors=errors
+    )
 
 
 @api.exception_handler(AuthenticationError)

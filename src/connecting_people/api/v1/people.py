@@ -4,9 +4,9 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from django.core.validators import validate_email
 from pydantic import field_validator, model_validator
 
 from connecting_people.api.auth import require_scope
@@ -84,7 +84,9 @@ class _PersonFields(Schema):
             return value.strip()
         return value
 
-    @field_validator("date_of_birth", "opened_on", "practice_consent_on", "research_consent_on", check_fields=False)
+    @field_validator(
+        "date_of_birth", "opened_on", "practice_consent_on", "research_consent_on", check_fields=False
+    )
     @classmethod
     def _not_future(cls, value):
         if value is not None and value > date.today():
@@ -128,7 +130,10 @@ class PersonIn(_PersonFields):
 
     @model_validator(mode="after")
     def _dates_agree(self):
-        for consent, on in (("practice_consent", "practice_consent_on"), ("research_consent", "research_consent_on")):
+        for consent, on in (
+            ("practice_consent", "practice_consent_on"),
+            ("research_consent", "research_consent_on"),
+        ):
             if getattr(self, consent) is not None and getattr(self, on) is None:
                 raise ValueError(f"{on} is needed when {consent} is given")
         if self.opened_on < self.date_of_birth:
@@ -162,7 +167,11 @@ def person_out(request, person: Person) -> PersonOut:
     for tag in sorted(person.tags.all(), key=lambda tag: tag.name):
         tags[tag.kind].append(tag.name)
     return PersonOut(
-        **{name: getattr(person, name) for name in PersonOut.model_fields if hasattr(person, name) and name != "url"},
+        **{
+            name: getattr(person, name)
+            for name in PersonOut.model_fields
+            if hasattr(person, name) and name != "url"
+        },
         strengths=tags[Tag.Kind.STRENGTH],
         interests=tags[Tag.Kind.INTEREST],
         url=request.build_absolute_uri(reverse("api-v1:person", args=[person.pk])),
@@ -196,9 +205,7 @@ def person_get(request, person_id: int):
     return json_response(person_out(request, person), version=person.version)
 
 
-@router.post(
-    "", response={201: PersonOut}, url_name="people", summary="Add a person to your team"
-)
+@router.post("", response={201: PersonOut}, url_name="people", summary="Add a person to your team")
 @idempotent
 def person_create(request, payload: PersonIn):
     """A practitioner's new person is allocated to them. Send an `Idempotency-Key` so a retry adds nobody twice."""
@@ -213,7 +220,10 @@ def person_create(request, payload: PersonIn):
     )
     url = reverse("api-v1:person", args=[person.pk])
     return json_response(
-        person_out(request, person), status=201, location=request.build_absolute_uri(url), version=person.version
+        person_out(request, person),
+        status=201,
+        location=request.build_absolute_uri(url),
+        version=person.version,
     )
 
 
@@ -232,7 +242,9 @@ def person_update(request, person_id: int, payload: PersonPatch):
         actor=request.actor,
         person_id=person.pk,
         expected_version=version,
-        data={name: ("" if value is None and name in _BLANK_TEXT else value) for name, value in given.items()},
+        data={
+            name: ("" if value is None and name in _BLANK_TEXT else value) for name, value in given.items()
+        },
         strengths=tags[Tag.Kind.STRENGTH] if strengths is None else strengths,
         interests=tags[Tag.Kind.INTEREST] if interests is None else interests,
     )
