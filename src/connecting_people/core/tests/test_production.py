@@ -378,6 +378,25 @@ def test_production_serves_signed_in_pages_and_every_file_they_load(tmp_path):
             study = researcher.page(first_link(studies, r"/study/\d+/"))
             assert "CPDEMO" in study.text
 
+            # The API: the lead makes a token on their tokens page and a program reads the caseload with it.
+            tokens_page = visitor.page("/accounts/tokens/")
+            made = visitor.post(
+                "/accounts/tokens/",
+                {
+                    "csrfmiddlewaretoken": csrf_token(tokens_page),
+                    "name": "Smoke test",
+                    "scopes": "people:read",
+                    "days": "30",
+                },
+            )
+            token = re.search(r'id="new-token">(cp_[^<]+)<', made.text)[1]
+            program = Visitor(port)
+            caseload = program._send("GET", "/api/v1/people", headers={"Authorization": f"Bearer {token}"})
+            assert caseload.status == 200 and json.loads(caseload.body)["items"], caseload.body[:500]
+            assert program.get("/api/v1/people").status == 401
+            api_docs = program.get("/api/v1/docs")
+            assert api_docs.status == 200 and "swagger" in api_docs.text.lower()
+
             pages = [
                 sign_in_page,
                 home,
@@ -394,7 +413,9 @@ def test_production_serves_signed_in_pages_and_every_file_they_load(tmp_path):
                 assert page.headers["Permissions-Policy"], f"{page.path} has no Permissions-Policy"
                 assert page.headers["Strict-Transport-Security"], f"{page.path} has no HSTS"
                 assert "'nonce-" in page.headers["Content-Security-Policy"]
-            files = fetch_everything(researcher, set().union(*(linked_files(page) for page in pages)))
+            files = fetch_everything(
+                researcher, set().union(*(linked_files(page) for page in [*pages, tokens_page, api_docs]))
+            )
 
         with timed(deployment, "audit verify"):
             connecting_people("audit", "verify", env=deployment.production)
