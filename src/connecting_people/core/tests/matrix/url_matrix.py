@@ -328,6 +328,12 @@ ACCESS: dict[str, Access] = {
     # The REST API, reached with each role's token: the same reach as the pages.
     "api-v1": _access(*WORKERS, api=True),
     "api-v1:people": _access(*SIGNED_IN, api=True),  # everyone's own list (empty for those with no caseload)
+    # A person's connections maps, as on the map pages: their own practitioner and team lead.
+    "api-v1:maps": _access(*WORKERS, api=True),
+    "api-v1:map": _access(*WORKERS, api=True),
+    "api-v1:map_entries": _access(*WORKERS, api=True),
+    "api-v1:map_entry": _access(*WORKERS, api=True),
+    "api-v1:map_entry_ties": _access(*WORKERS, api=True),
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
