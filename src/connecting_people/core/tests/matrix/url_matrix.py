@@ -105,6 +105,7 @@ class Side:
     access_failure: object = None
     task_result: object = None  # the background task queued for `export` (database task backend)
     token: object = None  # `worker`'s personal access token (its record; the API matrix has its own per role)
+    administration: object = None  # an outcome measure recorded for `person`
 
 
 @dataclass
@@ -157,6 +158,7 @@ KWARGS: dict[str, Lookup] = {
     "study:report_download:job_id": _pk("report"),
     "study:invitation:site_id": _pk("invitation"),
     "api:token_id": _pk("token"),
+    "api-v1:administration_id": _pk("administration"),
     "api-fallback:rest": lambda side: "v0/nothing-here",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
@@ -334,6 +336,13 @@ ACCESS: dict[str, Access] = {
     "api-v1:map_entries": _access(*WORKERS, api=True),
     "api-v1:map_entry": _access(*WORKERS, api=True),
     "api-v1:map_entry_ties": _access(*WORKERS, api=True),
+    # Outcome measures: the definitions (and scoring answers, which names nobody) for anyone with a token; a
+    # person's administrations as on the measures pages.
+    "api-v1:instruments": _access(*SIGNED_IN, api=True),
+    "api-v1:instrument": _access(*SIGNED_IN, api=True),
+    "api-v1:instrument_score": _access(*SIGNED_IN, api=True),
+    "api-v1:administrations": _access(*WORKERS, api=True),
+    "api-v1:administration": _access(*WORKERS, api=True),
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
@@ -650,8 +659,19 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
     token, _ = api_services.token_create(
         actor=as_actor(worker), name="matrix", scopes=["people:read"], days=30, mfa_verified=True
     )
+    from connecting_people.measures import services as measures
+
+    administration = measures.administration_record(
+        actor=as_actor(worker),
+        person_id=person.pk,
+        instrument_id="ucla3",
+        answers=[1, 2, 3],
+        administered_on=TODAY - timedelta(days=2),
+        mode="with_person",
+    )
     return Side(
         token=token,
+        administration=administration,
         trust=trust,
         team=team,
         worker=worker,
