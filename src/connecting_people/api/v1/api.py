@@ -168,11 +168,12 @@ def server_error(request, error):
 
 
 def _routers() -> None:
-    from connecting_people.api.v1 import maps, measures, people
+    from connecting_people.api.v1 import maps, measures, people, plans
 
     api.add_router("/people", people.router)
     api.add_router("/people", maps.router)
     api.add_router("/people", measures.administrations)
+    api.add_router("/people", plans.router)
     api.add_router("/instruments", measures.instruments)
 
 

@@ -106,6 +106,7 @@ class Side:
     task_result: object = None  # the background task queued for `export` (database task backend)
     token: object = None  # `worker`'s personal access token (its record; the API matrix has its own per role)
     administration: object = None  # an outcome measure recorded for `person`
+    activity: object = None  # something done with `person` (a phone call)
 
 
 @dataclass
@@ -159,6 +160,8 @@ KWARGS: dict[str, Lookup] = {
     "study:invitation:site_id": _pk("invitation"),
     "api:token_id": _pk("token"),
     "api-v1:administration_id": _pk("administration"),
+    "api-v1:link_id": _pk("plan_link"),
+    "api-v1:activity_id": _pk("activity"),
     "api-fallback:rest": lambda side: "v0/nothing-here",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
@@ -343,6 +346,23 @@ ACCESS: dict[str, Access] = {
     "api-v1:instrument_score": _access(*SIGNED_IN, api=True),
     "api-v1:administrations": _access(*WORKERS, api=True),
     "api-v1:administration": _access(*WORKERS, api=True),
+    # A person's plan: what matters, goals and steps, activities, community links, reviews (as the plan pages).
+    **{
+        f"api-v1:{name}": _access(*WORKERS, api=True)
+        for name in (
+            "plan_assessment",
+            "plan_goals",
+            "plan_goal",
+            "plan_goal_steps",
+            "plan_step",
+            "plan_activities",
+            "plan_activity",
+            "plan_links",
+            "plan_link",
+            "plan_reviews",
+            "plan_review",
+        )
+    },
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
@@ -669,9 +689,21 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         administered_on=TODAY - timedelta(days=2),
         mode="with_person",
     )
+    activity = plans.activity_add(
+        actor=as_actor(worker),
+        person_id=person.pk,
+        data=plans.ActivityData(kind="contact_phone", occurred_on=TODAY),
+    )
+    plans.assessment_save(  # what matters to the person
+        actor=as_actor(worker),
+        person_id=person.pk,
+        expected_version=None,
+        data=plans.AssessmentData(assessed_on=TODAY, aspirations="Get out more"),
+    )
     return Side(
         token=token,
         administration=administration,
+        activity=activity,
         trust=trust,
         team=team,
         worker=worker,
