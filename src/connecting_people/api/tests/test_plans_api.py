@@ -133,7 +133,7 @@ def test_what_the_plan_says(org, api_as, plans):
 
 def test_mixed_ids_are_404_and_audit_nothing(org, api_as, plans):
     client = api_as(org.practitioner)
-    mine, mine_paths = plans["mine"], paths(plans["mine"], plans["their"])  # my person, their records
+    mine_paths = paths(plans["mine"], plans["their"])  # my person, their records
     theirs = paths(plans["elsewhere"], plans["my"])  # their person, my records
     before = AuditEvent.objects.count()
     for name in ("goal", "steps", "step", "activity", "link", "review"):
