@@ -7,7 +7,7 @@ that came from such a read.
 
 from dataclasses import dataclass
 
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, TextField
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 
 from connecting_people.accounts.actor import Actor
@@ -32,6 +32,11 @@ from connecting_people.people.selectors import person_get
 def snapshots_for(*, actor: Actor, person: Person) -> list[MapSnapshot]:
     """The person's snapshots, oldest first (without their entries)."""
     return list(scoped(actor, MapSnapshot).filter(person=person).order_by("taken_on", "id"))
+
+
+def snapshot_rows(*, actor: Actor, person: Person) -> QuerySet[MapSnapshot]:
+    """The person's snapshots as a query (without their entries), for a caller that pages or orders them."""
+    return scoped(actor, MapSnapshot).filter(person=person)
 
 
 def snapshot_get(*, actor: Actor, person_id: int, snapshot_id: int) -> MapSnapshot:
@@ -89,6 +94,21 @@ def entry_of(*, actor: Actor, person: Person, entry_id) -> MapEntry:
         raise NotFoundError("No such entry") from error
     entry.snapshot.person = person
     return entry
+
+
+def entry_in(*, actor: Actor, person: Person, snapshot: MapSnapshot, entry_id) -> MapEntry:
+    """An entry of this snapshot (one from a scoped read) of the person; NotFoundError otherwise, an entry of
+    another of their maps included."""
+    entry = entry_of(actor=actor, person=person, entry_id=entry_id)
+    if entry.snapshot_id != snapshot.pk:
+        raise NotFoundError("No such entry")
+    return entry
+
+
+def tied_entry_ids(entry: MapEntry) -> list[int]:
+    """Ids of the entries tied to `entry` (of its snapshot), in order: one query."""
+    pairs = MapTie.objects.filter(snapshot_id=entry.snapshot_id).filter(Q(a=entry) | Q(b=entry))
+    return sorted(a if b == entry.pk else b for a, b in pairs.values_list("a_id", "b_id"))
 
 
 def tie_pairs(snapshot: MapSnapshot) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, NullIf
 
 from connecting_people.accounts.actor import Actor
+from connecting_people.core.errors import NotFoundError
 from connecting_people.core.scoping import scoped
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
@@ -25,6 +26,15 @@ def administrations_for(*, actor: Actor, person: Person) -> QuerySet[Administrat
         .select_related("administered_by")
         .order_by("instrument_id", "administered_on", "id")
     )
+
+
+def administration_of(*, actor: Actor, person: Person, administration_id) -> Administration:
+    """One administration of a person the actor reached; NotFoundError for anything else (another person's
+    included)."""
+    try:
+        return administrations_for(actor=actor, person=person).get(pk=administration_id)
+    except (Administration.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFoundError("No such administration") from error
 
 
 def headline_value(instrument: Instrument, administration: Administration) -> float | None:

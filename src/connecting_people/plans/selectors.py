@@ -194,6 +194,43 @@ def scores_of(*, actor: Actor, review: Review) -> list[GoalScore]:
     )
 
 
+# --- the same records as queries, for a caller that pages them (the API): each with what its rows show, so a
+# page costs the same queries whatever its length.
+
+
+def goals_query(*, actor: Actor, person: Person) -> QuerySet[Goal]:
+    return (
+        scoped(actor, Goal)
+        .filter(person=person)
+        .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("due_on", "id")), "opportunities")
+    )
+
+
+def steps_query(*, actor: Actor, goal: Goal) -> QuerySet[Step]:
+    """The steps of a goal from a scoped read (`goal_of`)."""
+    return scoped(actor, Step).filter(goal=goal)
+
+
+def activities_query(*, actor: Actor, person: Person) -> QuerySet[Activity]:
+    return scoped(actor, Activity).filter(person=person)
+
+
+def activity_of(*, actor: Actor, person: Person, activity_id) -> Activity:
+    return _one(scoped(actor, Activity).filter(person=person), activity_id, "No such activity")
+
+
+def links_query(*, actor: Actor, person: Person) -> QuerySet[Link]:
+    return scoped(actor, Link).filter(person=person).select_related("opportunity")
+
+
+def reviews_query(*, actor: Actor, person: Person) -> QuerySet[Review]:
+    return (
+        scoped(actor, Review)
+        .filter(person=person)
+        .prefetch_related(Prefetch("scores", queryset=GoalScore.objects.order_by("goal_id")))
+    )
+
+
 def review_before(*, actor: Actor, review: Review) -> Review | None:
     return (
         scoped(actor, Review)
@@ -343,7 +380,9 @@ def first_link_reached(*, team_ids, statuses) -> dict[int, date]:
     """{person id: the first date one of their links reached one of `statuses`}, over the people
     `counted_in_teams`: one query."""
     return dict(
-        LinkChange.objects.filter(counted_in_teams(team_ids=team_ids, path="link__person"), status__in=statuses)
+        LinkChange.objects.filter(
+            counted_in_teams(team_ids=team_ids, path="link__person"), status__in=statuses
+        )
         .order_by()
         .values("link__person_id")
         .annotate(first=Min("changed_on"))

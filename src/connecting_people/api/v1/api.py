@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth
+from connecting_people.api.negotiation import NotAcceptable
 from connecting_people.api.paging import Page  # noqa: F401 (re-exported for routers)
 from connecting_people.api.preconditions import PreconditionFailed, PreconditionRequired
 from connecting_people.api.problems import problem, validation_errors
@@ -154,6 +155,17 @@ def bad_key(request, error):
     )
 
 
+@api.exception_handler(NotAcceptable)
+def not_acceptable(request, error: NotAcceptable):
+    return problem(
+        request,
+        406,
+        "not_acceptable",
+        f"This resource can be had as {', '.join(error.offered)}: send one of them in Accept.",
+        params={"offered": list(error.offered)},
+    )
+
+
 @api.exception_handler(HttpError)
 def http_error(request, error: HttpError):
     return problem(request, error.status_code, "http_error", str(error))
@@ -166,9 +178,13 @@ def server_error(request, error):
 
 
 def _routers() -> None:
-    from connecting_people.api.v1 import people
+    from connecting_people.api.v1 import maps, measures, people, plans
 
     api.add_router("/people", people.router)
+    api.add_router("/people", maps.router)
+    api.add_router("/people", measures.administrations)
+    api.add_router("/people", plans.router)
+    api.add_router("/instruments", measures.instruments)
 
 
 _routers()

@@ -105,6 +105,8 @@ class Side:
     access_failure: object = None
     task_result: object = None  # the background task queued for `export` (database task backend)
     token: object = None  # `worker`'s personal access token (its record; the API matrix has its own per role)
+    administration: object = None  # an outcome measure recorded for `person`
+    activity: object = None  # something done with `person` (a phone call)
 
 
 @dataclass
@@ -157,6 +159,9 @@ KWARGS: dict[str, Lookup] = {
     "study:report_download:job_id": _pk("report"),
     "study:invitation:site_id": _pk("invitation"),
     "api:token_id": _pk("token"),
+    "api-v1:administration_id": _pk("administration"),
+    "api-v1:link_id": _pk("plan_link"),
+    "api-v1:activity_id": _pk("activity"),
     "api-fallback:rest": lambda side: "v0/nothing-here",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
@@ -328,6 +333,36 @@ ACCESS: dict[str, Access] = {
     # The REST API, reached with each role's token: the same reach as the pages.
     "api-v1": _access(*WORKERS, api=True),
     "api-v1:people": _access(*SIGNED_IN, api=True),  # everyone's own list (empty for those with no caseload)
+    # A person's connections maps, as on the map pages: their own practitioner and team lead.
+    "api-v1:maps": _access(*WORKERS, api=True),
+    "api-v1:map": _access(*WORKERS, api=True),
+    "api-v1:map_entries": _access(*WORKERS, api=True),
+    "api-v1:map_entry": _access(*WORKERS, api=True),
+    "api-v1:map_entry_ties": _access(*WORKERS, api=True),
+    # Outcome measures: the definitions (and scoring answers, which names nobody) for anyone with a token; a
+    # person's administrations as on the measures pages.
+    "api-v1:instruments": _access(*SIGNED_IN, api=True),
+    "api-v1:instrument": _access(*SIGNED_IN, api=True),
+    "api-v1:instrument_score": _access(*SIGNED_IN, api=True),
+    "api-v1:administrations": _access(*WORKERS, api=True),
+    "api-v1:administration": _access(*WORKERS, api=True),
+    # A person's plan: what matters, goals and steps, activities, community links, reviews (as the plan pages).
+    **{
+        f"api-v1:{name}": _access(*WORKERS, api=True)
+        for name in (
+            "plan_assessment",
+            "plan_goals",
+            "plan_goal",
+            "plan_goal_steps",
+            "plan_step",
+            "plan_activities",
+            "plan_activity",
+            "plan_links",
+            "plan_link",
+            "plan_reviews",
+            "plan_review",
+        )
+    },
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
@@ -644,8 +679,31 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
     token, _ = api_services.token_create(
         actor=as_actor(worker), name="matrix", scopes=["people:read"], days=30, mfa_verified=True
     )
+    from connecting_people.measures import services as measures
+
+    administration = measures.administration_record(
+        actor=as_actor(worker),
+        person_id=person.pk,
+        instrument_id="ucla3",
+        answers=[1, 2, 3],
+        administered_on=TODAY - timedelta(days=2),
+        mode="with_person",
+    )
+    activity = plans.activity_add(
+        actor=as_actor(worker),
+        person_id=person.pk,
+        data=plans.ActivityData(kind="contact_phone", occurred_on=TODAY),
+    )
+    plans.assessment_save(  # what matters to the person
+        actor=as_actor(worker),
+        person_id=person.pk,
+        expected_version=None,
+        data=plans.AssessmentData(assessed_on=TODAY, aspirations="Get out more"),
+    )
     return Side(
         token=token,
+        administration=administration,
+        activity=activity,
         trust=trust,
         team=team,
         worker=worker,
