@@ -176,7 +176,7 @@ def opportunity_get(*, opportunity_id: int) -> Opportunity:
     missing."""
     opportunity = _with_details(Opportunity.objects.filter(pk=opportunity_id)).first()
     if opportunity is None:
-        raise NotFoundError("No such opportunity")
+        raise NotFoundError("No such opportunity", params={"opportunity_id": opportunity_id})
     return opportunity
 
 

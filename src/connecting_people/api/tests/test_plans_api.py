@@ -281,3 +281,97 @@ def test_lists_cost_the_same_queries_for_1_or_5_rows(org, api_as, django_assert_
         with django_assert_max_num_queries(counted[path]):
             answer = client.get(path)
         assert len(answer.json()["items"]) == 5, path
+
+
+# --- writes: what matters, a step done, activities, links ----------------------------------------------------
+
+
+def test_what_matters_is_replaced_with_if_match_and_a_stale_copy_is_refused(org, api_as, plans):
+    client = api_as(org.practitioner)
+    url = f"{base(plans['mine'])}/assessment"
+    body = {
+        "assessed_on": TODAY.isoformat(),
+        "aspirations": "Join a choir",
+        "barriers": ["travel"],
+        "interests": ["singing"],
+    }
+    assert (
+        client.client.put(
+            url, body, content_type="application/json", headers={"Authorization": f"Bearer {client.token}"}
+        ).status_code
+        == 428
+    )
+    etag = client.get(url)["ETag"]
+    changed = client.client.put(
+        url,
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {client.token}", "If-Match": etag},
+    )
+    assert changed.status_code == 200 and changed.json()["aspirations"] == "Join a choir"
+    assert changed.json()["interests"] == ["singing"]
+    stale = client.client.put(
+        url,
+        body | {"aspirations": "x"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {client.token}", "If-Match": etag},
+    )
+    assert stale.status_code == 412
+    other = f"{base(plans['elsewhere'])}/assessment"
+    assert (
+        client.client.put(
+            other,
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {client.token}", "If-Match": '"v1"'},
+        ).status_code
+        == 404
+    )
+
+
+def test_a_step_is_marked_done_with_if_match(org, api_as, plans):
+    client = api_as(org.practitioner)
+    step = plans["my"]["step"]
+    url = f"{base(plans['mine'])}/steps/{step.pk}"
+    done = client.patch(url, {"done": True}, headers={"If-Match": client.get(url)["ETag"]})
+    assert done.status_code == 200 and done.json()["done_on"] == TODAY.isoformat()
+    assert client.patch(url, {"done": False}, headers={"If-Match": f'"v{step.version}"'}).status_code == 412
+    their = plans["their"]["step"]
+    assert (
+        client.patch(
+            f"{base(plans['mine'])}/steps/{their.pk}", {"done": True}, headers={"If-Match": '"v1"'}
+        ).status_code
+        == 404
+    )
+
+
+def test_an_activity_is_logged_once_per_idempotency_key(org, api_as, plans):
+    client = api_as(org.practitioner)
+    url = f"{base(plans['mine'])}/activities"
+    body = {"kind": "contact_phone", "occurred_on": TODAY.isoformat(), "notes": "Rang about the walk"}
+    first = client.post(url, body, headers={"Idempotency-Key": "call-1"})
+    again = client.post(url, body, headers={"Idempotency-Key": "call-1"})
+    assert first.status_code == again.status_code == 201 and first.content == again.content
+    assert first["Location"].endswith(f"/activities/{first.json()['id']}")
+    unknown = client.post(url, body | {"opportunity_id": 999_999})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["pointer"] == "/body/opportunity_id"
+    assert client.post(url, body | {"kind": "nonsense"}).status_code == 422
+
+
+def test_a_link_is_made_and_moved_on(org, api_as, plans):
+    client = api_as(org.practitioner)
+    opportunity = OpportunityFactory()
+    made = client.post(f"{base(plans['mine'])}/links", {"opportunity_id": opportunity.pk})
+    assert made.status_code == 201 and made.json()["status"] == "suggested"
+    url = made["Location"]
+    moved = client.patch(url, {"status": "discussed"}, headers={"If-Match": made["ETag"]})
+    assert moved.status_code == 200 and moved.json()["status"] == "discussed"
+    assert client.patch(url, {"status": "stopped"}, headers={"If-Match": moved["ETag"]}).status_code == 422
+    assert client.post(f"{base(plans['mine'])}/links", {"opportunity_id": 999_999}).status_code == 422
+    their = plans["their"]["link"]
+    assert (
+        client.patch(
+            f"{base(plans['mine'])}/links/{their.pk}", {"status": "discussed"}, headers={"If-Match": '"v1"'}
+        ).status_code
+        == 404
+    )

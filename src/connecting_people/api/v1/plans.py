@@ -488,3 +488,172 @@ def review_get(request, person_id: int, review_id: int):
     review = selectors.review_of(actor=request.actor, person=person, review_id=review_id)
     scores = selectors.scores_of(actor=request.actor, review=review)
     return json_response(ReviewOut(**review_out(request, review, scores)))
+
+
+# --- writes beyond goals and steps: what matters, a step done, activities, links --------------------------------
+
+
+@contextlib.contextmanager
+def _opportunity_named_in_body():
+    """An opportunity id in the body that names nothing is invalid input (422 at the field), not a missing page."""
+    try:
+        yield
+    except NotFoundError as error:
+        if "opportunity_id" not in error.params:
+            raise
+        raise ServiceError(
+            "There is no opportunity with this id in the directory",
+            "opportunity_id",
+            code="opportunity_unknown",
+            params=error.params,
+        ) from error
+
+
+class AssessmentIn(Schema):
+    assessed_on: date
+    aspirations: str = Field("", max_length=2000)
+    strengths_in_own_words: str = Field("", max_length=2000)
+    barriers: list[str] = Field(default_factory=list, max_length=20)
+    barriers_in_own_words: str = Field("", max_length=2000)
+    strengths: list[str] = Field(default_factory=list, max_length=30)
+    interests: list[str] = Field(default_factory=list, max_length=30)
+
+
+@router.put(
+    "/{int:person_id}/assessment",
+    response=AssessmentOut,
+    url_name="plan_assessment",
+    summary="Record or change what matters to the person",
+)
+def assessment_put(request, person_id: int, payload: AssessmentIn):
+    """The whole of what matters, replacing what was there. Changing one that exists needs `If-Match` with its
+    ETag; the first one is recorded without."""
+    require_scope(request, "plans:write")
+    person = _person(request, person_id)
+    current = selectors.assessment_of(actor=request.actor, person=person)
+    version = expected_version(request, current.version) if current is not None else None
+    data = services.AssessmentData(
+        **payload.model_dump(exclude={"barriers", "strengths", "interests"}),
+        barriers=tuple(payload.barriers),
+        strengths=tuple(payload.strengths),
+        interests=tuple(payload.interests),
+    )
+    services.assessment_save(actor=request.actor, person_id=person.pk, expected_version=version, data=data)
+    return assessment_get(request, person.pk)
+
+
+class StepDone(Schema):
+    done: bool
+    done_on: date | None = None
+
+
+@router.patch(
+    "/{int:person_id}/steps/{int:step_id}",
+    response=StepOut,
+    url_name="plan_step",
+    summary="Mark a step done or not done",
+)
+def step_mark(request, person_id: int, step_id: int, payload: StepDone):
+    require_scope(request, "plans:write")
+    person = _person(request, person_id)
+    step = selectors.step_of(actor=request.actor, person=person, step_id=step_id)
+    version = expected_version(request, step.version)
+    step = services.step_done(
+        actor=request.actor,
+        person_id=person.pk,
+        step_id=step.pk,
+        expected_version=version,
+        done=payload.done,
+        done_on=payload.done_on,
+    )
+    return json_response(StepOut(**step_out(request, person.pk, step)), version=step.version)
+
+
+class ActivityIn(Schema):
+    kind: Activity.Kind
+    occurred_on: date
+    help_given: list[str] = Field(default_factory=list, max_length=10)
+    barriers: list[str] = Field(default_factory=list, max_length=20)
+    notes: str = Field("", max_length=2000)
+    opportunity_id: int | None = None
+    goal_id: int | None = None
+
+
+@router.post(
+    "/{int:person_id}/activities",
+    response={201: ActivityOut},
+    url_name="plan_activities",
+    summary="Log something done",
+)
+@idempotent
+def activity_create(request, person_id: int, payload: ActivityIn):
+    """A session attended at a linked opportunity moves the link on to "went along", as on the pages."""
+    require_scope(request, "plans:write")
+    person = _person(request, person_id)
+    data = services.ActivityData(
+        **payload.model_dump(exclude={"help_given", "barriers"}),
+        help_given=tuple(payload.help_given),
+        barriers=tuple(payload.barriers),
+    )
+    with _opportunity_named_in_body():
+        activity = services.activity_add(actor=request.actor, person_id=person.pk, data=data)
+    body = ActivityOut(**activity_out(request, activity))
+    return json_response(body, status=201, location=body.url)
+
+
+class LinkIn(Schema):
+    opportunity_id: int
+    status: Literal["suggested", "discussed"] = "suggested"
+
+
+@router.post(
+    "/{int:person_id}/links",
+    response={201: LinkOut},
+    url_name="plan_links",
+    summary="Link the person to a community opportunity",
+)
+@idempotent
+def link_create(request, person_id: int, payload: LinkIn):
+    require_scope(request, "plans:write")
+    person = _person(request, person_id)
+    with _opportunity_named_in_body():
+        link = services.link_create(
+            actor=request.actor,
+            person_id=person.pk,
+            opportunity_id=payload.opportunity_id,
+            status=payload.status,
+        )
+    link = selectors.link_of(actor=request.actor, person=person, link_id=link.pk)
+    body = LinkOut(**link_out(request, link))
+    return json_response(body, status=201, location=body.url, version=link.version)
+
+
+class LinkChange(Schema):
+    status: Link.Status
+    reason: str = Field("", max_length=500)
+    changed_on: date | None = None
+
+
+@router.patch(
+    "/{int:person_id}/links/{int:link_id}",
+    response=LinkOut,
+    url_name="plan_link",
+    summary="Move a link on, back, or to stopped",
+)
+def link_change(request, person_id: int, link_id: int, payload: LinkChange):
+    """Stopping needs a reason. Going along puts the opportunity on the person's connections map."""
+    require_scope(request, "plans:write")
+    person = _person(request, person_id)
+    link = selectors.link_of(actor=request.actor, person=person, link_id=link_id)
+    version = expected_version(request, link.version)
+    services.link_status_set(
+        actor=request.actor,
+        person_id=person.pk,
+        link_id=link.pk,
+        expected_version=version,
+        status=payload.status,
+        reason=payload.reason,
+        changed_on=payload.changed_on,
+    )
+    link = selectors.link_of(actor=request.actor, person=person, link_id=link.pk)
+    return json_response(LinkOut(**link_out(request, link)), version=link.version)
