@@ -156,9 +156,12 @@ def server_error(request, error):
 
 
 def _routers() -> None:
-    from connecting_people.api.v1 import people
+    from connecting_people.api.v1 import community, indicators, people, study
 
     api.add_router("/people", people.router)
+    api.add_router("/community", community.router)
+    api.add_router("/indicators", indicators.router)
+    api.add_router("/studies", study.router)
 
 
 _routers()

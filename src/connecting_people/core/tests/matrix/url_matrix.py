@@ -328,6 +328,15 @@ ACCESS: dict[str, Access] = {
     # The REST API, reached with each role's token: the same reach as the pages.
     "api-v1": _access(*WORKERS, api=True),
     "api-v1:people": _access(*SIGNED_IN, api=True),  # everyone's own list (empty for those with no caseload)
+    # The directory, for those who search it on the pages.
+    "api-v1:opportunities": _access(*STAFF, "implementation_lead", "administrator", api=True),
+    "api-v1:opportunity": _access(*STAFF, "implementation_lead", "administrator", api=True),
+    # Indicators: the team dashboard's numbers for its lead, the trust dashboard's for its implementation lead.
+    "api-v1:indicators_team": _access("lead", api=True),
+    "api-v1:indicators_trust": _access("implementation_lead", api=True),
+    # A study's pseudonymised data: its members (researchers and study leads).
+    "api-v1:studies": _access(*STUDY_READERS, api=True),
+    "api-v1:study_participants": _access(*STUDY_READERS, api=True),
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
