@@ -5,7 +5,6 @@ our own static files) at /api/v1/docs."""
 import logging
 
 from django.http import Http404
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth
@@ -13,6 +12,7 @@ from connecting_people.api.paging import Page  # noqa: F401 (re-exported for rou
 from connecting_people.api.preconditions import PreconditionFailed, PreconditionRequired
 from connecting_people.api.problems import problem, validation_errors
 from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused
+from connecting_people.api.v1.openapi import ProblemsInDocument
 from connecting_people.core.errors import (
     DomainError,
     NotAllowedError,
@@ -23,7 +23,8 @@ from connecting_people.core.errors import (
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+# Its OpenAPI document declares every problem response (v1/openapi.py).
+api = ProblemsInDocument(
     title="Connecting People API",
     version="1",
     description=(

@@ -4,9 +4,9 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from django.core.validators import validate_email
 from pydantic import field_validator, model_validator
 
 from connecting_people.api.auth import require_scope
