@@ -18,6 +18,10 @@ PAGE_ORDER = [
     "map_small",
     "team_dashboard",
     "trust_dashboard",
+    "api_people",
+    "api_person",
+    "api_opportunities",
+    "api_opportunity",
 ]
 # DESIGN.md, "Performance targets": person, caseload and map pages; team and trust dashboards.
 P95_TARGET_MS = 100

@@ -197,6 +197,8 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
         Page(name, label, targets, requests=maps.MAP_REQUESTS, warmup=maps.MAP_WARMUP)
         for name, label, targets in maps.map_pages(list(zip(worker_names, workers, strict=True)), seed=seed)
     ]
+    from bench import api
+
     return [
         Page("caseload", "Practitioner's caseload `/people/`", [(c, "/people/") for c in workers]),
         Page("team", "Team caseload `/people/team/` (lead)", [(c, "/people/team/") for c in leads]),
@@ -215,6 +217,7 @@ def pages_for(*, scale: str, seed: int, rotation: int) -> list[Page]:
             "Trust dashboard `/implementation/trusts/<id>/dashboard/` (implementation lead)",
             trust_dashboards,
         ),
+        *api.api_pages(scale=scale, seed=seed, rotation=rotation),
     ]
 
 

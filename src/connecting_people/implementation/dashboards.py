@@ -18,6 +18,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from connecting_people.audit.services import audit_download
+from connecting_people.core.errors import NotFoundError
 from connecting_people.core.forms import DateField, NHSForm
 from connecting_people.implementation import indicators as ind
 from connecting_people.implementation import periods, practice, selectors
@@ -149,6 +150,45 @@ def _numbers(
     return rows
 
 
+def team_numbers(*, team, start: date, end: date, facts=None) -> TeamNumbers:
+    """A team's numbers for [start, end], nothing hidden: what its lead's dashboard (and the API) shows. The
+    caller has checked the team is one the actor leads (`selectors.team_for_lead`)."""
+    teams = [team]
+    return _numbers(
+        teams,
+        facts if facts is not None else practice.practice_facts(teams=teams),
+        practice.overdue_by_team(teams=teams),
+        practice.outcome_changes(teams=teams),
+        start,
+        end,
+        None,
+    )[0]
+
+
+def trust_teams(*, actor, trust_id: int) -> list:
+    """The teams of a trust the actor is an implementation lead of; NotFoundError for any other trust."""
+    if trust_id not in actor.scope.implementation_trust_ids:
+        raise NotFoundError("No such trust")
+    teams = [team for team in practice.teams_in_reach(actor=actor) if team.trust_id == trust_id]
+    if not teams:
+        raise NotFoundError("No such trust")
+    return teams
+
+
+def trust_numbers(*, teams: list, period: periods.Period) -> list[TeamNumbers]:
+    """Each team's numbers for a calendar period, small numbers hidden as on the trust dashboard (and the API)."""
+    return _numbers(
+        teams,
+        practice.practice_facts(teams=teams),
+        practice.overdue_by_team(teams=teams),
+        practice.outcome_changes(teams=teams),
+        period.start,
+        period.end,
+        settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD,
+        period,
+    )
+
+
 def _csv(name: str, rows: list[TeamNumbers], start: date, end: date) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -248,17 +288,8 @@ def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict],
 def team_dashboard(request, team_id: int):
     team = selectors.team_for_lead(actor=request.actor, team_id=team_id)
     form, start, end = period_of(request)
-    teams = [team]
-    facts = practice.practice_facts(teams=teams)
-    row = _numbers(
-        teams,
-        facts,
-        practice.overdue_by_team(teams=teams),
-        practice.outcome_changes(teams=teams),
-        start,
-        end,
-        None,
-    )[0]
+    facts = practice.practice_facts(teams=[team])
+    row = team_numbers(team=team, start=start, end=end, facts=facts)
     if _wants_csv(request, form):
         return _audited(
             request, _csv(f"team-{team.pk}-dashboard", [row], start, end), "team", team.pk, start, end
@@ -310,24 +341,14 @@ def team_dashboard(request, team_id: int):
 
 @login_required
 def trust_dashboard(request, trust_id: int):
-    if trust_id not in request.actor.scope.implementation_trust_ids:
-        raise Http404("No such trust")
-    teams = [team for team in practice.teams_in_reach(actor=request.actor) if team.trust_id == trust_id]
-    if not teams:
-        raise Http404("No such trust")
+    try:
+        teams = trust_teams(actor=request.actor, trust_id=trust_id)
+    except NotFoundError:
+        raise Http404("No such trust") from None
     form, period = calendar_period_of(request)
     start, end = period.start, period.end
     threshold = settings.CONNECTING_PEOPLE_SMALL_NUMBER_THRESHOLD
-    rows = _numbers(
-        teams,
-        practice.practice_facts(teams=teams),
-        practice.overdue_by_team(teams=teams),
-        practice.outcome_changes(teams=teams),
-        start,
-        end,
-        threshold,
-        period,
-    )
+    rows = trust_numbers(teams=teams, period=period)
     if _wants_csv(request, form):
         return _audited(
             request, _csv(f"trust-{trust_id}-dashboard", rows, start, end), "trust", trust_id, start, end

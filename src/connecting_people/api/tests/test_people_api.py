@@ -205,3 +205,32 @@ def test_date_of_birth_in_the_future_is_refused(org, api_as):
     future = date(date.today().year + 1, 1, 1).isoformat()
     response = api_as(org.practitioner).post("/api/v1/people", new_person(org, date_of_birth=future))
     assert response.status_code == 422
+
+
+def test_a_list_costs_the_same_queries_for_one_person_and_for_twenty(org, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from connecting_people.people.models import Tag
+
+    client = api_as(org.practitioner)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/people")
+        assert response.status_code == 200
+        return len(captured), len(response.json()["items"])
+
+    def add_person():
+        person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
+        for kind, name in ((Tag.Kind.STRENGTH, f"s{person.pk}"), (Tag.Kind.INTEREST, f"i{person.pk}")):
+            person.tags.create(kind=kind, name=name)
+
+    add_person()
+    client.get("/api/v1/people")  # the token's first use is behind us
+    one, shown = count()
+    assert shown == 1
+    for _ in range(19):
+        add_person()
+    twenty, shown = count()
+    assert shown == 20 and twenty == one

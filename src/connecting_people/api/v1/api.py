@@ -5,7 +5,6 @@ our own static files) at /api/v1/docs."""
 import logging
 
 from django.http import Http404
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth
@@ -14,6 +13,7 @@ from connecting_people.api.paging import Page  # noqa: F401 (re-exported for rou
 from connecting_people.api.preconditions import PreconditionFailed, PreconditionRequired
 from connecting_people.api.problems import problem, validation_errors
 from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused
+from connecting_people.api.v1.openapi import ProblemsInDocument
 from connecting_people.core.errors import (
     DomainError,
     NotAllowedError,
@@ -24,7 +24,8 @@ from connecting_people.core.errors import (
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+# Its OpenAPI document declares every problem response (v1/openapi.py).
+api = ProblemsInDocument(
     title="Connecting People API",
     version="1",
     description=(
@@ -178,13 +179,16 @@ def server_error(request, error):
 
 
 def _routers() -> None:
-    from connecting_people.api.v1 import maps, measures, people, plans
+    from connecting_people.api.v1 import community, indicators, maps, measures, people, plans, study
 
     api.add_router("/people", people.router)
     api.add_router("/people", maps.router)
     api.add_router("/people", measures.administrations)
     api.add_router("/people", plans.router)
     api.add_router("/instruments", measures.instruments)
+    api.add_router("/community", community.router)
+    api.add_router("/indicators", indicators.router)
+    api.add_router("/studies", study.router)
 
 
 _routers()

@@ -110,20 +110,25 @@ def _anchor():
     return Coalesce("baseline_on", "enrolled_on")
 
 
-def _participants(study: Study, cutoff: datetime):
-    """The participants exported: enrolled by `cutoff` at a site taking part (never one only invited)."""
-    return Participant.objects.filter(site_taking_part(), study=study, created_at__lte=cutoff)
+def _participants(study: Study, cutoff: datetime, participant_ids: Sequence[int] | None = None):
+    """The participants exported: enrolled by `cutoff` at a site taking part (never one only invited); only
+    those of `participant_ids` when given (the API's page of a study, picked by a scoped selector)."""
+    found = Participant.objects.filter(site_taking_part(), study=study, created_at__lte=cutoff)
+    return found if participant_ids is None else found.filter(pk__in=list(participant_ids))
 
 
-def participant_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, Any]]:
-    """One mapping per participant of the study enrolled by `cutoff`, in the keys `export.participants` reads."""
+def participant_rows(
+    study: Study, *, cutoff: datetime, participant_ids: Sequence[int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One mapping per participant of the study enrolled by `cutoff` (of `participant_ids` when given), in the
+    keys `export.participants` reads."""
     latest_consent = (
         Consent.objects.filter(participant=OuterRef("pk"))
         .order_by("-consented_on", "-id")
         .values("version")[:1]
     )
     rows = (
-        _participants(study, cutoff)
+        _participants(study, cutoff, participant_ids)
         .annotate(
             export_baseline=_anchor(),
             export_born=Coalesce("person__date_of_birth", "date_of_birth"),
@@ -163,16 +168,22 @@ def participant_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, An
         }
 
 
-def administration_rows(study: Study, *, cutoff: datetime) -> Iterator[dict[str, Any]]:
-    """One mapping per assessment recorded by `cutoff`, ordered by participant, then timepoint."""
+def administration_rows(
+    study: Study, *, cutoff: datetime, participant_ids: Sequence[int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One mapping per assessment recorded by `cutoff` (of the participants of `participant_ids` when given),
+    ordered by participant, then timepoint."""
+    found = Assessment.objects.filter(
+        site_taking_part("participant__site"),
+        participant_processing_allowed("participant"),
+        participant__study=study,
+        participant__created_at__lte=cutoff,
+        recorded_at__lte=cutoff,
+    )
+    if participant_ids is not None:
+        found = found.filter(participant_id__in=list(participant_ids))
     rows = (
-        Assessment.objects.filter(
-            site_taking_part("participant__site"),
-            participant_processing_allowed("participant"),
-            participant__study=study,
-            participant__created_at__lte=cutoff,
-            recorded_at__lte=cutoff,
-        )
+        found
         .order_by("participant_id", "timepoint__target_day", "timepoint_id", "instrument_id")
         .values_list(
             "participant_id",
@@ -437,6 +448,64 @@ def map_rows(
         snapshots = snapshots_by_id(snapshot_ids=[snapshot for _, _, snapshot in plan])
         for participant, code, snapshot in plan:
             yield {"person_id": participant, "timepoint": code, "snapshot": snapshots[snapshot]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A page of pseudonymised participants (the API)
+
+
+def pseudonymised_participants(study: Study, *, participant_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The participants of `participant_ids` as an export in days from baseline writes them: study ID, site,
+    team and arm codes, consent version, age at baseline, withdrawal, and each assessment by timepoint with its
+    day and allow-listed variables. Built by the export's own `Roster` and `participant_measures`, so nothing
+    leaves that an export would not hold; participants an export leaves out (no consent, removed on request,
+    processing restricted) are left out here too. Three queries for the rows, whatever their number (and the
+    study's schedule, read once). ServiceError (code `study_key_missing` or `study_not_exportable`) when the
+    study key or the study's instruments do not allow it."""
+    from connecting_people.study.export.identifiers import Pseudonyms
+    from connecting_people.study.export.measures import MeasureCounts, layouts, participant_measures
+    from connecting_people.study.export.participants import Roster
+
+    cutoff = timezone.now()
+    settings = ExportSettings(study=study.pk, prefix=study_id_prefix(study), study_start=study.starts_on)
+    try:
+        key = study_key()
+        instruments = layouts(study_instruments(study))
+        pseudonyms = Pseudonyms(key, study=settings.study, prefix=settings.prefix, characters=settings.id_characters)
+        roster = Roster(
+            participant_rows(study, cutoff=cutoff, participant_ids=participant_ids),
+            pseudonyms=pseudonyms,
+            dates=settings.dates,
+            age=settings.age,
+        )
+        counts = MeasureCounts(Counter(), set())
+        assessments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in participant_measures(
+            administration_rows(study, cutoff=cutoff, participant_ids=participant_ids),
+            roster=roster,
+            instruments=instruments,
+            counts=counts,
+        ):
+            assessments[record.subject[0]].append(
+                {
+                    "timepoint": record.timepoint,
+                    "instrument": record.layout.id,
+                    "version": record.layout.version,
+                    "day": record.when,
+                    "values": dict(zip(record.layout.variables, record.values, strict=True)),
+                }
+            )
+    except StudyKeyError as error:
+        raise ServiceError(
+            f"No usable study key: {error}", code="study_key_missing"
+        ) from None
+    except (ExportError, jobs.JobFailed) as error:
+        raise ServiceError(str(error), code="study_not_exportable") from None
+    found = []
+    for row in roster.rows():
+        values = dict(zip(roster.header, row, strict=True))
+        found.append({**values, "assessments": assessments.get(values["study_id"], [])})
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -363,6 +363,15 @@ ACCESS: dict[str, Access] = {
             "plan_review",
         )
     },
+    # The directory, for those who search it on the pages.
+    "api-v1:opportunities": _access(*STAFF, "implementation_lead", "administrator", api=True),
+    "api-v1:opportunity": _access(*STAFF, "implementation_lead", "administrator", api=True),
+    # Indicators: the team dashboard's numbers for its lead, the trust dashboard's for its implementation lead.
+    "api-v1:indicators_team": _access("lead", api=True),
+    "api-v1:indicators_trust": _access("implementation_lead", api=True),
+    # A study's pseudonymised data: its members (researchers and study leads).
+    "api-v1:studies": _access(*STUDY_READERS, api=True),
+    "api-v1:study_participants": _access(*STUDY_READERS, api=True),
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
