@@ -9,6 +9,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, NullIf
 
 from connecting_people.accounts.actor import Actor
+from connecting_people.core.errors import NotFoundError
 from connecting_people.core.scoping import scoped
 from connecting_people.measures import registry
 from connecting_people.measures.definitions import Instrument
@@ -25,6 +26,20 @@ def administrations_for(*, actor: Actor, person: Person) -> QuerySet[Administrat
         .select_related("administered_by")
         .order_by("instrument_id", "administered_on", "id")
     )
+
+
+def administrations_in_reach(*, actor: Actor) -> QuerySet[Administration]:
+    """Every administration the actor may read (those of the people in their reach), to filter and page."""
+    return scoped(actor, Administration)
+
+
+def administration_get(*, actor: Actor, administration_id) -> Administration:
+    """One administration the actor may read, with its person; NotFoundError for unknown and out-of-reach ids
+    alike."""
+    try:
+        return scoped(actor, Administration).select_related("person").get(pk=administration_id)
+    except (Administration.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFoundError("No such outcome measure") from error
 
 
 def headline_value(instrument: Instrument, administration: Administration) -> float | None:
