@@ -66,7 +66,9 @@ class SearchProblem(Exception):
 
 
 def fhir_response(resource: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None):
-    response = HttpResponse(json.dumps(resource, default=str), status=status, content_type=mapping.CONTENT_TYPE)
+    response = HttpResponse(
+        json.dumps(resource, default=str), status=status, content_type=mapping.CONTENT_TYPE
+    )
     response["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response[name] = value
@@ -75,7 +77,9 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200, headers: dict[
 
 def outcome(status: int, code: str, message: str, *, expression=(), headers: dict[str, str] | None = None):
     return fhir_response(
-        mapping.operation_outcome(status, code, message, expression=expression), status=status, headers=headers
+        mapping.operation_outcome(status, code, message, expression=expression),
+        status=status,
+        headers=headers,
     )
 
 
@@ -167,7 +171,9 @@ def _rate_limited(request, error: RateLimited):
 @fhir_api.exception_handler(IdempotencyKeyReused)
 def _key_reused(request, error):
     return outcome(
-        422, "idempotency_key_reused", "This Idempotency-Key was used with a different request. Use a new key."
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with a different request. Use a new key.",
     )
 
 
@@ -189,7 +195,11 @@ def _server_error(request, error):
 
 def not_found(request, rest: str = ""):
     """Any address under /fhir/ that no route answers (a plain Django view, for the URL fallback)."""
-    return outcome(404, "not_found", "There is nothing at this address. The server's capabilities are at /fhir/R4/metadata.")
+    return outcome(
+        404,
+        "not_found",
+        "There is nothing at this address. The server's capabilities are at /fhir/R4/metadata.",
+    )
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -269,7 +279,9 @@ def _by_patient(request, rows, kind: str, path: str):
 
 def _searchset(request, resources, following: str | None, kind: str, person) -> HttpResponse:
     if person is None:
-        audit_list_viewed(actor=request.actor, list_name=f"fhir.{kind}", rows=len(resources), object_type=kind.lower())
+        audit_list_viewed(
+            actor=request.actor, list_name=f"fhir.{kind}", rows=len(resources), object_type=kind.lower()
+        )
     bundle = mapping.searchset(
         resources, base=base_url(request), self_url=request.build_absolute_uri(), next_url=following
     )
@@ -378,11 +390,16 @@ def response_search(request):
     _begin(request, "fhir:read")
     rows, person = _administrations(request, "QuestionnaireResponse")
     items, following = _page(request, rows)
-    resources = [mapping.questionnaire_response(row, _instrument(row.instrument_id, row.instrument_version)) for row in items]
+    resources = [
+        mapping.questionnaire_response(row, _instrument(row.instrument_id, row.instrument_version))
+        for row in items
+    ]
     return _searchset(request, resources, following, "QuestionnaireResponse", person)
 
 
-@fhir_api.get("/QuestionnaireResponse/{response_id}", url_name="response", summary="Read a questionnaire response")
+@fhir_api.get(
+    "/QuestionnaireResponse/{response_id}", url_name="response", summary="Read a questionnaire response"
+)
 def response_read(request, response_id: str):
     _begin(request, "fhir:read")
     row = measures.administration_get(actor=request.actor, administration_id=_pk(response_id))
@@ -396,7 +413,9 @@ def observation_search(request):
     _begin(request, "fhir:read")
     rows, person = _administrations(request, "Observation")
     items, following = _page(request, rows)
-    resources = [mapping.observation(row, _instrument(row.instrument_id, row.instrument_version)) for row in items]
+    resources = [
+        mapping.observation(row, _instrument(row.instrument_id, row.instrument_version)) for row in items
+    ]
     return _searchset(request, resources, following, "Observation", person)
 
 
@@ -420,7 +439,9 @@ def _structure_problems(body: dict) -> None:
         first = error.errors()[0]
         where = ".".join(str(part) for part in ("QuestionnaireResponse", *first.get("loc", ())))
         raise ImportProblem(
-            "structure_invalid", f"Not a valid QuestionnaireResponse: {where}: {first.get('msg')}", expression=[where]
+            "structure_invalid",
+            f"Not a valid QuestionnaireResponse: {where}: {first.get('msg')}",
+            expression=[where],
         ) from None
     except ValueError as error:
         raise ImportProblem("structure_invalid", f"Not a valid QuestionnaireResponse: {error}") from None
@@ -442,7 +463,9 @@ def _recordable(received: importing.Received):
                 f"Answers are recorded against the current version of {instrument.title}: "
                 f"{mapping.questionnaire_url(latest.id, latest.version)}."
             )
-            raise ImportProblem("questionnaire_not_current", message, expression=["QuestionnaireResponse.questionnaire"])
+            raise ImportProblem(
+                "questionnaire_not_current", message, expression=["QuestionnaireResponse.questionnaire"]
+            )
         raise ImportProblem(
             "questionnaire_not_importable",
             f"{instrument.title} is scored from goals at a review, not recorded from answers.",
@@ -451,7 +474,9 @@ def _recordable(received: importing.Received):
     return instrument
 
 
-@fhir_api.post("/QuestionnaireResponse", url_name="responses", summary="Record answers to one of our questionnaires")
+@fhir_api.post(
+    "/QuestionnaireResponse", url_name="responses", summary="Record answers to one of our questionnaires"
+)
 @idempotent
 def response_create(request):
     """Answers to one of our Questionnaires (the current version), for a patient in the sender's reach: checked,
@@ -474,7 +499,9 @@ def response_create(request):
     administered_on = authored if type(authored) is date else timezone.localtime(authored).date()
     if administered_on > timezone.localdate():
         raise ImportProblem(
-            "authored_in_future", "`authored` is a day still to come.", expression=["QuestionnaireResponse.authored"]
+            "authored_in_future",
+            "`authored` is a day still to come.",
+            expression=["QuestionnaireResponse.authored"],
         )
     try:
         row = measure_services.administration_record(
@@ -497,9 +524,7 @@ def response_create(request):
             where = []
         raise ImportProblem(error.code, error.message, expression=where) from error
     resource = mapping.questionnaire_response(row, instrument)
-    return fhir_response(
-        resource, status=201, headers={"Location": f"{base}QuestionnaireResponse/{row.pk}"}
-    )
+    return fhir_response(resource, status=201, headers={"Location": f"{base}QuestionnaireResponse/{row.pk}"})
 
 
 # --------------------------------------------------------------------------------------------- Goal, CarePlan

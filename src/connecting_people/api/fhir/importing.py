@@ -85,7 +85,7 @@ def _patient(subject: Any, bases: Sequence[str]) -> str:
     if found is None:
         raise ImportProblem(
             "subject_required",
-            "Send `subject` as a reference to one of our patients: {\"reference\": \"Patient/<id>\"}.",
+            'Send `subject` as a reference to one of our patients: {"reference": "Patient/<id>"}.',
             expression=["QuestionnaireResponse.subject"],
         )
     return found
@@ -111,7 +111,9 @@ def _authored(value: Any) -> date | datetime:
 
 
 def _refers_to_patient(reference: Any) -> bool:
-    return isinstance(reference, Mapping) and str(reference.get("reference", "")).split("/")[-2:-1] == ["Patient"]
+    return isinstance(reference, Mapping) and str(reference.get("reference", "")).split("/")[-2:-1] == [
+        "Patient"
+    ]
 
 
 def _mode(body: Mapping[str, Any]) -> str:
@@ -158,7 +160,7 @@ def received(body: Any, *, bases: Sequence[str] = ()) -> Received:
     if body.get("status") not in ACCEPTED_STATUSES:
         raise ImportProblem(
             "response_not_completed",
-            "Only completed answers are recorded: send `status` \"completed\".",
+            'Only completed answers are recorded: send `status` "completed".',
             expression=["QuestionnaireResponse.status"],
         )
     patient_id = _patient(body.get("subject"), bases)
@@ -199,7 +201,9 @@ def _number(link_id: str, answer: Mapping[str, Any], system: str) -> float:
     return float(value)
 
 
-def answers_in_order(instrument: Instrument, answers: Mapping[str, list[Mapping[str, Any]]]) -> list[float | None]:
+def answers_in_order(
+    instrument: Instrument, answers: Mapping[str, list[Mapping[str, Any]]]
+) -> list[float | None]:
     """The answers in the definition's item order (None for an item not answered). Raises ImportProblem for an
     item we do not have and for more than one answer to an item."""
     known = instrument.item_ids

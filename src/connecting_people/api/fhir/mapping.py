@@ -19,8 +19,12 @@ FHIR_VERSION = "4.0.1"
 CONTENT_TYPE = "application/fhir+json"
 
 SYSTEM_BASE = "https://connecting-people.invalid/fhir"
-SCORE_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/instrument-score"  # "<instrument id>.<score>": ucla3.total, swemwbs.metric
-ERROR_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/error"  # our stable error codes (the same codes as /api/v1 problems)
+SCORE_SYSTEM = (
+    f"{SYSTEM_BASE}/CodeSystem/instrument-score"  # "<instrument id>.<score>": ucla3.total, swemwbs.metric
+)
+ERROR_SYSTEM = (
+    f"{SYSTEM_BASE}/CodeSystem/error"  # our stable error codes (the same codes as /api/v1 problems)
+)
 PERSON_ID_SYSTEM = f"{SYSTEM_BASE}/Id/person"
 INSTRUMENT_ID_SYSTEM = f"{SYSTEM_BASE}/Id/instrument"
 MODE_EXTENSION = f"{SYSTEM_BASE}/StructureDefinition/administration-mode"
@@ -30,7 +34,9 @@ TIMEPOINT_EXTENSION = f"{SYSTEM_BASE}/StructureDefinition/timepoint-label"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 UK_CORE_PATIENT = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
-NHS_NUMBER_STATUS_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+NHS_NUMBER_STATUS_EXTENSION = (
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+)
 NHS_NUMBER_STATUS_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatus"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -214,7 +220,9 @@ def _answer_option(instrument_id: str, code: Any) -> dict[str, Any]:
     }
 
 
-def _questionnaire_item(instrument: Instrument, link_id: str, item: Item, *, repeated: bool) -> dict[str, Any]:
+def _questionnaire_item(
+    instrument: Instrument, link_id: str, item: Item, *, repeated: bool
+) -> dict[str, Any]:
     out: dict[str, Any] = {"linkId": link_id, "text": _item_text(item)}
     if repeated:
         out["text"] = f"{_item_text(item)} ({link_id})"
@@ -255,7 +263,8 @@ def questionnaire(instrument: Instrument) -> dict[str, Any]:
             "let us ship the wording)."
         )
     description = " ".join(
-        part for part in (words, f"Recall period: {instrument.recall_period}." if instrument.recall_period else "")
+        part
+        for part in (words, f"Recall period: {instrument.recall_period}." if instrument.recall_period else "")
         if part
     )
     if instrument.instructions:
@@ -273,7 +282,13 @@ def questionnaire(instrument: Instrument) -> dict[str, Any]:
             "subjectType": ["Patient"],
             "description": description,
             "copyright": " ".join(part for part in (instrument.licence, instrument.citation) if part),
-            "code": [{"system": SCORE_SYSTEM, "code": f"{instrument.id}.{instrument.headline}", "display": instrument.title}],
+            "code": [
+                {
+                    "system": SCORE_SYSTEM,
+                    "code": f"{instrument.id}.{instrument.headline}",
+                    "display": instrument.title,
+                }
+            ],
             "item": items,
         }
     )
@@ -318,7 +333,9 @@ def questionnaire_response(administration: Any, instrument: Instrument | None) -
             ]
         else:
             number = _number(value)
-            entry["answer"] = [{"valueInteger": number} if isinstance(number, int) else {"valueDecimal": number}]
+            entry["answer"] = [
+                {"valueInteger": number} if isinstance(number, int) else {"valueDecimal": number}
+            ]
         items.append(entry)
     extensions = [_mode_extension(administration.mode)]
     if administration.timepoint_label:
@@ -328,7 +345,9 @@ def questionnaire_response(administration: Any, instrument: Instrument | None) -
             "resourceType": "QuestionnaireResponse",
             "id": str(administration.pk),
             "extension": extensions,
-            "questionnaire": questionnaire_url(administration.instrument_id, administration.instrument_version)
+            "questionnaire": questionnaire_url(
+                administration.instrument_id, administration.instrument_version
+            )
             + f"|{administration.instrument_version}",
             "status": "completed",
             "subject": _ref("Patient", administration.person_id),
@@ -388,7 +407,9 @@ def _value(score: Score) -> dict[str, Any]:
         return {"valueCodeableConcept": {"text": str(score.value)}}
     if score.id in TEXT_SCORES or isinstance(score.value, str):
         return {"valueString": str(score.value)}
-    return {"valueQuantity": {"value": _number(score.value), "system": UCUM, "code": "{score}", "unit": "score"}}
+    return {
+        "valueQuantity": {"value": _number(score.value), "system": UCUM, "code": "{score}", "unit": "score"}
+    }
 
 
 def observation(administration: Any, instrument: Instrument | None) -> dict[str, Any]:
@@ -406,9 +427,7 @@ def observation(administration: Any, instrument: Instrument | None) -> dict[str,
         "id": str(administration.pk),
         "extension": [_mode_extension(administration.mode)],
         "status": "final",
-        "category": [
-            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
-        ],
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
         "code": _score_code(instrument_id, headline, f"{title}: {label}"),
         "subject": _ref("Patient", administration.person_id),
         "effectiveDateTime": _day(administration.administered_on),
@@ -428,18 +447,32 @@ def observation(administration: Any, instrument: Instrument | None) -> dict[str,
     for score in scores:
         if score.id == headline or score.value is None or (score.id == "band" and headline != "band"):
             continue
-        components.append({"code": _score_code(instrument_id, score.id, f"{title}: {score.label}"), **_value(score)})
+        components.append(
+            {"code": _score_code(instrument_id, score.id, f"{title}: {score.label}"), **_value(score)}
+        )
     if components:
         resource["component"] = components
     if administration.missing_items:
-        resource["note"] = [{"text": "Items not answered: " + ", ".join(map(str, administration.missing_items))}]
+        resource["note"] = [
+            {"text": "Items not answered: " + ", ".join(map(str, administration.missing_items))}
+        ]
     return resource
 
 
 # --------------------------------------------------------------------------------------------- Goal and CarePlan
 
-GOAL_STATUS = {"active": ("active", "in-progress"), "achieved": ("completed", "achieved"), "stopped": ("cancelled", None)}
-GOAL_LEVEL_FIELDS = {-2: "level_minus_2", -1: "level_minus_1", 0: "level_0", 1: "level_plus_1", 2: "level_plus_2"}
+GOAL_STATUS = {
+    "active": ("active", "in-progress"),
+    "achieved": ("completed", "achieved"),
+    "stopped": ("cancelled", None),
+}
+GOAL_LEVEL_FIELDS = {
+    -2: "level_minus_2",
+    -1: "level_minus_1",
+    0: "level_0",
+    1: "level_plus_1",
+    2: "level_plus_2",
+}
 
 
 def goal(goal_row: Any) -> dict[str, Any]:
@@ -457,7 +490,11 @@ def goal(goal_row: Any) -> dict[str, Any]:
                 "measure": _score_code(GAS_INSTRUMENT, "goal", "Goal attainment scaling: level"),
                 "detailCodeableConcept": {
                     "coding": [
-                        {"system": answer_system(GAS_INSTRUMENT), "code": str(level), "display": GAS_LEVELS[level]}
+                        {
+                            "system": answer_system(GAS_INSTRUMENT),
+                            "code": str(level),
+                            "display": GAS_LEVELS[level],
+                        }
                     ],
                     "text": text,
                 },
@@ -647,16 +684,29 @@ def capability_statement(*, software_version: str, published: date, base_url: st
                     "account's token); scopes fhir:read and fhir:write.",
                 },
                 "resource": [
-                    reading("Patient", patient_params, "People supported, as UK Core Patients.", profile=UK_CORE_PATIENT),
+                    reading(
+                        "Patient",
+                        patient_params,
+                        "People supported, as UK Core Patients.",
+                        profile=UK_CORE_PATIENT,
+                    ),
                     reading(
                         "Questionnaire",
-                        [{"name": "url", "type": "uri", "documentation": "the canonical URL (optionally |version)"}],
+                        [
+                            {
+                                "name": "url",
+                                "type": "uri",
+                                "documentation": "the canonical URL (optionally |version)",
+                            }
+                        ],
                         "One per instrument version. Public information, but read with a token like the rest.",
                     ),
                     responses,
                     reading("Observation", SEARCH_BY_PATIENT, "The scores of each recorded outcome measure."),
                     reading("Goal", SEARCH_BY_PATIENT, "Goals with their goal attainment scales."),
-                    reading("CarePlan", SEARCH_BY_PATIENT, "One plan per person: goals, and steps as activities."),
+                    reading(
+                        "CarePlan", SEARCH_BY_PATIENT, "One plan per person: goals, and steps as activities."
+                    ),
                 ],
             }
         ],

@@ -8,7 +8,13 @@ import pytest
 
 from connecting_people.accounts.actor import actor_for
 from connecting_people.api.fhir import mapping
-from connecting_people.api.tests.fhir_support import FHIR_JSON, SDC_RESPONSE, fhir_json, fixture, needs_fixtures
+from connecting_people.api.tests.fhir_support import (
+    FHIR_JSON,
+    SDC_RESPONSE,
+    fhir_json,
+    fixture,
+    needs_fixtures,
+)
 from connecting_people.audit.models import AuditEvent
 from connecting_people.measures import services as measures
 from connecting_people.measures.models import Administration
@@ -35,7 +41,9 @@ def set_goal(user, person, text="Join the walking group"):
     goal = plans.goal_create(
         actor=actor,
         person_id=person.pk,
-        data=plans.GoalData(text=text, levels={-2: "Not at all", 0: "Every other week", 2: "Every week and leading"}),
+        data=plans.GoalData(
+            text=text, levels={-2: "Not at all", 0: "Every other week", 2: "Every week and leading"}
+        ),
         set_on=DAY,
     )
     plans.step_add(
@@ -210,7 +218,9 @@ def test_a_search_without_a_patient_lists_everything_in_reach(org, api_as, world
     assert len(ids(lead)) == len(world["records"]) + 1
     assert ids(fhir_json(api_as(org.researcher).get(f"{BASE}Observation"))) == []
     nhs = fhir_json(
-        api_as(org.lead).get(f"{BASE}Patient", {"identifier": f"{mapping.NHS_NUMBER_SYSTEM}|{world['mine'].nhs_number}"})
+        api_as(org.lead).get(
+            f"{BASE}Patient", {"identifier": f"{mapping.NHS_NUMBER_SYSTEM}|{world['mine'].nhs_number}"}
+        )
     )
     assert ids(nhs) == [str(world["mine"].pk)]
 
@@ -241,7 +251,7 @@ def test_searches_are_not_n_plus_one(org, api_as, world, django_assert_max_num_q
         with django_assert_max_num_queries(at_most):
             bundle = fhir_json(client.get(f"{BASE}{kind}", {"patient": mine.pk}))
         assert len(bundle["entry"]) >= (1 if kind == "CarePlan" else 13)
-    for n in range(5):
+    for _ in range(5):
         PersonFactory(team=org.team, allocated_worker=org.practitioner)
     for kind, at_most in (("Patient", 10), ("CarePlan", 12)):
         with django_assert_max_num_queries(at_most):
@@ -261,8 +271,14 @@ def ucla_response(person_id, **changes):
         "authored": "2026-01-07T09:30:00+00:00",
         "author": {"reference": f"Patient/{person_id}"},
         "item": [
-            {"linkId": "companionship", "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "2"}}]},
-            {"linkId": "left_out", "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "3"}}]},
+            {
+                "linkId": "companionship",
+                "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "2"}}],
+            },
+            {
+                "linkId": "left_out",
+                "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "3"}}],
+            },
             {"linkId": "isolated", "answer": [{"valueInteger": 3}]},
         ],
     }
@@ -308,7 +324,12 @@ def test_an_idempotency_key_records_a_retry_once(org, api_as, world):
 @pytest.mark.parametrize(
     ("changes", "status", "code", "expression"),
     [
-        ({"item": [{"linkId": "companionship", "answer": [{"valueInteger": 7}]}]}, 422, "answer_not_allowed", "companionship"),
+        (
+            {"item": [{"linkId": "companionship", "answer": [{"valueInteger": 7}]}]},
+            422,
+            "answer_not_allowed",
+            "companionship",
+        ),
         ({"item": [{"linkId": "lonely", "answer": [{"valueInteger": 1}]}]}, 422, "item_unknown", "lonely"),
         ({"status": "in-progress"}, 422, "response_not_completed", None),
         ({"authored": (date.today() + timedelta(days=2)).isoformat()}, 422, "authored_in_future", None),
@@ -318,7 +339,9 @@ def test_an_idempotency_key_records_a_retry_once(org, api_as, world):
         ({"item": "not a list"}, 422, "structure_invalid", None),
     ],
 )
-def test_what_cannot_be_recorded_is_a_422_outcome_and_records_nothing(org, api_as, world, changes, status, code, expression):
+def test_what_cannot_be_recorded_is_a_422_outcome_and_records_nothing(
+    org, api_as, world, changes, status, code, expression
+):
     before = Administration.objects.count()
     response = post(api_as(org.practitioner), ucla_response(world["mine"].pk, **changes))
     assert response.status_code == status, response.content
@@ -343,11 +366,17 @@ def test_importing_needs_fhir_write_and_json(org, api_as, world):
     assert post(reader, ucla_response(world["mine"].pk)).status_code == 403
     writer = api_as(org.practitioner)
     text = writer.client.post(
-        f"{BASE}QuestionnaireResponse", "x", content_type="text/plain", headers={"Authorization": f"Bearer {writer.token}"}
+        f"{BASE}QuestionnaireResponse",
+        "x",
+        content_type="text/plain",
+        headers={"Authorization": f"Bearer {writer.token}"},
     )
     assert text.status_code == 415
     broken = writer.client.post(
-        f"{BASE}QuestionnaireResponse", "{", content_type=FHIR_JSON, headers={"Authorization": f"Bearer {writer.token}"}
+        f"{BASE}QuestionnaireResponse",
+        "{",
+        content_type=FHIR_JSON,
+        headers={"Authorization": f"Bearer {writer.token}"},
     )
     assert broken.status_code == 400 and fhir_json(broken)["resourceType"] == "OperationOutcome"
 

@@ -2,7 +2,7 @@
 every shape, goals and plans, errors, the CapabilityStatement, all valid FHIR (R4B models); no database."""
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -37,7 +37,7 @@ def person(**changes):
         address="1 Park Row\nLeeds",
         postcode="LS1 5AB",
         status="open",
-        updated_at=datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc),
+        updated_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
         trust=SimpleNamespace(ods_code="RXX", name="A Trust"),
     )
     values.update(changes)
@@ -46,7 +46,11 @@ def person(**changes):
 
 def administration(instrument, answers, **changes):
     result = scoring.score_one(instrument, scoring.check_answers(instrument, answers))
-    derived = {key: result[key] for key in ("metric", "index", "state", "vas", "value_set", "t_score") if key in result}
+    derived = {
+        key: result[key]
+        for key in ("metric", "index", "state", "vas", "value_set", "t_score")
+        if key in result
+    }
     values = dict(
         pk=41,
         person_id=7,
@@ -98,7 +102,9 @@ def test_a_patient_follows_uk_core_with_the_nhs_number_and_what_is_held():
 
 
 def test_a_patient_with_little_held_leaves_out_what_is_not_held():
-    resource = mapping.patient(person(nhs_number=None, phone="", email="", address="", postcode="", preferred_name=""))
+    resource = mapping.patient(
+        person(nhs_number=None, phone="", email="", address="", postcode="", preferred_name="")
+    )
     validate(resource)
     assert [i["system"] for i in resource["identifier"]] == [mapping.PERSON_ID_SYSTEM]
     assert "telecom" not in resource and "address" not in resource and len(resource["name"]) == 1
@@ -198,7 +204,10 @@ def test_a_score_the_missing_data_rule_left_out_is_a_data_absent_reason_and_unan
     response = mapping.questionnaire_response(row, ucla)
     validate(observation)
     validate(response)
-    assert "valueQuantity" not in observation and observation["dataAbsentReason"]["coding"][0]["code"] == "unknown"
+    assert (
+        "valueQuantity" not in observation
+        and observation["dataAbsentReason"]["coding"][0]["code"] == "unknown"
+    )
     assert [item["linkId"] for item in response["item"]] == ["companionship", "isolated"]
 
 
@@ -247,7 +256,10 @@ def goal_row(**changes):
 def test_a_goal_carries_its_attainment_scale_as_targets():
     resource = mapping.goal(goal_row())
     validate(resource)
-    levels = [(t["detailCodeableConcept"]["coding"][0]["code"], t["detailCodeableConcept"]["text"]) for t in resource["target"]]
+    levels = [
+        (t["detailCodeableConcept"]["coding"][0]["code"], t["detailCodeableConcept"]["text"])
+        for t in resource["target"]
+    ]
     assert levels == [("-2", "Not at all"), ("0", "Once a fortnight"), ("1", "Every week")]
     assert resource["lifecycleStatus"] == "active"
     achieved = mapping.goal(goal_row(status="achieved"))
@@ -260,8 +272,16 @@ def test_a_goal_carries_its_attainment_scale_as_targets():
 def test_a_care_plan_has_the_goals_and_their_steps_as_activities():
     goals = [goal_row(), goal_row(pk=6, set_on=date(2026, 1, 1))]
     steps = [
-        SimpleNamespace(goal_id=5, what="Find the times", owner="person", due_on=date(2026, 1, 9), done_on=date(2026, 1, 8)),
-        SimpleNamespace(goal_id=6, what="Ring the club", owner="worker", due_on=date(2026, 1, 10), done_on=None),
+        SimpleNamespace(
+            goal_id=5,
+            what="Find the times",
+            owner="person",
+            due_on=date(2026, 1, 9),
+            done_on=date(2026, 1, 8),
+        ),
+        SimpleNamespace(
+            goal_id=6, what="Ring the club", owner="worker", due_on=date(2026, 1, 10), done_on=None
+        ),
     ]
     resource = mapping.care_plan(person(), goals, steps)
     validate(resource)
@@ -282,15 +302,22 @@ def test_a_care_plan_has_the_goals_and_their_steps_as_activities():
 
 def test_bundles_outcomes_and_the_capability_statement_are_valid():
     bundle = mapping.searchset(
-        [mapping.patient(person())], base="https://host/fhir/R4/", self_url="https://host/fhir/R4/Patient", next_url="https://host/fhir/R4/Patient?_cursor=x"
+        [mapping.patient(person())],
+        base="https://host/fhir/R4/",
+        self_url="https://host/fhir/R4/Patient",
+        next_url="https://host/fhir/R4/Patient?_cursor=x",
     )
     validate(bundle)
     assert bundle["entry"][0]["fullUrl"] == "https://host/fhir/R4/Patient/7"
     validate(mapping.searchset([], base="https://host/fhir/R4/", self_url="https://host/fhir/R4/Goal"))
-    outcome = mapping.operation_outcome(422, "answer_not_allowed", "No", expression=[importing.item_path("x")])
+    outcome = mapping.operation_outcome(
+        422, "answer_not_allowed", "No", expression=[importing.item_path("x")]
+    )
     validate(outcome)
     assert outcome["issue"][0]["code"] == "invalid"
-    statement = mapping.capability_statement(software_version="0.1.0", published=date(2026, 1, 1), base_url="https://host/fhir/R4/")
+    statement = mapping.capability_statement(
+        software_version="0.1.0", published=date(2026, 1, 1), base_url="https://host/fhir/R4/"
+    )
     validate(statement)
     assert statement["fhirVersion"] == "4.0.1"
 
@@ -306,7 +333,10 @@ def response_body(**changes):
         "subject": {"reference": "Patient/7"},
         "authored": "2026-01-06",
         "item": [
-            {"linkId": "companionship", "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "1"}}]},
+            {
+                "linkId": "companionship",
+                "answer": [{"valueCoding": {"system": mapping.answer_system("ucla3"), "code": "1"}}],
+            },
             {"linkId": "left_out", "answer": [{"valueInteger": 2}]},
             {"linkId": "group", "item": [{"linkId": "isolated", "answer": [{"valueCoding": {"code": "3"}}]}]},
         ],
@@ -349,9 +379,18 @@ def test_what_cannot_be_recorded_is_refused_naming_the_element(changes, code):
     ("item", "code"),
     [
         ({"linkId": "lonely", "answer": [{"valueInteger": 1}]}, "item_unknown"),
-        ({"linkId": "companionship", "answer": [{"valueInteger": 1}, {"valueInteger": 2}]}, "answers_too_many"),
+        (
+            {"linkId": "companionship", "answer": [{"valueInteger": 1}, {"valueInteger": 2}]},
+            "answers_too_many",
+        ),
         ({"linkId": "companionship", "answer": [{"valueString": "often"}]}, "answer_type"),
-        ({"linkId": "companionship", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "1"}}]}, "answer_system"),
+        (
+            {
+                "linkId": "companionship",
+                "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "1"}}],
+            },
+            "answer_system",
+        ),
         ({"linkId": "companionship", "answer": [{"valueCoding": {"code": "often"}}]}, "answer_not_allowed"),
     ],
 )
@@ -365,10 +404,12 @@ def test_answers_we_cannot_map_are_refused_naming_the_item(item, code):
 
 def test_self_completed_when_the_patient_wrote_it_and_our_extension_wins():
     assert importing.received(response_body(author={"reference": "Patient/7"})).mode == "self_completed"
-    extension = [{"url": mapping.MODE_EXTENSION, "valueCoding": {"system": mapping.MODE_SYSTEM, "code": "phone"}}]
+    extension = [
+        {"url": mapping.MODE_EXTENSION, "valueCoding": {"system": mapping.MODE_SYSTEM, "code": "phone"}}
+    ]
     assert importing.received(response_body(extension=extension)).mode == "phone"
     timed = importing.received(response_body(authored="2026-01-06T23:30:00+00:00")).authored
-    assert timed == datetime(2026, 1, 6, 23, 30, tzinfo=timezone.utc)
+    assert timed == datetime(2026, 1, 6, 23, 30, tzinfo=UTC)
 
 
 @needs_fixtures

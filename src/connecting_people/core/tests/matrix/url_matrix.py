@@ -105,6 +105,7 @@ class Side:
     access_failure: object = None
     task_result: object = None  # the background task queued for `export` (database task backend)
     token: object = None  # `worker`'s personal access token (its record; the API matrix has its own per role)
+    administration: object = None  # an outcome measure recorded for `person` (FHIR Observation, QuestionnaireResponse)
 
 
 @dataclass
@@ -158,6 +159,12 @@ KWARGS: dict[str, Lookup] = {
     "study:invitation:site_id": _pk("invitation"),
     "api:token_id": _pk("token"),
     "api-fallback:rest": lambda side: "v0/nothing-here",
+    # FHIR R4: ids of the person's records (a CarePlan is a person's plan, so its id is the person's)
+    "fhir:patient_id": _pk("person"),
+    "fhir:careplan_id": _pk("person"),
+    "fhir:observation_id": _pk("administration"),
+    "fhir:response_id": _pk("administration"),
+    "fhir:questionnaire_id": lambda side: "ucla3.1",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
     "openreferral:service_at_location_id": lambda side: _published("service_at_location"),
@@ -324,12 +331,25 @@ ACCESS: dict[str, Access] = {
     "api:tokens": _access(*SIGNED_IN),
     "api:token_revoke": _access("practitioner"),
     "api:home": _access(*SIGNED_IN, public=True),
+    "api:fhir_home": _access(*SIGNED_IN, public=True),
     "api-fallback:not_found": _access(everyone="not_found"),
     # The REST API, reached with each role's token: the same reach as the pages.
     "api-v1": _access(*WORKERS, api=True),
     "api-v1:people": _access(*SIGNED_IN, api=True),  # everyone's own list (empty for those with no caseload)
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
+    # FHIR R4, reached with each role's token: a person's resources as the pages reach them; searches list what
+    # each role reaches (empty for those with no caseload); the questionnaires are the same for everyone.
+    "fhir": _access(*WORKERS, api=True),
+    "fhir:metadata": _access(*SIGNED_IN, public=True, api=True),
+    "fhir:patients": _access(*SIGNED_IN, api=True),
+    "fhir:responses": _access(*SIGNED_IN, api=True),
+    "fhir:observations": _access(*SIGNED_IN, api=True),
+    "fhir:goals": _access(*SIGNED_IN, api=True),
+    "fhir:careplans": _access(*SIGNED_IN, api=True),
+    "fhir:questionnaires": _access(*SIGNED_IN, api=True),
+    "fhir:questionnaire": _access(*SIGNED_IN, api=True),
+    "api-fallback:fhir_not_found": _access(everyone="not_found"),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
     "admin:login": _access(everyone="sign_in"),
     "admin:view_on_site": _access(admin=True),  # no model of ours has a page of its own to go to
@@ -639,6 +659,16 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         code, trust, team, worker, person, study_lead
     )
     totp = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
+    from connecting_people.measures import services as measures
+
+    administration = measures.administration_record(
+        actor=as_actor(worker),
+        person_id=person.pk,
+        instrument_id="ucla3",
+        answers=[1, 2, 3],
+        administered_on=TODAY - timedelta(days=2),
+        mode="with_person",
+    )
     from connecting_people.api import services as api_services
 
     token, _ = api_services.token_create(
@@ -646,6 +676,7 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
     )
     return Side(
         token=token,
+        administration=administration,
         trust=trust,
         team=team,
         worker=worker,
