@@ -402,11 +402,16 @@ def scores_of(administration: Any, instrument: Instrument | None) -> list[Score]
     return found
 
 
-def _value(score: Score) -> dict[str, Any]:
+def _value(score: Score, *, cost: bool = False) -> dict[str, Any]:
+    """A score as an Observation value: a band as text, a state or value set as a string, a number as a
+    Quantity (UCUM's `{score}`; a cost, from a costing instrument, in the unit-cost table's currency, which the
+    record does not keep, so without a UCUM code)."""
     if score.id == "band":
         return {"valueCodeableConcept": {"text": str(score.value)}}
     if score.id in TEXT_SCORES or isinstance(score.value, str):
         return {"valueString": str(score.value)}
+    if cost:
+        return {"valueQuantity": {"value": _number(score.value), "unit": "cost"}}
     return {
         "valueQuantity": {"value": _number(score.value), "system": UCUM, "code": "{score}", "unit": "score"}
     }
@@ -420,6 +425,7 @@ def observation(administration: Any, instrument: Instrument | None) -> dict[str,
     headline = instrument.headline if instrument is not None else "total"
     title = instrument.title if instrument is not None else instrument_id
     scores = scores_of(administration, instrument)
+    cost = instrument is not None and instrument.scoring.type == "csri_cost"
     main = next((score for score in scores if score.id == headline), Score(headline, headline, None))
     label = _labels(instrument).get(headline, headline)
     resource: dict[str, Any] = {
@@ -440,7 +446,7 @@ def observation(administration: Any, instrument: Instrument | None) -> dict[str,
             "text": f"Not scored: {rule}",
         }
     else:
-        resource.update(_value(main))
+        resource.update(_value(main, cost=cost))
     if administration.band and headline != "band":
         resource["interpretation"] = [{"text": administration.band}]
     components = []
@@ -448,7 +454,10 @@ def observation(administration: Any, instrument: Instrument | None) -> dict[str,
         if score.id == headline or score.value is None or (score.id == "band" and headline != "band"):
             continue
         components.append(
-            {"code": _score_code(instrument_id, score.id, f"{title}: {score.label}"), **_value(score)}
+            {
+                "code": _score_code(instrument_id, score.id, f"{title}: {score.label}"),
+                **_value(score, cost=cost),
+            }
         )
     if components:
         resource["component"] = components

@@ -420,3 +420,11 @@ def test_the_hl7_sdc_phq9_example_is_refused_as_not_one_of_our_questionnaires():
         importing.received(body, bases=["https://host/fhir/R4/"])
     assert refused.value.code == "questionnaire_unknown"
     assert "phq9" not in CATALOGUE and "PHQ9" in refused.value.message
+
+
+def test_a_cost_is_a_cost_not_a_score():
+    csri = CATALOGUE.get("csri_example")
+    row = administration(csri, answers_for(csri))
+    observation = mapping.observation(row, csri)
+    validate(observation)
+    assert observation["valueQuantity"] == {"value": row.total, "unit": "cost"}
