@@ -18,6 +18,7 @@ from connecting_people.api.tests.fhir_support import (
 from connecting_people.audit.models import AuditEvent
 from connecting_people.measures import services as measures
 from connecting_people.measures.models import Administration
+from connecting_people.people.models import Person
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.plans import services as plans
 
@@ -394,3 +395,15 @@ def test_the_hl7_sdc_phq9_example_is_refused_because_we_have_no_phq9(org, api_as
     assert issue["details"]["coding"][0]["code"] == "questionnaire_unknown"
     assert issue["expression"] == ["QuestionnaireResponse.questionnaire"]
     assert "questionnaire-sdc-profile-example-PHQ9" in issue["diagnostics"]
+
+
+def test_a_person_whose_processing_is_restricted_is_left_out_of_lists_but_still_read(org, api_as, world):
+    mine = world["mine"]
+    Person.objects.filter(pk=mine.pk).update(processing_restricted=True)  # as privacy's restriction leaves it
+    client = api_as(org.practitioner)
+    assert ids(fhir_json(client.get(f"{BASE}Patient"))) == []
+    assert ids(fhir_json(client.get(f"{BASE}Observation"))) == []
+    assert len(ids(fhir_json(client.get(f"{BASE}Observation", {"patient": mine.pk})))) == len(
+        world["records"]
+    )
+    assert client.get(f"{BASE}Patient/{mine.pk}").status_code == 200
