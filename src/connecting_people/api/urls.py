@@ -8,6 +8,8 @@ app_name = "api"
 urlpatterns = [
     # The API's root shows its documents (ninja's own root answers "not found").
     path("api/v1/", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="home"),
+    # FHIR's base shows what the server does (ninja's own root answers "not found").
+    path("fhir/R4/", RedirectView.as_view(url="/fhir/R4/metadata", permanent=False), name="fhir_home"),
     path("accounts/tokens/", views.tokens_page, name="tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

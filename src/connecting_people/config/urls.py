@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from connecting_people.api.fhir.api import fhir_api
 from connecting_people.api.v1.api import api as api_v1
 from connecting_people.web import urls as web_urls
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("connecting_people.privacy.urls")),
     path("", include("connecting_people.api.urls")),
     path("api/v1/", api_v1.urls),
+    path("fhir/R4/", fhir_api.urls),
     path("", include("connecting_people.api.fallback_urls")),
     path("admin/", admin.site.urls),
 ]

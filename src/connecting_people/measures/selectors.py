@@ -37,6 +37,20 @@ def administration_of(*, actor: Actor, person: Person, administration_id) -> Adm
         raise NotFoundError("No such administration") from error
 
 
+def administrations_in_reach(*, actor: Actor) -> QuerySet[Administration]:
+    """Every administration the actor may read (those of the people in their reach), to filter and page."""
+    return scoped(actor, Administration)
+
+
+def administration_get(*, actor: Actor, administration_id) -> Administration:
+    """One administration the actor may read, with its person; NotFoundError for unknown and out-of-reach ids
+    alike."""
+    try:
+        return scoped(actor, Administration).select_related("person").get(pk=administration_id)
+    except (Administration.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFoundError("No such outcome measure") from error
+
+
 def headline_value(instrument: Instrument, administration: Administration) -> float | None:
     """The score a chart and the change columns follow: the total, or a derived score such as the metric."""
     if instrument.headline == "total":

@@ -58,6 +58,26 @@ def goals_of(*, actor: Actor, person: Person) -> list[Goal]:
     )
 
 
+def goals_in_reach(*, actor: Actor) -> QuerySet[Goal]:
+    """Every goal the actor may read (those of the people in their reach), to filter and page."""
+    return scoped(actor, Goal)
+
+
+def goal_get(*, actor: Actor, goal_id) -> Goal:
+    """One goal the actor may read, with its person; NotFoundError for unknown and out-of-reach ids alike."""
+    return _one(scoped(actor, Goal).select_related("person"), goal_id, "No such goal")
+
+
+def goals_of_people(*, actor: Actor, person_ids) -> list[Goal]:
+    """The goals of these people (from a scoped read), by person, oldest first: one query."""
+    return list(scoped(actor, Goal).filter(person_id__in=list(person_ids)).order_by("person_id", "set_on", "id"))
+
+
+def steps_of_goals(*, actor: Actor, goal_ids) -> list[Step]:
+    """The steps of these goals, by goal, soonest due first: one query."""
+    return list(scoped(actor, Step).filter(goal_id__in=list(goal_ids)).order_by("goal_id", "due_on", "id"))
+
+
 def gas_goals_at_most() -> int:
     """How many scored goals the goal attainment T-score is worked out over at most (the GAS definition's
     limit). A review scores any number of goals; above this it is saved without a T-score."""

@@ -47,8 +47,8 @@ def outcome(response, role: str) -> str:
     location = response.get("Location", "")
     if status == 404:
         return "not_found"
-    if status == 401 and response.get("Content-Type") == "application/problem+json":
-        return "sign_in"  # the API's answer to a request without a token
+    if status == 401 and response.get("Content-Type") in ("application/problem+json", "application/fhir+json"):
+        return "sign_in"  # the API's answer to a request without a token (FHIR's is an OperationOutcome)
     if status == 403 and not url_matrix.csrf_refused(response):
         return "forbidden"
     if status == 302 and (

@@ -163,6 +163,12 @@ KWARGS: dict[str, Lookup] = {
     "api-v1:link_id": _pk("plan_link"),
     "api-v1:activity_id": _pk("activity"),
     "api-fallback:rest": lambda side: "v0/nothing-here",
+    # FHIR R4: ids of the person's records (a CarePlan is a person's plan, so its id is the person's)
+    "fhir:patient_id": _pk("person"),
+    "fhir:careplan_id": _pk("person"),
+    "fhir:observation_id": _pk("administration"),
+    "fhir:response_id": _pk("administration"),
+    "fhir:questionnaire_id": lambda side: "ucla3.1",
     # the public Open Referral API: ids it publishes (the directory is shared, so one value for both sides)
     "openreferral:service_id": lambda side: _published("service"),
     "openreferral:service_at_location_id": lambda side: _published("service_at_location"),
@@ -329,6 +335,7 @@ ACCESS: dict[str, Access] = {
     "api:tokens": _access(*SIGNED_IN),
     "api:token_revoke": _access("practitioner"),
     "api:home": _access(*SIGNED_IN, public=True),
+    "api:fhir_home": _access(*SIGNED_IN, public=True),
     "api-fallback:not_found": _access(everyone="not_found"),
     # The REST API, reached with each role's token: the same reach as the pages.
     "api-v1": _access(*WORKERS, api=True),
@@ -374,6 +381,18 @@ ACCESS: dict[str, Access] = {
     "api-v1:study_participants": _access(*STUDY_READERS, api=True),
     "api-v1:openapi-json": _access(*SIGNED_IN, public=True, api=True),
     "api-v1:openapi-view": _access(*SIGNED_IN, public=True, api=True),
+    # FHIR R4, reached with each role's token: a person's resources as the pages reach them; searches list what
+    # each role reaches (empty for those with no caseload); the questionnaires are the same for everyone.
+    "fhir": _access(*WORKERS, api=True),
+    "fhir:metadata": _access(*SIGNED_IN, public=True, api=True),
+    "fhir:patients": _access(*SIGNED_IN, api=True),
+    "fhir:responses": _access(*SIGNED_IN, api=True),
+    "fhir:observations": _access(*SIGNED_IN, api=True),
+    "fhir:goals": _access(*SIGNED_IN, api=True),
+    "fhir:careplans": _access(*SIGNED_IN, api=True),
+    "fhir:questionnaires": _access(*SIGNED_IN, api=True),
+    "fhir:questionnaire": _access(*SIGNED_IN, api=True),
+    "api-fallback:fhir_not_found": _access(everyone="not_found"),
     "admin": _access("administrator", anywhere=("administrator",), admin=True),
     "admin:login": _access(everyone="sign_in"),
     "admin:view_on_site": _access(admin=True),  # no model of ours has a page of its own to go to
@@ -683,11 +702,6 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         code, trust, team, worker, person, study_lead
     )
     totp = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
-    from connecting_people.api import services as api_services
-
-    token, _ = api_services.token_create(
-        actor=as_actor(worker), name="matrix", scopes=["people:read"], days=30, mfa_verified=True
-    )
     from connecting_people.measures import services as measures
 
     administration = measures.administration_record(
@@ -697,6 +711,11 @@ def _side(code, trust, team, worker, lead, study_lead) -> Side:
         answers=[1, 2, 3],
         administered_on=TODAY - timedelta(days=2),
         mode="with_person",
+    )
+    from connecting_people.api import services as api_services
+
+    token, _ = api_services.token_create(
+        actor=as_actor(worker), name="matrix", scopes=["people:read"], days=30, mfa_verified=True
     )
     activity = plans.activity_add(
         actor=as_actor(worker),
