@@ -138,9 +138,10 @@ def _checked_label(label: str, kind: str) -> str:
             params={"max_length": LABEL_MAX_LENGTH},
         )
     cleaned, changes = minimal_label(text, kind=Kind(kind))
-    if kind == Kind.PERSON and "first word kept" in changes:
+    shortened = {"first word kept", "family name cut to its initial", "title dropped"} & set(changes)
+    if kind == Kind.PERSON and shortened:
         raise ServiceError(
-            "For a person, enter a first name or initials only, without a family name",
+            "For a person, enter a first name or initials, and at most the first letter of the family name",
             field="label",
             code="label_not_minimal",
         )
