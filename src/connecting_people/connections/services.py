@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from connecting_people.accounts.actor import Actor
@@ -34,10 +35,14 @@ from connecting_people.connections.domain import (
 from connecting_people.connections.interchange import (
     FORMATS,
     LABEL_MAX_LENGTH,
+    NO_MAPPING,
+    AttributeMapping,
     ImportReport,
     ImportResult,
+    SessionResult,
     export_map,
     import_map,
+    import_sessions,
     minimal_label,
     new_key,
 )
@@ -138,9 +143,10 @@ def _checked_label(label: str, kind: str) -> str:
             params={"max_length": LABEL_MAX_LENGTH},
         )
     cleaned, changes = minimal_label(text, kind=Kind(kind))
-    if kind == Kind.PERSON and "first word kept" in changes:
+    shortened = {"first word kept", "family name cut to its initial", "title dropped"} & set(changes)
+    if kind == Kind.PERSON and shortened:
         raise ServiceError(
-            "For a person, enter a first name or initials only, without a family name",
+            "For a person, enter a first name or initials, and at most the first letter of the family name",
             field="label",
             code="label_not_minimal",
         )
@@ -625,45 +631,203 @@ def _with_keys_for(person: Person, result: ImportResult) -> ImportResult:
     )
 
 
+def _check_import_date(person: Person, taken_on: date, snapshots: list[MapSnapshot]) -> None:
+    """An imported map may be dated before the latest (an older interview added to the history), but not in
+    the future, before birth, or on a day that already has a map."""
+    _check_new_date(person, taken_on, None)
+    if any(snapshot.taken_on == taken_on for snapshot in snapshots):
+        raise ServiceError(
+            f"There is already a map dated {taken_on:%-d %B %Y}",
+            field="taken_on",
+            code="map_date_taken",
+            params={"taken_on": taken_on},
+        )
+
+
+def _insert_imported(actor: Actor, person: Person, when: date, result: ImportResult) -> MapSnapshot:
+    """A new snapshot holding `result`, put into the person's history in date order: after the last map
+    dated before it, and (when it is older than their latest map) before the first map dated after it, whose
+    `previous` now points at it and whose measures are worked out again, so every comparison between
+    consecutive maps stays right. Locks all the person's maps first."""
+    snapshots = list(selectors.newest_first(actor=actor, person_id=person.pk).select_for_update())
+    _check_import_date(person, when, snapshots)
+    before = next((snapshot for snapshot in snapshots if snapshot.taken_on < when), None)
+    after = next((snapshot for snapshot in reversed(snapshots) if snapshot.taken_on > when), None)
+    snapshot = MapSnapshot.objects.create(
+        person=person,
+        taken_on=when,
+        previous=before,
+        source=f"import:{result.report.format}",
+        created_by=actor.user,
+    )
+    _store_entries_and_ties(snapshot, result.entries, result.ties)
+    _refresh_measures(snapshot)
+    if after is not None:
+        after.previous = snapshot
+        after.save(update_fields=["previous", "updated_at"])
+        _refresh_measures(after)
+    _audit(
+        actor,
+        person,
+        "map.imported",
+        "map_snapshot",
+        snapshot.pk,
+        {
+            "format": result.report.format,
+            "taken_on": when,
+            "entries": result.report.entries_created,
+            "ties": result.report.ties_created,
+            "inserted_before": after.pk if after is not None else None,
+        },
+    )
+    snapshot.person = person
+    return snapshot
+
+
 def snapshot_import(
-    *, actor: Actor, person_id: int, files: Mapping[str, str | bytes], taken_on: date | None = None
+    *,
+    actor: Actor,
+    person_id: int,
+    files: Mapping[str, str | bytes],
+    taken_on: date | None = None,
+    mapping: AttributeMapping = NO_MAPPING,
+    session: str | None = None,
 ) -> tuple[MapSnapshot, ImportReport]:
     """Read a map file (JSON, GraphML, or a Network Canvas CSV export) into a new snapshot for the person.
 
-    The snapshot is dated `taken_on`, else the file's date, else today, and must come after the latest map.
+    The snapshot is dated `taken_on`, else the file's date, else today. A date before the person's latest map
+    is an older interview: it goes into their history in date order (`_insert_imported`). mapping: a mapping
+    file's rules for another tool's attributes; session: which session of an export holding several.
     Raises ImportRejected (file:line problems) for a malformed file and ServiceError for a date that does
-    not fit; either way nothing is saved."""
+    not fit (in the future, before birth, a day that has a map already); either way nothing is saved."""
     person = person_for_change(actor=actor, person_id=person_id)
-    result = _with_keys_for(person, import_map(files, key_namespace=None))
+    result = _with_keys_for(person, import_map(files, key_namespace=None, mapping=mapping, session=session))
     when = taken_on or result.taken_on or timezone.localdate()
     with _one_map_per_day(when), transaction.atomic():
         person = person_for_change(actor=actor, person_id=person_id)  # again, locked: see its docstring
-        latest = _latest_locked(actor, person)
-        _check_new_date(person, when, latest)
-        snapshot = MapSnapshot.objects.create(
-            person=person,
-            taken_on=when,
-            previous=latest,
-            source=f"import:{result.report.format}",
-            created_by=actor.user,
-        )
-        _store_entries_and_ties(snapshot, result.entries, result.ties)
-        _refresh_measures(snapshot)
-        _audit(
-            actor,
-            person,
-            "map.imported",
-            "map_snapshot",
-            snapshot.pk,
-            {
-                "format": result.report.format,
-                "taken_on": when,
-                "entries": result.report.entries_created,
-                "ties": result.report.ties_created,
-            },
-        )
-    snapshot.person = person
+        snapshot = _insert_imported(actor, person, when, result)
     return snapshot, result.report
+
+
+@dataclass(frozen=True)
+class SessionMatch:
+    """Which person one interview session of a study export goes to, and why (or why not)."""
+
+    session: SessionResult
+    person_id: int | None
+    status: str  # "matched", "unmatched", "not reachable", "date taken"
+    taken_on: date
+    snapshot_id: int | None = None  # once imported
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "session": self.session.name,
+            "case_id": self.session.case_id,
+            "session_id": self.session.session_id,
+            "person_id": self.person_id,
+            "status": self.status,
+            "taken_on": self.taken_on.isoformat(),
+            "entries": self.session.result.report.entries_created,
+            "ties": self.session.result.report.ties_created,
+            "snapshot_id": self.snapshot_id,
+        }
+
+
+@dataclass(frozen=True)
+class SessionsPlan:
+    """A study import: every session and its person, the people named in the matches that no session
+    reached, and notes about the export. `ready` when every session has a person it can go to."""
+
+    matches: tuple[SessionMatch, ...]
+    people_not_reached: tuple[int, ...]
+    notes: tuple[str, ...]
+    applied: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return all(match.status == "matched" for match in self.matches)
+
+
+def _person_for_session(session: SessionResult, matches: Mapping[str, int] | None) -> int | None:
+    if matches is not None:
+        for name in (session.name, session.session_id, session.case_id):
+            if name and name in matches:
+                return matches[name]
+        return None
+    # No matches given: the case id is our record number, as our own exports write it (people hold no other
+    # case identifier).
+    case = (session.case_id or "").strip()
+    return int(case) if case.isdigit() and 0 < int(case) < 2**63 else None
+
+
+def sessions_import(
+    *,
+    actor: Actor,
+    files: Mapping[str, str | bytes],
+    matches: Mapping[str, int] | None = None,
+    apply: bool = False,
+    mapping: AttributeMapping = NO_MAPPING,
+    progress=None,
+) -> SessionsPlan:
+    """A study's export of many interview sessions (`interchange.import_sessions`) into several people's maps.
+
+    matches: {case id or session id (or the session's file prefix): person id}; None matches each session's
+    case id to the person of that record number. Each session goes to its person as an imported map dated by
+    the session's start (older maps go into the history in date order). Without `apply` nothing is written:
+    the plan says which session goes to whom, which are unmatched, which people are out of the actor's reach
+    (never imported, never told apart from people who do not exist), and which dates are taken. With `apply`:
+    all or nothing, in one transaction; ServiceError (nothing saved) unless every session is matched.
+    progress: called with (done, total) after each session is written."""
+    sessions, notes = import_sessions(files, key_namespace=None, mapping=mapping)
+    today = timezone.localdate()
+    reachable: dict[int, Person | None] = {}
+    planned: list[SessionMatch] = []
+    seen_days: set[tuple[int, date]] = set()
+    for session in sessions:
+        person_id = _person_for_session(session, matches)
+        when = session.result.taken_on or today
+        if person_id is None:
+            planned.append(SessionMatch(session, None, "unmatched", when))
+            continue
+        if person_id not in reachable:
+            try:
+                reachable[person_id] = person_get(actor=actor, person_id=person_id)
+            except (Http404, NotFoundError):
+                reachable[person_id] = None
+        person = reachable[person_id]
+        if person is None:
+            planned.append(SessionMatch(session, person_id, "not reachable", when))
+            continue
+        taken = (person_id, when) in seen_days or any(
+            snapshot.taken_on == when for snapshot in selectors.snapshots_for(actor=actor, person=person)
+        )
+        seen_days.add((person_id, when))
+        planned.append(SessionMatch(session, person_id, "date taken" if taken else "matched", when))
+    named = set(matches.values()) if matches is not None else set()
+    plan = SessionsPlan(
+        matches=tuple(planned),
+        people_not_reached=tuple(sorted(named - {match.person_id for match in planned})),
+        notes=tuple(notes),
+    )
+    if not apply:
+        return plan
+    if not plan.ready:
+        raise ServiceError(
+            "Nothing imported: every session must go to a person you can reach, on a day without a map",
+            code="sessions_not_ready",
+        )
+    done: list[SessionMatch] = []
+    with transaction.atomic():
+        for number, match in enumerate(plan.matches, start=1):
+            assert match.person_id is not None
+            with _one_map_per_day(match.taken_on):
+                person = person_for_change(actor=actor, person_id=match.person_id)
+                result = _with_keys_for(person, match.session.result)
+                snapshot = _insert_imported(actor, person, match.taken_on, result)
+            done.append(replace(match, snapshot_id=snapshot.pk))
+            if progress is not None:
+                progress(number, len(plan.matches))
+    return replace(plan, matches=tuple(done), applied=True)
 
 
 # ---------------------------------------------------------------------------------------------------------

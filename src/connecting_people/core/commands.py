@@ -27,3 +27,30 @@ def acting_user(username: str | None, *, required: bool):
     if not user.is_active:
         raise CommandError(f"User {name} is not active", returncode=USAGE_ERROR)
     return user
+
+
+class Progress:
+    """What a long command is doing, on stderr, overwritten in place: shown only when stderr is a terminal
+    and the command was not given --quiet, so pipes, logs and scripts get nothing extra. stdout is never
+    touched (it holds the command's result)."""
+
+    def __init__(self, stderr, *, quiet: bool) -> None:
+        self._stderr = stderr
+        isatty = getattr(stderr, "isatty", None)
+        self.enabled = not quiet and bool(isatty and isatty())
+        self._shown = False
+
+    def step(self, text: str) -> None:
+        if self.enabled:
+            self._stderr.write(f"\r\033[K{text}", ending="")
+            self._stderr.flush()
+            self._shown = True
+
+    def count(self, done: int, total: int, what: str) -> None:
+        self.step(f"{what}: {done} of {total}")
+
+    def finish(self) -> None:
+        if self.enabled and self._shown:
+            self._stderr.write("\r\033[K", ending="")
+            self._stderr.flush()
+            self._shown = False

@@ -39,9 +39,10 @@ from typing import Literal
 
 from ...core.input_limits import LimitExceeded, read_members, zip_members
 from ..domain import Snapshot
+from .attribute_map import NO_MAPPING, AttributeMapping, read_attribute_mapping
 from .graphml import export_graphml, import_graphml
 from .json_document import export_json, import_json
-from .network_canvas import export_network_canvas, import_network_canvas
+from .network_canvas import _EGO_FILE, export_network_canvas, import_network_canvas
 from .ordering import file_prefix
 from .result import (
     FORMAT_NAME,
@@ -56,9 +57,16 @@ from .result import (
     check_size,
     new_key,
 )
+from .sessions import SessionResult, choose_session, import_sessions, split_sessions
 from .vocabulary import LABEL_MAX_LENGTH, minimal_label
 
 __all__ = [
+    "NO_MAPPING",
+    "AttributeMapping",
+    "SessionResult",
+    "choose_session",
+    "import_sessions",
+    "read_attribute_mapping",
     "FORMATS",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -126,9 +134,24 @@ def unpack_zip(name: str, data: bytes) -> tuple[dict[str, bytes], list[str]]:
     return {info.filename.rsplit("/", 1)[-1]: unpacked[info.filename] for info in wanted}, skipped
 
 
-def import_map(files: Mapping[str, str | bytes], *, key_namespace: uuid.UUID | None) -> ImportResult:
+def _several_sessions(files: Mapping[str, str | bytes]) -> bool:
+    return sum(1 for name in files if _EGO_FILE.search(name.rsplit("/", 1)[-1])) > 1
+
+
+def import_map(
+    files: Mapping[str, str | bytes],
+    *,
+    key_namespace: uuid.UUID | None,
+    mapping: AttributeMapping = NO_MAPPING,
+    session: str | None = None,
+) -> ImportResult:
     """Import whatever the file names say: one ``.json``, one ``.graphml`` (or ``.xml``), one ``.zip`` of a
     Network Canvas CSV export, or the ``.csv`` files of one. Raises ImportRejected otherwise.
+
+    mapping: a mapping file's rules for another tool's attributes (GraphML, Network Canvas). session: which
+    interview session of an export holding several (its files' prefix, session id or case id; for GraphML its
+    session id, graph id or number). An export of several sessions without one chosen is rejected with the
+    list of its sessions.
     """
     check_size(dict(files))
     names = list(files)
@@ -137,15 +160,31 @@ def import_map(files: Mapping[str, str | bytes], *, key_namespace: uuid.UUID | N
     if single and suffixes == {"json"}:
         return import_json(files[single], key_namespace=key_namespace, file_name=single)
     if single and suffixes & {"graphml", "xml"}:
-        return import_graphml(files[single], key_namespace=key_namespace, file_name=single)
+        return import_graphml(
+            files[single], key_namespace=key_namespace, file_name=single, mapping=mapping, session=session
+        )
+    notes: tuple[str, ...] = ()
     if single and suffixes == {"zip"}:
         content = files[single]
         unpacked, skipped = unpack_zip(single, content if isinstance(content, bytes) else content.encode())
-        result = import_network_canvas(unpacked, key_namespace=key_namespace)
         notes = tuple(f"{single}: {member} skipped (not a CSV file)" for member in skipped)
-        return replace(result, report=replace(result.report, warnings=result.report.warnings + notes))
+        files, names, suffixes = unpacked, list(unpacked), {"csv"}
     if names and suffixes == {"csv"}:
-        return import_network_canvas(files, key_namespace=key_namespace)
+        if session is not None or _several_sessions(files):
+            sessions = split_sessions(files)
+            if session is None:
+                listed = ", ".join(prefix.rstrip("_") for prefix in sessions)
+                raise ImportRejected(
+                    [
+                        f"{len(sessions)} interview sessions in this export ({listed}): choose one"
+                        " (--session), or import them all into their people (map import-sessions)"
+                    ]
+                )
+            found, _ = import_sessions(files, key_namespace=key_namespace, mapping=mapping)
+            result = choose_session(found, session).result
+        else:
+            result = import_network_canvas(files, key_namespace=key_namespace, mapping=mapping)
+        return replace(result, report=replace(result.report, warnings=result.report.warnings + notes))
     listed = ", ".join(names) or "no files"
     raise ImportRejected(
         [

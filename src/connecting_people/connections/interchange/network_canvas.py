@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from .. import lexicon
 from ..domain import Category, Entry, Frequency, Kind, Ring, Snapshot, Support, Tie, Wish
+from .attribute_map import IGNORE, NO_MAPPING, AttributeMapping
 from .ordering import export_order, file_prefix
 from .result import (
     EXPORT_NAMESPACE,
@@ -55,13 +57,15 @@ from .result import (
     new_key,
 )
 from .vocabulary import (
+    CATEGORY_FLAGS,
     DEFAULT_CATEGORY,
     DEFAULT_KIND,
     DEFAULT_RING,
     FIELD_NAMES,
+    KIND_OR_CATEGORY_NAMES,
     KINDS,
+    RING_FLAGS,
     SUPPORTS,
-    VOCABULARIES,
     minimal_label,
     normalised,
 )
@@ -245,6 +249,11 @@ def _whole_number(findings: Findings, file: str, line: int, column: str, value: 
 
 _NAMES = {target: {normalised(name) for name in names} for target, names in FIELD_NAMES.items()}
 _LABEL_PRIORITY = [normalised(name) for name in FIELD_NAMES["label"]]
+_KIND_OR_CATEGORY = {normalised(name) for name in KIND_OR_CATEGORY_NAMES}
+_CATEGORY_FLAGS = {normalised(name): meaning for name, meaning in CATEGORY_FLAGS.items()}
+_RING_FLAGS = {normalised(name): ring for name, ring in RING_FLAGS.items()}
+_TRUE = {"true", "1", "yes"}
+_YES_NO = {"true", "false", "1", "0", "yes", "no", ""}
 _SUPPORT_FLAGS = {
     normalised(word) + "support": support
     for support, words in SUPPORTS.words.items()
@@ -253,15 +262,21 @@ _SUPPORT_FLAGS = {
 
 
 @dataclass
-class _ColumnPlan:
-    """Which columns of one attribute list give which of our fields."""
+class ColumnPlan:
+    """Which columns of one attribute list (or one GraphML file's node attributes) give which of our fields."""
 
     label: list[str] = field(default_factory=list)  # in priority order
     options: dict[str, list[tuple[str, StrEnum]]] = field(default_factory=dict)  # field → [(column, member)]
     values: dict[str, list[str]] = field(default_factory=dict)  # field → value columns
     support_flags: list[tuple[str, Support]] = field(default_factory=list)
+    flags: list[tuple[str, str, StrEnum]] = field(default_factory=list)  # (yes/no column, field, member)
+    kind_or_category: list[str] = field(
+        default_factory=list
+    )  # "type": a kind when it is one, else a category
     layout: tuple[str, str] | None = None  # (x column, y column) of a closeness sociogram
     ring_scale: dict[str, int] = field(default_factory=dict)  # numeric ring column → top of its scale
+    ring_fraction: set[str] = field(default_factory=set)  # numeric ring columns on a 0–1 scale
+    mapping: AttributeMapping = NO_MAPPING
 
 
 def _split_option(column: str) -> tuple[str, str, str] | None:
@@ -279,17 +294,69 @@ def _split_option(column: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _plan(findings: Findings, table: _Table) -> _ColumnPlan:
-    plan = _ColumnPlan()
+def _yes_no_column(table: "_Table", column: str) -> bool:
+    """Whether every value of the column is true/false (or empty), and at least one is given."""
+    seen = False
+    for _, values in table.rows:
+        value = values.get(column, "").strip().lower()
+        if value not in _YES_NO:
+            return False
+        seen = seen or bool(value)
+    return seen
+
+
+def _numbers(table: "_Table", column: str) -> list[float] | None:
+    """The column's numbers when every non-empty value is one (None otherwise, or when there are none)."""
+    found: list[float] = []
+    for _, values in table.rows:
+        raw = values.get(column, "").strip()
+        if not raw:
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        found.append(number)
+    return found or None
+
+
+def plan_columns(
+    findings: Findings, table: "_Table", mapping: AttributeMapping = NO_MAPPING, *, skip: tuple[str, ...] = ()
+) -> ColumnPlan:
+    """Decide which columns give which of our fields, and report it (fields mapped and not mapped).
+
+    Order: the mapping file, then the names we know (`vocabulary.FIELD_NAMES`), yes/no flags
+    (``family_member``, ``close_friend``, ``close``), ``<kind>Support`` booleans, categorical options
+    (``relationship_friend``), then a closeness layout."""
+    plan = ColumnPlan(mapping=mapping)
     file = table.file
     mapped: dict[str, str] = {}
     why_not: dict[str, str] = {}
     # Categorical option columns are reported together: "relationship_{friend, family} → category".
     option_group: dict[str, tuple[str, str]] = {}  # column → (variable, field)
     options_of: dict[tuple[str, str], list[str]] = {}
-    columns = [name for name in table.header if name and name not in _NODE_REQUIRED]
+    columns = [name for name in table.header if name and name not in _NODE_REQUIRED and name not in skip]
     for column in columns:
         name = normalised(column)
+        if name in mapping.fields:
+            target = mapping.fields[name]
+            if target == IGNORE:
+                why_not[column] = f"left out by {mapping.source}"
+            elif target == "label":
+                mapped[column] = "label"
+            elif target == "support" and _yes_no_column(table, column):
+                why_not[column] = "a yes/no column: say which support, as support=<kind>"
+            else:
+                plan.values.setdefault(target, []).append(column)
+                mapped[column] = target
+            continue
+        if name in mapping.flags:
+            target, member = mapping.flags[name]
+            plan.flags.append((column, target, member))
+            mapped[column] = f"{target} {member.value} when true"
+            continue
         if name in _LABEL_PRIORITY:
             mapped[column] = "label"
             continue
@@ -300,6 +367,23 @@ def _plan(findings: Findings, table: _Table) -> _ColumnPlan:
             plan.values.setdefault(exact, []).append(column)
             mapped[column] = exact
             continue
+        if name in _KIND_OR_CATEGORY:
+            plan.kind_or_category.append(column)
+            mapped[column] = "kind or category"
+            continue
+        if name in _CATEGORY_FLAGS and _yes_no_column(table, column):
+            category, ring = _CATEGORY_FLAGS[name]
+            plan.flags.append((column, "category", category))
+            if ring is not None:
+                plan.flags.append((column, "ring", ring))
+            mapped[column] = (
+                f"category {category.value}" + (f", ring {ring.value}" if ring else "") + " when true"
+            )
+            continue
+        if name in _RING_FLAGS and _yes_no_column(table, column):
+            plan.flags.append((column, "ring", _RING_FLAGS[name]))
+            mapped[column] = f"ring {_RING_FLAGS[name].value} when true"
+            continue
         if name in _SUPPORT_FLAGS:
             plan.support_flags.append((column, _SUPPORT_FLAGS[name]))
             mapped[column] = "support"
@@ -307,7 +391,7 @@ def _plan(findings: Findings, table: _Table) -> _ColumnPlan:
         split = _split_option(column)
         if split:
             target, variable, option = split
-            member = VOCABULARIES[target].read(option)
+            member = mapping.read(target, option)
             if member is None:
                 why_not[column] = f"option {option!r} of {variable!r} is not a {target} we record"
             else:
@@ -317,33 +401,44 @@ def _plan(findings: Findings, table: _Table) -> _ColumnPlan:
                 options_of.setdefault((variable, target), []).append(option)
     plan.label = sorted(
         (column for column, target in mapped.items() if target == "label"),
-        key=lambda column: _LABEL_PRIORITY.index(normalised(column)),
+        key=lambda column: (
+            _LABEL_PRIORITY.index(normalised(column)) if normalised(column) in _LABEL_PRIORITY else -1
+        ),
     )
     if "ring" not in plan.options and "ring" not in plan.values:
         for column in columns:
-            if column.endswith("_x") and column not in mapped:
+            if column[-2:] in ("_x", "_X") and column not in mapped:
                 variable = column[:-2]
                 name = normalised(variable)
-                if (
-                    name in _NAMES["ring"] or name.startswith("closeness")
-                ) and f"{variable}_y" in table.header:
-                    plan.layout = (column, f"{variable}_y")
-                    mapped[column] = mapped[f"{variable}_y"] = "ring"
+                y_column = next(
+                    (other for other in (f"{variable}_y", f"{variable}_Y") if other in table.header), None
+                )
+                if (name in _NAMES["ring"] or name.startswith("closeness")) and y_column:
+                    plan.layout = (column, y_column)
+                    mapped[column] = mapped[y_column] = "ring"
                     findings.warnings.append(
                         f"{file}: {variable}: ring read from the distance to the sociogram's centre"
                         " (inner third close, middle third middle, the rest outer)"
                     )
                     break
     for column in plan.values.get("ring", []):
-        numbers = [
-            int(values[column])
-            for _, values in table.rows
-            if _WHOLE_NUMBER.fullmatch(values[column].strip()) and int(values[column]) > 0
-        ]
-        if numbers:
-            plan.ring_scale[column] = max(3, *numbers)
+        numbers = [number for number in _numbers(table, column) or () if number > 0]
+        if numbers and all(number.is_integer() for number in numbers) and max(numbers) > 1:
+            plan.ring_scale[column] = max(3, int(max(numbers)))
             findings.warnings.append(
                 f"{file}: {column}: numbers read on a 1–{plan.ring_scale[column]} scale, higher = closer"
+                " (top third close, middle third middle, bottom third outer)"
+            )
+        elif numbers and max(numbers) <= 1:
+            plan.ring_fraction.add(column)
+            findings.warnings.append(
+                f"{file}: {column}: numbers read on a 0–1 scale, higher = closer"
+                " (above two thirds close, above one third middle, the rest outer)"
+            )
+        elif numbers:
+            plan.ring_scale[column] = max(3, math.ceil(max(numbers)))
+            findings.warnings.append(
+                f"{file}: {column}: numbers read on a 0–{plan.ring_scale[column]} scale, higher = closer"
                 " (top third close, middle third middle, bottom third outer)"
             )
     reported: set[tuple[str, str]] = set()
@@ -376,6 +471,14 @@ def _ring_from_number(value: int, top: int) -> Ring:
     return Ring.OUTER
 
 
+def _ring_from_fraction(value: float) -> Ring:
+    if value > 2 / 3:
+        return Ring.CLOSE
+    if value > 1 / 3:
+        return Ring.MIDDLE
+    return Ring.OUTER
+
+
 def _ring_from_layout(x: float, y: float) -> Ring:
     distance = math.hypot(x - 0.5, y - 0.5) / 0.5  # 0 at the centre, 1 at the edge of the circle
     if distance <= 1 / 3:
@@ -385,7 +488,7 @@ def _ring_from_layout(x: float, y: float) -> Ring:
     return Ring.OUTER
 
 
-class _Notes:
+class Notes:
     """Per-row notes counted and kept once, with the first line they happened on (reports stay short)."""
 
     def __init__(self) -> None:
@@ -403,17 +506,27 @@ class _Notes:
 
 
 @dataclass
-class _RowReader:
+class RowReader:
+    """Builds one entry from one row (or GraphML node), following a ColumnPlan; notes what it assumed."""
+
     findings: Findings
-    table: _Table
-    plan: _ColumnPlan
+    table: "_Table"
+    plan: ColumnPlan
     node_type: str
-    not_understood: _Notes
-    defaults: _Notes
-    warnings: _Notes
+    not_understood: Notes
+    defaults: Notes
+    warnings: Notes
+    numbered: str = "nodeID"  # what the fallback label's number is called in the report
+
+    def _flagged(self, target: str, line: int, values: dict[str, str]) -> StrEnum | None:
+        for column, field_name, member in self.plan.flags:
+            if field_name == target and values.get(column, "").strip().lower() in _TRUE:
+                return member
+        return None
 
     def single(self, target: str, line: int, values: dict[str, str]) -> StrEnum | None:
-        """One of our values for a single-valued field: ticked options, then value columns, first understood."""
+        """One of our values for a single-valued field: ticked options, then value columns, then yes/no flags,
+        first understood."""
         file = self.table.file
         ticked = [
             member
@@ -427,19 +540,21 @@ class _RowReader:
                 self.warnings.add(file, line, f"several {target} options ticked; kept {chosen}")
             return chosen
         for column in self.plan.values.get(target, []):
-            raw = values[column].strip()
+            raw = values.get(column, "").strip()
             if not raw:
                 continue
-            member = VOCABULARIES[target].read(raw)
-            if member is None and target == "ring" and column in self.plan.ring_scale:
-                if _WHOLE_NUMBER.fullmatch(raw) and int(raw) > 0:
-                    member = _ring_from_number(int(raw), self.plan.ring_scale[column])
+            member = self.plan.mapping.read(target, raw)
+            if member is None and target == "ring":
+                member = self._ring_number(column, raw)
             if member is not None:
                 return member
             self.not_understood.add(file, line, f"{column}: {raw!r} not understood as a {target}")
+        flagged = self._flagged(target, line, values)
+        if flagged is not None:
+            return flagged
         if target == "ring" and self.plan.layout:
             x_column, y_column = self.plan.layout
-            x, y = values[x_column].strip(), values[y_column].strip()
+            x, y = values.get(x_column, "").strip(), values.get(y_column, "").strip()
             if x and y:
                 try:
                     position = float(x), float(y)
@@ -450,6 +565,39 @@ class _RowReader:
                 self.not_understood.add(file, line, f"{x_column}/{y_column}: ({x}, {y}) is not a position")
         return None
 
+    def _ring_number(self, column: str, raw: str) -> Ring | None:
+        try:
+            number = float(raw)
+        except ValueError:
+            return None
+        if not math.isfinite(number) or number <= 0:
+            return None  # 0 and negatives: Network Canvas "missing" codes
+        if column in self.plan.ring_fraction and number <= 1:
+            return _ring_from_fraction(number)
+        if column in self.plan.ring_scale:
+            top = self.plan.ring_scale[column]
+            if number.is_integer():
+                return _ring_from_number(int(number), top)
+            return _ring_from_fraction(number / top)
+        return None
+
+    def kind_or_category(self, line: int, values: dict[str, str]) -> tuple[Kind | None, Category | None]:
+        file = self.table.file
+        for column in self.plan.kind_or_category:
+            raw = values.get(column, "").strip()
+            if not raw:
+                continue
+            kind = self.plan.mapping.read("kind", raw)
+            if kind is not None:
+                assert isinstance(kind, Kind)
+                return kind, None
+            category = self.plan.mapping.read("category", raw)
+            if category is not None:
+                assert isinstance(category, Category)
+                return None, category
+            self.not_understood.add(file, line, f"{column}: {raw!r} not understood as a kind or category")
+        return None, None
+
     def supports(self, line: int, values: dict[str, str]) -> frozenset[Support]:
         file = self.table.file
         given: set[Support] = set()
@@ -457,40 +605,59 @@ class _RowReader:
             if _boolean(self.findings, file, line, column, values[column]):
                 given.add(member)  # type: ignore[arg-type]
         for column, support in self.plan.support_flags:
-            if _boolean(self.findings, file, line, column, values[column]):
+            if _boolean(self.findings, file, line, column, values.get(column, "")):
                 given.add(support)
+        for column, field_name, member in self.plan.flags:
+            if field_name == "support" and values.get(column, "").strip().lower() in _TRUE:
+                given.add(member)  # type: ignore[arg-type]
         for column in self.plan.values.get("support", []):
-            for word in re.split(r"[;,|]", values[column]):
+            for word in re.split(r"[;,|]", values.get(column, "")):
                 if word.strip():
-                    read = SUPPORTS.read(word)
+                    read = self.plan.mapping.read("support", word)
                     if read is None:
                         self.not_understood.add(
                             file, line, f"{column}: {word.strip()!r} not understood as a support"
                         )
                     else:
-                        given.add(read)
+                        given.add(read)  # type: ignore[arg-type]
         return frozenset(given)
 
-    def entry(self, line: int, values: dict[str, str], node_id: int, key: str) -> Entry:
+    def entry(
+        self, line: int, values: dict[str, str], node_id: int | str, key: str, *, fallback_label: str = ""
+    ) -> Entry:
         file = self.table.file
         kind = self.single("kind", line, values)
+        typed_kind, typed_category = self.kind_or_category(line, values)
+        kind = kind or typed_kind
         if kind is None:
             kind = KINDS.read(self.node_type)
-            if kind is None:
-                kind = DEFAULT_KIND
-                self.defaults.add(file, line, f"kind set to {kind.value!r} (node type {self.node_type!r})")
+        if kind is None:
+            kind = DEFAULT_KIND
+            told = f" (node type {self.node_type!r})" if self.node_type else " (nothing says which it is)"
+            self.defaults.add(file, line, f"kind set to {kind.value!r}{told}")
         assert isinstance(kind, Kind)
         label = ""
         for column in self.plan.label:
-            if values[column].strip():
+            if values.get(column, "").strip():
                 label, changes = minimal_label(values[column], kind=kind)
                 if changes:
                     self.warnings.add(file, line, f"label from {column} tidied ({', '.join(changes)})")
                 break
+        if not label and fallback_label:
+            label, changes = minimal_label(fallback_label, kind=kind)
+            self.warnings.add(
+                file, line, "label taken from the node id" + (f" ({', '.join(changes)})" if changes else "")
+            )
         if not label:
             label = f"{kind.value.capitalize()} {node_id}"
-            self.defaults.add(file, line, "label set to kind and nodeID (no name given)")
-        category = self.single("category", line, values)
+            self.defaults.add(file, line, f"label set to kind and {self.numbered} (no name given)")
+        category = self.single("category", line, values) or typed_category
+        guess = lexicon.guess(label)
+        if category is None and guess.from_name and guess.kind is kind:
+            category = guess.category
+            self.defaults.add(
+                file, line, f"category {category.value!r} guessed from the name (none understood)"
+            )
         if category is None:
             category = DEFAULT_CATEGORY[kind]
             self.defaults.add(
@@ -526,7 +693,10 @@ def _session_date(value: str) -> date | None:
 
 
 def import_network_canvas(
-    files: Mapping[str, str | bytes], *, key_namespace: uuid.UUID | None
+    files: Mapping[str, str | bytes],
+    *,
+    key_namespace: uuid.UUID | None,
+    mapping: AttributeMapping = NO_MAPPING,
 ) -> ImportResult:
     """Read one interview's Network Canvas CSV export into entries and ties, with a report.
 
@@ -535,23 +705,29 @@ def import_network_canvas(
     gives the same keys, and different people (namespaces) different ones. None keeps networkCanvasUUID
     (to restore our own export into the person it came from).
 
+    mapping: a mapping file's rules (`attribute_map`), which come before every guess below.
+
     Mapping (variable names compared case-folded with only letters and digits; the words each field
     understands are in `vocabulary`):
-    - label: the first non-empty of label, nickname, first_name, alias, display_name, name (least identifying
-      first), then the label policy (`vocabulary.minimal_label`: a person keeps the first word only; at most
-      30 characters). None given: "<Kind> <nodeID>".
+    - label: the first non-empty of label, nickname, first_name, given_name, alias, display_name, name (least
+      identifying first), then the label policy (`vocabulary.minimal_label`: a person keeps the first name and
+      the family name's initial, titles dropped; at most 30 characters). None given: "<Kind> <nodeID>".
     - kind, category, ring, frequency, wish: a categorical variable of a recognised name
       (``relationship_friend`` …) whose ticked option is one of our values or a synonym, else an
-      ordinal/text variable of a recognised name (``closeness``, ``contactFreq`` …) holding one. Several
-      ticked: the first in our order. Kind falls back to the node type (person, venue → place, provider →
-      service…), then person.
+      ordinal/text variable of a recognised name (``closeness``, ``contactFreq`` …) holding one, else a
+      yes/no variable that says it (``family_member`` family, ``close_friend`` friend and close, ``close``
+      close). Several ticked: the first in our order. A ``type`` variable is a kind when its value is one,
+      else a category. Kind falls back to the node type (person, venue → place, provider → service…), then
+      person. Frequencies read ``Daily``, ``Weekly``, ``Less_than_weekly`` (monthly), ``Monthly``...
     - ring also from a number: 1..N with higher = closer, N the largest number in the column (at least 3),
-      cut in thirds; 0 and negatives (Network Canvas "missing" codes) are not understood. Failing that, from
-      a closeness sociogram's layout (``closeness…_x``/``_y``): distance from the centre in thirds.
+      cut in thirds (0–1 weights in thirds of 1); 0 and negatives (Network Canvas "missing" codes) are not
+      understood. Failing that, from a closeness sociogram's layout (``closeness…_x``/``_y``): distance from
+      the centre in thirds.
     - support: ticked options of a support variable (``support_emotional``), boolean ``<kind>Support``
       columns, or a support text column (values separated by ``;`` ``,`` or ``|``).
-    - Defaults when nothing is understood: category by kind (person friend, group and place community group,
-      service services), ring middle; frequency and wish stay empty. Every default is reported.
+    - Defaults when nothing is understood: category from a word of the name that says it (``Mum`` family,
+      ``St Mary's church`` faith: `lexicon`), else by kind (person friend, group and place community group,
+      service services); ring middle; frequency and wish stay empty. Every default is reported.
     - Everything else (ego variables, edge variables, other node variables, categorical options we do not
       record) is reported as not mapped, and dropped.
 
@@ -638,7 +814,7 @@ def import_network_canvas(
                 findings.fields_not_mapped.append(f"{ego_table.file}: {column} (the person's own answers)")
 
     # The entries (alters), one numbering of nodeIDs across every attribute list.
-    not_understood, defaults, warnings = _Notes(), _Notes(), _Notes()
+    not_understood, defaults, warnings = Notes(), Notes(), Notes()
     nodes: dict[int, tuple[str, int, str]] = {}  # nodeID → (file, line, networkCanvasUUID)
     uuids: dict[str, tuple[str, int]] = {}
     built: list[tuple[int, Entry]] = []
@@ -647,8 +823,8 @@ def import_network_canvas(
         assert table is not None
         if not _require(findings, table, _NODE_REQUIRED):
             continue
-        plan = _plan(findings, table)
-        rows = _RowReader(findings, table, plan, node_type, not_understood, defaults, warnings)
+        plan = plan_columns(findings, table, mapping)
+        rows = RowReader(findings, table, plan, node_type, not_understood, defaults, warnings)
         for line, values in table.rows:
             node_id = _whole_number(findings, file, line, "nodeID", values["nodeID"])
             source_uuid = values["networkCanvasUUID"].strip()

@@ -43,10 +43,22 @@ class Vocabulary(Generic[E]):
 KINDS = Vocabulary[Kind](
     "kind",
     {
-        Kind.PERSON: ("people", "individual", "alter", "human"),
-        Kind.GROUP: ("club", "organisation", "organization", "society", "team", "association"),
-        Kind.PLACE: ("venue", "location", "site", "space"),
-        Kind.SERVICE: ("provider", "agency", "services"),
+        Kind.PERSON: ("people", "persons", "individual", "individuals", "alter", "alters", "human"),
+        Kind.GROUP: (
+            "groups",
+            "club",
+            "clubs",
+            "organisation",
+            "organisations",
+            "organization",
+            "organizations",
+            "org",
+            "society",
+            "team",
+            "association",
+        ),
+        Kind.PLACE: ("places", "venue", "venues", "location", "locations", "site", "sites", "space"),
+        Kind.SERVICE: ("provider", "providers", "agency", "agencies", "services"),
     },
 )
 
@@ -185,9 +197,11 @@ SUPPORTS = Vocabulary[Support](
 FREQUENCIES = Vocabulary[Frequency](
     "frequency",
     {
-        Frequency.DAILY: ("every day", "most days", "day", "last 24 hours"),
+        Frequency.DAILY: ("every day", "most days", "day", "last 24 hours", "more than weekly"),
         Frequency.WEEKLY: ("every week", "once a week", "week", "several times a week", "last week"),
-        Frequency.MONTHLY: ("every month", "once a month", "month", "last month"),
+        # "Less than weekly" (a three-step Network Canvas scale: daily, weekly, less than weekly): its lowest step
+        # holds monthly contact, so it reads as the nearest of ours below weekly. A mapping file can say otherwise.
+        Frequency.MONTHLY: ("every month", "once a month", "month", "last month", "less than weekly"),
         Frequency.LESS_OFTEN: (
             "less than monthly",
             "less often than monthly",
@@ -213,8 +227,19 @@ WISHES = Vocabulary[Wish](
 # The variable (column) names we read each field from, compared normalised. Label names are in priority
 # order: the least identifying first.
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    "label": ("label", "nickname", "first_name", "firstname", "alias", "display_name", "name"),
-    "kind": ("kind", "node_kind", "entry_kind"),
+    "label": (
+        "label",
+        "nickname",
+        "first_name",
+        "firstname",
+        "given_name",
+        "forename",
+        "alias",
+        "display_name",
+        "name",
+    ),
+    # networkCanvasType: the node type Network Canvas's GraphML writes on each node (person, venue...).
+    "kind": ("kind", "node_kind", "entry_kind", "node_type", "entity_type", "networkCanvasType"),
     "category": (
         "category",
         "relationship",
@@ -233,6 +258,10 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
         "relationship_strength",
         "tie_strength",
         "emotional_closeness",
+        # Other tools' usual names for how strong the tie to the person in the middle is (numbers or words).
+        "weight",
+        "strength",
+        "tie_weight",
     ),
     "support": ("support", "supports", "support_type", "support_kind", "kind_of_support", "support_given"),
     "frequency": (
@@ -243,9 +272,32 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
         "how_often",
         "visit_freq",
         "visit_frequency",
+        "in_touch",
+        "contact_freq_category",
     ),
     "wish": ("wish", "wants", "want", "wish_for", "wanted_change"),
 }
+
+# Names that say kind in one tool and relationship in another ("type": person/organisation, or friend/family):
+# their values are read as a kind when they are one, else as a category.
+KIND_OR_CATEGORY_NAMES = ("type", "node_class", "class")
+
+# Yes/no variables that say the relationship, and sometimes the ring too (Network Canvas name generators often
+# record "family_member" and "close_friend" as booleans). Read only from columns holding true/false.
+CATEGORY_FLAGS: dict[str, tuple[Category, Ring | None]] = {
+    **{name: (Category.FAMILY, None) for name in ("family_member", "family", "is_family", "relative", "kin")},
+    "close_family": (Category.FAMILY, Ring.CLOSE),
+    "close_friend": (Category.FRIEND, Ring.CLOSE),
+    **{name: (Category.FRIEND, None) for name in ("friend", "is_friend")},
+    **{name: (Category.PARTNER, None) for name in ("partner", "romantic_partner", "sex_partner", "spouse")},
+    **{name: (Category.NEIGHBOUR, None) for name in ("neighbour", "neighbor")},
+    **{name: (Category.WORK_EDUCATION, None) for name in ("colleague", "coworker", "classmate")},
+    **{
+        name: (Category.SERVICES, None)
+        for name in ("professional", "service_provider", "health_professional")
+    },
+}
+RING_FLAGS: dict[str, Ring] = {"close": Ring.CLOSE, "is_close": Ring.CLOSE, "very_close": Ring.CLOSE}
 
 VOCABULARIES: dict[str, Vocabulary] = {
     "kind": KINDS,
@@ -271,12 +323,61 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORMULA_START = "=+-@"
 
 
+# Titles and honorifics in front of a name: they say nothing the map needs ("Dr. Kayla Mills" is "Kayla M").
+TITLES = frozenset(
+    normalised(title)
+    for title in (
+        "Dr", "Doctor", "Mr", "Mrs", "Ms", "Miss", "Mx", "Master", "Madam", "Sir", "Dame", "Lady", "Lord",
+        "Prof", "Professor", "Rev", "Revd", "Reverend", "Fr", "Father", "Sr", "Sister", "Br", "Brother",
+        "Pastor", "Rabbi", "Imam", "Cllr", "Councillor", "Capt", "Captain", "Hon",
+    )
+)  # fmt: skip
+
+
+def _initial(word: str) -> str:
+    """The first letter or digit of a word ("O'Brien" gives "O", "-Smith" gives "S"), or "" when none."""
+    return next((character for character in word if character.isalnum()), "")
+
+
+def _is_initial(word: str) -> bool:
+    return len(word.rstrip(".")) == 1 and word[0].isalnum()
+
+
+def _person_name(cleaned: str, changes: list[str]) -> str:
+    """A person's name of several words as first name and family initial, titles dropped (`minimal_label`)."""
+    words = cleaned.split(" ")
+    titles = 0
+    while titles < len(words) - 1 and normalised(words[titles]) in TITLES:
+        titles += 1
+    if titles and len(words) - titles == 1:
+        # "Mr Smith", "Dr Patel": the one word after a title is a family name, so it too becomes an initial.
+        initial = _initial(words[-1])
+        changes.append("family name cut to its initial")
+        return f"{words[titles - 1]} {initial}" if initial else words[titles - 1]
+    if titles:
+        words = words[titles:]
+        changes.append("title dropped")
+    if len(words) == 1:
+        return words[0]
+    if len(words) == 2 and _is_initial(words[1]):
+        return " ".join(words)  # already a first name and an initial ("Kayla M", "Kayla M.")
+    initial = _initial(words[-1])
+    if not initial:
+        changes.append("first word kept")
+        return words[0]
+    changes.append("family name cut to its initial")
+    # The initial is kept whatever the length: the first name gives way when the two are too long.
+    return f"{words[0][: LABEL_MAX_LENGTH - 2].rstrip()} {initial}"
+
+
 def minimal_label(text: str, *, kind: Kind) -> tuple[str, list[str]]:
     """Apply the label policy: third parties get minimal data.
 
     Control characters become spaces and runs of white space one space; leading ``= + - @`` (spreadsheet
-    formula starters) are removed. A person keeps the first word only (a first name or initials); a group,
-    place or service keeps its whole name. Either is cut to LABEL_MAX_LENGTH characters.
+    formula starters) are removed. A person keeps their first name and, when a family name follows, its initial
+    only ("Kayla Mills" gives "Kayla M"; middle names are dropped); titles in front ("Dr.", "Mrs", "Prof"...) are
+    dropped first, unless the title is all there is ("Dr" stays "Dr"). A group, place or service keeps its whole
+    name. Either is cut to LABEL_MAX_LENGTH characters.
 
     Returns the label (possibly empty) and what was changed, in plain words (empty when nothing was).
     """
@@ -284,8 +385,7 @@ def minimal_label(text: str, *, kind: Kind) -> tuple[str, list[str]]:
     cleaned = " ".join(_CONTROL.sub(" ", text).split())
     cleaned = cleaned.lstrip(_FORMULA_START + " ")
     if kind is Kind.PERSON and " " in cleaned:
-        cleaned = cleaned.split(" ", 1)[0]
-        changes.append("first word kept")
+        cleaned = _person_name(cleaned, changes)
     if len(cleaned) > LABEL_MAX_LENGTH:
         cleaned = cleaned[:LABEL_MAX_LENGTH].rstrip()
         changes.append(f"cut to {LABEL_MAX_LENGTH} characters")

@@ -98,7 +98,7 @@ def test_a_code_that_is_not_one_is_refused_and_nothing_saved(add):
 
 
 def test_a_person_with_a_family_name_is_still_refused(add):
-    with pytest.raises(ServiceError, match="first name or initials only"):
+    with pytest.raises(ServiceError, match="first name or initials, and at most the first letter"):
         add("Sam Jones")
     assert not MapEntry.objects.exists()
 
@@ -313,7 +313,7 @@ def test_the_first_entry_starts_a_map_dated_today_in_one_go(org):
 def test_a_refused_first_entry_starts_no_map(org):
     person = PersonFactory(team=org.team, allocated_worker=org.practitioner)
     before = everything()
-    with pytest.raises(ServiceError, match="first name or initials only"):
+    with pytest.raises(ServiceError, match="first name or initials, and at most the first letter"):
         services.entry_add_first(
             actor=as_actor(org.practitioner), person_id=person.pk, data=EntryData("Sam Jones", "", "", "")
         )

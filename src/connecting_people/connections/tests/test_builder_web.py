@@ -115,7 +115,7 @@ def test_adding_from_the_script_answers_with_the_builder_to_swap_in(signed_in, p
     "data, message",
     [
         ({"label": ""}, "Enter a name for this entry"),
-        ({"label": "Sam Jones"}, "first name or initials only"),
+        ({"label": "Sam Jones"}, "first name or initials, and at most the first letter"),
         ({"label": "Sam", "ring": "far"}, "Select a valid choice"),
     ],
 )
@@ -133,7 +133,9 @@ def test_the_first_entry_starts_the_map_dated_today(signed_in, person):
     page = page_of(signed_in.get(f"/people/{person.pk}/map/"))
     assert f'action="/people/{person.pk}/map/add/"' in page and "Start the map on another date" in page
     refused = signed_in.post(f"/people/{person.pk}/map/add/", {"label": "Sam Jones"})
-    assert refused.status_code == 200 and "first name or initials only" in page_of(refused)
+    assert refused.status_code == 200 and "first name or initials, and at most the first letter" in page_of(
+        refused
+    )
     assert not MapSnapshot.objects.exists()  # a refused first entry starts no map
     response = signed_in.post(f"/people/{person.pk}/map/add/", {"label": "Nan"})
     snapshot = MapSnapshot.objects.get(person=person)
@@ -388,7 +390,7 @@ def test_hostile_input_to_every_builder_form_is_never_a_server_error(signed_in, 
 
 
 class TestTyingByNames:
-    """"Sam + Jo" typed in the name box ties the two (a keyboard user's way to tie without reaching the
+    """ "Sam + Jo" typed in the name box ties the two (a keyboard user's way to tie without reaching the
     drawing); with the page's script and without it. A plus between names not both on the map is a name."""
 
     def url(self, person, snapshot):

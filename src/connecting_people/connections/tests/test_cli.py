@@ -342,16 +342,16 @@ def test_a_malformed_file_is_refused_line_by_line_and_nothing_saved(
     assert AuditEvent.objects.count() == events
 
 
-def test_a_date_not_after_the_latest_map_is_refused(org, person, first_map, tmp_path):
+def test_a_day_that_already_has_a_map_is_refused(org, person, first_map, tmp_path):
+    # An earlier day is an older interview, added to the history (test_sessions_and_history); the same day is not.
     exported = export(person, "json", tmp_path)
     events = AuditEvent.objects.count()
 
-    for taken_on in (FIRST_MAP, FIRST_MAP - timedelta(days=1)):
-        _, message = fails(*import_command(person, *exported["files"], taken_on=taken_on))
-        assert message == f"The date must be after the last map's date ({FIRST_MAP:%-d %B %Y})"
+    _, message = fails(*import_command(person, *exported["files"], taken_on=FIRST_MAP))
+    assert message == f"There is already a map dated {FIRST_MAP:%-d %B %Y}"
     # Without --taken-on the file's own date is used: the same day as the map it came from.
     _, message = fails(*import_command(person, *exported["files"], taken_on=None))
-    assert message.startswith("The date must be after the last map's date")
+    assert message == f"There is already a map dated {FIRST_MAP:%-d %B %Y}"
     _, message = fails(*import_command(person, *exported["files"], taken_on="1/2/2025"))
     assert message == "--taken-on: '1/2/2025' is not a date (YYYY-MM-DD)"
     assert len(selectors.snapshots_for(actor=as_actor(org.practitioner), person=person)) == 1

@@ -76,7 +76,7 @@ def test_build_a_map_and_see_it_drawn_tabled_and_measured(signed_in, person):
     "data, message",
     [
         ({**ENTRY, "label": ""}, "Enter a name for this entry"),
-        ({**ENTRY, "label": "Sam Jones"}, "first name or initials only"),
+        ({**ENTRY, "label": "Sam Jones"}, "first name or initials, and at most the first letter"),
         ({**ENTRY, "label": "x" * 31}, "30 characters or fewer"),
         ({**ENTRY, "ring": "far"}, "Select a valid choice"),
         ({**ENTRY, "category": "enemy"}, "Select a valid choice"),
