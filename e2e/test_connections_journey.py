@@ -359,7 +359,7 @@ class TestBuildingTheMapWithTheMouse(MapSteps):
         box.press("Enter")
         summary = self.page.locator(".nhsuk-error-summary")
         expect(summary).to_be_focused()
-        expect(summary).to_contain_text("For a person, enter a first name or initials only")
+        expect(summary).to_contain_text("For a person, enter a first name or initials, and at most the first letter")
         summary.get_by_role("link").click()
         box = self.page.get_by_label("Name", exact=True).first
         expect(box).to_be_focused()

@@ -17,6 +17,7 @@ _OPEN_PREFIXES = (
     "/openreferral/",  # the public Open Referral API: no personal data (community/openreferral.py)
     # The API signs nobody in with the session: each request carries a token, made only after MFA.
     "/api/",
+    "/fhir/",
 )
 
 

@@ -32,15 +32,14 @@ class ApiToken(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The answer given to a create sent with an `Idempotency-Key`, so the same request sent again (a retry after
-    a lost connection) gets the same answer and creates nothing twice. Kept for a day."""
+    """What a create sent with an `Idempotency-Key` answered, so the same request sent again (a retry after a lost
+    connection) creates nothing twice: its status and the address of what it made. The record itself is not kept
+    here (a retry reads it afresh through that address). Kept for a day."""
 
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
-    body = models.BinaryField()
-    content_type = models.CharField(max_length=100)
     location = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
 

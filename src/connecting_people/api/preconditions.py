@@ -35,8 +35,8 @@ def expected_version(request, current: int | None = None) -> int:
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
-    if header == "*" and current is not None:
-        return current
+    if header == "*":  # "whatever is there now" is exactly what this check exists to refuse
+        raise PreconditionRequired()
     match = _TAG.match(header)
     if match is None:
         raise PreconditionFailed(current or 0)

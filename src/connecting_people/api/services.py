@@ -114,28 +114,24 @@ def token_used(*, token: ApiToken) -> None:
 
 
 def idempotent_answer_keep(
-    *,
-    token: ApiToken,
-    key: str,
-    request_hash: str,
-    status: int,
-    body: bytes,
-    content_type: str,
-    location: str,
+    *, token: ApiToken, key: str, request_hash: str, status: int, location: str
 ) -> None:
+    """Keep what a create with an idempotency key answered: its status and the address of what it made (never the
+    record itself). A key's answer older than a day is replaced, and the token's other old answers forgotten."""
+    idempotent_answers_forget_old(token=token)
     IdempotencyRecord.objects.create(
         token=token,
         key=key,
         request_hash=request_hash,
         status=status,
-        body=body,
-        content_type=content_type,
         location=location,
         created_at=timezone.now(),
     )
 
 
-def idempotent_answers_forget_old() -> int:
+def idempotent_answers_forget_old(*, token: ApiToken | None = None) -> int:
+    """Forget answers older than a day (of one token, or of all)."""
     cutoff = timezone.now() - timedelta(hours=IDEMPOTENCY_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    old = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+    deleted, _ = (old.filter(token=token) if token is not None else old).delete()
     return deleted

@@ -73,3 +73,32 @@ def token_revoke(request, token_id: int):
 
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     return redirect("api:tokens")
+
+
+@csrf_exempt  # a program's POST to the root gets an answer it can read, not the pages' CSRF refusal
+def api_home(request):
+    """/api/v1/ opens the interactive documents; anything but reading it is a 405 problem."""
+    if request.method in ("GET", "HEAD"):
+        return redirect("/api/v1/docs")
+    return problem(
+        request,
+        405,
+        "method_not_allowed",
+        "Nothing is sent to /api/v1/ itself: see /api/v1/docs.",
+        headers={"Allow": "GET"},
+    )
+
+
+@csrf_exempt
+def fhir_home(request):
+    """/fhir/R4/ shows what the server does (its CapabilityStatement); batch and transaction Bundles sent to it
+    are not supported (an OperationOutcome says so)."""
+    from connecting_people.api.fhir.api import outcome
+
+    if request.method in ("GET", "HEAD"):
+        return redirect("/fhir/R4/metadata")
+    return outcome(
+        405,
+        "not_supported",
+        "Batch and transaction Bundles are not supported: send each resource to its own address.",
+    )

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -19,7 +20,7 @@ from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth, req
 from connecting_people.api.fhir import importing, mapping
 from connecting_people.api.fhir.importing import ImportProblem
 from connecting_people.api.paging import decode_cursor, encode_cursor
-from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, idempotent
+from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, atomic_writes, idempotent
 from connecting_people.audit.services import audit_list_viewed
 from connecting_people.core.errors import (
     DomainError,
@@ -193,6 +194,7 @@ def _server_error(request, error):
     return outcome(500, "server_error", "Something went wrong on our side. Nothing was changed.")
 
 
+@csrf_exempt
 def not_found(request, rest: str = ""):
     """Any address under /fhir/ that no route answers (a plain Django view, for the URL fallback)."""
     return outcome(
@@ -577,3 +579,6 @@ def careplan_read(request, careplan_id: str):
     _begin(request, "fhir:read")
     person = people.person_get(actor=request.actor, person_id=_pk(careplan_id), shown_on="fhir.CarePlan")
     return fhir_response(_care_plans(request, [person])[0])
+
+
+atomic_writes(fhir_api.default_router)

@@ -21,7 +21,9 @@ def directory(db):
         interests=["walking"],
         sessions=[(1, "10:00", "12:00")],
     )
-    choir = OpportunityFactory(name="Community choir", category=Opportunity.Category.ARTS, interests=["singing"])
+    choir = OpportunityFactory(
+        name="Community choir", category=Opportunity.Category.ARTS, interests=["singing"]
+    )
     closed = OpportunityFactory(name="Old walking club", category=Opportunity.Category.SPORT, active=False)
     return walking, choir, closed
 
@@ -31,9 +33,15 @@ def test_search_filters_as_the_directory_page(org, api_as, directory):
     client = api_as(org.practitioner)
     everything = client.get("/api/v1/community/opportunities").json()
     assert [row["id"] for row in everything["items"]] == sorted([walking.pk, choir.pk])
-    assert [row["id"] for row in client.get("/api/v1/community/opportunities?q=WALKING").json()["items"]] == [walking.pk]
-    assert [row["id"] for row in client.get("/api/v1/community/opportunities?category=arts").json()["items"]] == [choir.pk]
-    found = client.get("/api/v1/community/opportunities?day=tuesday&time=morning&cost=free&interest=Walking").json()
+    assert [row["id"] for row in client.get("/api/v1/community/opportunities?q=WALKING").json()["items"]] == [
+        walking.pk
+    ]
+    assert [
+        row["id"] for row in client.get("/api/v1/community/opportunities?category=arts").json()["items"]
+    ] == [choir.pk]
+    found = client.get(
+        "/api/v1/community/opportunities?day=tuesday&time=morning&cost=free&interest=Walking"
+    ).json()
     assert [row["id"] for row in found["items"]] == [walking.pk]
     row = found["items"][0]
     assert row["organisation"]["name"] == "Riverside Trust"
@@ -57,7 +65,10 @@ def test_roles_that_do_not_search_the_directory_get_404(org, api_as, directory):
         client = api_as(user)
         assert client.get("/api/v1/community/opportunities").status_code == 404
         assert client.get(f"/api/v1/community/opportunities/{walking.pk}").status_code == 404
-    assert api_as(org.practitioner, scopes=["people:read"]).get("/api/v1/community/opportunities").status_code == 403
+    assert (
+        api_as(org.practitioner, scopes=["people:read"]).get("/api/v1/community/opportunities").status_code
+        == 403
+    )
 
 
 def test_pages_follow_next_and_cost_the_same_queries_whatever_their_length(org, api_as, db):

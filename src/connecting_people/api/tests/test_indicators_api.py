@@ -50,12 +50,16 @@ def test_a_team_is_reached_by_its_own_lead_only(org, api_as):
         response = api_as(user).get(f"/api/v1/indicators/teams/{team.pk}")
         assert response.status_code == 404, (user, team)
         assert response["Content-Type"] == PROBLEM
-    assert api_as(org.lead, scopes=["people:read"]).get(f"/api/v1/indicators/teams/{org.team.pk}").status_code == 403
+    assert (
+        api_as(org.lead, scopes=["people:read"]).get(f"/api/v1/indicators/teams/{org.team.pk}").status_code
+        == 403
+    )
 
 
 def test_the_trust_numbers_hide_small_counts_and_name_nobody(org, api_as):
     people = [
-        person_with_practice(org, mapped=True, goal=n < 5, family_name=f"Qzxvwk{chr(97 + n)}") for n in range(10)
+        person_with_practice(org, mapped=True, goal=n < 5, family_name=f"Qzxvwk{chr(97 + n)}")
+        for n in range(10)
     ]
     person_with_practice(org, mapped=True, goal=True, team=org.other_team, worker=org.other_lead)
     client = api_as(org.implementation_lead)
@@ -66,18 +70,26 @@ def test_the_trust_numbers_hide_small_counts_and_name_nobody(org, api_as):
     mine, other = teams[org.team.pk], teams[org.other_team.pk]
     assert mine["caseload"] == 10 and by_key(mine)["with_goal"]["numerator"] == 5
     assert other["caseload"] is None
-    assert by_key(other)["with_goal"]["suppressed"] is True and by_key(other)["with_goal"]["denominator"] is None
+    assert (
+        by_key(other)["with_goal"]["suppressed"] is True and by_key(other)["with_goal"]["denominator"] is None
+    )
     text = response.content.decode()
     for person in people:
         assert not re.search(rf"\b{re.escape(person.family_name)}\b", text)
         assert person.nhs_number not in text and f'"id": {person.pk}' not in text
-    assert client.get(f"/api/v1/indicators/trusts/{org.trust.pk}?period=2025-Q1").json()["period"] == "2025-Q1"
+    assert (
+        client.get(f"/api/v1/indicators/trusts/{org.trust.pk}?period=2025-Q1").json()["period"] == "2025-Q1"
+    )
     assert client.get(f"/api/v1/indicators/trusts/{org.trust.pk}?period=2999-Q1").status_code == 422
 
 
 def test_a_trust_is_reached_by_its_implementation_lead_only(org, api_as):
     other_trust = org.other_trust_team.trust
-    for user, trust in ((org.lead, org.trust), (org.implementation_lead, other_trust), (org.researcher, org.trust)):
+    for user, trust in (
+        (org.lead, org.trust),
+        (org.implementation_lead, other_trust),
+        (org.researcher, org.trust),
+    ):
         assert api_as(user).get(f"/api/v1/indicators/trusts/{trust.pk}").status_code == 404
 
 

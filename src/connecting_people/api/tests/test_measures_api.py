@@ -77,7 +77,9 @@ def test_a_definition_has_ids_codes_and_scoring_but_never_licensed_wording(org, 
     assert client.get("/api/v1/instruments/ucla3?version=99").status_code == 404
 
 
-def test_licensed_wording_a_deployment_supplied_stays_out(org, api_as, tmp_path, settings):
+def test_wording_a_deployment_supplied_goes_to_its_own_programs_as_in_fhir(org, api_as, tmp_path, settings):
+    """The project ships no licensed wording; a deployment that holds a licence supplies it, and its own staff's
+    programs get it (as its FHIR Questionnaires do), without the file's licence note."""
     (tmp_path / "eq5d5l_wording.yaml").write_text(
         'id: eq5d5l\nversion: "1"\nsource: licence 1\nwording: {mobility: "Licensed mobility text"}\n'
     )
@@ -86,7 +88,8 @@ def test_licensed_wording_a_deployment_supplied_stays_out(org, api_as, tmp_path,
     try:
         assert registry.instrument("eq5d5l").item("mobility").wording == "Licensed mobility text"
         answer = api_as(org.practitioner).get("/api/v1/instruments/eq5d5l")
-        assert answer.status_code == 200 and b"Licensed mobility text" not in answer.content
+        assert answer.status_code == 200 and answer.json()["wording_included"] is True
+        assert b"Licensed mobility text" in answer.content
         assert b"licence 1" not in answer.content
     finally:
         registry.catalogue.cache_clear()

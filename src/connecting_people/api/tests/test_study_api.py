@@ -39,7 +39,9 @@ def participants(client, study, **query) -> list[dict]:
 def test_a_member_lists_their_studies(org, api_as, built):
     study = built.setup.study
     rows = api_as(org.researcher).get("/api/v1/studies").json()["items"]
-    assert [(row["id"], row["code"], row["role"], row["site"]) for row in rows] == [(study.pk, "cpis", "lead", None)]
+    assert [(row["id"], row["code"], row["role"], row["site"]) for row in rows] == [
+        (study.pk, "cpis", "lead", None)
+    ]
     assert rows[0]["participants_url"].endswith(f"/api/v1/studies/{study.pk}/participants")
     assert api_as(built.setup.outsider).get("/api/v1/studies").json()["items"] == []
 
@@ -53,9 +55,13 @@ def test_participants_are_pseudonymised_as_the_export_writes_them(org, api_as, b
     assert (active["site"], active["team"], active["arm"]) == ("site01", "T01", "intervention")
     assert active["age_at_baseline"] == 64 and active["withdrawn"] is False
     assert {(a["timepoint"], a["instrument"]) for a in active["assessments"]} == {
-        ("baseline", "ucla3"), ("baseline", "swemwbs"), ("m6", "ucla3")
+        ("baseline", "ucla3"),
+        ("baseline", "swemwbs"),
+        ("m6", "ucla3"),
     }
-    ucla = next(a for a in active["assessments"] if a["timepoint"] == "baseline" and a["instrument"] == "ucla3")
+    ucla = next(
+        a for a in active["assessments"] if a["timepoint"] == "baseline" and a["instrument"] == "ucla3"
+    )
     assert ucla["day"] == 0 and ucla["values"]["total"] == 6
     kept = row[expected[1]]
     assert kept["withdrawn"] is True and kept["withdrawal_day"] == 60
@@ -86,7 +92,11 @@ def test_a_researcher_limited_to_a_site_reaches_its_participants_only(org, api_a
     setup = built.setup
     site_two = setup.study.sites.get(code="site02")
     services.member_add(
-        actor=setup.lead, access=setup.access, username="trust_two_researcher", role="researcher", site_id=site_two.pk
+        actor=setup.lead,
+        access=setup.access,
+        username="trust_two_researcher",
+        role="researcher",
+        site_id=site_two.pk,
     )
     from django.contrib.auth import get_user_model
 

@@ -12,7 +12,7 @@ from connecting_people.api.negotiation import NotAcceptable
 from connecting_people.api.paging import Page  # noqa: F401 (re-exported for routers)
 from connecting_people.api.preconditions import PreconditionFailed, PreconditionRequired
 from connecting_people.api.problems import problem, validation_errors
-from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused
+from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, atomic_writes
 from connecting_people.api.v1.openapi import ProblemsInDocument
 from connecting_people.core.errors import (
     DomainError,
@@ -181,6 +181,8 @@ def server_error(request, error):
 def _routers() -> None:
     from connecting_people.api.v1 import community, indicators, maps, measures, people, plans, study
 
+    for router in (people.router, maps.router, measures.administrations, plans.router, measures.instruments):
+        atomic_writes(router)
     api.add_router("/people", people.router)
     api.add_router("/people", maps.router)
     api.add_router("/people", measures.administrations)

@@ -21,10 +21,14 @@ router = Router(tags=["indicators"])
 class IndicatorOut(Schema):
     key: str
     title: str
-    value: float | None = Field(description="A share from 0 to 1, or days for the medians; null: no data or hidden")
+    value: float | None = Field(
+        description="A share from 0 to 1, or days for the medians; null: no data or hidden"
+    )
     numerator: int | None
     denominator: int | None
-    suppressed: bool = Field(description="Hidden: a count from 1 to the small-number threshold stands behind it")
+    suppressed: bool = Field(
+        description="Hidden: a count from 1 to the small-number threshold stands behind it"
+    )
 
 
 class OverdueOut(Schema):
@@ -102,7 +106,9 @@ def team_indicators(request, team_id: int, period: Query[TeamPeriod]):
     if end > today:
         raise ServiceError("The end of the period must be today or in the past", "end", code="end_in_future")
     if start > end:
-        raise ServiceError("The end of the period must be on or after its start", "end", code="end_before_start")
+        raise ServiceError(
+            "The end of the period must be on or after its start", "end", code="end_before_start"
+        )
     row = dashboards.team_numbers(team=team, start=start, end=end)
     return json_response(_team_out(row, start, end))
 

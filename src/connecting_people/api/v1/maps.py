@@ -267,8 +267,9 @@ def map_start(request, person_id: int, payload: SnapshotIn):
 )
 @idempotent
 def entry_add(request, person_id: int, snapshot_id: int, payload: EntryIn):
-    """Someone or something in the person's life: for a person, a first name or initials only (a family name is
-    refused). Only the person's latest map takes new entries. Send an `Idempotency-Key`."""
+    """Someone or something in the person's life: for a person, a first name or initials, with at most the first
+    letter of a family name ("Kayla M"). Only the person's latest map takes new entries. Send an
+    `Idempotency-Key`."""
     require_scope(request, "maps:write")
     entry = services.entry_add(
         actor=request.actor,

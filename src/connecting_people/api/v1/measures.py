@@ -97,9 +97,10 @@ class ScoreOut(Schema):
 
 
 def _wording_shown(instrument: Instrument) -> bool:
-    """Item text goes out only when it ships with the project because its authors publish it for anyone; text
-    a deployment supplied under its own licence (`wording_source`) stays on the pages of that deployment."""
-    return instrument.wording_ships and not instrument.wording_source
+    """Item text goes out where it ships with the project (its authors publish it for anyone) or where this
+    deployment supplied it (`wording_source`, under its own licence, for its own staff and systems, as FHIR's
+    Questionnaire does); the project never ships a licensed instrument's wording, so there is nothing else."""
+    return instrument.wording_ships or bool(instrument.wording_source)
 
 
 def _without_wording(item: dict[str, Any]) -> dict[str, Any]:

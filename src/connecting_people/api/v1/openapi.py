@@ -32,7 +32,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["pointer", "detail", "code"],
                 "properties": {
-                    "pointer": {"type": "string", "description": "A JSON pointer: /body/given_name, /query/limit"},
+                    "pointer": {
+                        "type": "string",
+                        "description": "A JSON pointer: /body/given_name, /query/limit",
+                    },
                     "detail": {"type": "string"},
                     "code": {"type": "string"},
                 },
@@ -45,14 +48,19 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 # Every operation: a token is needed (401), may lack the scope (403), may be past its rate limit (429); an id
 # out of reach, or a list the role does not reach, is 404; input is checked (422).
 ALWAYS = (401, 403, 404, 422, 429)
-CHANGES = (400, 409, 412, 428)  # PATCH: If-Match needed (428) and current (412); restricted (409); bad JSON (400)
+CHANGES = (
+    400,
+    409,
+    412,
+    428,
+)  # PATCH: If-Match needed (428) and current (412); restricted (409); bad JSON (400)
 CREATES = (400, 409)  # POST: a malformed Idempotency-Key or bad JSON (400); restricted records (409)
 
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "The ETag you last read (`\"v3\"`): a change without it is refused (428), one from a stale "
+    "description": 'The ETag you last read (`"v3"`): a change without it is refused (428), one from a stale '
     "read too (412).",
     "schema": {"type": "string"},
 }

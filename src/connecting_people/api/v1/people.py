@@ -14,6 +14,7 @@ from connecting_people.api.paging import DEFAULT_LIMIT, Page, page_of
 from connecting_people.api.preconditions import expected_version
 from connecting_people.api.responses import idempotent, json_response
 from connecting_people.audit.services import audit_list_viewed
+from connecting_people.core.errors import ServiceError
 from connecting_people.people import forms as people_forms
 from connecting_people.people import selectors, services
 from connecting_people.people.models import Person, Tag
@@ -94,10 +95,19 @@ class _PersonFields(Schema):
         return value
 
     @field_validator(
-        "given_name", "family_name", "preferred_name", "address", "strengths", "interests", check_fields=False
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "address",
+        "strengths",
+        "interests",
+        check_fields=False,
+        mode="before",
     )
     @classmethod
     def _no_control_characters(cls, value):
+        """Control characters out before the length checks (so a name of nothing but them is refused as empty)."""
+
         def strip(text: str) -> str:
             return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
 
@@ -106,6 +116,18 @@ class _PersonFields(Schema):
         if isinstance(value, list):
             return [strip(each) for each in value if strip(each)]
         return value
+
+
+def dates_agree(record: dict) -> None:
+    """The pages' rules across fields, for a whole record (a new one, or one with a change applied)."""
+    for consent, on in (
+        ("practice_consent", "practice_consent_on"),
+        ("research_consent", "research_consent_on"),
+    ):
+        if record.get(consent) is not None and record.get(on) is None:
+            raise ValueError(f"{on} is needed when {consent} is given")
+    if record["opened_on"] < record["date_of_birth"]:
+        raise ValueError("opened_on must be after date_of_birth")
 
 
 class PersonIn(_PersonFields):
@@ -130,14 +152,7 @@ class PersonIn(_PersonFields):
 
     @model_validator(mode="after")
     def _dates_agree(self):
-        for consent, on in (
-            ("practice_consent", "practice_consent_on"),
-            ("research_consent", "research_consent_on"),
-        ):
-            if getattr(self, consent) is not None and getattr(self, on) is None:
-                raise ValueError(f"{on} is needed when {consent} is given")
-        if self.opened_on < self.date_of_birth:
-            raise ValueError("opened_on must be after date_of_birth")
+        dates_agree(self.model_dump())
         return self
 
 
@@ -160,6 +175,13 @@ class PersonPatch(_PersonFields):
     next_review_on: date | None = None
     strengths: list[str] | None = Field(None, max_length=30)
     interests: list[str] | None = Field(None, max_length=30)
+
+    @model_validator(mode="after")
+    def _no_null_for_what_every_record_has(self):
+        for name in ("given_name", "family_name", "date_of_birth"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be removed: send a value")
+        return self
 
 
 def person_out(request, person: Person) -> PersonOut:
@@ -235,6 +257,11 @@ def person_update(request, person_id: int, payload: PersonPatch):
     person = selectors.person_get(actor=request.actor, person_id=person_id)
     version = expected_version(request, person.version)
     given = payload.model_dump(exclude_unset=True)
+    record = {name: getattr(person, name) for name in services.RECORD_FIELDS} | given
+    try:
+        dates_agree(record)
+    except ValueError as error:
+        raise ServiceError(str(error), code="invalid") from None
     tags = selectors.person_tags(person=person)
     strengths = given.pop("strengths", None)
     interests = given.pop("interests", None)

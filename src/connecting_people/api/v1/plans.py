@@ -77,6 +77,10 @@ def assessment_get(request, person_id: int):
     recorded)."""
     require_scope(request, "plans:read")
     person = _person(request, person_id, shown_on="api-plan-assessment")  # audited only when answered
+    return _assessment_answer(request, person)
+
+
+def _assessment_answer(request, person):
     assessment: Assessment | None = selectors.assessment_of(actor=request.actor, person=person)
     if assessment is None:
         raise NotFoundError("No assessment yet")
@@ -539,7 +543,7 @@ def assessment_put(request, person_id: int, payload: AssessmentIn):
         interests=tuple(payload.interests),
     )
     services.assessment_save(actor=request.actor, person_id=person.pk, expected_version=version, data=data)
-    return assessment_get(request, person.pk)
+    return _assessment_answer(request, person)
 
 
 class StepDone(Schema):

@@ -47,6 +47,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 )[1]
                 for role, user in cast.users.items()
             }
+            # The matrix sends each role's token thousands of requests a minute: it tests reach, not rate limits.
+            from connecting_people.api.models import ApiToken
+
+            ApiToken.objects.update(rate_limit=1_000_000)
             built = url_matrix.World(cast, sessions, {}, {}, {}, tokens=tokens)
             _crawl(built)
             yield built
