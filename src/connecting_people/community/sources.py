@@ -20,7 +20,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -57,11 +57,16 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """What a source held. `label` is stored with every record imported from it (Opportunity.source): the
-    file or folder's name, or the API's base URL, so that importing it again finds the same records."""
+    """What a source held. `label` is stored with every record imported from it (Opportunity.source), so that
+    importing it again finds the same records, and records of two publishers never meet: the name given
+    (--source), else the API's base URL, else the publishing organisation's identifier when every service in
+    the file belongs to one organisation ("organisation:GB-CHC-1234567"). Never the file or folder's name
+    alone, which two publishers can share (`service_full.json`, a folder called `csv`): when a file says
+    nothing of who published it, `label` is "" and `name` says what it was, for the message asking for one."""
 
     label: str
     directory: hsds.Directory
+    name: str = ""
 
 
 def is_url(text: str) -> bool:
@@ -69,13 +74,22 @@ def is_url(text: str) -> bool:
 
 
 def read_source(
-    text: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE, allow_loopback: bool = False
+    text: str,
+    *,
+    name: str = "",
+    timeout: float = TIMEOUT_SECONDS,
+    per_page: int = PAGE_SIZE,
+    allow_loopback: bool = False,
 ) -> Source:
     """Read a file path or an http(s) API base URL. SourceError when it cannot be read, is not HSDS, or is
-    over a limit. `allow_loopback` lets an API on this machine be read (tests only)."""
+    over a limit. `name` names the source (see Source.label). `allow_loopback` lets an API on this machine be
+    read (tests only)."""
     if is_url(text):
-        return read_api(text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback)
-    return read_path(Path(text))
+        source = read_api(text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback)
+    else:
+        source = read_path(Path(text))
+    name = " ".join(name.split())
+    return replace(source, label=name) if name else source
 
 
 # --- files ------------------------------------------------------------------------------------------------
@@ -103,9 +117,15 @@ def _parsed_json(name: str, content: bytes) -> Any:
         raise SourceError(f"{name} is not JSON: {error.msg} at line {error.lineno}") from None
 
 
+def _from_file(name: str, directory: hsds.Directory) -> Source:
+    return Source(directory.publisher, directory, name)
+
+
 def _from_tables(label: str, files: Mapping[str, bytes]) -> Source:
     try:
-        return Source(label, hsds.read_tables({name: _decoded(name, data) for name, data in files.items()}))
+        return _from_file(
+            label, hsds.read_tables({name: _decoded(name, data) for name, data in files.items()})
+        )
     except hsds.NotHSDSError as error:
         raise SourceError(f"{label}: {error}") from None
 
@@ -138,7 +158,7 @@ def read_path(path: Path) -> Source:
     if zipfile.is_zipfile(io.BytesIO(content)):
         return _from_zip(path.name, content)
     try:
-        return Source(path.name, hsds.read_json(_parsed_json(path.name, content), where=path.name))
+        return _from_file(path.name, hsds.read_json(_parsed_json(path.name, content), where=path.name))
     except hsds.TooManyServices as error:
         raise SourceError(f"{path.name}: {error}") from None
     except hsds.NotHSDSError as error:
@@ -296,4 +316,4 @@ def read_api(
             services.append(item)
         else:
             services.append(hsds.Found(full, f"GET {requested}"))
-    return Source(base, hsds.directory_from([*services, *nameless], rejections=fetch_problems))
+    return Source(base, hsds.directory_from([*services, *nameless], rejections=fetch_problems), base)

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..geo import coordinates_problem, normalised_postcode
 from . import vocabulary
+from .text import one_line, plain_text, web_address
 from .records import (
     CATEGORIES,
     COSTS,
@@ -93,7 +94,6 @@ INACTIVE_STATUSES = {"inactive", "defunct", "temporarily closed"}
 KNOWN_STATUSES = INACTIVE_STATUSES | {"active"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_WEB = re.compile(r"^https?://\S+$", re.IGNORECASE)
 WHERE_KEY = "__where"  # set on dicts built from CSV rows: the file and line each came from
 
 
@@ -284,6 +284,7 @@ class _Reading:
         self.first_seen: dict[str, str] = {}
         self.rejections: list[Rejection] = []
         self._reported: set[tuple[str, str, str]] = set()
+        self.identifiers: dict[str, str] = {}  # organisation id → its first registered identifier
 
     def reject(self, where: str, record: str, reason: str, left_out: str) -> None:
         key = (record, reason, left_out)
@@ -296,7 +297,16 @@ class _Reading:
             organisations=tuple(self.organisations.values()),
             opportunities=tuple(self.opportunities.values()),
             rejections=tuple(self.rejections),
+            publisher=self.publisher(),
         )
+
+    def publisher(self) -> str:
+        """"organisation:<identifier>" when every service read belongs to the same organisation, else ""."""
+        owners = {record.organisation_id for record in self.opportunities.values()}
+        if len(owners) != 1 or None in owners:
+            return ""
+        (owner,) = owners
+        return f"organisation:{self.identifiers.get(owner) or owner}"
 
     # -- pieces
 
@@ -314,10 +324,19 @@ class _Reading:
             return ""
         return value
 
+    def _website(self, value: Any, limit_name: str, where: str, record: str) -> str:
+        """A web address completed with https:// where that is unambiguous; anything else reported, not kept."""
+        raw = line(value)
+        address, problem = web_address(raw)
+        if problem:
+            self.reject(where, record, f"website {shortened(raw, 60)!r} {problem}", "its website")
+            return ""
+        return self._checked(address, limit_name, where, record, "website")
+
     def organisation(self, organisation: dict, where: str) -> str | None:
         """Reads an organisation; its source id, or None when it cannot be kept."""
         where = _where(organisation, where)
-        source_id, name = text(organisation.get("id")), line(organisation.get("name"))
+        source_id, name = text(organisation.get("id")), one_line(text(organisation.get("name")))
         label = (
             f"organisation {source_id}"
             if source_id
@@ -333,18 +352,17 @@ class _Reading:
             what = "id" if len(source_id) > LIMITS["source_id"] else "name"
             self.reject(where, label, f"its {what} is too long to keep", "the service's link to it")
             return None
+        for identifier in _items(organisation.get("organization_identifiers")):
+            scheme, value = line(identifier.get("identifier_scheme")), line(identifier.get("identifier"))
+            if value and source_id not in self.identifiers:
+                self.identifiers[source_id] = f"{scheme}-{value}" if scheme else value
         phones = _items(organisation.get("phones"))
         record = OrganisationRecord(
             source_id=source_id,
             name=name,
-            description=text(organisation.get("description")),
-            website=self._checked(
-                line(organisation.get("website") or organisation.get("url")),
-                "organisation_website",
-                where,
-                label,
-                "website",
-                _WEB,
+            description=plain_text(text(organisation.get("description"))),
+            website=self._website(
+                organisation.get("website") or organisation.get("url"), "organisation_website", where, label
             ),
             email=self._checked(
                 line(organisation.get("email")), "organisation_email", where, label, "email", _EMAIL
@@ -408,7 +426,11 @@ class _Reading:
             else:
                 place["latitude"], place["longitude"] = latitude, longitude
             accessibility = [
-                " ".join(part for part in (text(a.get("description")), text(a.get("details"))) if part)
+                " ".join(
+                    part
+                    for part in (plain_text(text(a.get("description"))), plain_text(text(a.get("details"))))
+                    if part
+                )
                 for a in _items(location.get("accessibility"))
             ]
             place["accessibility"] = "\n\n".join(part for part in accessibility if part)
@@ -434,7 +456,7 @@ class _Reading:
                 continue
             if meeting is not None:
                 meetings.append(meeting)
-            description = line(schedule.get("description"))
+            description = one_line(text(schedule.get("description")))
             if description and description not in descriptions:
                 descriptions.append(description)
         words = " ".join(descriptions) or meetings_in_words(meetings)
@@ -465,7 +487,7 @@ class _Reading:
                 where, f"service {text(service.get('id'))}", f"cost {cost!r} is not one of ours", "its cost"
             )
             cost = None
-        details = text(service.get("fees_description"))
+        details = plain_text(text(service.get("fees_description")))
         if cost is not None and not details:  # our own export: in `fees` (ORUK has no fees_description)
             details = text(service.get("fees"))
         if cost is None and not details:  # our own export says everything in fees_description
@@ -517,7 +539,7 @@ class _Reading:
         if not isinstance(service, dict):
             self.reject(where, f"item {position}", "is not a JSON object", "the item")
             return
-        source_id, name = text(service.get("id")), line(service.get("name"))
+        source_id, name = text(service.get("id")), one_line(text(service.get("name")))
         label = (
             f"service {source_id}" if source_id else f"service {name!r}" if name else f"service {position}"
         )
@@ -582,7 +604,7 @@ class _Reading:
             source_id=source_id,
             name=name,
             organisation_id=organisation_id,
-            description=text(service.get("description")),
+            description=plain_text(text(service.get("description"))),
             category=category,
             address=place.get("address", ""),
             postcode=place.get("postcode", ""),
@@ -592,7 +614,7 @@ class _Reading:
             cost=cost,
             cost_details=cost_details,
             accessibility=place.get("accessibility", ""),
-            website=self._checked(line(service.get("url")), "website", where, label, "website", _WEB),
+            website=self._website(service.get("url"), "website", where, label),
             last_verified_on=last_verified_on,
             active=status not in INACTIVE_STATUSES,
             interests=tuple(i for i in interests if len(i) <= LIMITS["interest"]),

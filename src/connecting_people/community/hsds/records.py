@@ -162,6 +162,9 @@ class Directory:
     organisations: tuple[OrganisationRecord, ...] = ()
     opportunities: tuple[OpportunityRecord, ...] = ()
     rejections: tuple[Rejection, ...] = field(default=())
+    # Who published the source, when it says: "organisation:<identifier>" when every service it holds belongs
+    # to one organisation (its organization_identifiers first, else its id); "" otherwise.
+    publisher: str = ""
 
 
 class NotHSDSError(ValueError):

@@ -5,7 +5,7 @@ We join them into the same nested shape the JSON API gives, mark each piece with
 from, and hand that to the JSON mapping (reader.py). A link to an id that is not in the package is reported as
 a rejection of the row that holds it; the rest of the package is read.
 
-Tables read: services, organizations, service_at_location, locations, addresses, accessibility, schedules,
+Tables read: services, organizations, organization_identifiers, service_at_location, locations, addresses, accessibility, schedules,
 cost_options, contacts, phones, attributes and taxonomy_terms. Only services.csv is required.
 """
 
@@ -20,6 +20,7 @@ from .records import Directory, NotHSDSError, Rejection
 TABLES = (
     "services",
     "organizations",
+    "organization_identifiers",
     "service_at_location",
     "locations",
     "addresses",
@@ -97,8 +98,10 @@ def read_tables(files: Mapping[str, str]) -> Directory:
     for location in locations.values():
         location["addresses"] = addresses.get(location["id"], [])
         location["accessibility"] = accessibility.get(location["id"], [])
+    identifiers = _by(tables["organization_identifiers"], "organization_id")
     for organisation in organisations.values():
         organisation["phones"] = phones_of["organization_id"].get(organisation["id"], [])
+        organisation["organization_identifiers"] = identifiers.get(organisation["id"], [])
     for contact in contacts.values():
         contact["phones"] = phones_of["contact_id"].get(contact["id"], [])
 

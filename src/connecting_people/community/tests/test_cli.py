@@ -14,7 +14,13 @@ from django.core.management.base import CommandError
 
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity, Organisation, Session
-from connecting_people.community.tests.openreferral import DASHBOARD, HSDS, ORUK, SERVICE_ID, needs_fixtures
+from connecting_people.community.tests.openreferral import (
+    DASHBOARD,
+    HSDS,
+    ORUK,
+    SERVICE_ID,
+    needs_fixtures,
+)
 from connecting_people.synthetic.community import hsds_services, service_list
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +62,9 @@ def state():
 @pytest.mark.parametrize(
     "path, source",
     [
-        (HSDS / "service_full.json", "service_full.json"),
-        (HSDS / "csv", "csv"),
-        (ORUK / "organization_full.json", "organization_full.json"),
+        (HSDS / "service_full.json", "organisation:GB-COH-1234567"),  # its organisation's company number
+        (HSDS / "csv", "organisation:GB-COH-1234567"),
+        (ORUK / "organization_full.json", "organisation:GB-COH-1234567"),
     ],
     ids=["hsds json", "hsds csv", "oruk organization"],
 )
@@ -151,7 +157,7 @@ def test_an_internal_address_is_refused_without_a_connection(url, refusal):
 def test_export_writes_hsds_that_imports_back_unchanged(tmp_path):
     source = tmp_path / "feed.json"
     source.write_text(json.dumps(service_list(hsds_services(count=12, seed=3))))
-    imported(str(source))
+    imported(str(source), source_name="synthetic")
     out_file = tmp_path / "directory.json"
 
     out, _ = run("community", "export", out=str(out_file))
@@ -164,9 +170,9 @@ def test_export_writes_hsds_that_imports_back_unchanged(tmp_path):
     copy = tmp_path / "again.json"
     run("community", "export", out=str(copy))
     assert copy.read_bytes() == out_file.read_bytes()  # the same directory gives the same file
-    first = imported(str(out_file))
+    first = imported(str(out_file), source_name="our export")
     assert (first["created"], first["rejected"]) == (12, 0)
-    assert imported(str(out_file))["unchanged"] == 12
+    assert imported(str(out_file), source_name="our export")["unchanged"] == 12
 
 
 def test_export_refuses_a_folder_and_a_file_already_there(tmp_path):

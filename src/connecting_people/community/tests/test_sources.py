@@ -193,7 +193,8 @@ def test_an_api_that_takes_too_long(api):
 @needs_fixtures
 def test_a_json_file():
     source = read_source(str(HSDS / "service_full.json"))
-    assert source.label == "service_full.json"
+    assert source.label == "organisation:GB-COH-1234567"  # the publisher, not the file's name
+    assert source.name == "service_full.json"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
 
 
@@ -202,7 +203,7 @@ def test_a_json_file():
 def test_a_csv_folder_or_its_services_file(which):
     path = HSDS / "csv" if which == "folder" else HSDS / "csv" / "services.csv"
     source = read_source(str(path))
-    assert source.label == "csv"
+    assert source.label == "organisation:GB-COH-1234567"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
 
 
@@ -213,7 +214,8 @@ def test_a_zip_of_the_csv_package(tmp_path):
         for path in (HSDS / "csv").glob("*.csv"):
             zipped.write(path, f"export-2026/{path.name}")
     source = read_source(str(archive))
-    assert source.label == "directory.zip"
+    assert source.label == "organisation:GB-COH-1234567"
+    assert read_source(str(archive), name=" Riverside  Council ").label == "Riverside Council"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
     assert len(source.directory.rejections) == 2
 

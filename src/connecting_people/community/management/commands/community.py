@@ -56,6 +56,15 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help=f"how long to wait for each answer from an API (default {TIMEOUT_SECONDS:g})",
         )
+        to_import.add_argument(
+            "--source",
+            dest="source_name",
+            default="",
+            metavar="NAME",
+            help="who published SOURCE, kept with every record from it so that the next import of the same "
+            "publisher's data finds them (default: the API's URL, else the one organisation every service in "
+            "the file belongs to; a file of several organisations' services needs --source)",
+        )
         _add_user_argument(to_import)
         export = actions.add_parser(
             "export",
@@ -80,11 +89,19 @@ class Command(BaseCommand):
         try:
             source = read_source(
                 options["source"],
+                name=options.get("source_name", ""),
                 timeout=options["timeout"],
                 allow_loopback=settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK,
             )
         except SourceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        if not source.label and source.directory.opportunities:
+            raise CommandError(
+                f"Nothing imported: {source.name} holds services of several organisations and does not say "
+                "who published it. Name the publisher with --source NAME (use the same name every time you "
+                "import their data, so that their records are updated rather than added again).",
+                returncode=USAGE_ERROR,
+            )
         try:
             report = services.directory_import(
                 records=source.directory, source=source.label, actor=actor_for(user)
