@@ -80,14 +80,17 @@ def read_source(
     timeout: float = TIMEOUT_SECONDS,
     per_page: int = PAGE_SIZE,
     allow_loopback: bool = False,
+    categories: Mapping[str, str] | None = None,
 ) -> Source:
     """Read a file path or an http(s) API base URL. SourceError when it cannot be read, is not HSDS, or is
     over a limit. `name` names the source (see Source.label). `allow_loopback` lets an API on this machine be
     read (tests only)."""
     if is_url(text):
-        source = read_api(text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback)
+        source = read_api(
+            text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback, categories=categories
+        )
     else:
-        source = read_path(Path(text))
+        source = read_path(Path(text), categories=categories)
     name = " ".join(name.split())
     return replace(source, label=name) if name else source
 
@@ -121,16 +124,19 @@ def _from_file(name: str, directory: hsds.Directory) -> Source:
     return Source(directory.publisher, directory, name)
 
 
-def _from_tables(label: str, files: Mapping[str, bytes]) -> Source:
+def _from_tables(label: str, files: Mapping[str, bytes], categories: Mapping[str, str] | None) -> Source:
     try:
         return _from_file(
-            label, hsds.read_tables({name: _decoded(name, data) for name, data in files.items()})
+            label,
+            hsds.read_tables(
+                {name: _decoded(name, data) for name, data in files.items()}, categories=categories
+            ),
         )
     except hsds.NotHSDSError as error:
         raise SourceError(f"{label}: {error}") from None
 
 
-def read_path(path: Path) -> Source:
+def read_path(path: Path, *, categories: Mapping[str, str] | None = None) -> Source:
     """A JSON file, a folder holding an HSDS CSV package, a zip of one, or its services.csv."""
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
@@ -148,7 +154,7 @@ def read_path(path: Path) -> Source:
             if total > MAX_SOURCE_BYTES:
                 raise SourceError(f"{path}: its CSV files are {megabytes(total)} in all {_AT_MOST}")
             files = {child.name: _read_file(child) for child in tables}
-            return _from_tables(path.resolve().name, files)
+            return _from_tables(path.resolve().name, files, categories)
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             raise SourceError(f"{path.name} is {megabytes(size)} {_AT_MOST}")
@@ -156,9 +162,10 @@ def read_path(path: Path) -> Source:
     except OSError as error:
         raise SourceError(f"cannot read {path}: {error.strerror}") from None
     if zipfile.is_zipfile(io.BytesIO(content)):
-        return _from_zip(path.name, content)
+        return _from_zip(path.name, content, categories)
     try:
-        return _from_file(path.name, hsds.read_json(_parsed_json(path.name, content), where=path.name))
+        document = _parsed_json(path.name, content)
+        return _from_file(path.name, hsds.read_json(document, where=path.name, categories=categories))
     except hsds.TooManyServices as error:
         raise SourceError(f"{path.name}: {error}") from None
     except hsds.NotHSDSError as error:
@@ -177,7 +184,7 @@ def _read_file(path: Path) -> bytes:
             raise SourceError(f"{exceeded.message} {_AT_MOST}") from None
 
 
-def _from_zip(label: str, content: bytes) -> Source:
+def _from_zip(label: str, content: bytes, categories: Mapping[str, str] | None = None) -> Source:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = zip_members(archive, max_members=ZIP_MAX_MEMBERS)
@@ -197,7 +204,7 @@ def _from_zip(label: str, content: bytes) -> Source:
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
         raise SourceError(f"cannot read {label} as a zip file: {error}") from None
     files = {PurePosixPath(name).name: data for name, data in unpacked.items()}
-    return _from_tables(label, files)
+    return _from_tables(label, files, categories)
 
 
 # --- an API -----------------------------------------------------------------------------------------------
@@ -254,7 +261,12 @@ class _Api:
 
 
 def read_api(
-    url: str, *, timeout: float = TIMEOUT_SECONDS, per_page: int = PAGE_SIZE, allow_loopback: bool = False
+    url: str,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    per_page: int = PAGE_SIZE,
+    allow_loopback: bool = False,
+    categories: Mapping[str, str] | None = None,
 ) -> Source:
     """Every service of an HSDS API, page by page, with the full record of each service a page gives in short.
     A service seen on two pages (the data moved while we paged) is read once. Only from public addresses
@@ -316,4 +328,4 @@ def read_api(
             services.append(item)
         else:
             services.append(hsds.Found(full, f"GET {requested}"))
-    return Source(base, hsds.directory_from([*services, *nameless], rejections=fetch_problems), base)
+    return Source(base, hsds.directory_from([*services, *nameless], rejections=fetch_problems, categories=categories), base)

@@ -29,7 +29,7 @@ service without an id or a name (or with ones too long to keep) is rejected whol
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -37,7 +37,6 @@ from typing import Any
 
 from ..geo import coordinates_problem, normalised_postcode
 from . import vocabulary
-from .text import one_line, plain_text, web_address
 from .records import (
     CATEGORIES,
     COSTS,
@@ -53,6 +52,7 @@ from .records import (
     sorted_sessions,
 )
 from .schedules import Meeting, ScheduleProblem, meetings_in_words, read_schedule
+from .text import one_line, plain_text, web_address
 
 # Keys only a service has (not a taxonomy term, location or organisation): how a document is recognised.
 SERVICE_KEYS = frozenset(
@@ -278,7 +278,8 @@ def _date(value: Any) -> date | None:
 class _Reading:
     """Collects records and rejections while services are read, one at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, categories: Mapping[str, str] | None = None) -> None:
+        self.categories = categories
         self.organisations: dict[str, OrganisationRecord] = {}
         self.opportunities: dict[str, OpportunityRecord] = {}
         self.first_seen: dict[str, str] = {}
@@ -585,7 +586,7 @@ class _Reading:
         schedule, sessions = self.schedules(schedules)
 
         terms = self.terms(service)
-        category, interests = vocabulary.classify(terms, service_name=name)
+        category, interests = vocabulary.classify(terms, service_name=name, categories=self.categories)
         if category not in CATEGORIES:
             self.reject(where, label, f"category {category!r} is not one of ours", "its category")
             category = "other"
@@ -623,13 +624,18 @@ class _Reading:
         )
 
 
-def directory_from(found: Iterable[Found], *, rejections: Iterable[Rejection] = ()) -> Directory:
+def directory_from(
+    found: Iterable[Found],
+    *,
+    rejections: Iterable[Rejection] = (),
+    categories: Mapping[str, str] | None = None,
+) -> Directory:
     """Records for every service found, in order, and the rejections (after any `rejections` given, which
     the CSV reader finds while joining its tables). TooManyServices for more than MAX_SERVICES."""
     found = list(found)
     if len(found) > MAX_SERVICES:
         raise TooManyServices(len(found))
-    reading = _Reading()
+    reading = _Reading(categories)
     for rejection in rejections:
         reading.reject(rejection.where, rejection.record, rejection.reason, rejection.left_out)
     for position, item in enumerate(found, start=1):
@@ -637,7 +643,7 @@ def directory_from(found: Iterable[Found], *, rejections: Iterable[Rejection] = 
     return reading.result()
 
 
-def read_json(document: Any, *, where: str) -> Directory:
+def read_json(document: Any, *, where: str, categories: Mapping[str, str] | None = None) -> Directory:
     """One parsed JSON document (see the module docstring for the shapes) as a Directory.
-    NotHSDSError when it is not HSDS."""
-    return directory_from(services_in(document, where=where))
+    NotHSDSError when it is not HSDS. `categories`: vocabulary.category_map() (the shipped one by default)."""
+    return directory_from(services_in(document, where=where), categories=categories)

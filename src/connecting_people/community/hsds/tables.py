@@ -58,7 +58,7 @@ def _by(rows: list[dict], column: str) -> dict[str, list[dict]]:
     return grouped
 
 
-def read_tables(files: Mapping[str, str]) -> Directory:
+def read_tables(files: Mapping[str, str], *, categories: Mapping[str, str] | None = None) -> Directory:
     """Files of an HSDS CSV package ({file name: text}) as a Directory. NotHSDSError without services.csv or
     when it lacks the id and name columns."""
     if "services.csv" not in files:
@@ -165,4 +165,4 @@ def read_tables(files: Mapping[str, str]) -> Directory:
         elif organisation_id:
             dangling(row, "service", "organization_id", "organizations", "its organisation")
         found.append(Found(service, row[WHERE_KEY]))
-    return directory_from(found, rejections=rejections)
+    return directory_from(found, rejections=rejections, categories=categories)

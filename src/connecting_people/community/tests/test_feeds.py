@@ -28,7 +28,9 @@ def v1_service(number: int, **changes) -> dict:
         "email": "tea@riverside.example.org",
         "status": "active",
         "organization": ORGANISATION,
-        "regular_schedules": [{"id": f"rs-{number}", "weekday": "Tuesday", "opens_at": "10:00", "closes_at": "12:00"}],
+        "regular_schedules": [
+            {"id": f"rs-{number}", "weekday": "Tuesday", "opens_at": "10:00", "closes_at": "12:00"}
+        ],
         "service_at_locations": [
             {
                 "id": f"sal-{number}",
@@ -37,11 +39,18 @@ def v1_service(number: int, **changes) -> dict:
                     "name": "Riverside Hall",
                     "latitude": 53.96,
                     "longitude": -1.08,
-                    "physical_addresses": [{"address_1": "1 River Street", "city": "Riverside", "postal_code": "CP3 1AB"}],
+                    "physical_addresses": [
+                        {"address_1": "1 River Street", "city": "Riverside", "postal_code": "CP3 1AB"}
+                    ],
                 },
             }
         ],
-        "service_taxonomys": [{"id": f"st-{number}", "taxonomy": {"id": "1234", "name": "Befriending", "vocabulary": "esdServiceTypes"}}],
+        "service_taxonomys": [
+            {
+                "id": f"st-{number}",
+                "taxonomy": {"id": "1234", "name": "Befriending", "vocabulary": "esdServiceTypes"},
+            }
+        ],
     }
     return base | changes
 
@@ -175,3 +184,83 @@ def test_a_file_of_many_organisations_needs_the_publisher_named(tmp_path):
     assert refused.value.returncode == 2 and not Opportunity.objects.exists()
     assert imported(path, source_name="Riverside Council")["source"] == "Riverside Council"
     assert Opportunity.objects.filter(source="Riverside Council").count() == 2
+
+
+# --- 3. categories from the taxonomies real feeds use ---------------------------------------------------
+
+# Terms as UK v1 feeds tag services with them: the LGA's service types and needs, Open Eligibility, free text.
+FEED_TERMS = [
+    ("esdServiceTypes", "Befriending", "social"),
+    ("esdServiceTypes", "Lunch clubs", "social"),
+    ("esdServiceTypes", "Adult education", "learning"),
+    ("esdServiceTypes", "Leisure centres", "sport"),
+    ("esdServiceTypes", "Community centres", "community"),
+    ("esdServiceTypes", "Carers support groups", "peer_support"),
+    ("esdNeeds", "Social isolation", "social"),
+    ("esdNeeds", "Physical activity", "sport"),
+    ("Open Eligibility", "Sports & Recreation", "sport"),
+    ("Open Eligibility", "Spiritual Support", "faith"),
+    ("Open Eligibility", "Help Find Work", "work"),
+    ("", "Things to do", "social"),
+    ("", "Arts & Crafts", "arts"),
+]
+
+
+def test_categories_from_the_taxonomies_real_feeds_use():
+    services = [
+        v1_service(
+            n, name=f"Service {n}", service_taxonomys=[{"taxonomy": {"name": term, "vocabulary": vocab}}]
+        )
+        for n, (vocab, term, _) in enumerate(FEED_TERMS)
+    ]
+    got = [record.category for record in read(*services).opportunities]
+    assert got == [category for _, _, category in FEED_TERMS]
+    # Before the mapping, the words alone found a category for only some of these.
+    by_words = [vocabulary.category_of(term) or "other" for _, term, _ in FEED_TERMS]
+    assert by_words.count("other") > got.count("other") == 0
+
+
+def test_a_deployment_extends_and_overrides_the_mapping(tmp_path):
+    extra = tmp_path / "ours.yaml"
+    extra.write_text("terms:\n  Knit and natter: arts\n  Befriending: peer_support\n")
+    mapping = vocabulary.category_map(extra)
+    assert (
+        vocabulary.classify([("local", "Knit & Natter")], service_name="x", categories=mapping)[0] == "arts"
+    )
+    assert (
+        vocabulary.classify([("esd", "Befriending")], service_name="x", categories=mapping)[0]
+        == "peer_support"
+    )
+    assert vocabulary.classify([("esd", "Befriending")], service_name="x")[0] == "social"  # shipped
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("terms:\n  Bingo: games\n", "'Bingo' maps to 'games', which is not one of"),
+        ("- a list\n", "has no 'terms:' mapping"),
+        ("terms: [\n", "is not YAML"),
+    ],
+)
+def test_a_category_file_that_cannot_be_used_is_refused(tmp_path, content, message):
+    extra = tmp_path / "ours.yaml"
+    extra.write_text(content)
+    with pytest.raises(vocabulary.CategoryFileError, match=message):
+        vocabulary.category_map(extra)
+
+
+@pytest.mark.django_db
+def test_the_setting_names_the_extra_file(tmp_path, settings):
+    extra = tmp_path / "ours.yaml"
+    extra.write_text("terms:\n  Knit and natter: arts\n")
+    settings.CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE = str(extra)
+    path = tmp_path / "feed.json"
+    tagged = v1_service(
+        1, service_taxonomys=[{"taxonomy": {"name": "Knit and Natter", "vocabulary": "local"}}]
+    )
+    path.write_text(json.dumps(tagged))
+    imported(path)
+    assert Opportunity.objects.get().category == "arts"
+    extra.write_text("terms:\n  Knit: nonsense\n")
+    with pytest.raises(CommandError, match="not one of"):
+        imported(path)

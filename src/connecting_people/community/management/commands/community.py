@@ -32,6 +32,7 @@ from django.db import transaction
 
 from connecting_people.accounts.actor import actor_for
 from connecting_people.community import hsds, selectors, services
+from connecting_people.community.hsds import vocabulary
 from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
 from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
 from connecting_people.core.errors import ServiceError
@@ -87,11 +88,16 @@ class Command(BaseCommand):
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be more than 0 seconds", returncode=USAGE_ERROR)
         try:
+            categories = vocabulary.category_map(settings.CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE or None)
+        except vocabulary.CategoryFileError as error:
+            raise CommandError(f"Nothing imported: {error}", returncode=USAGE_ERROR) from None
+        try:
             source = read_source(
                 options["source"],
                 name=options.get("source_name", ""),
                 timeout=options["timeout"],
                 allow_loopback=settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK,
+                categories=categories,
             )
         except SourceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
