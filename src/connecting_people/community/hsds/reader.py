@@ -105,6 +105,7 @@ class Found:
     where: str
     organisation: dict | None = None  # an organization document the service was listed under
     location: dict | None = None  # the location of a service_at_location document
+    more_locations: tuple[dict, ...] = ()  # further service_at_locations of the same service on a page
 
 
 # --- recognising documents --------------------------------------------------------------------------------
@@ -134,12 +135,12 @@ def _page_items(document: dict, where: str) -> list:
     if not isinstance(items, list):
         raise NotHSDSError(f"{where}: 'contents' is not a list")
     kinds = {kind_of(item) for item in items}
-    others = kinds - {"service", "unknown"}
+    others = kinds - {"service", "service_at_location", "unknown"}
     if others:
         raise NotHSDSError(f"{where} is a page of {_plural(sorted(others)[0])}, not of services")
     if (
         items
-        and "service" not in kinds
+        and not kinds & {"service", "service_at_location"}
         and not any(isinstance(item, dict) and "name" in item for item in items)
     ):
         raise NotHSDSError(f"{where}: the page's contents are not services (no names or service fields)")
@@ -168,6 +169,30 @@ def page_of_services(document: Any, *, where: str) -> tuple[list, int | None]:
     return _page_items(document, where), total_pages
 
 
+def found_on_page(items: list, where: str) -> list[Found]:
+    """The services on a page: services as they are, and the service each service_at_location embeds, with its
+    location (HSDS 3.0 `GET /service_at_locations`). A service at several locations is found once, with all
+    of them (the first with an address gives its place)."""
+    found: list[Found] = []
+    at: dict[str, int] = {}
+    for item in items:
+        if kind_of(item) != "service_at_location":
+            found.append(Found(item, where))
+            continue
+        service_id = text(item["service"].get("id"))
+        if service_id and service_id in at:
+            first = found[at[service_id]]
+            found[at[service_id]] = Found(
+                first.service, first.where, first.organisation, first.location,
+                (*first.more_locations, item["location"]),
+            )  # fmt: skip
+            continue
+        if service_id:
+            at[service_id] = len(found)
+        found.append(Found(item["service"], where, location=item["location"]))
+    return found
+
+
 def services_in(document: Any, *, where: str) -> list[Found]:
     """Every service in one parsed JSON document. NotHSDSError when the document is none of the shapes read."""
     if isinstance(document, list):
@@ -179,7 +204,7 @@ def services_in(document: Any, *, where: str) -> list[Found]:
     if not isinstance(document, dict):
         raise NotHSDSError(f"{where} is not an HSDS document: expected a JSON object or list")
     if "contents" in document or "content" in document:
-        return [Found(item, where) for item in page_of_services(document, where=where)[0]]
+        return found_on_page(page_of_services(document, where=where)[0], where)
     if isinstance(document.get("services"), list):
         organisation = {key: value for key, value in document.items() if key != "services"}
         return [Found(service, where, organisation=organisation) for service in document["services"]]
@@ -302,7 +327,7 @@ class _Reading:
         )
 
     def publisher(self) -> str:
-        """"organisation:<identifier>" when every service read belongs to the same organisation, else ""."""
+        """ "organisation:<identifier>" when every service read belongs to the same organisation, else ""."""
         owners = {record.organisation_id for record in self.opportunities.values()}
         if len(owners) != 1 or None in owners:
             return ""
@@ -575,6 +600,7 @@ class _Reading:
 
         sals = _items(service.get("service_at_locations"))
         locations = [(found.location, where)] if isinstance(found.location, dict) else []
+        locations += [(location, where) for location in found.more_locations if isinstance(location, dict)]
         locations += [
             (sal["location"], _where(sal, where)) for sal in sals if isinstance(sal.get("location"), dict)
         ]

@@ -264,3 +264,28 @@ def test_the_setting_names_the_extra_file(tmp_path, settings):
     extra.write_text("terms:\n  Knit: nonsense\n")
     with pytest.raises(CommandError, match="not one of"):
         imported(path)
+
+
+# --- 4. a page of service_at_location items ---------------------------------------------------------------
+
+
+def test_a_page_of_service_at_locations_imports_each_service_once_with_its_location():
+    def at(number, service, street):
+        location = {
+            "id": f"loc-{number}",
+            "name": "Hall",
+            "addresses": [{"address_1": street, "postal_code": "CP3 1AB"}],
+        }
+        return {"id": f"sal-{number}", "service": service, "location": location}
+
+    walk = {k: v for k, v in v1_service(1, name="Riverside Walk").items() if k != "service_at_locations"}
+    choir = {k: v for k, v in v1_service(2, name="Riverside Choir").items() if k != "service_at_locations"}
+    page = {
+        "contents": [at(1, walk, "1 River Street"), at(2, choir, "2 Mill Lane"), at(3, walk, "3 Bridge Road")]
+    }
+    directory = hsds.read_json(page, where="service_at_locations.json")
+    assert [(r.source_id, r.address) for r in directory.opportunities] == [
+        ("svc-1", "Hall, 1 River Street"),
+        ("svc-2", "Hall, 2 Mill Lane"),
+    ]
+    assert directory.rejections == ()
