@@ -90,6 +90,15 @@ ORGANISATION_KEYS = frozenset(
     {"services", "legal_status", "year_incorporated", "tax_status", "organization_identifiers", "logo"}
 )
 LOCATION_KEYS = frozenset({"location_type", "addresses", "physical_addresses", "latitude", "longitude"})
+# Service fields read (the module docstring says how); any other field a service has is listed as ignored.
+READ_SERVICE_KEYS = frozenset(
+    {
+        "id", "name", "description", "url", "additional_urls", "email", "status", "organization",
+        "organization_id", "service_at_locations", "schedules", "regular_schedules", "cost_options",
+        "fees_description", "fees", "contacts", "phones", "attributes", "service_taxonomys", "assured_date",
+        "program_id", "taxonomy_ids",  # links of the CSV tables, read through the tables they link
+    }
+)  # fmt: skip
 INACTIVE_STATUSES = {"inactive", "defunct", "temporarily closed"}
 KNOWN_STATUSES = INACTIVE_STATUSES | {"active"}
 
@@ -311,6 +320,8 @@ class _Reading:
         self.rejections: list[Rejection] = []
         self._reported: set[tuple[str, str, str]] = set()
         self.identifiers: dict[str, str] = {}  # organisation id → its first registered identifier
+        self.ignored: dict[str, int] = {}  # service field → how many services had it
+        self.ignored_tables: list[str] = []
 
     def reject(self, where: str, record: str, reason: str, left_out: str) -> None:
         key = (record, reason, left_out)
@@ -324,6 +335,13 @@ class _Reading:
             opportunities=tuple(self.opportunities.values()),
             rejections=tuple(self.rejections),
             publisher=self.publisher(),
+            ignored=tuple(
+                self.ignored_tables
+                + [
+                    f"{key}: {count} service{'s' if count != 1 else ''}"
+                    for key, count in sorted(self.ignored.items())
+                ]
+            ),
         )
 
     def publisher(self) -> str:
@@ -349,6 +367,13 @@ class _Reading:
             self.reject(where, record, f"{what} {shown!r} is not valid", f"its {what}")
             return ""
         return value
+
+    @staticmethod
+    def _additional_url(service: dict) -> str:
+        """HSDS 3.1's additional_urls: the first, when a service has no url of its own."""
+        return next(
+            (text(u.get("url")) for u in _items(service.get("additional_urls")) if text(u.get("url"))), ""
+        )
 
     def _website(self, value: Any, limit_name: str, where: str, record: str) -> str:
         """A web address completed with https:// where that is unambiguous; anything else reported, not kept."""
@@ -547,7 +572,11 @@ class _Reading:
         for attribute in _items(service.get("attributes")):
             term = attribute.get("taxonomy_term")
             if isinstance(term, dict):
-                taxonomy = line(term.get("taxonomy")) or line((term.get("taxonomy_detail") or {}).get("name"))
+                taxonomy = (
+                    line(term.get("taxonomy"))
+                    or line((term.get("taxonomy_detail") or {}).get("name"))
+                    or line(term.get("vocabulary"))  # HSDS 1.1 taxonomy.csv
+                )
                 if taxonomy.startswith("connecting-people:"):
                     found.append((taxonomy, line(term.get("code")) or line(term.get("name"))))
                 else:
@@ -584,6 +613,9 @@ class _Reading:
             self.reject(where, label, problem, "the service" if "used again" not in problem else "this copy")
             return
         self.first_seen[source_id] = where
+        for key, value in service.items():
+            if key not in READ_SERVICE_KEYS and key != WHERE_KEY and value not in (None, "", [], {}):
+                self.ignored[key] = self.ignored.get(key, 0) + 1
 
         organisation = service.get("organization") if isinstance(service.get("organization"), dict) else None
         organisation = organisation or found.organisation
@@ -641,7 +673,9 @@ class _Reading:
             cost=cost,
             cost_details=cost_details,
             accessibility=place.get("accessibility", ""),
-            website=self._website(service.get("url"), "website", where, label),
+            website=self._website(
+                service.get("url") or self._additional_url(service), "website", where, label
+            ),
             last_verified_on=last_verified_on,
             active=status not in INACTIVE_STATUSES,
             interests=tuple(i for i in interests if len(i) <= LIMITS["interest"]),
@@ -655,6 +689,7 @@ def directory_from(
     *,
     rejections: Iterable[Rejection] = (),
     categories: Mapping[str, str] | None = None,
+    ignored_tables: Iterable[str] = (),
 ) -> Directory:
     """Records for every service found, in order, and the rejections (after any `rejections` given, which
     the CSV reader finds while joining its tables). TooManyServices for more than MAX_SERVICES."""
@@ -662,6 +697,7 @@ def directory_from(
     if len(found) > MAX_SERVICES:
         raise TooManyServices(len(found))
     reading = _Reading(categories)
+    reading.ignored_tables = list(ignored_tables)
     for rejection in rejections:
         reading.reject(rejection.where, rejection.record, rejection.reason, rejection.left_out)
     for position, item in enumerate(found, start=1):

@@ -289,3 +289,65 @@ def test_a_page_of_service_at_locations_imports_each_service_once_with_its_locat
         ("svc-2", "Hall, 2 Mill Lane"),
     ]
     assert directory.rejections == ()
+
+
+# --- 6. HSDS 3.1 additions --------------------------------------------------------------------------------
+
+
+def test_hsds_3_1_additions_are_kept_where_we_have_a_place_and_listed_otherwise():
+    addition = {
+        "capacities": [{"id": "c1", "available": 4, "maximum": 12, "unit": {"id": "u1", "name": "places"}}],
+        "additional_urls": [{"id": "u1", "label": "Booking", "url": "book.riverside.example.org"}],
+        "languages": [{"id": "l1", "name": "Welsh"}],
+    }
+    directory = read(v1_service(1, url="", **addition), v1_service(2, capacities=addition["capacities"]))
+    first = directory.opportunities[0]
+    assert first.website == "https://book.riverside.example.org"  # the additional URL, for want of a url
+    assert directory.ignored == ("capacities: 2 services", "languages: 1 service")
+
+
+def test_csv_tables_we_do_not_read_are_listed():
+    files = {
+        "services.csv": "id,name\ns1,Riverside Walk\n",
+        "service_capacity.csv": "id,service_id,unit_id,available\nc1,s1,u1,4\nc2,s1,u1,5\n",
+        "units.csv": "id,name\nu1,places\n",
+        "datapackage.json": "{}",
+    }
+    assert hsds.read_tables(files).ignored == ("service_capacity.csv: 2 rows", "units.csv: 1 row")
+
+
+# --- 7. HSDS 1.1 CSV packages -----------------------------------------------------------------------------
+
+HSDS_1_1 = {
+    "services.csv": "id,organization_id,name,description,url,status\n"
+    "s1,o1,Riverside Walk,A weekly walk,www.riverside.example.org,active\n"
+    "s2,o1,Riverside Choir,Singing,,active\n",
+    "organizations.csv": "id,name\no1,Riverside Trust\n",
+    "locations.csv": "id,organization_id,name,latitude,longitude\nl1,o1,Riverside Hall,53.96,-1.08\n",
+    "services_at_location.csv": "id,service_id,location_id\nsal1,s1,l1\nsal2,s2,l1\n",
+    "physical_addresses.csv": "id,location_id,address_1,city,state_province,postal_code,country\n"
+    "a1,l1,1 River Street,Riverside,,CP3 1AB,GB\n",
+    "regular_schedules.csv": "id,service_id,location_id,service_at_location_id,weekday,opens_at,closes_at\n"
+    "r1,s1,l1,sal1,Tuesday,10:00,12:00\nr2,s2,,,3,18:30,20:00\n",
+    "accessibility_for_disabilities.csv": "id,location_id,accessibility,details\nx1,l1,ramp,At the side door\n",
+    "taxonomy.csv": "id,name,parent_id,parent_name,vocabulary\nt1,Choirs,,,local\n",
+    "services_taxonomy.csv": "id,service_id,taxonomy_id,taxonomy_detail\nst1,s2,t1,\n",
+    "postal_addresses.csv": "id,location_id,address_1,city,postal_code\np1,l1,PO Box 1,Riverside,CP3 1AA\n",
+}
+
+
+def test_an_hsds_1_1_package_keeps_locations_addresses_and_schedules():
+    directory = hsds.read_tables(HSDS_1_1)
+    walk, choir = directory.opportunities
+    assert (walk.address, walk.postcode, walk.latitude) == (
+        "Riverside Hall, 1 River Street, Riverside",
+        "CP3 1AB",
+        53.96,
+    )
+    assert walk.accessibility == "ramp At the side door"
+    assert [(s.weekday, str(s.starts_at)) for s in walk.sessions] == [(1, "10:00:00")]
+    assert [(s.weekday, str(s.starts_at)) for s in choir.sessions] == [(2, "18:30:00")]
+    assert (choir.category, choir.interests) == ("arts", ("music",))
+    assert walk.website == "https://www.riverside.example.org"
+    assert directory.rejections == ()
+    assert directory.ignored == ("postal_addresses.csv: 1 row",)
