@@ -20,7 +20,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -67,6 +67,7 @@ class Source:
     label: str
     directory: hsds.Directory
     name: str = ""
+    encodings: dict[str, str] = field(default_factory=dict)  # file name → the encoding it was read in
 
 
 def is_url(text: str) -> bool:
@@ -98,16 +99,33 @@ def read_source(
 # --- files ------------------------------------------------------------------------------------------------
 
 
-def _decoded(name: str, content: bytes) -> str:
+def decoded(name: str, content: bytes) -> tuple[str, str]:
+    """(text, the encoding it was in): UTF-8 (with or without a byte order mark), else Windows-1252, the
+    encoding Excel on Windows saves "CSV" in. SourceError naming the line and both encodings otherwise.
+
+    We try these two rather than guess among many (charset-normalizer can, but it is not one of our
+    dependencies, and a guess between similar single-byte encodings can silently turn £ into another letter):
+    UTF-8 never decodes text that is not UTF-8, and what fails it is almost always Windows-1252."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        encoding, body = "UTF-8 with BOM", content[3:]
+    else:
+        encoding, body = "UTF-8", content
     try:
-        return content.decode("utf-8").removeprefix("\ufeff")
+        return body.decode("utf-8"), encoding
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
-        raise SourceError(f"{name}: line {line} is not UTF-8 text") from None
+        problem = f"{name}: line {line} is not UTF-8 text"
+    if encoding == "UTF-8":
+        try:
+            return body.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError as error:
+            line = content[: error.start].count(b"\n") + 1
+            problem = f"{name}: line {line} is neither UTF-8 nor Windows-1252 text"
+    raise SourceError(f"{problem}: save it as UTF-8 (in Excel: CSV UTF-8) and import it again")
 
 
-def _parsed_json(name: str, content: bytes) -> Any:
-    text = _decoded(name, content)
+def _parsed_json(name: str, content: bytes) -> tuple[Any, str]:
+    text, encoding = decoded(name, content)
     # The parser recurses once per level: the depth is checked first, without recursing.
     too_deep = json_depth_problem(text, max_depth=JSON_MAX_DEPTH)
     if too_deep is not None:
@@ -115,22 +133,22 @@ def _parsed_json(name: str, content: bytes) -> Any:
             f"{name}: line {too_deep}: arrays and objects nested more than {JSON_MAX_DEPTH} deep"
         )
     try:
-        return json.loads(text)
+        return json.loads(text), encoding
     except json.JSONDecodeError as error:
-        raise SourceError(f"{name} is not JSON: {error.msg} at line {error.lineno}") from None
+        raise SourceError(f"{name} ({encoding}) is not JSON: {error.msg} at line {error.lineno}") from None
 
 
-def _from_file(name: str, directory: hsds.Directory) -> Source:
-    return Source(directory.publisher, directory, name)
+def _from_file(name: str, directory: hsds.Directory, encodings: Mapping[str, str]) -> Source:
+    return Source(directory.publisher, directory, name, dict(encodings))
 
 
 def _from_tables(label: str, files: Mapping[str, bytes], categories: Mapping[str, str] | None) -> Source:
+    texts = {name: decoded(name, data) for name, data in files.items()}
     try:
         return _from_file(
             label,
-            hsds.read_tables(
-                {name: _decoded(name, data) for name, data in files.items()}, categories=categories
-            ),
+            hsds.read_tables({name: text for name, (text, _) in texts.items()}, categories=categories),
+            {name: encoding for name, (_, encoding) in texts.items()},
         )
     except hsds.NotHSDSError as error:
         raise SourceError(f"{label}: {error}") from None
@@ -164,8 +182,9 @@ def read_path(path: Path, *, categories: Mapping[str, str] | None = None) -> Sou
     if zipfile.is_zipfile(io.BytesIO(content)):
         return _from_zip(path.name, content, categories)
     try:
-        document = _parsed_json(path.name, content)
-        return _from_file(path.name, hsds.read_json(document, where=path.name, categories=categories))
+        document, encoding = _parsed_json(path.name, content)
+        directory = hsds.read_json(document, where=path.name, categories=categories)
+        return _from_file(path.name, directory, {path.name: encoding})
     except hsds.TooManyServices as error:
         raise SourceError(f"{path.name}: {error}") from None
     except hsds.NotHSDSError as error:

@@ -320,6 +320,7 @@ class _Reading:
         self.rejections: list[Rejection] = []
         self._reported: set[tuple[str, str, str]] = set()
         self.identifiers: dict[str, str] = {}  # organisation id → its first registered identifier
+        self.rejected_services: list[dict[str, str]] = []
         self.ignored: dict[str, int] = {}  # service field → how many services had it
         self.ignored_tables: list[str] = []
 
@@ -335,6 +336,7 @@ class _Reading:
             opportunities=tuple(self.opportunities.values()),
             rejections=tuple(self.rejections),
             publisher=self.publisher(),
+            rejected_services=tuple(self.rejected_services),
             ignored=tuple(
                 self.ignored_tables
                 + [
@@ -593,6 +595,9 @@ class _Reading:
         service, where = found.service, _where(found.service, found.where)
         if not isinstance(service, dict):
             self.reject(where, f"item {position}", "is not a JSON object", "the item")
+            self.rejected_services.append(
+                {"id": "", "name": "", "where": where, "reasons": [f"item {position} is not a JSON object"]}
+            )
             return
         source_id, name = text(service.get("id")), one_line(text(service.get("name")))
         label = (
@@ -611,6 +616,7 @@ class _Reading:
             problem = f"its id is used again (first at {self.first_seen[source_id]})"
         if problem:
             self.reject(where, label, problem, "the service" if "used again" not in problem else "this copy")
+            self.rejected_services.append({"id": source_id, "name": name, "where": where, "reasons": [problem]})
             return
         self.first_seen[source_id] = where
         for key, value in service.items():

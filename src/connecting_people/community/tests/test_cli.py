@@ -24,7 +24,18 @@ from connecting_people.community.tests.openreferral import (
 from connecting_people.synthetic.community import hsds_services, service_list
 
 pytestmark = pytest.mark.django_db
-IMPORT_KEYS = ["source", "created", "updated", "unchanged", "rejected", "organisations", "rejections"]
+IMPORT_KEYS = [
+    "source",
+    "created",
+    "updated",
+    "unchanged",
+    "rejected",
+    "organisations",
+    "rejected_services",
+    "rejections",
+    "ignored",
+    "encodings",
+]
 
 
 def run(*args, **options):
@@ -73,7 +84,10 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(path, sou
     assert list(first) == IMPORT_KEYS
     assert (first["source"], first["created"], first["updated"], first["unchanged"]) == (source, 1, 0, 0)
     assert first["organisations"] == {"created": 1, "updated": 0, "unchanged": 0}
-    assert first["rejected"] == len(first["rejections"]) >= 1  # the examples' latitude of 100
+    assert first["rejected"] == len(first["rejected_services"]) == 0  # services rejected whole: none
+    assert len(first["rejections"]) >= 1  # the examples' latitude of 100 (the coordinates left out)
+    assert "languages: 1 service" in first["ignored"] or "languages.csv: 1 row" in first["ignored"]
+    assert set(first["encodings"].values()) == {"UTF-8"}
     assert {"where", "record", "reason", "left_out"} == set(first["rejections"][0])
     before, events = state(), AuditEvent.objects.count()
 
@@ -201,7 +215,7 @@ def test_the_connecting_people_script_exits_2_with_the_reason_on_stderr(tmp_path
     bad.write_text('{"contents": [')
     refused = cli("community", "import", str(bad))
     assert (refused.returncode, refused.stdout) == (2, "")
-    assert "Nothing imported: broken.json is not JSON: Expecting value at line 1" in refused.stderr
+    assert "Nothing imported: broken.json (UTF-8) is not JSON: Expecting value at line 1" in refused.stderr
     good = tmp_path / "feed.json"
     good.write_text(json.dumps(service_list(hsds_services(count=3, seed=2))))
     done = cli("community", "import", str(good))

@@ -351,3 +351,65 @@ def test_an_hsds_1_1_package_keeps_locations_addresses_and_schedules():
     assert walk.website == "https://www.riverside.example.org"
     assert directory.rejections == ()
     assert directory.ignored == ("postal_addresses.csv: 1 row",)
+
+
+# --- 8. counts, exit codes and encodings ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_rejected_counts_services_with_each_ones_reasons(tmp_path):
+    path = tmp_path / "feed.json"
+    bad_schedule = [{"id": "rs-x", "weekday": "Someday"}]
+    services = [
+        v1_service(1),
+        v1_service(2, name=""),
+        v1_service(3, id=""),
+        v1_service(4, regular_schedules=bad_schedule),
+    ]
+    path.write_text(json.dumps({"contents": services}))
+    report = imported(path)
+    assert (report["created"], report["rejected"]) == (2, 2)
+    assert report["rejected_services"] == [
+        {"id": "svc-2", "name": "", "where": "feed.json", "reasons": ["has no name"]},
+        {"id": "", "name": "Service 3", "where": "feed.json", "reasons": ["has no id"]},
+    ]
+    assert len(report["rejections"]) == 3  # the two services and svc-4's schedule
+    again = imported(path)
+    assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 0, 2, 2)
+
+
+@pytest.mark.django_db
+def test_a_file_where_every_service_is_rejected_exits_2(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"contents": [v1_service(1, name=""), v1_service(2, id="")]}))
+    out = io.StringIO()
+    with pytest.raises(
+        CommandError, match="every one of the 2 services in feed.json was rejected"
+    ) as refused:
+        call_command("community", "import", str(path), stdout=out)
+    assert refused.value.returncode == 2
+    assert json.loads(out.getvalue())["rejected"] == 2 and not Opportunity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_windows_1252_csv_package_is_read_and_says_so(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "services.csv").write_bytes(
+        "id,name,description\ns1,Café Club,Tea – and £2 cake\n".encode("cp1252")
+    )
+    (folder / "organizations.csv").write_bytes("id,name\no1,Riverside Trust\n".encode("cp1252"))
+    report = imported(folder, source_name="riverside")
+    assert report["encodings"] == {
+        "organizations.csv": "Windows-1252",
+        "services.csv": "Windows-1252",
+    } or report["encodings"] == {"organizations.csv": "UTF-8", "services.csv": "Windows-1252"}
+    record = Opportunity.objects.get()
+    assert (record.name, record.description) == ("Café Club", "Tea – and £2 cake")
+
+
+@pytest.mark.django_db
+def test_a_utf8_file_with_a_byte_order_mark_says_so(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(v1_service(1, name="Caf\u00e9")).encode())
+    assert imported(path)["encodings"] == {"feed.json": "UTF-8 with BOM"}

@@ -223,8 +223,13 @@ def test_a_zip_of_the_csv_package(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("broken.json", b'{"contents": [', "broken.json is not JSON: Expecting value at line 1"),
-        ("latin.json", b'{"name": "caf\xe9"}', "latin.json: line 1 is not UTF-8 text"),
+        ("broken.json", b'{"contents": [', r"broken.json \(UTF-8\) is not JSON: Expecting value at line 1"),
+        ("latin.json", b'{"name": "caf\xe9"}', "latin.json is not HSDS"),  # read as Windows-1252
+        (
+            "utf16.json",
+            b"\xff\xfe{\x00}\x00\x81",
+            "utf16.json: line 1 is neither UTF-8 nor Windows-1252 text",
+        ),
         ("other.json", b'{"hello": 1}', "other.json is not HSDS"),
         ("empty.zip", None, "empty.zip holds no services.csv"),
     ],

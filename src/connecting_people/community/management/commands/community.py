@@ -101,6 +101,24 @@ class Command(BaseCommand):
             )
         except SourceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        directory = source.directory
+        if not directory.opportunities:
+            summary = {
+                "source": source.label or source.name,
+                "created": 0,
+                "rejected": len(directory.rejected_services),
+                "rejected_services": [dict(service) for service in directory.rejected_services],
+                "rejections": [rejection.as_dict() for rejection in directory.rejections],
+            }
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            held = len(directory.rejected_services)
+            raise CommandError(
+                f"Nothing imported: every one of the {held} services in {source.name} was rejected "
+                "(rejected_services says why)"
+                if held
+                else f"Nothing imported: {source.name} holds no services",
+                returncode=USAGE_ERROR,
+            )
         if not source.label and source.directory.opportunities:
             raise CommandError(
                 f"Nothing imported: {source.name} holds services of several organisations and does not say "
@@ -114,7 +132,10 @@ class Command(BaseCommand):
             )
         except ServiceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
-        self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+        summary = report.as_dict()
+        if source.encodings:
+            summary["encodings"] = source.encodings
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _export(self, user, options) -> None:
         path = Path(options["out"])
