@@ -19,7 +19,7 @@ address checked, after every redirect too, and each answer within the time limit
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,7 +38,10 @@ from connecting_people.core.input_limits import (
 )
 
 TIMEOUT_SECONDS = 20.0
-PAGE_SIZE = 200
+# Asked for on every page: APIs that allow fewer say so in total_pages, which we follow. With `full=true`
+# (HSDS 3.0's parameter for fully nested services) a page embeds whole services, so that no service needs a
+# request of its own; a service a page still gives in short is fetched from /services/{id}.
+PAGE_SIZE = 1000
 MAX_PAGES = 10_000
 # Read in all from one source (files, unpacked zip, or every answer of an API): hsds.MAX_SERVICES services of
 # HSDS JSON come to about this.
@@ -82,13 +85,19 @@ def read_source(
     per_page: int = PAGE_SIZE,
     allow_loopback: bool = False,
     categories: Mapping[str, str] | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> Source:
     """Read a file path or an http(s) API base URL. SourceError when it cannot be read, is not HSDS, or is
     over a limit. `name` names the source (see Source.label). `allow_loopback` lets an API on this machine be
     read (tests only)."""
     if is_url(text):
         source = read_api(
-            text, timeout=timeout, per_page=per_page, allow_loopback=allow_loopback, categories=categories
+            text,
+            timeout=timeout,
+            per_page=per_page,
+            allow_loopback=allow_loopback,
+            categories=categories,
+            progress=progress,
         )
     else:
         source = read_path(Path(text), categories=categories)
@@ -229,6 +238,15 @@ def _from_zip(label: str, content: bytes, categories: Mapping[str, str] | None =
 # --- an API -----------------------------------------------------------------------------------------------
 
 
+_STATUS_WORDS = {400: "400 Bad Request", 404: "404 Not Found", 422: "422 Unprocessable Content"}
+# Page sizes tried, largest first, when an API refuses the one asked for (ours allows at most 200).
+PAGE_SIZES = (1000, 200, 100, 50)
+
+
+def smaller_sizes(size: int) -> tuple[int, ...]:
+    return tuple(smaller for smaller in PAGE_SIZES if smaller < size)
+
+
 def api_base(url: str) -> str:
     """The base URL records are stored under: no trailing slash, and no /services (the API's root is meant)."""
     base = url.strip().rstrip("/")
@@ -260,8 +278,8 @@ class _Api:
                 ) from None
             raise SourceError(f"GET {url} {error.message}") from None
         self.room -= len(answer.body)
-        if answer.status == 404:
-            return 404, None
+        if answer.status in (400, 404, 422):  # the caller decides: a page size too large, no such record
+            return answer.status, None
         if not 200 <= answer.status < 300:
             raise SourceError(f"GET {url} answered {answer.status} {answer.reason}")
         try:
@@ -286,6 +304,7 @@ def read_api(
     per_page: int = PAGE_SIZE,
     allow_loopback: bool = False,
     categories: Mapping[str, str] | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> Source:
     """Every service of an HSDS API, page by page, with the full record of each service a page gives in short.
     A service seen on two pages (the data moved while we paged) is read once. Only from public addresses
@@ -296,9 +315,16 @@ def read_api(
     nameless: list[hsds.Found] = []
     page = 1
     while True:
-        query = urlencode({"page": page, "per_page": per_page})
+        query = urlencode({"page": page, "per_page": per_page, "full": "true"})
         requested = f"{base}/services?{query}"
         status, document = api.get(requested)
+        while status in (400, 422) and page == 1 and smaller_sizes(per_page):
+            per_page = smaller_sizes(per_page)[0]  # the API allows fewer a page: ask as it allows
+            query = urlencode({"page": page, "per_page": per_page, "full": "true"})
+            requested = f"{base}/services?{query}"
+            status, document = api.get(requested)
+        if status in (400, 422):
+            raise SourceError(f"GET {requested} answered {status}: it is not an HSDS API we can read")
         if status == 404:
             raise SourceError(
                 f"GET {requested} answered 404 Not Found: {base} is not the base of an HSDS API"
@@ -313,6 +339,8 @@ def read_api(
                 found.setdefault(service_id, hsds.Found(item, f"GET {requested}"))
             else:
                 nameless.append(hsds.Found(item, f"GET {requested}"))
+        if progress is not None:
+            progress(page, total_pages, "pages of services read")
         if len(found) + len(nameless) > hsds.MAX_SERVICES:
             raise SourceError(f"{base}: {hsds.TooManyServices(len(found) + len(nameless))}")
         if (
@@ -327,19 +355,24 @@ def read_api(
 
     services: list[hsds.Found] = []
     fetch_problems: list[hsds.Rejection] = []
+    partial = sum(1 for item in found.values() if hsds.is_partial(item.service))
+    fetched = 0
     for service_id, item in found.items():
         if not hsds.is_partial(item.service):
             services.append(item)
             continue
+        fetched += 1
+        if progress is not None:
+            progress(fetched, partial, "services given in short: full records read")
         requested = f"{base}/services/{quote(service_id, safe='')}"
         status, full = api.get(requested)
-        if status == 404 or hsds.kind_of(full) != "service":
+        if status in (400, 404, 422) or hsds.kind_of(full) != "service":
             fetch_problems.append(
                 hsds.Rejection(
                     f"GET {requested}",
                     f"service {service_id}",
-                    "its full record answered 404 Not Found"
-                    if status == 404
+                    f"its full record answered {_STATUS_WORDS[status]}"
+                    if status in (400, 404, 422)
                     else "its full record is not an HSDS service",
                     "all but what the list page gave",
                 )
@@ -347,4 +380,8 @@ def read_api(
             services.append(item)
         else:
             services.append(hsds.Found(full, f"GET {requested}"))
-    return Source(base, hsds.directory_from([*services, *nameless], rejections=fetch_problems, categories=categories), base)
+    return Source(
+        base,
+        hsds.directory_from([*services, *nameless], rejections=fetch_problems, categories=categories),
+        base,
+    )

@@ -616,7 +616,9 @@ class _Reading:
             problem = f"its id is used again (first at {self.first_seen[source_id]})"
         if problem:
             self.reject(where, label, problem, "the service" if "used again" not in problem else "this copy")
-            self.rejected_services.append({"id": source_id, "name": name, "where": where, "reasons": [problem]})
+            self.rejected_services.append(
+                {"id": source_id, "name": name, "where": where, "reasons": [problem]}
+            )
             return
         self.first_seen[source_id] = where
         for key, value in service.items():

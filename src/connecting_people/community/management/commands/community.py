@@ -34,7 +34,7 @@ from connecting_people.accounts.actor import actor_for
 from connecting_people.community import hsds, selectors, services
 from connecting_people.community.hsds import vocabulary
 from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
-from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
+from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, Progress, acting_user
 from connecting_people.core.errors import ServiceError
 
 
@@ -66,6 +66,9 @@ class Command(BaseCommand):
             "publisher's data finds them (default: the API's URL, else the one organisation every service in "
             "the file belongs to; a file of several organisations' services needs --source)",
         )
+        to_import.add_argument(
+            "--quiet", action="store_true", help="show no progress on stderr (it shows only on a terminal)"
+        )
         _add_user_argument(to_import)
         export = actions.add_parser(
             "export",
@@ -91,6 +94,11 @@ class Command(BaseCommand):
             categories = vocabulary.category_map(settings.CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE or None)
         except vocabulary.CategoryFileError as error:
             raise CommandError(f"Nothing imported: {error}", returncode=USAGE_ERROR) from None
+        progress = Progress(self.stderr, quiet=options.get("quiet", False))
+
+        def reading(done: int, total: int | None, what: str) -> None:
+            progress.step(f"{what}: {done} of {total}" if total else f"{what}: {done}")
+
         try:
             source = read_source(
                 options["source"],
@@ -98,10 +106,14 @@ class Command(BaseCommand):
                 timeout=options["timeout"],
                 allow_loopback=settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK,
                 categories=categories,
+                progress=reading,
             )
         except SourceError as error:
+            progress.finish()
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        progress.step("saving")
         directory = source.directory
+        progress.finish()
         if not directory.opportunities:
             summary = {
                 "source": source.label or source.name,
