@@ -288,7 +288,9 @@ CONNECTING_PEOPLE_RETENTION_FILE = os.environ.get("CONNECTING_PEOPLE_RETENTION_F
 
 # Community directory import: a deployment's own taxonomy terms → our categories (YAML, the shape of
 # community/hsds/categories.yaml), read over the shipped mapping.
-CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE = os.environ.get("CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE", "")
+CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE = os.environ.get(
+    "CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE", ""
+)
 
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")
