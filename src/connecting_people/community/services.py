@@ -286,21 +286,26 @@ class ImportReport:
     organisations_updated: int = 0
     organisations_unchanged: int = 0
     rejections: tuple[hsds.Rejection, ...] = ()
+    rejected_services: tuple[dict[str, Any], ...] = ()
+    ignored: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: what `connecting-people community import` prints."""
+        """JSON-ready: what `connecting-people community import` prints. `rejected` counts services rejected
+        whole (each in `rejected_services` with its reasons); `rejections` lists every value left out."""
         return {
             "source": self.source,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "rejected": len(self.rejections),
+            "rejected": len(self.rejected_services),
             "organisations": {
                 "created": self.organisations_created,
                 "updated": self.organisations_updated,
                 "unchanged": self.organisations_unchanged,
             },
+            "rejected_services": [dict(service) for service in self.rejected_services],
             "rejections": [rejection.as_dict() for rejection in self.rejections],
+            "ignored": list(self.ignored),
         }
 
 
@@ -455,6 +460,8 @@ def directory_import(*, records: hsds.Directory, source: str, actor: Actor | Non
             organisations_updated=organisations[1],
             organisations_unchanged=organisations[2],
             rejections=records.rejections,
+            rejected_services=records.rejected_services,
+            ignored=records.ignored,
         )
         audit_record(
             actor=actor.user if actor else None,
@@ -465,7 +472,8 @@ def directory_import(*, records: hsds.Directory, source: str, actor: Actor | Non
                 "created": created,
                 "updated": updated,
                 "unchanged": unchanged,
-                "rejected": len(records.rejections),
+                "rejected": len(records.rejected_services),
+                "problems": len(records.rejections),
                 "organisations_created": organisations[0],
                 "organisations_updated": organisations[1],
             },

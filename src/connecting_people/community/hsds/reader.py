@@ -29,7 +29,7 @@ service without an id or a name (or with ones too long to keep) is rejected whol
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -52,6 +52,7 @@ from .records import (
     sorted_sessions,
 )
 from .schedules import Meeting, ScheduleProblem, meetings_in_words, read_schedule
+from .text import one_line, plain_text, web_address
 
 # Keys only a service has (not a taxonomy term, location or organisation): how a document is recognised.
 SERVICE_KEYS = frozenset(
@@ -89,11 +90,19 @@ ORGANISATION_KEYS = frozenset(
     {"services", "legal_status", "year_incorporated", "tax_status", "organization_identifiers", "logo"}
 )
 LOCATION_KEYS = frozenset({"location_type", "addresses", "physical_addresses", "latitude", "longitude"})
+# Service fields read (the module docstring says how); any other field a service has is listed as ignored.
+READ_SERVICE_KEYS = frozenset(
+    {
+        "id", "name", "description", "url", "additional_urls", "email", "status", "organization",
+        "organization_id", "service_at_locations", "schedules", "regular_schedules", "cost_options",
+        "fees_description", "fees", "contacts", "phones", "attributes", "service_taxonomys", "assured_date",
+        "program_id", "taxonomy_ids",  # links of the CSV tables, read through the tables they link
+    }
+)  # fmt: skip
 INACTIVE_STATUSES = {"inactive", "defunct", "temporarily closed"}
 KNOWN_STATUSES = INACTIVE_STATUSES | {"active"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_WEB = re.compile(r"^https?://\S+$", re.IGNORECASE)
 WHERE_KEY = "__where"  # set on dicts built from CSV rows: the file and line each came from
 
 
@@ -105,6 +114,7 @@ class Found:
     where: str
     organisation: dict | None = None  # an organization document the service was listed under
     location: dict | None = None  # the location of a service_at_location document
+    more_locations: tuple[dict, ...] = ()  # further service_at_locations of the same service on a page
 
 
 # --- recognising documents --------------------------------------------------------------------------------
@@ -134,12 +144,12 @@ def _page_items(document: dict, where: str) -> list:
     if not isinstance(items, list):
         raise NotHSDSError(f"{where}: 'contents' is not a list")
     kinds = {kind_of(item) for item in items}
-    others = kinds - {"service", "unknown"}
+    others = kinds - {"service", "service_at_location", "unknown"}
     if others:
         raise NotHSDSError(f"{where} is a page of {_plural(sorted(others)[0])}, not of services")
     if (
         items
-        and "service" not in kinds
+        and not kinds & {"service", "service_at_location"}
         and not any(isinstance(item, dict) and "name" in item for item in items)
     ):
         raise NotHSDSError(f"{where}: the page's contents are not services (no names or service fields)")
@@ -168,6 +178,30 @@ def page_of_services(document: Any, *, where: str) -> tuple[list, int | None]:
     return _page_items(document, where), total_pages
 
 
+def found_on_page(items: list, where: str) -> list[Found]:
+    """The services on a page: services as they are, and the service each service_at_location embeds, with its
+    location (HSDS 3.0 `GET /service_at_locations`). A service at several locations is found once, with all
+    of them (the first with an address gives its place)."""
+    found: list[Found] = []
+    at: dict[str, int] = {}
+    for item in items:
+        if kind_of(item) != "service_at_location":
+            found.append(Found(item, where))
+            continue
+        service_id = text(item["service"].get("id"))
+        if service_id and service_id in at:
+            first = found[at[service_id]]
+            found[at[service_id]] = Found(
+                first.service, first.where, first.organisation, first.location,
+                (*first.more_locations, item["location"]),
+            )  # fmt: skip
+            continue
+        if service_id:
+            at[service_id] = len(found)
+        found.append(Found(item["service"], where, location=item["location"]))
+    return found
+
+
 def services_in(document: Any, *, where: str) -> list[Found]:
     """Every service in one parsed JSON document. NotHSDSError when the document is none of the shapes read."""
     if isinstance(document, list):
@@ -179,7 +213,7 @@ def services_in(document: Any, *, where: str) -> list[Found]:
     if not isinstance(document, dict):
         raise NotHSDSError(f"{where} is not an HSDS document: expected a JSON object or list")
     if "contents" in document or "content" in document:
-        return [Found(item, where) for item in page_of_services(document, where=where)[0]]
+        return found_on_page(page_of_services(document, where=where)[0], where)
     if isinstance(document.get("services"), list):
         organisation = {key: value for key, value in document.items() if key != "services"}
         return [Found(service, where, organisation=organisation) for service in document["services"]]
@@ -278,12 +312,17 @@ def _date(value: Any) -> date | None:
 class _Reading:
     """Collects records and rejections while services are read, one at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, categories: Mapping[str, str] | None = None) -> None:
+        self.categories = categories
         self.organisations: dict[str, OrganisationRecord] = {}
         self.opportunities: dict[str, OpportunityRecord] = {}
         self.first_seen: dict[str, str] = {}
         self.rejections: list[Rejection] = []
         self._reported: set[tuple[str, str, str]] = set()
+        self.identifiers: dict[str, str] = {}  # organisation id → its first registered identifier
+        self.rejected_services: list[dict[str, str]] = []
+        self.ignored: dict[str, int] = {}  # service field → how many services had it
+        self.ignored_tables: list[str] = []
 
     def reject(self, where: str, record: str, reason: str, left_out: str) -> None:
         key = (record, reason, left_out)
@@ -296,7 +335,24 @@ class _Reading:
             organisations=tuple(self.organisations.values()),
             opportunities=tuple(self.opportunities.values()),
             rejections=tuple(self.rejections),
+            publisher=self.publisher(),
+            rejected_services=tuple(self.rejected_services),
+            ignored=tuple(
+                self.ignored_tables
+                + [
+                    f"{key}: {count} service{'s' if count != 1 else ''}"
+                    for key, count in sorted(self.ignored.items())
+                ]
+            ),
         )
+
+    def publisher(self) -> str:
+        """ "organisation:<identifier>" when every service read belongs to the same organisation, else ""."""
+        owners = {record.organisation_id for record in self.opportunities.values()}
+        if len(owners) != 1 or None in owners:
+            return ""
+        (owner,) = owners
+        return f"organisation:{self.identifiers.get(owner) or owner}"
 
     # -- pieces
 
@@ -314,10 +370,26 @@ class _Reading:
             return ""
         return value
 
+    @staticmethod
+    def _additional_url(service: dict) -> str:
+        """HSDS 3.1's additional_urls: the first, when a service has no url of its own."""
+        return next(
+            (text(u.get("url")) for u in _items(service.get("additional_urls")) if text(u.get("url"))), ""
+        )
+
+    def _website(self, value: Any, limit_name: str, where: str, record: str) -> str:
+        """A web address completed with https:// where that is unambiguous; anything else reported, not kept."""
+        raw = line(value)
+        address, problem = web_address(raw)
+        if problem:
+            self.reject(where, record, f"website {shortened(raw, 60)!r} {problem}", "its website")
+            return ""
+        return self._checked(address, limit_name, where, record, "website")
+
     def organisation(self, organisation: dict, where: str) -> str | None:
         """Reads an organisation; its source id, or None when it cannot be kept."""
         where = _where(organisation, where)
-        source_id, name = text(organisation.get("id")), line(organisation.get("name"))
+        source_id, name = text(organisation.get("id")), one_line(text(organisation.get("name")))
         label = (
             f"organisation {source_id}"
             if source_id
@@ -333,18 +405,17 @@ class _Reading:
             what = "id" if len(source_id) > LIMITS["source_id"] else "name"
             self.reject(where, label, f"its {what} is too long to keep", "the service's link to it")
             return None
+        for identifier in _items(organisation.get("organization_identifiers")):
+            scheme, value = line(identifier.get("identifier_scheme")), line(identifier.get("identifier"))
+            if value and source_id not in self.identifiers:
+                self.identifiers[source_id] = f"{scheme}-{value}" if scheme else value
         phones = _items(organisation.get("phones"))
         record = OrganisationRecord(
             source_id=source_id,
             name=name,
-            description=text(organisation.get("description")),
-            website=self._checked(
-                line(organisation.get("website") or organisation.get("url")),
-                "organisation_website",
-                where,
-                label,
-                "website",
-                _WEB,
+            description=plain_text(text(organisation.get("description"))),
+            website=self._website(
+                organisation.get("website") or organisation.get("url"), "organisation_website", where, label
             ),
             email=self._checked(
                 line(organisation.get("email")), "organisation_email", where, label, "email", _EMAIL
@@ -408,7 +479,11 @@ class _Reading:
             else:
                 place["latitude"], place["longitude"] = latitude, longitude
             accessibility = [
-                " ".join(part for part in (text(a.get("description")), text(a.get("details"))) if part)
+                " ".join(
+                    part
+                    for part in (plain_text(text(a.get("description"))), plain_text(text(a.get("details"))))
+                    if part
+                )
                 for a in _items(location.get("accessibility"))
             ]
             place["accessibility"] = "\n\n".join(part for part in accessibility if part)
@@ -434,7 +509,7 @@ class _Reading:
                 continue
             if meeting is not None:
                 meetings.append(meeting)
-            description = line(schedule.get("description"))
+            description = one_line(text(schedule.get("description")))
             if description and description not in descriptions:
                 descriptions.append(description)
         words = " ".join(descriptions) or meetings_in_words(meetings)
@@ -465,7 +540,7 @@ class _Reading:
                 where, f"service {text(service.get('id'))}", f"cost {cost!r} is not one of ours", "its cost"
             )
             cost = None
-        details = text(service.get("fees_description"))
+        details = plain_text(text(service.get("fees_description")))
         if cost is not None and not details:  # our own export: in `fees` (ORUK has no fees_description)
             details = text(service.get("fees"))
         if cost is None and not details:  # our own export says everything in fees_description
@@ -499,7 +574,11 @@ class _Reading:
         for attribute in _items(service.get("attributes")):
             term = attribute.get("taxonomy_term")
             if isinstance(term, dict):
-                taxonomy = line(term.get("taxonomy")) or line((term.get("taxonomy_detail") or {}).get("name"))
+                taxonomy = (
+                    line(term.get("taxonomy"))
+                    or line((term.get("taxonomy_detail") or {}).get("name"))
+                    or line(term.get("vocabulary"))  # HSDS 1.1 taxonomy.csv
+                )
                 if taxonomy.startswith("connecting-people:"):
                     found.append((taxonomy, line(term.get("code")) or line(term.get("name"))))
                 else:
@@ -516,8 +595,11 @@ class _Reading:
         service, where = found.service, _where(found.service, found.where)
         if not isinstance(service, dict):
             self.reject(where, f"item {position}", "is not a JSON object", "the item")
+            self.rejected_services.append(
+                {"id": "", "name": "", "where": where, "reasons": [f"item {position} is not a JSON object"]}
+            )
             return
-        source_id, name = text(service.get("id")), line(service.get("name"))
+        source_id, name = text(service.get("id")), one_line(text(service.get("name")))
         label = (
             f"service {source_id}" if source_id else f"service {name!r}" if name else f"service {position}"
         )
@@ -534,8 +616,14 @@ class _Reading:
             problem = f"its id is used again (first at {self.first_seen[source_id]})"
         if problem:
             self.reject(where, label, problem, "the service" if "used again" not in problem else "this copy")
+            self.rejected_services.append(
+                {"id": source_id, "name": name, "where": where, "reasons": [problem]}
+            )
             return
         self.first_seen[source_id] = where
+        for key, value in service.items():
+            if key not in READ_SERVICE_KEYS and key != WHERE_KEY and value not in (None, "", [], {}):
+                self.ignored[key] = self.ignored.get(key, 0) + 1
 
         organisation = service.get("organization") if isinstance(service.get("organization"), dict) else None
         organisation = organisation or found.organisation
@@ -552,6 +640,7 @@ class _Reading:
 
         sals = _items(service.get("service_at_locations"))
         locations = [(found.location, where)] if isinstance(found.location, dict) else []
+        locations += [(location, where) for location in found.more_locations if isinstance(location, dict)]
         locations += [
             (sal["location"], _where(sal, where)) for sal in sals if isinstance(sal.get("location"), dict)
         ]
@@ -563,7 +652,7 @@ class _Reading:
         schedule, sessions = self.schedules(schedules)
 
         terms = self.terms(service)
-        category, interests = vocabulary.classify(terms, service_name=name)
+        category, interests = vocabulary.classify(terms, service_name=name, categories=self.categories)
         if category not in CATEGORIES:
             self.reject(where, label, f"category {category!r} is not one of ours", "its category")
             category = "other"
@@ -582,7 +671,7 @@ class _Reading:
             source_id=source_id,
             name=name,
             organisation_id=organisation_id,
-            description=text(service.get("description")),
+            description=plain_text(text(service.get("description"))),
             category=category,
             address=place.get("address", ""),
             postcode=place.get("postcode", ""),
@@ -592,7 +681,9 @@ class _Reading:
             cost=cost,
             cost_details=cost_details,
             accessibility=place.get("accessibility", ""),
-            website=self._checked(line(service.get("url")), "website", where, label, "website", _WEB),
+            website=self._website(
+                service.get("url") or self._additional_url(service), "website", where, label
+            ),
             last_verified_on=last_verified_on,
             active=status not in INACTIVE_STATUSES,
             interests=tuple(i for i in interests if len(i) <= LIMITS["interest"]),
@@ -601,13 +692,20 @@ class _Reading:
         )
 
 
-def directory_from(found: Iterable[Found], *, rejections: Iterable[Rejection] = ()) -> Directory:
+def directory_from(
+    found: Iterable[Found],
+    *,
+    rejections: Iterable[Rejection] = (),
+    categories: Mapping[str, str] | None = None,
+    ignored_tables: Iterable[str] = (),
+) -> Directory:
     """Records for every service found, in order, and the rejections (after any `rejections` given, which
     the CSV reader finds while joining its tables). TooManyServices for more than MAX_SERVICES."""
     found = list(found)
     if len(found) > MAX_SERVICES:
         raise TooManyServices(len(found))
-    reading = _Reading()
+    reading = _Reading(categories)
+    reading.ignored_tables = list(ignored_tables)
     for rejection in rejections:
         reading.reject(rejection.where, rejection.record, rejection.reason, rejection.left_out)
     for position, item in enumerate(found, start=1):
@@ -615,7 +713,7 @@ def directory_from(found: Iterable[Found], *, rejections: Iterable[Rejection] = 
     return reading.result()
 
 
-def read_json(document: Any, *, where: str) -> Directory:
+def read_json(document: Any, *, where: str, categories: Mapping[str, str] | None = None) -> Directory:
     """One parsed JSON document (see the module docstring for the shapes) as a Directory.
-    NotHSDSError when it is not HSDS."""
-    return directory_from(services_in(document, where=where))
+    NotHSDSError when it is not HSDS. `categories`: vocabulary.category_map() (the shipped one by default)."""
+    return directory_from(services_in(document, where=where), categories=categories)

@@ -162,6 +162,14 @@ class Directory:
     organisations: tuple[OrganisationRecord, ...] = ()
     opportunities: tuple[OpportunityRecord, ...] = ()
     rejections: tuple[Rejection, ...] = field(default=())
+    # Who published the source, when it says: "organisation:<identifier>" when every service it holds belongs
+    # to one organisation (its organization_identifiers first, else its id); "" otherwise.
+    publisher: str = ""
+    # What the source held that we have no place for, each once: a service field with how many services had
+    # it ("capacities: 3 services"), a CSV table with its rows ("service_capacity.csv: 2 rows").
+    ignored: tuple[str, ...] = ()
+    # Services rejected whole, each {"id", "name", "where", "reasons"} (the rejections say so too).
+    rejected_services: tuple[dict[str, Any], ...] = ()
 
 
 class NotHSDSError(ValueError):

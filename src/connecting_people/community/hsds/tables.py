@@ -5,7 +5,7 @@ We join them into the same nested shape the JSON API gives, mark each piece with
 from, and hand that to the JSON mapping (reader.py). A link to an id that is not in the package is reported as
 a rejection of the row that holds it; the rest of the package is read.
 
-Tables read: services, organizations, service_at_location, locations, addresses, accessibility, schedules,
+Tables read: services, organizations, organization_identifiers, service_at_location, locations, addresses, accessibility, schedules,
 cost_options, contacts, phones, attributes and taxonomy_terms. Only services.csv is required.
 """
 
@@ -20,6 +20,7 @@ from .records import Directory, NotHSDSError, Rejection
 TABLES = (
     "services",
     "organizations",
+    "organization_identifiers",
     "service_at_location",
     "locations",
     "addresses",
@@ -31,6 +32,43 @@ TABLES = (
     "attributes",
     "taxonomy_terms",
 )
+
+
+# HSDS 1.1 (and Open Referral UK v1) names of the tables we read, and the 3.0 name each is read as.
+OLDER_NAMES = {
+    "services_at_location.csv": "service_at_location.csv",
+    "regular_schedules.csv": "schedules.csv",
+    "physical_addresses.csv": "addresses.csv",
+    "accessibility_for_disabilities.csv": "accessibility.csv",
+    "taxonomy.csv": "taxonomy_terms.csv",
+    "services_taxonomy.csv": "attributes.csv",
+}
+# Files of a package that are not data, or that the tables above stand for.
+NOT_DATA = frozenset({"datapackage.json", "meta_table_descriptions.csv", "metadata.csv"})
+
+
+def _older(files: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The files under the names we read (HSDS 1.1's renamed to 3.0's), and what was set aside: a 1.1 table
+    whose 3.0 table is also in the package."""
+    renamed = dict(files)
+    set_aside = []
+    for old, new in OLDER_NAMES.items():
+        if old in renamed:
+            if new in files:
+                set_aside.append(f"{old}: {new} is read instead")
+                del renamed[old]
+            else:
+                renamed[new] = renamed.pop(old)
+    return renamed, set_aside
+
+
+def _hsds_1_1(name: str, row: dict) -> dict:
+    """An HSDS 1.1 row in the 3.0 shape (only the columns that differ)."""
+    if name == "accessibility" and "description" not in row:
+        row["description"] = row.get("accessibility", "")
+    if name == "attributes" and "link_id" not in row:  # services_taxonomy.csv
+        row["link_id"], row["taxonomy_term_id"] = row.get("service_id", ""), row.get("taxonomy_id", "")
+    return row
 
 
 def _rows(name: str, content: str) -> list[dict]:
@@ -57,14 +95,29 @@ def _by(rows: list[dict], column: str) -> dict[str, list[dict]]:
     return grouped
 
 
-def read_tables(files: Mapping[str, str]) -> Directory:
+def read_tables(files: Mapping[str, str], *, categories: Mapping[str, str] | None = None) -> Directory:
     """Files of an HSDS CSV package ({file name: text}) as a Directory. NotHSDSError without services.csv or
     when it lacks the id and name columns."""
     if "services.csv" not in files:
         raise NotHSDSError("no services.csv: every HSDS CSV package has one")
+    original = {new: old for old, new in OLDER_NAMES.items() if old in files and new not in files}
+    files, set_aside = _older(files)
     tables = {
-        name: _rows(f"{name}.csv", files[f"{name}.csv"]) if f"{name}.csv" in files else [] for name in TABLES
+        name: [
+            _hsds_1_1(name, row)
+            for row in _rows(original.get(f"{name}.csv", f"{name}.csv"), files[f"{name}.csv"])
+        ]
+        if f"{name}.csv" in files
+        else []
+        for name in TABLES
     }
+    ignored = set_aside + [
+        f"{name}: {count} row{'s' if count != 1 else ''}"
+        for name, content in sorted(files.items())
+        if name.removesuffix(".csv") not in TABLES
+        and name not in NOT_DATA
+        and (count := len(_rows(name, content)))
+    ]
     header = next(csv.reader(io.StringIO(files["services.csv"].removeprefix("\ufeff"))), [])
     if not {"id", "name"} <= {column.strip() for column in header}:
         raise NotHSDSError("services.csv has no id and name columns: it is not an HSDS services table")
@@ -95,10 +148,12 @@ def read_tables(files: Mapping[str, str]) -> Directory:
         _by(tables["accessibility"], "location_id"),
     )
     for location in locations.values():
-        location["addresses"] = addresses.get(location["id"], [])
+        location["addresses"] = addresses.get(location["id"], [])  # HSDS 1.1: physical_addresses.csv
         location["accessibility"] = accessibility.get(location["id"], [])
+    identifiers = _by(tables["organization_identifiers"], "organization_id")
     for organisation in organisations.values():
         organisation["phones"] = phones_of["organization_id"].get(organisation["id"], [])
+        organisation["organization_identifiers"] = identifiers.get(organisation["id"], [])
     for contact in contacts.values():
         contact["phones"] = phones_of["contact_id"].get(contact["id"], [])
 
@@ -162,4 +217,4 @@ def read_tables(files: Mapping[str, str]) -> Directory:
         elif organisation_id:
             dangling(row, "service", "organization_id", "organizations", "its organisation")
         found.append(Found(service, row[WHERE_KEY]))
-    return directory_from(found, rejections=rejections)
+    return directory_from(found, rejections=rejections, categories=categories, ignored_tables=ignored)

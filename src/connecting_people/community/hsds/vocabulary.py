@@ -11,8 +11,14 @@ this module reads back exactly, so that an export imports unchanged.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .records import CATEGORIES
 
 OWN_CATEGORY_TAXONOMY = "connecting-people:category"
 OWN_INTEREST_TAXONOMY = "connecting-people:interest"
@@ -80,6 +86,57 @@ CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+CATEGORY_FILE = Path(__file__).with_name("categories.yaml")
+OUR_CATEGORIES = frozenset(CATEGORIES)
+
+
+class CategoryFileError(ValueError):
+    """A category mapping file that cannot be used; the message names the file and what is wrong."""
+
+
+def term_key(name: str) -> str:
+    """How a term's name is matched: lower case, "&" as "and", punctuation as spaces."""
+    return _words(name.replace("&", " and ")).strip()
+
+
+def read_category_file(path: Path | str) -> dict[str, str]:
+    """{term key: category} from a YAML file with a `terms:` mapping of term names to our categories."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CategoryFileError(f"cannot read the category file {path}: {error.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise CategoryFileError(f"the category file {path} is not YAML: {error}") from None
+    terms = document.get("terms") if isinstance(document, dict) else None
+    if not isinstance(terms, dict):
+        raise CategoryFileError(
+            f"the category file {path} has no 'terms:' mapping of term names to categories"
+        )
+    mapping: dict[str, str] = {}
+    for name, category in terms.items():
+        if category not in OUR_CATEGORIES:
+            raise CategoryFileError(
+                f"the category file {path}: {name!r} maps to {category!r}, which is not one of "
+                + ", ".join(sorted(OUR_CATEGORIES))
+            )
+        mapping[term_key(str(name))] = category
+    return mapping
+
+
+@cache
+def shipped_categories() -> Mapping[str, str]:
+    return read_category_file(CATEGORY_FILE)
+
+
+def category_map(extra: Path | str | None = None) -> dict[str, str]:
+    """The shipped mapping with a deployment's own file (when named) read over it."""
+    mapping = dict(shipped_categories())
+    if extra:
+        mapping.update(read_category_file(extra))
+    return mapping
+
+
 def _words(text: str) -> str:
     """Lower case, anything but letters and digits as single spaces, padded so whole words match with " w "."""
     return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()) + " "
@@ -107,12 +164,15 @@ def category_of(text: str) -> str | None:
     return None
 
 
-def classify(terms: Iterable[tuple[str, str]], *, service_name: str) -> tuple[str, list[str]]:
+def classify(
+    terms: Iterable[tuple[str, str]], *, service_name: str, categories: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
     """(category, sorted interests) from a service's taxonomy terms, each given as (taxonomy, term name).
 
     Terms of our own vocabularies are taken as they are and win over everything else. Otherwise the first term
     that names a category gives it, every term naming interests adds them, and when the terms give no category
-    the service's name is read for interests (and the category they suggest). "other" when nothing matches."""
+    the service's name is read for interests (and the category they suggest). "other" when nothing matches.
+    A term named in `categories` (category_map(): the taxonomies real feeds use) gives its category first."""
     own_category, own_interests, foreign = None, set(), []
     for taxonomy, name in terms:
         if taxonomy == OWN_CATEGORY_TAXONOMY:
@@ -123,7 +183,9 @@ def classify(terms: Iterable[tuple[str, str]], *, service_name: str) -> tuple[st
             foreign.append(name)
     if own_category is not None or own_interests:
         return own_category or "other", sorted(i for i in own_interests if i)
-    category = next((found for name in foreign if (found := category_of(name))), None)
+    mapping = shipped_categories() if categories is None else categories
+    category = next((found for name in foreign if (found := mapping.get(term_key(name)))), None)
+    category = category or next((found for name in foreign if (found := category_of(name))), None)
     interests = {interest for name in foreign for interest in interests_in(name)}
     if category is None:
         from_name = interests_in(service_name)

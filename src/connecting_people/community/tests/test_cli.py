@@ -14,11 +14,28 @@ from django.core.management.base import CommandError
 
 from connecting_people.audit.models import AuditEvent
 from connecting_people.community.models import Interest, Opportunity, Organisation, Session
-from connecting_people.community.tests.openreferral import DASHBOARD, HSDS, ORUK, SERVICE_ID, needs_fixtures
+from connecting_people.community.tests.openreferral import (
+    DASHBOARD,
+    HSDS,
+    ORUK,
+    SERVICE_ID,
+    needs_fixtures,
+)
 from connecting_people.synthetic.community import hsds_services, service_list
 
 pytestmark = pytest.mark.django_db
-IMPORT_KEYS = ["source", "created", "updated", "unchanged", "rejected", "organisations", "rejections"]
+IMPORT_KEYS = [
+    "source",
+    "created",
+    "updated",
+    "unchanged",
+    "rejected",
+    "organisations",
+    "rejected_services",
+    "rejections",
+    "ignored",
+    "encodings",
+]
 
 
 def run(*args, **options):
@@ -56,9 +73,9 @@ def state():
 @pytest.mark.parametrize(
     "path, source",
     [
-        (HSDS / "service_full.json", "service_full.json"),
-        (HSDS / "csv", "csv"),
-        (ORUK / "organization_full.json", "organization_full.json"),
+        (HSDS / "service_full.json", "organisation:GB-COH-1234567"),  # its organisation's company number
+        (HSDS / "csv", "organisation:GB-COH-1234567"),
+        (ORUK / "organization_full.json", "organisation:GB-COH-1234567"),
     ],
     ids=["hsds json", "hsds csv", "oruk organization"],
 )
@@ -67,7 +84,10 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(path, sou
     assert list(first) == IMPORT_KEYS
     assert (first["source"], first["created"], first["updated"], first["unchanged"]) == (source, 1, 0, 0)
     assert first["organisations"] == {"created": 1, "updated": 0, "unchanged": 0}
-    assert first["rejected"] == len(first["rejections"]) >= 1  # the examples' latitude of 100
+    assert first["rejected"] == len(first["rejected_services"]) == 0  # services rejected whole: none
+    assert len(first["rejections"]) >= 1  # the examples' latitude of 100 (the coordinates left out)
+    assert "languages: 1 service" in first["ignored"] or "languages.csv: 1 row" in first["ignored"]
+    assert set(first["encodings"].values()) == {"UTF-8"}
     assert {"where", "record", "reason", "left_out"} == set(first["rejections"][0])
     before, events = state(), AuditEvent.objects.count()
 
@@ -151,7 +171,7 @@ def test_an_internal_address_is_refused_without_a_connection(url, refusal):
 def test_export_writes_hsds_that_imports_back_unchanged(tmp_path):
     source = tmp_path / "feed.json"
     source.write_text(json.dumps(service_list(hsds_services(count=12, seed=3))))
-    imported(str(source))
+    imported(str(source), source_name="synthetic")
     out_file = tmp_path / "directory.json"
 
     out, _ = run("community", "export", out=str(out_file))
@@ -164,9 +184,9 @@ def test_export_writes_hsds_that_imports_back_unchanged(tmp_path):
     copy = tmp_path / "again.json"
     run("community", "export", out=str(copy))
     assert copy.read_bytes() == out_file.read_bytes()  # the same directory gives the same file
-    first = imported(str(out_file))
+    first = imported(str(out_file), source_name="our export")
     assert (first["created"], first["rejected"]) == (12, 0)
-    assert imported(str(out_file))["unchanged"] == 12
+    assert imported(str(out_file), source_name="our export")["unchanged"] == 12
 
 
 def test_export_refuses_a_folder_and_a_file_already_there(tmp_path):
@@ -195,7 +215,7 @@ def test_the_connecting_people_script_exits_2_with_the_reason_on_stderr(tmp_path
     bad.write_text('{"contents": [')
     refused = cli("community", "import", str(bad))
     assert (refused.returncode, refused.stdout) == (2, "")
-    assert "Nothing imported: broken.json is not JSON: Expecting value at line 1" in refused.stderr
+    assert "Nothing imported: broken.json (UTF-8) is not JSON: Expecting value at line 1" in refused.stderr
     good = tmp_path / "feed.json"
     good.write_text(json.dumps(service_list(hsds_services(count=3, seed=2))))
     done = cli("community", "import", str(good))

@@ -259,7 +259,7 @@ def test_the_import_refuses_a_local_address(server):
     with pytest.raises(SourceError) as caught:
         read_source(server.url + "/api")
     assert caught.value.message == (
-        f"GET {server.url}/api/services?page=1&per_page=200 refused: 127.0.0.1 is not a public address "
+        f"GET {server.url}/api/services?page=1&per_page=1000&full=true refused: 127.0.0.1 is not a public address "
         "(loopback)"
     )
     assert server.requests == []

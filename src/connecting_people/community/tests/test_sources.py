@@ -86,7 +86,7 @@ def test_the_uk_profile_examples_served_as_an_api(api):
     (record,) = source.directory.opportunities
     assert record.source_id == SERVICE_ID and len(record.sessions) == 2  # from the full record
     pages = [request for request in api.requests if "page=" in request]
-    assert len(pages) == 10 and pages[0] == "/api/v3/services?page=1&per_page=200"
+    assert len(pages) == 10 and pages[0] == "/api/v3/services?page=1&per_page=1000&full=true"
     assert api.requests[-1] == f"/api/v3/services/{SERVICE_ID}"
     assert [r.where for r in source.directory.rejections] == [f"GET {api.url}/services/{SERVICE_ID}"]
 
@@ -121,7 +121,7 @@ def test_a_page_that_says_it_is_the_last_ends_the_reading(api):
     )
     assert len(read_source(api.url, allow_loopback=True).directory.opportunities) == 1
     assert [request for request in api.requests if "page=" in request] == [
-        "/api/v3/services?page=1&per_page=200"
+        "/api/v3/services?page=1&per_page=1000&full=true"
     ]
 
 
@@ -193,7 +193,8 @@ def test_an_api_that_takes_too_long(api):
 @needs_fixtures
 def test_a_json_file():
     source = read_source(str(HSDS / "service_full.json"))
-    assert source.label == "service_full.json"
+    assert source.label == "organisation:GB-COH-1234567"  # the publisher, not the file's name
+    assert source.name == "service_full.json"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
 
 
@@ -202,7 +203,7 @@ def test_a_json_file():
 def test_a_csv_folder_or_its_services_file(which):
     path = HSDS / "csv" if which == "folder" else HSDS / "csv" / "services.csv"
     source = read_source(str(path))
-    assert source.label == "csv"
+    assert source.label == "organisation:GB-COH-1234567"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
 
 
@@ -213,7 +214,8 @@ def test_a_zip_of_the_csv_package(tmp_path):
         for path in (HSDS / "csv").glob("*.csv"):
             zipped.write(path, f"export-2026/{path.name}")
     source = read_source(str(archive))
-    assert source.label == "directory.zip"
+    assert source.label == "organisation:GB-COH-1234567"
+    assert read_source(str(archive), name=" Riverside  Council ").label == "Riverside Council"
     assert [r.source_id for r in source.directory.opportunities] == [SERVICE_ID]
     assert len(source.directory.rejections) == 2
 
@@ -221,8 +223,13 @@ def test_a_zip_of_the_csv_package(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("broken.json", b'{"contents": [', "broken.json is not JSON: Expecting value at line 1"),
-        ("latin.json", b'{"name": "caf\xe9"}', "latin.json: line 1 is not UTF-8 text"),
+        ("broken.json", b'{"contents": [', r"broken.json \(UTF-8\) is not JSON: Expecting value at line 1"),
+        ("latin.json", b'{"name": "caf\xe9"}', "latin.json is not HSDS"),  # read as Windows-1252
+        (
+            "utf16.json",
+            b"\xff\xfe{\x00}\x00\x81",
+            "utf16.json: line 1 is neither UTF-8 nor Windows-1252 text",
+        ),
         ("other.json", b'{"hello": 1}', "other.json is not HSDS"),
         ("empty.zip", None, "empty.zip holds no services.csv"),
     ],
@@ -250,3 +257,31 @@ def test_a_services_table_without_its_columns(tmp_path):
     (tmp_path / "services.csv").write_text("identifier,title\n1,Walk\n")
     with pytest.raises(SourceError, match="services.csv has no id and name columns"):
         read_source(str(tmp_path))
+
+
+# --- requests and progress (issue 16) ---------------------------------------------------------------------
+
+
+def test_a_list_that_embeds_full_services_takes_one_request_a_page_at_the_largest_size_allowed(api):
+    """A v1 council feed of 817 services whose list pages embed whole services: 5 pages of 200 (the API
+    refuses 1000), and no request per service (the issue saw 825 requests)."""
+    full = [
+        {"id": f"s{n}", "name": f"Service {n}", "status": "active", "regular_schedules": [], "contacts": []}
+        for n in range(817)
+    ]
+
+    def answer(path, query):
+        per_page = int(query["per_page"][0])
+        if per_page > 200:
+            return 400, b'{"detail": "per_page must be at most 200"}', "application/json"
+        page = int(query["page"][0])
+        contents = full[(page - 1) * per_page : page * per_page]
+        return as_json({"contents": contents, "total_pages": -(-len(full) // per_page), "page_number": page})
+
+    api.answer = answer
+    seen = []
+    source = read_source(api.url, allow_loopback=True, progress=lambda *step: seen.append(step))
+    assert len(source.directory.opportunities) == 817
+    assert len(api.requests) == 6  # the refused page size, then 5 pages
+    assert all("full=true" in request for request in api.requests)
+    assert seen[-1] == (5, 5, "pages of services read")

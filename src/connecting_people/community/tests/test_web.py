@@ -359,7 +359,6 @@ def test_opportunities_for_interests_costs_the_same_whatever_the_matches(
 def test_opportunity_get_finds_stopped_ones_and_404s_the_rest(directory):
     from django.http import Http404
 
-
     assert selectors.opportunity_get(opportunity_id=directory["stopped"].pk).name == "Old Walking Club"
     with pytest.raises(Http404):
         selectors.opportunity_get(opportunity_id=999999)

@@ -286,6 +286,12 @@ CONNECTING_PEOPLE_FIDELITY_DIR = os.environ.get("CONNECTING_PEOPLE_FIDELITY_DIR"
 # the shipped defaults.
 CONNECTING_PEOPLE_RETENTION_FILE = os.environ.get("CONNECTING_PEOPLE_RETENTION_FILE", "")
 
+# Community directory import: a deployment's own taxonomy terms → our categories (YAML, the shape of
+# community/hsds/categories.yaml), read over the shipped mapping.
+CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE = os.environ.get(
+    "CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE", ""
+)
+
 # Demo accounts' password (printed once by `connecting-people demo`).
 CONNECTING_PEOPLE_DEMO_PASSWORD = os.environ.get("CONNECTING_PEOPLE_DEMO_PASSWORD", "connecting-people-demo")
 # Aggregates shown to implementation leads hide counts below this number.

@@ -32,8 +32,9 @@ from django.db import transaction
 
 from connecting_people.accounts.actor import actor_for
 from connecting_people.community import hsds, selectors, services
+from connecting_people.community.hsds import vocabulary
 from connecting_people.community.sources import TIMEOUT_SECONDS, SourceError, read_source
-from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, acting_user
+from connecting_people.core.commands import USAGE_ERROR, USER_VARIABLE, Progress, acting_user
 from connecting_people.core.errors import ServiceError
 
 
@@ -55,6 +56,18 @@ class Command(BaseCommand):
             default=TIMEOUT_SECONDS,
             metavar="SECONDS",
             help=f"how long to wait for each answer from an API (default {TIMEOUT_SECONDS:g})",
+        )
+        to_import.add_argument(
+            "--source",
+            dest="source_name",
+            default="",
+            metavar="NAME",
+            help="who published SOURCE, kept with every record from it so that the next import of the same "
+            "publisher's data finds them (default: the API's URL, else the one organisation every service in "
+            "the file belongs to; a file of several organisations' services needs --source)",
+        )
+        to_import.add_argument(
+            "--quiet", action="store_true", help="show no progress on stderr (it shows only on a terminal)"
         )
         _add_user_argument(to_import)
         export = actions.add_parser(
@@ -78,20 +91,63 @@ class Command(BaseCommand):
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be more than 0 seconds", returncode=USAGE_ERROR)
         try:
+            categories = vocabulary.category_map(settings.CONNECTING_PEOPLE_DIRECTORY_CATEGORIES_FILE or None)
+        except vocabulary.CategoryFileError as error:
+            raise CommandError(f"Nothing imported: {error}", returncode=USAGE_ERROR) from None
+        progress = Progress(self.stderr, quiet=options.get("quiet", False))
+
+        def reading(done: int, total: int | None, what: str) -> None:
+            progress.step(f"{what}: {done} of {total}" if total else f"{what}: {done}")
+
+        try:
             source = read_source(
                 options["source"],
+                name=options.get("source_name", ""),
                 timeout=options["timeout"],
                 allow_loopback=settings.CONNECTING_PEOPLE_FETCH_ALLOW_LOOPBACK,
+                categories=categories,
+                progress=reading,
             )
         except SourceError as error:
+            progress.finish()
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
+        progress.step("saving")
+        directory = source.directory
+        progress.finish()
+        if not directory.opportunities:
+            summary = {
+                "source": source.label or source.name,
+                "created": 0,
+                "rejected": len(directory.rejected_services),
+                "rejected_services": [dict(service) for service in directory.rejected_services],
+                "rejections": [rejection.as_dict() for rejection in directory.rejections],
+            }
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            held = len(directory.rejected_services)
+            raise CommandError(
+                f"Nothing imported: every one of the {held} services in {source.name} was rejected "
+                "(rejected_services says why)"
+                if held
+                else f"Nothing imported: {source.name} holds no services",
+                returncode=USAGE_ERROR,
+            )
+        if not source.label and source.directory.opportunities:
+            raise CommandError(
+                f"Nothing imported: {source.name} holds services of several organisations and does not say "
+                "who published it. Name the publisher with --source NAME (use the same name every time you "
+                "import their data, so that their records are updated rather than added again).",
+                returncode=USAGE_ERROR,
+            )
         try:
             report = services.directory_import(
                 records=source.directory, source=source.label, actor=actor_for(user)
             )
         except ServiceError as error:
             raise CommandError(f"Nothing imported: {error.message}", returncode=USAGE_ERROR) from None
-        self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+        summary = report.as_dict()
+        if source.encodings:
+            summary["encodings"] = source.encodings
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _export(self, user, options) -> None:
         path = Path(options["out"])
