@@ -40,11 +40,20 @@ def decode_cursor(cursor: str) -> int:
         ) from error
 
 
-def page_of(request, rows: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """One page of `rows` by ascending id, after the cursor; and the next page's URL."""
+def page_of(
+    request,
+    rows: QuerySet,
+    *,
+    cursor: str | None,
+    limit: int,
+    cursor_name: str = "cursor",
+    limit_name: str = "limit",
+) -> tuple[list, str | None]:
+    """One page of `rows` by ascending id, after the cursor; and the next page's URL (its query names the cursor
+    and the page size as `cursor_name` and `limit_name`: FHIR calls them `_cursor` and `_count`)."""
     if not 1 <= limit <= LARGEST_LIMIT:
         raise ServiceError(
-            f"limit must be from 1 to {LARGEST_LIMIT}", "limit", code="bad_limit", params={"limit": limit}
+            f"{limit_name} must be from 1 to {LARGEST_LIMIT}", limit_name, code="bad_limit", params={"limit": limit}
         )
     if cursor:
         rows = rows.filter(pk__gt=decode_cursor(cursor))
@@ -53,7 +62,7 @@ def page_of(request, rows: QuerySet, *, cursor: str | None, limit: int) -> tuple
     following = None
     if more:
         query = request.GET.copy()
-        query["cursor"] = encode_cursor(items[-1].pk)
-        query["limit"] = str(limit)
+        query[cursor_name] = encode_cursor(items[-1].pk)
+        query[limit_name] = str(limit)
         following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return items, following

@@ -19,7 +19,7 @@ from connecting_people import __version__
 from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth, require_scope
 from connecting_people.api.fhir import importing, mapping
 from connecting_people.api.fhir.importing import ImportProblem
-from connecting_people.api.paging import decode_cursor, encode_cursor
+from connecting_people.api.paging import page_of
 from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, atomic_writes, idempotent
 from connecting_people.audit.services import audit_list_viewed
 from connecting_people.core.errors import (
@@ -231,19 +231,14 @@ def _count(request) -> int:
 
 def _page(request, rows) -> tuple[list, str | None]:
     """One page of `rows` by id, after `_cursor`; and the next page's URL (None on the last)."""
-    count = _count(request)
-    cursor = request.GET.get("_cursor")
-    if cursor:
-        rows = rows.filter(pk__gt=decode_cursor(cursor))
-    found = list(rows.order_by("pk")[: count + 1])
-    items, more = found[:count], len(found) > count
-    following = None
-    if more:
-        query = request.GET.copy()
-        query["_cursor"] = encode_cursor(items[-1].pk)
-        query["_count"] = str(count)
-        following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return items, following
+    return page_of(
+        request,
+        rows,
+        cursor=request.GET.get("_cursor"),
+        limit=_count(request),
+        cursor_name="_cursor",
+        limit_name="_count",
+    )
 
 
 def _patient_asked(request) -> str | None:
