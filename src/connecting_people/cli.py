@@ -6,6 +6,12 @@ from connecting_people.config.environment import configure_settings
 
 
 def main(argv: list[str] | None = None) -> None:
+    given = sys.argv[1:] if argv is None else argv
+    if given in (["--version"], ["version"]):
+        from connecting_people import __version__
+
+        print(f"connecting-people {__version__}")  # ours, not Django's (which `help` still names)
+        return
     configure_settings()
     from django.core.management import execute_from_command_line
 

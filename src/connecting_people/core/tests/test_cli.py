@@ -93,3 +93,10 @@ def test_web_server_refuses_to_start_with_an_unknown_value_set(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = run_python(["-c", "import connecting_people.config.wsgi"], env)
     assert result.returncode != 0 and "made-up" in result.stderr
+
+
+def test_version_is_ours_not_djangos(capsys):
+    from connecting_people import __version__, cli
+
+    cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"connecting-people {__version__}"
