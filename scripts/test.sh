@@ -34,10 +34,10 @@ fi
 
 if [ "$POSTGRES" = yes ]; then
   echo "== tests on SQLite (with browser journeys; the deployment tests run on PostgreSQL below)"
-  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q -m "not deployment"
+  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q -m "not deployment" --durations=25
   echo "== tests on PostgreSQL (with the deployment tests)"
-  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -q -m "not e2e"
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -q -m "not e2e" --durations=25
 else
   echo "== tests on SQLite (with browser journeys and the deployment tests)"
-  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q
+  env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q --durations=25
 fi
