@@ -129,3 +129,25 @@ def test_the_command_lists_and_revokes(org, capsys):
     call_command("api", "revoke", f"cp_{token.prefix}")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_a_token_notes_when_it_was_last_used_at_most_once_a_minute(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    token, secret = services.token_create(
+        actor=actor_for(org.practitioner), name="x", scopes=["people:read"], days=30, mfa_verified=True
+    )
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    assert client.get("/api/v1/people").status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    client.get("/api/v1/people")
+    token.refresh_from_db()
+    assert token.last_used_at == first  # not again within the minute
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    client.get("/api/v1/people")
+    token.refresh_from_db()
+    assert token.last_used_at > first - timedelta(minutes=1) and token.last_used_at <= timezone.now()
