@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
-from connecting_people.measures.recording import DERIVED_KEYS
+from connecting_people.measures.recording import derived_scores
 from connecting_people.measures.scoring import score_one
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.privacy.tests.restricting import restrict_processing
@@ -93,7 +93,7 @@ def populate(s, *, per_team: int = 6, seed: int = 5, effect: float = 1.0) -> dic
                 answers=list(row["answers"]),
                 total=scored["total"],
                 subscales=scored["subscales"],
-                derived={key: scored[key] for key in DERIVED_KEYS if key in scored},
+                derived=derived_scores(scored),
                 band=scored["band"] or "",
                 missing_items=scored["missing"],
                 missing_rule=scored["missing_rule"]["outcome"],
