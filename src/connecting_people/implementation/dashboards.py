@@ -137,9 +137,11 @@ def _numbers(
         counts = overdue[team.pk]
         changes = outcomes[team.pk]
         if threshold and period is not None:
-            found = periods.published_indicators(facts[team.pk], period, threshold=threshold)
+            found = periods.published_indicators(
+                facts[team.pk], period, threshold=threshold, today=timezone.localdate()
+            )
         else:
-            found = ind.indicators(facts[team.pk], start, end)
+            found = ind.indicators(facts[team.pk], start, end, today=timezone.localdate())
             if threshold:
                 found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
         if threshold:
@@ -252,7 +254,8 @@ def _cell(value) -> str:
 
 def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict], list[tuple[str, Markup]]]:
     months = ind.months_ending(end, 12)
-    series = [ind.indicators(facts, first, last) for first, last in months]
+    today = timezone.localdate()
+    series = [ind.indicators(facts, first, last, today=today) for first, last in months]
     if threshold:
         series = [{key: ind.suppressed(value, threshold) for key, value in found.items()} for found in series]
     table = [
@@ -300,7 +303,7 @@ def team_dashboard(request, team_id: int):
         {
             "name": worker.display_name,
             "caseload": ind.caseload_size(groups.get(worker.pk, []), end),
-            "indicators": ind.indicators(groups.get(worker.pk, []), start, end),
+            "indicators": ind.indicators(groups.get(worker.pk, []), start, end, today=timezone.localdate()),
         }
         for worker in selectors.team_practitioners(team=team)
     ]
