@@ -143,7 +143,7 @@ def _numbers(
         else:
             found = ind.indicators(facts[team.pk], start, end, today=timezone.localdate())
             if threshold:
-                found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
+                found = ind.suppressed_beside_caseload(found, caseload, threshold)
         if threshold:
             caseload = small(caseload, threshold)
             counts = practice.Overdue(**{k: small(v, threshold) for k, v in counts.__dict__.items()})
@@ -257,7 +257,10 @@ def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict],
     today = timezone.localdate()
     series = [ind.indicators(facts, first, last, today=today) for first, last in months]
     if threshold:
-        series = [{key: ind.suppressed(value, threshold) for key, value in found.items()} for found in series]
+        series = [
+            ind.suppressed_beside_caseload(found, ind.caseload_size(facts, last), threshold)
+            for found, (_, last) in zip(series, months, strict=True)
+        ]
     table = [
         {"title": ind.TITLES[key], "cells": [value_text(found[key]) for found in series]} for key in ind.KEYS
     ]

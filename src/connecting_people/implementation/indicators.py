@@ -245,6 +245,36 @@ def months_ending(end: date, count: int) -> list[tuple[date, date]]:
     return list(reversed(periods))
 
 
+# Indicators whose counts are of people in the caseload at the period's end (a subset of it), so the caseload
+# shown beside them, less one of their counts, counts people too.
+PEOPLE_COUNTS = (
+    "map_within_28_days",
+    "with_goal",
+    "with_link_introduced",
+    "median_days_to_first_map",
+    "median_days_to_first_link",
+    "new_community_tie_at_latest_review",
+)
+
+
+def suppressed_beside_caseload(
+    found: dict[str, Indicator], caseload: int, threshold: int
+) -> dict[str, Indicator]:
+    """`found` with every indicator hidden as `suppressed` hides it, and also (secondary suppression) each
+    people-count indicator one of whose counts differs from the caseload by 1 to threshold − 1: "median days to
+    first link, over 14" beside a caseload of 18 would give back a hidden "14 of 18" (and tell of the 4
+    without). `caseload` is the caseload size shown beside them, before it is itself hidden."""
+    out = {key: suppressed(value, threshold) for key, value in found.items()}
+    for key in PEOPLE_COUNTS:
+        indicator = out.get(key)
+        if indicator is None or indicator.suppressed:
+            continue
+        counts = (indicator.numerator, indicator.denominator)
+        if any(count is not None and 0 < caseload - count < threshold for count in counts):
+            out[key] = Indicator(key, None, None, None, suppressed=True)
+    return out
+
+
 def suppressed(indicator: Indicator, threshold: int) -> Indicator:
     """The indicator hidden (value, numerator and denominator None, `suppressed` set) when a count from 1 to
     threshold − 1 stands behind it or could be worked out from it: the denominator, the numerator, or the

@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from .indicators import Indicator, PersonFacts, indicators, review_sets, suppressed
+from .indicators import (
+    Indicator,
+    PersonFacts,
+    caseload_size,
+    indicators,
+    review_sets,
+    suppressed_beside_caseload,
+)
 
 Kind = Literal["month", "quarter", "year"]
 YEARS_OFFERED = 3  # whole calendar years back from this one (and every month and quarter in them)
@@ -142,12 +149,14 @@ def published_indicators(
     people: list[PersonFacts], period: Period, *, threshold: int, today: date | None = None
 ) -> dict[str, Indicator]:
     """Every indicator for `period` over `people` as the trust dashboard shows it: hidden (`suppressed`) when
-    a count from 1 to threshold − 1 stands behind it, and ``reviewed_on_time`` also when it and a shorter
+    a count from 1 to threshold − 1 stands behind it or differs from the caseload by such a count (secondary
+    suppression, `suppressed_beside_caseload`), and ``reviewed_on_time`` also when it and a shorter
     period inside `period` would differ by such a count (the module docstring says why)."""
-    found = {
-        key: suppressed(value, threshold)
-        for key, value in indicators(people, period.start, period.end, today=today).items()
-    }
+    found = suppressed_beside_caseload(
+        indicators(people, period.start, period.end, today=today),
+        caseload_size(people, period.end),
+        threshold,
+    )
     reviews = found["reviewed_on_time"]
     if reviews.suppressed or not reviews.denominator:
         return found
