@@ -137,11 +137,13 @@ def _numbers(
         counts = overdue[team.pk]
         changes = outcomes[team.pk]
         if threshold and period is not None:
-            found = periods.published_indicators(facts[team.pk], period, threshold=threshold)
+            found = periods.published_indicators(
+                facts[team.pk], period, threshold=threshold, today=timezone.localdate()
+            )
         else:
-            found = ind.indicators(facts[team.pk], start, end)
+            found = ind.indicators(facts[team.pk], start, end, today=timezone.localdate())
             if threshold:
-                found = {key: ind.suppressed(value, threshold) for key, value in found.items()}
+                found = ind.suppressed_beside_caseload(found, caseload, threshold)
         if threshold:
             caseload = small(caseload, threshold)
             counts = practice.Overdue(**{k: small(v, threshold) for k, v in counts.__dict__.items()})
@@ -252,9 +254,13 @@ def _cell(value) -> str:
 
 def _monthly(facts, end: date, threshold: int | None) -> tuple[list, list[dict], list[tuple[str, Markup]]]:
     months = ind.months_ending(end, 12)
-    series = [ind.indicators(facts, first, last) for first, last in months]
+    today = timezone.localdate()
+    series = [ind.indicators(facts, first, last, today=today) for first, last in months]
     if threshold:
-        series = [{key: ind.suppressed(value, threshold) for key, value in found.items()} for found in series]
+        series = [
+            ind.suppressed_beside_caseload(found, ind.caseload_size(facts, last), threshold)
+            for found, (_, last) in zip(series, months, strict=True)
+        ]
     table = [
         {"title": ind.TITLES[key], "cells": [value_text(found[key]) for found in series]} for key in ind.KEYS
     ]
@@ -300,7 +306,7 @@ def team_dashboard(request, team_id: int):
         {
             "name": worker.display_name,
             "caseload": ind.caseload_size(groups.get(worker.pk, []), end),
-            "indicators": ind.indicators(groups.get(worker.pk, []), start, end),
+            "indicators": ind.indicators(groups.get(worker.pk, []), start, end, today=timezone.localdate()),
         }
         for worker in selectors.team_practitioners(team=team)
     ]

@@ -15,10 +15,13 @@ Key (JSON name)                     Definition
 ``with_goal``                       Share of the caseload with at least one goal set by the period's end.
 ``with_link_introduced``            Share of the caseload with at least one community link that reached
                                     "introduced" or beyond (went along, goes regularly) by the period's end.
-``reviewed_on_time``                Of the reviews due in the period (each review's planned next date, when
-                                    that date plus 14 days' grace had passed by the period's end), the share
-                                    followed by a review held no later than 14 days after the date due. Counts
-                                    reviews due, not people.
+``reviewed_on_time``                Of the reviews due in the period (each review's planned next date falling
+                                    in it, so each due review belongs to exactly one month, quarter or year),
+                                    the share followed by a review held no later than 14 days after the date
+                                    due. Counts reviews due, not people. Asked with `today`, a review whose
+                                    grace has not passed by then and that has not been followed yet is left
+                                    out (it cannot be judged yet); without `today` every review due is judged
+                                    on the records given.
 ``median_days_to_first_map``        Median days from allocation to the first connections map, over the caseload
                                     with a first map by the period's end (a map drawn before allocation: 0).
 ``median_days_to_first_link``       Median days from allocation to the first community link reaching
@@ -126,8 +129,11 @@ def _median(key: str, values: list[int]) -> Indicator:
     return Indicator(key, float(median(values)) if values else None, None, len(values))
 
 
-def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, Indicator]:
-    """Every indicator for the period [start, end] over `people` (see the module docstring)."""
+def indicators(
+    people: list[PersonFacts], start: date, end: date, *, today: date | None = None
+) -> dict[str, Indicator]:
+    """Every indicator for the period [start, end] over `people` (see the module docstring); `today`, when
+    given, leaves out reviews due that cannot be judged yet."""
     if end < start:
         raise ValueError("the period ends before it starts")
     caseload = [person for person in people if person.in_caseload(end)]
@@ -141,7 +147,7 @@ def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, I
         1 for p in caseload if p.first_link_introduced_on is not None and p.first_link_introduced_on <= end
     )
 
-    due_reviews, on_time_reviews = review_sets(caseload, start, end)
+    due_reviews, on_time_reviews = review_sets(caseload, start, end, today=today)
     due, on_time = len(due_reviews), len(on_time_reviews)
 
     days_to_map = [
@@ -177,8 +183,9 @@ def indicators(people: list[PersonFacts], start: date, end: date) -> dict[str, I
 
 
 def _due_in(when: date | None, start: date, end: date) -> bool:
-    """Whether a review planned for `when` is due in [start, end]: in the period, with its grace passed."""
-    return when is not None and start <= when and when + REVIEW_GRACE <= end
+    """Whether a review planned for `when` is due in [start, end]. Every due date falls in exactly one period
+    of a partition (months, quarters, years), so monthly counts add up to the year's."""
+    return when is not None and start <= when <= end
 
 
 def _followed_on_time(person: PersonFacts, review: ReviewFact) -> bool:
@@ -190,19 +197,27 @@ def _followed_on_time(person: PersonFacts, review: ReviewFact) -> bool:
     )
 
 
-def review_sets(people: list[PersonFacts], start: date, end: date) -> tuple[frozenset, frozenset]:
+def review_sets(
+    people: list[PersonFacts], start: date, end: date, *, today: date | None = None
+) -> tuple[frozenset, frozenset]:
     """The reviews behind ``reviewed_on_time`` for [start, end], of `people` in the caseload at `end`: (those
-    due, those of them followed on time), each review as (person_id, its position in person.reviews)."""
+    due, those of them followed on time), each review as (person_id, its position in person.reviews). With
+    `today`, a review due whose grace has not passed by `today` counts only once it has been followed."""
     due: list[tuple[int, int]] = []
     on_time: list[tuple[int, int]] = []
     for person in people:
         if not person.in_caseload(end):
             continue
         for position, review in enumerate(person.reviews):
-            if _due_in(review.next_review_on, start, end):
-                due.append((person.person_id, position))
-                if _followed_on_time(person, review):
-                    on_time.append((person.person_id, position))
+            when = review.next_review_on
+            if when is None or not _due_in(when, start, end):
+                continue
+            followed = _followed_on_time(person, review)
+            if not followed and today is not None and today < when + REVIEW_GRACE:
+                continue  # still within its grace: not judged yet
+            due.append((person.person_id, position))
+            if followed:
+                on_time.append((person.person_id, position))
     return frozenset(due), frozenset(on_time)
 
 
@@ -228,6 +243,36 @@ def months_ending(end: date, count: int) -> list[tuple[date, date]]:
         periods.append((first, min(following - timedelta(days=1), end)))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(periods))
+
+
+# Indicators whose counts are of people in the caseload at the period's end (a subset of it), so the caseload
+# shown beside them, less one of their counts, counts people too.
+PEOPLE_COUNTS = (
+    "map_within_28_days",
+    "with_goal",
+    "with_link_introduced",
+    "median_days_to_first_map",
+    "median_days_to_first_link",
+    "new_community_tie_at_latest_review",
+)
+
+
+def suppressed_beside_caseload(
+    found: dict[str, Indicator], caseload: int, threshold: int
+) -> dict[str, Indicator]:
+    """`found` with every indicator hidden as `suppressed` hides it, and also (secondary suppression) each
+    people-count indicator one of whose counts differs from the caseload by 1 to threshold − 1: "median days to
+    first link, over 14" beside a caseload of 18 would give back a hidden "14 of 18" (and tell of the 4
+    without). `caseload` is the caseload size shown beside them, before it is itself hidden."""
+    out = {key: suppressed(value, threshold) for key, value in found.items()}
+    for key in PEOPLE_COUNTS:
+        indicator = out.get(key)
+        if indicator is None or indicator.suppressed:
+            continue
+        counts = (indicator.numerator, indicator.denominator)
+        if any(count is not None and 0 < caseload - count < threshold for count in counts):
+            out[key] = Indicator(key, None, None, None, suppressed=True)
+    return out
 
 
 def suppressed(indicator: Indicator, threshold: int) -> Indicator:

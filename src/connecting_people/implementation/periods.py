@@ -12,7 +12,7 @@ single out a person). So that dashboard offers only whole calendar months, quart
   same numbers and hide the same ones. Periods that end on different days differ by whole months: the table
   for March against the table for February tells how the numbers changed over March, as any monthly
   statistic does, and never on which day.
-- ``reviewed_on_time`` counts reviews due within the period, so a period and one inside it (the year and its
+- ``reviewed_on_time`` counts reviews due within the period (each due date in exactly one month), so a period and one inside it (the year and its
   March) count nested sets of reviews, and their difference counts the reviews due in the rest. It is hidden
   for a period when, against any shorter period inside it whose own numbers are shown, the reviews due, on
   time or late of one are a subset of the other's and the two counts differ by 1 to threshold − 1 (the
@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from .indicators import Indicator, PersonFacts, indicators, review_sets, suppressed
+from .indicators import (
+    Indicator,
+    PersonFacts,
+    caseload_size,
+    indicators,
+    review_sets,
+    suppressed_beside_caseload,
+)
 
 Kind = Literal["month", "quarter", "year"]
 YEARS_OFFERED = 3  # whole calendar years back from this one (and every month and quarter in them)
@@ -139,21 +146,23 @@ def periods_inside(period: Period) -> list[Period]:
 
 
 def published_indicators(
-    people: list[PersonFacts], period: Period, *, threshold: int
+    people: list[PersonFacts], period: Period, *, threshold: int, today: date | None = None
 ) -> dict[str, Indicator]:
     """Every indicator for `period` over `people` as the trust dashboard shows it: hidden (`suppressed`) when
-    a count from 1 to threshold − 1 stands behind it, and ``reviewed_on_time`` also when it and a shorter
+    a count from 1 to threshold − 1 stands behind it or differs from the caseload by such a count (secondary
+    suppression, `suppressed_beside_caseload`), and ``reviewed_on_time`` also when it and a shorter
     period inside `period` would differ by such a count (the module docstring says why)."""
-    found = {
-        key: suppressed(value, threshold)
-        for key, value in indicators(people, period.start, period.end).items()
-    }
+    found = suppressed_beside_caseload(
+        indicators(people, period.start, period.end, today=today),
+        caseload_size(people, period.end),
+        threshold,
+    )
     reviews = found["reviewed_on_time"]
     if reviews.suppressed or not reviews.denominator:
         return found
-    mine = _review_counts(people, period)
+    mine = _review_counts(people, period, today)
     for inside in periods_inside(period):
-        theirs = _review_counts(people, inside)
+        theirs = _review_counts(people, inside, today)
         if not _own_counts_shown(theirs, threshold):
             continue  # hidden in its own right: nothing of it is shown to subtract
         if _differ_by_a_small_count(mine, theirs, threshold):
@@ -162,9 +171,11 @@ def published_indicators(
     return found
 
 
-def _review_counts(people: list[PersonFacts], period: Period) -> tuple[frozenset, frozenset, frozenset]:
+def _review_counts(
+    people: list[PersonFacts], period: Period, today: date | None = None
+) -> tuple[frozenset, frozenset, frozenset]:
     """(due, on time, late) reviews of the period."""
-    due, on_time = review_sets(people, period.start, period.end)
+    due, on_time = review_sets(people, period.start, period.end, today=today)
     return due, on_time, due - on_time
 
 

@@ -538,7 +538,9 @@ class TeamImplementation:
     latest_team_rating: FidelityRating | None = None
 
 
-def team_implementation_summaries(*, actor: Actor, team_ids: Iterable[int] | None = None) -> list[TeamImplementation]:
+def team_implementation_summaries(
+    *, actor: Actor, team_ids: Iterable[int] | None = None
+) -> list[TeamImplementation]:
     """One row per team in reach (or per given team in reach), by trust then name, in five queries."""
     actor = as_actor(actor)
     teams = _teams_in_reach(actor, team_ids)
@@ -737,3 +739,51 @@ def ratings_of_teams(
     if stored_by is not None:
         ratings = ratings.filter(created_at__lte=stored_by)
     return ratings
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Counts of the way of working's delivery to some teams (for costing it; no person in them)."""
+
+    training_sessions: float  # a trust-wide session counts for the share of its attendees from the teams
+    training_attendances: int  # members of the teams at those sessions, one per person per session
+    supervision_sessions: int  # supervision of the teams' workers that discussed connection work
+    champion_days: int  # days of a champion's role in the teams
+
+
+def delivery_of_teams(*, team_ids: Iterable[int], since: date, until: date) -> Delivery:
+    """The delivery counts for `team_ids`, teams the caller reached through its own scope (a study's
+    intervention teams): training held on or before `until` (whenever it started: training given before a
+    study starts is part of delivering it), supervision and champions' days from `since` to `until`. Counts
+    only. Five queries."""
+    teams = list(team_ids)
+    members = set(Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
+    held = (
+        TrainingSession.objects.filter(held_on__lte=until)
+        .filter(Q(team_id__in=teams) | Q(team__isnull=True, attendance__attendee_id__in=members))
+        .distinct()
+    )
+    attendees: dict[int, list[int]] = {}
+    for session_id, attendee_id in TrainingAttendance.objects.filter(session__in=held).values_list(
+        "session_id", "attendee_id"
+    ):
+        attendees.setdefault(session_id, []).append(attendee_id)
+    sessions, attendances = 0.0, 0
+    for session_id, team_id in held.values_list("id", "team_id"):
+        present = attendees.get(session_id, [])
+        ours = sum(1 for user_id in present if user_id in members)
+        attendances += ours
+        if team_id is not None:
+            sessions += 1
+        elif present:
+            sessions += ours / len(present)
+    supervision = SupervisionRecord.objects.filter(
+        team_id__in=teams, connection_work_discussed=True, held_on__gte=since, held_on__lte=until
+    ).count()
+    champion_days = 0
+    for start, end in TeamChampion.objects.filter(team_id__in=teams, since__lte=until).values_list(
+        "since", "until"
+    ):
+        first, last = max(start, since), min(end or until, until)
+        champion_days += max(0, (last - first).days + 1)
+    return Delivery(sessions, attendances, supervision, champion_days)

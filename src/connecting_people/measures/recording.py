@@ -21,8 +21,21 @@ from typing import Any
 
 from connecting_people.measures import scoring
 
-# Derived scores kept with each response (whichever the instrument produces).
+# Derived scores kept with each response (whichever the instrument produces), and the prefixes of those an
+# instrument names itself (the resource generator's ``access_via_<source>``, one per source it defines).
 DERIVED_KEYS = ("metric", "index", "state", "vas", "value_set", "t_score")
+DERIVED_PREFIXES = ("access_via_",)
+
+
+def derived_scores(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The derived scores of a `score_one` result to keep: the named keys, and every key with a derived prefix
+    (its ``<id>_band`` label left out, as the bands of other derived scores are)."""
+    kept = {key: result[key] for key in DERIVED_KEYS if key in result}
+    for key, value in result.items():
+        is_band = key.endswith("_band") and key[: -len("_band")] in result
+        if key.startswith(DERIVED_PREFIXES) and not is_band:
+            kept[key] = value
+    return kept
 
 # The columns every model of a scored response has, and the two that outcome measures and assessments add.
 SCORE_COLUMNS = ("total", "subscales", "missing_items", "missing_rule")
@@ -51,7 +64,7 @@ def stored_scores(result: Mapping[str, Any]) -> StoredScores:
         total=result["total"],
         subscales=result["subscales"],
         band=result["band"] or "",
-        derived={key: result[key] for key in DERIVED_KEYS if key in result},
+        derived=derived_scores(result),
         missing_items=result["missing"],
         missing_rule=result["missing_rule"]["outcome"],
     )

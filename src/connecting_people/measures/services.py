@@ -11,7 +11,7 @@ from connecting_people.core.errors import ServiceError
 from connecting_people.measures import registry, scoring, selectors
 from connecting_people.measures.errors import AnswerError, ScoringOptionError, UnknownInstrumentError
 from connecting_people.measures.models import Administration, HeadlineSpan
-from connecting_people.measures.recording import DERIVED_KEYS
+from connecting_people.measures.recording import derived_scores
 from connecting_people.measures.spans import spans_from_rows
 from connecting_people.people.models import Person
 from connecting_people.people.services import person_for_change
@@ -44,7 +44,7 @@ def administration_from_score(
         total=result["total"],
         subscales=result["subscales"],
         band=result["band"] or "",
-        derived={key: result[key] for key in DERIVED_KEYS if key in result},
+        derived=derived_scores(result),
         missing_items=result["missing"],
         missing_rule=result["missing_rule"]["outcome"],
     )

@@ -70,7 +70,9 @@ def goal_get(*, actor: Actor, goal_id) -> Goal:
 
 def goals_of_people(*, actor: Actor, person_ids) -> list[Goal]:
     """The goals of these people (from a scoped read), by person, oldest first: one query."""
-    return list(scoped(actor, Goal).filter(person_id__in=list(person_ids)).order_by("person_id", "set_on", "id"))
+    return list(
+        scoped(actor, Goal).filter(person_id__in=list(person_ids)).order_by("person_id", "set_on", "id")
+    )
 
 
 def steps_of_goals(*, actor: Actor, goal_ids) -> list[Step]:
@@ -528,3 +530,14 @@ def plans_held_counts(*, person: Person) -> dict[str, int]:
         "community links": Link.objects.filter(person=person).count(),
         "reviews": Review.objects.filter(person=person).count(),
     }
+
+
+def activities_of_people(*, person_ids, kinds: tuple[str, ...], until: date):
+    """(person id, kind, date) of the activities of `kinds` recorded for `person_ids` (people the caller
+    reached through its own scope: a study's linked participants) on or before `until`, streamed. For counting
+    the practitioners' contacts that deliver the intervention; no notes, no names."""
+    return (
+        Activity.objects.filter(person_id__in=person_ids, kind__in=kinds, occurred_on__lte=until)
+        .values_list("person_id", "kind", "occurred_on")
+        .iterator(chunk_size=5000)
+    )

@@ -598,7 +598,9 @@ def schedule_set(
     for instrument_id in instrument_ids:
         _instrument(instrument_id)
     if not instrument_ids:
-        raise ServiceError("Choose at least one instrument.", field="instruments", code="instruments_required")
+        raise ServiceError(
+            "Choose at least one instrument.", field="instruments", code="instruments_required"
+        )
     with transaction.atomic():
         point = _locked_timepoint(access, timepoint_id, expected_version)
         recorded = set(point.assessments.values_list("instrument_id", flat=True))
@@ -645,7 +647,10 @@ def unit_costs_set(
     _lead(access)
     study = access.study
     instrument = _instrument(study.service_use_instrument)
-    known = {item.id for item in instrument.items}
+    # The service-use instrument's services, and the units the intervention's delivery is costed in.
+    from connecting_people.study.analysis.delivery import KEYS as DELIVERY_KEYS  # the analysis only when used
+
+    known = {item.id for item in instrument.items} | set(DELIVERY_KEYS)
     unknown = sorted(set(costs) - known)
     if unknown:
         raise ServiceError(
@@ -1130,7 +1135,9 @@ def assessment_record(
             params={"number": participant.number, "withdrawn_on": participant.withdrawn_on},
         )
     if administered_on > timezone.localdate():
-        raise ServiceError("The date cannot be in the future.", field="administered_on", code="date_in_future")
+        raise ServiceError(
+            "The date cannot be in the future.", field="administered_on", code="date_in_future"
+        )
     first_consent = (
         participant.consents.order_by("consented_on").values_list("consented_on", flat=True).first()
     )

@@ -82,3 +82,8 @@ def test_bad_input_exits_2(org, args, message):
     if args[1] == "1":
         args = ["--team", str(org.team.pk), *args[2:]]
     assert message in fails(*args)
+
+
+def test_a_future_to_is_refused_with_exit_2(org):
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    assert "in the future" in fails("--team", str(org.team.pk), "--to", tomorrow)

@@ -137,3 +137,42 @@ def test_a_complement_below_the_threshold_is_hidden_too():
     assert not suppressed(Indicator("with_goal", 15 / 20, 15, 20), 5).suppressed
     assert not suppressed(Indicator("with_goal", 1.0, 20, 20), 5).suppressed  # 0 identifies nobody
     assert suppressed(Indicator("median_days_to_first_map", 12.0, None, 3), 5).suppressed
+
+
+# --- reviews due: each in exactly one period ----------------------------------------------------------------
+
+
+def _reviews_every(days_apart, first, count):
+    """Reviews held `days_apart` days apart from `first`, each planning the next on the day it is held."""
+    from datetime import timedelta
+
+    held = [first + timedelta(days=days_apart * i) for i in range(count)]
+    return tuple(ReviewFact(on, on + timedelta(days=days_apart), None) for on in held)
+
+
+YEAR_TEAM = [
+    # Reviews every 33 days from 2 Jan 2025 (12 held, the last planning one for 2 Feb 2026): 11 due in 2025
+    # (4 Feb, 9 Mar, 11 Apr, 14 May, 16 Jun, 19 Jul, 21 Aug, 23 Sep, 26 Oct, 28 Nov, 31 Dec), 6 of them in the
+    # last 14 days of their month, each followed on the day it was due.
+    person(1, opened_on=date(2024, 12, 1), reviews=_reviews_every(33, date(2025, 1, 2), 12)),
+]
+
+
+def test_monthly_reviews_due_sum_to_the_year():
+    year = indicators(YEAR_TEAM, date(2025, 1, 1), date(2025, 12, 31))["reviewed_on_time"]
+    monthly = [
+        indicators(YEAR_TEAM, first, last)["reviewed_on_time"]
+        for first, last in months_ending(date(2025, 12, 31), 12)
+    ]
+    assert year.denominator == 11 and year.numerator == 11
+    assert sum(m.denominator for m in monthly) == year.denominator
+    assert sum(m.numerator for m in monthly) == year.numerator
+
+
+def test_a_review_due_whose_grace_has_not_passed_by_today_waits_unless_already_held():
+    # The last review, held 31 Dec 2025, planned the next for 2 Feb 2026; none was held after it.
+    team = YEAR_TEAM
+    early = indicators(team, date(2026, 1, 1), date(2026, 2, 10), today=date(2026, 2, 10))["reviewed_on_time"]
+    assert early.denominator == 0  # due 2 Feb, its 14 days' grace not passed on 10 Feb: not judged yet
+    later = indicators(team, date(2026, 1, 1), date(2026, 2, 28), today=date(2026, 3, 1))["reviewed_on_time"]
+    assert (later.numerator, later.denominator) == (0, 1)

@@ -240,3 +240,35 @@ def test_a_period_not_offered_is_refused_with_a_message_and_no_csv(client, org, 
     page = response.content.decode()
     assert response["Content-Type"].startswith("text/html")
     assert "There is a problem" in page and "Choose a period from the list" in page
+
+
+# --- counts worked out by subtraction from the caseload -----------------------------------------------------
+
+
+def _eighteen():
+    """18 people in the caseload, allocated in 2024: 16 with a first map (14 within 28 days, 2 late, 2 none),
+    14 with a community link introduced (4 without)."""
+    people = []
+    for pid in range(1, 19):
+        allocated = date(2024, 6, 1)
+        first_map = None if pid > 16 else allocated + timedelta(days=10 if pid <= 14 else 40)
+        link = allocated + timedelta(days=60) if pid <= 14 else None
+        people.append(PersonFacts(pid, allocated, None, allocated, first_map, None, link))
+    return people
+
+
+def test_no_shown_count_reveals_a_hidden_one_by_subtraction_from_the_caseload():
+    people = _eighteen()
+    q1 = quarter(2025, 1)
+    caseload = ind.caseload_size(people, q1.end)
+    assert caseload == 18
+    shown = published_indicators(people, q1, threshold=5)
+    # Hidden in its own right: 14 of 18 with a link introduced (18 - 14 = 4), 14 of 18 maps within 28 days.
+    assert shown["with_link_introduced"].suppressed and shown["map_within_28_days"].suppressed
+    # Before: "median days to first link, over 14" beside a caseload of 18 gave the hidden 14 back, and
+    # "median days to first map, over 16" told that 2 people have no map.
+    assert shown["median_days_to_first_link"].suppressed and shown["median_days_to_first_map"].suppressed
+    for indicator in shown.values():
+        for count in (indicator.numerator, indicator.denominator):
+            if indicator.key in ind.PEOPLE_COUNTS and count is not None:
+                assert not 0 < caseload - count < 5, (indicator.key, count)

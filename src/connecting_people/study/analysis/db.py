@@ -26,11 +26,14 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connecting_people.implementation import selectors as implementation_selectors
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.selectors import ratings_of_teams
 from connecting_people.measures import registry
 from connecting_people.measures.errors import UnknownInstrumentError
+from connecting_people.plans import selectors as plans_selectors
 from connecting_people.study.analysis import PRIMARY, SECONDARY, AnalysisPlan, Outcome, analyse
+from connecting_people.study.analysis.delivery import delivery_cost
 from connecting_people.study.analysis.errors import StudyDataError
 from connecting_people.study.costs import unit_cost_table
 from connecting_people.study.models import Assessment, Participant, Study, Timepoint
@@ -179,13 +182,62 @@ def analysis_inputs(
             f"Not used: {after} assessment{'s' if after != 1 else ''} dated after the participant withdrew "
             "(only data collected up to withdrawal is kept)."
         )
+    table = unit_cost_table(study)
+    analysed = sum(1 for row in participants if row["arm"] == "intervention")
+    delivery = delivery_cost(
+        _delivery_quantities(study, today), {key: entry.cost for key, entry in table.costs.items()}, analysed
+    )
     return {
         "participants": participants,
         "scores": scores,
         "service_use": service_use,
         "fidelity": _fidelity(study),
-        "unit_costs": unit_cost_table(study),
-        "plan": plan,
+        "unit_costs": table,
+        "plan": replace(plan, intervention_cost=delivery["per_participant"]),
+        "delivery": delivery,
+    }
+
+
+IN_PERSON = ("introduction", "accompanied", "practical", "contact_in_person")
+PHONE = ("contact_phone",)
+
+
+def _delivery_quantities(study: Study, today: date) -> dict[str, float]:
+    """What the system records of the intervention's delivery to the study's intervention teams, up to `today`
+    (see `analysis.delivery` for each component). Counts only: nothing about a person leaves this function."""
+    teams = list(
+        study.teams.filter(site_taking_part("site"), arm="intervention").values_list("team_id", flat=True)
+    )
+    delivered = implementation_selectors.delivery_of_teams(team_ids=teams, since=study.starts_on, until=today)
+    linked = Participant.objects.filter(
+        site_taking_part(),
+        participant_processing_allowed(),
+        study=study,
+        study_team__arm="intervention",
+        person__isnull=False,
+    ).exclude(withdrawal_choice=REMOVE)
+    spans = {
+        person_id: (enrolled_on, min(withdrawn_on or today, today))
+        for person_id, enrolled_on, withdrawn_on in linked.values_list(
+            "person_id", "enrolled_on", "withdrawn_on"
+        )
+    }
+    in_person = phone = 0
+    contacts = plans_selectors.activities_of_people(
+        person_ids=linked.values("person_id"), kinds=(*IN_PERSON, *PHONE), until=today
+    )
+    for person_id, kind, occurred_on in contacts:
+        first, last = spans[person_id]
+        if first <= occurred_on <= last:
+            in_person += kind in IN_PERSON
+            phone += kind in PHONE
+    return {
+        "intervention_training_session": delivered.training_sessions,
+        "intervention_training_attendance": delivered.training_attendances,
+        "intervention_supervision_session": delivered.supervision_sessions,
+        "intervention_champion_month": delivered.champion_days / 30.44,
+        "intervention_contact_in_person": in_person,
+        "intervention_contact_phone": phone,
     }
 
 

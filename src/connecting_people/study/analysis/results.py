@@ -28,12 +28,15 @@ def analyse(
     unit_costs: Any = None,
     plan: AnalysisPlan | None = None,
     timings: dict[str, float] | None = None,
+    delivery: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Analyse a two-arm cluster-randomised study. Pure: plain rows in (see ``data.py``), plain dict out.
 
     unit_costs: a measures ``UnitCostTable`` or a mapping in the same form, with its price year.
     plan: outcomes, timepoints, thresholds and the bootstrap seed (default ``AnalysisPlan()``).
     timings: a dict to receive the seconds each part took (for benchmarks); the result never depends on it.
+    delivery: how the intervention was costed (`delivery.delivery_cost`), whose ``per_participant`` is the
+    plan's ``intervention_cost``; kept in ``cost_effectiveness.intervention_costing`` and in the methods.
 
     Returns a JSON-ready dict (``json.dumps(result, allow_nan=False)`` works): ``schema``, ``study``,
     ``plan``, ``primary``, ``secondary`` (measure -> result), ``fidelity``, ``cost_effectiveness``,
@@ -92,6 +95,8 @@ def analyse(
     else:
         try:
             economic = cost_effectiveness(data, plan, unit_costs)
+            if delivery is not None:
+                economic["intervention_costing"] = dict(delivery)
         except TooFewToAnalyse as error:
             economic = {"refused": str(error)}
             refusals.append(str(error))
@@ -108,7 +113,7 @@ def analyse(
         "missing": _missing(data, plan, primary, secondary, fidelity_result, economic),
         "refusals": refusals,
         "notes": list(data.notes),
-        "methods": methods(plan, economic),
+        "methods": methods(plan, economic, delivery),
     }
     result = json_ready(result)
     clock.lap("results")
@@ -193,8 +198,22 @@ def _missing(data: StudyData, plan, primary: dict, secondary: dict, fidelity: di
     }
 
 
-def methods(plan: AnalysisPlan, economic: dict) -> dict[str, str]:
+def methods(plan: AnalysisPlan, economic: dict, delivery: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Plain-English statements of each method, with the plan's numbers in them."""
+    if delivery is not None:
+        costed = ", ".join(delivery["costed"]) or "none"
+        missing = "; ".join(delivery["not_costed"]) or "none"
+        intervention = (
+            f" {delivery['method']} Total {delivery['total']} over {delivery['participants']} intervention "
+            f"participants: {plan.intervention_cost} each. Costed: {costed}. Not costed: {missing}."
+        )
+    elif plan.intervention_cost:
+        intervention = (
+            f" An intervention cost of {plan.intervention_cost} per intervention participant is added."
+        )
+    else:
+        intervention = " No cost of delivering the intervention is added (none was given)."
+
     level = f"{plan.confidence:.0%}"
     price = (
         f" Unit costs: table {economic['unit_costs']!r}, price year {economic['price_year']}, "
@@ -235,7 +254,7 @@ def methods(plan: AnalysisPlan, economic: dict) -> dict[str, str]:
             "Costs: for each participant, units of each service used (from the service-use questionnaire) × "
             "the service's unit cost, summed; a participant with a service unanswered has no cost at that "
             "timepoint. Follow-up costs cover that questionnaire's recall period and are not extrapolated."
-            f"{f' An intervention cost of {plan.intervention_cost} per intervention participant is added.' if plan.intervention_cost else ''}"
+            f"{intervention}"
             f"{price}"
         ),
         "qalys": (

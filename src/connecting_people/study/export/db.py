@@ -182,20 +182,18 @@ def administration_rows(
     )
     if participant_ids is not None:
         found = found.filter(participant_id__in=list(participant_ids))
-    rows = (
-        found
-        .order_by("participant_id", "timepoint__target_day", "timepoint_id", "instrument_id")
-        .values_list(
-            "participant_id",
-            "timepoint__code",
-            "instrument_id",
-            "instrument_version",
-            "administered_on",
-            "answers",
-            "total",
-            "subscales",
-            "derived",
-        )
+    rows = found.order_by(
+        "participant_id", "timepoint__target_day", "timepoint_id", "instrument_id"
+    ).values_list(
+        "participant_id",
+        "timepoint__code",
+        "instrument_id",
+        "instrument_version",
+        "administered_on",
+        "answers",
+        "total",
+        "subscales",
+        "derived",
     )
     # About a hundred thousand rows per 10,000 participants: read as the driver gives them (`_raw_rows`) and
     # their three JSON columns decoded here, which halves the time Django's per-value converters take.
@@ -301,7 +299,9 @@ def _study_teams(study: Study) -> dict[int, tuple[str, str, str]]:
 
 
 def _ratings(study: Study, *, cutoff: datetime, today: date):
-    return ratings_of_teams(team_ids=_study_teams(study), since=study.starts_on, until=today, stored_by=cutoff)
+    return ratings_of_teams(
+        team_ids=_study_teams(study), since=study.starts_on, until=today, stored_by=cutoff
+    )
 
 
 def fidelity_scales(study: Study, *, cutoff: datetime, today: date) -> list[Instrument]:
@@ -471,7 +471,9 @@ def pseudonymised_participants(study: Study, *, participant_ids: Sequence[int]) 
     try:
         key = study_key()
         instruments = layouts(study_instruments(study))
-        pseudonyms = Pseudonyms(key, study=settings.study, prefix=settings.prefix, characters=settings.id_characters)
+        pseudonyms = Pseudonyms(
+            key, study=settings.study, prefix=settings.prefix, characters=settings.id_characters
+        )
         roster = Roster(
             participant_rows(study, cutoff=cutoff, participant_ids=participant_ids),
             pseudonyms=pseudonyms,
@@ -496,9 +498,7 @@ def pseudonymised_participants(study: Study, *, participant_ids: Sequence[int]) 
                 }
             )
     except StudyKeyError as error:
-        raise ServiceError(
-            f"No usable study key: {error}", code="study_key_missing"
-        ) from None
+        raise ServiceError(f"No usable study key: {error}", code="study_key_missing") from None
     except (ExportError, jobs.JobFailed) as error:
         raise ServiceError(str(error), code="study_not_exportable") from None
     found = []
@@ -581,6 +581,10 @@ def export_settings(study: Study, options: dict[str, Any]) -> ExportSettings:
     scoring_notes[study.service_use_instrument] = (
         f"costs: units × the study's unit-cost table, price year {study.price_year}, {study.currency}"
         + (" (illustrative figures)" if study.unit_costs_illustrative else "")
+        + "; the cost of delivering the intervention is not in these rows: the analysis adds it to each "
+        "intervention participant, costed from recorded training sessions and attendance, supervision that "
+        "discussed connection work, team champions' months and practitioners' contacts (the table's "
+        "intervention_* rows), divided by the intervention participants analysed"
     )
     return ExportSettings(
         study=study.pk,

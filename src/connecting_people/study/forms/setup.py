@@ -4,12 +4,15 @@ decide what is allowed (and their refusals are shown on these forms with `show_s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 
 from connecting_people.core.forms import DateField, NHSForm, VersionField
 from connecting_people.measures.definitions import Instrument
+from connecting_people.study.analysis.delivery import COMPONENTS
+from connecting_people.study.analysis.delivery import KEYS as DELIVERY_KEYS
 from connecting_people.study.models import Arm, Study, StudyMember
 
 # The largest seed the database keeps (a signed 64-bit whole number).
@@ -381,9 +384,12 @@ class UnitCostsForm(NHSForm):
     def __init__(self, *args, instrument: Instrument, **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
-        for item in instrument.items:
+        self.items = [*instrument.items, *delivery_items()]
+        for item in self.items:
+            optional = item.id in DELIVERY_KEYS  # the intervention's delivery: costed when a cost is given
             self.fields[self.cost_field_name(item.id)] = forms.DecimalField(
                 label="Cost of one unit",
+                required=not optional,
                 min_value=Decimal("0"),
                 max_digits=10,
                 decimal_places=2,
@@ -400,6 +406,7 @@ class UnitCostsForm(NHSForm):
             self.fields[self.unit_field_name(item.id)] = forms.CharField(
                 label="Unit",
                 max_length=80,
+                required=not optional,
                 help_text="What is counted, for example appointment, contact or night on a ward.",
                 error_messages={
                     "required": f"Enter the unit {item.label} are costed by",
@@ -424,7 +431,7 @@ class UnitCostsForm(NHSForm):
                 "cost": self[self.cost_field_name(item.id)],
                 "unit": self[self.unit_field_name(item.id)],
             }
-            for item in self.instrument.items
+            for item in self.items
         ]
 
     @staticmethod
@@ -444,13 +451,28 @@ class UnitCostsForm(NHSForm):
         return self.cleaned_data["currency"].upper()
 
     def costs(self) -> dict[str, tuple[str, Decimal]]:
+        """{service: (unit, cost)}: every service, and each delivery unit given a cost."""
         return {
             item.id: (
-                self.cleaned_data[self.unit_field_name(item.id)].strip(),
+                self.cleaned_data[self.unit_field_name(item.id)].strip() or getattr(item, "unit", ""),
                 self.cleaned_data[self.cost_field_name(item.id)],
             )
-            for item in self.instrument.items
+            for item in self.items
+            if self.cleaned_data.get(self.cost_field_name(item.id)) is not None
         }
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """A unit the intervention's delivery is costed in, listed with the services on the unit-cost page."""
+
+    id: str
+    label: str
+    unit: str
+
+
+def delivery_items() -> list[DeliveryItem]:
+    return [DeliveryItem(c.key, f"{c.label} (the intervention's delivery)", c.unit) for c in COMPONENTS]
 
 
 def _sentence(text: str) -> str:

@@ -196,6 +196,21 @@ def _details(result, study, currency: str, labels) -> list[tuple[str, str]]:
     return found
 
 
+def _ce_statement(economic) -> str:
+    """The cost-effectiveness statement; when nothing was recorded to cost the intervention's delivery, said as
+    service costs only (never "the intervention dominates" on a delivery cost of nothing)."""
+    statement = str(economic.get("statement", ""))
+    if (economic.get("intervention_costing") or {}).get("total") or not statement:
+        return statement
+    statement = statement.replace(
+        "The intervention dominates: more QALYs", "More QALYs in the intervention arm"
+    )
+    return (
+        "Service costs only, without the cost of delivering the intervention (nothing recorded to cost it, so it "
+        f"counts as nothing): {statement}"
+    )
+
+
 def _headline(result, currency: str, level: str) -> list[str]:
     primary = result["primary"]
     lines = [
@@ -208,8 +223,14 @@ def _headline(result, currency: str, level: str) -> list[str]:
     if "refused" in economic:
         lines.append(f"Cost-effectiveness was not analysed: {economic['refused']}")
     elif economic:
+        costing = economic.get("intervention_costing") or {}
         if economic.get("statement"):
-            lines.append(str(economic["statement"]))
+            lines.append(_ce_statement(economic))
+        if costing.get("total"):
+            lines.append(
+                f"The cost of delivering the intervention, {fmt.money(costing.get('per_participant'), currency)} "
+                f"per intervention participant, is included (costed: {', '.join(costing.get('costed') or [])})."
+            )
         for row in economic.get("net_monetary_benefit") or []:
             lines.append(
                 f"Probability that the intervention is cost-effective at "
@@ -436,8 +457,22 @@ def _economic(part: Mapping, currency: str, level: str, labels, service_labels: 
         "table": str(part.get("unit_costs", "")),
         "price_year": str(part.get("price_year", "")),
         "currency": currency,
-        "statement": str(part.get("statement", "")),
+        "statement": _ce_statement(part),
         "intervention_cost": money(part.get("intervention_cost"), 2),
+        "delivery_method": str((part.get("intervention_costing") or {}).get("method", "")),
+        "delivery": {
+            "head": ["Component", "Units recorded", "Unit cost", "Cost", "Status"],
+            "rows": [
+                [
+                    str(row.get("label")),
+                    fmt.number(row.get("quantity"), 2),
+                    money(row.get("unit_cost"), 2),
+                    money(row.get("cost"), 2),
+                    str(row.get("status")),
+                ]
+                for row in (part.get("intervention_costing") or {}).get("components") or []
+            ],
+        },
         "services": {
             "head": [
                 "Service",

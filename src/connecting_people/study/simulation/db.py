@@ -65,7 +65,7 @@ from connecting_people.implementation import registry as fidelity_registry
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.implementation.services import rating_from_score, ratings_store_generated
 from connecting_people.measures import registry
-from connecting_people.measures.recording import DERIVED_KEYS
+from connecting_people.measures.recording import DERIVED_KEYS, DERIVED_PREFIXES
 from connecting_people.measures.scoring import BatchResult, score_batch
 from connecting_people.measures.scoring.result import INTEGER, MISSING_OUTCOMES, NUMBER, STATE
 from connecting_people.people.selectors import team_of_people
@@ -627,7 +627,8 @@ def stored_scores(result: BatchResult) -> list[tuple]:
     totals = column("total", result.total)
     subscales = {name: column(name, values) for name, values in result.subscales.items()}
     derived: dict[str, list] = {}
-    for key in DERIVED_KEYS:
+    named = [key for key in result.derived if key.startswith(DERIVED_PREFIXES) and key not in DERIVED_KEYS]
+    for key in (*DERIVED_KEYS, *named):
         if key in result.derived:
             derived[key] = column(key, result.derived[key])
         elif key in result.info:

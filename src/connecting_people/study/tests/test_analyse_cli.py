@@ -104,3 +104,71 @@ def test_a_service_without_a_unit_cost_is_named_and_nothing_is_printed(analysed_
 def test_bad_input_exits_2_with_a_message(study_setup, args, message):
     args = [arg.format(study=study_setup.study.pk) for arg in args]
     assert fails(*args) == message
+
+
+def test_the_intervention_is_costed_from_its_recorded_delivery(analysed_study, org):
+    """Training, supervision and a champion recorded for the intervention teams, costed from the study's table:
+    no longer £0 (which made every cheaper-or-equal result "the intervention dominates")."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from connecting_people.accounts.models import Role
+    from connecting_people.accounts.tests.factories import UserFactory, member
+    from connecting_people.implementation.models import (
+        SupervisionRecord,
+        TeamChampion,
+        TrainingAttendance,
+        TrainingSession,
+    )
+
+    from .conftest import START
+
+    s = analysed_study
+    team = org.team  # allocated to the intervention arm
+    workers = [UserFactory(username=f"worker{n}") for n in range(3)]
+    for worker in workers:
+        member(worker, Role.PRACTITIONER, team=team)
+    outsider = UserFactory(username="control_worker")
+    member(outsider, Role.PRACTITIONER, team=org.other_team)  # a control team's
+    own = TrainingSession.objects.create(
+        trust=team.trust,
+        team=team,
+        title="Mapping",
+        held_on=START,
+        level="worker",
+        trainer="T",
+        recorded_by=s.lead,
+    )
+    wide = TrainingSession.objects.create(
+        trust=team.trust, title="Trust day", held_on=START, level="worker", trainer="T", recorded_by=s.lead
+    )
+    for session, people in ((own, workers), (wide, [workers[0], outsider])):
+        for person in people:
+            TrainingAttendance.objects.create(session=session, attendee=person, recorded_by=s.lead)
+    for discussed in (True, True, True, False):
+        SupervisionRecord.objects.create(
+            team=team,
+            worker=workers[0],
+            supervisor=s.lead,
+            held_on=START + timedelta(days=30),
+            connection_work_discussed=discussed,
+        )
+    TeamChampion.objects.create(
+        team=team, champion=workers[1], since=START, until=START + timedelta(days=60), named_by=s.lead
+    )
+    for key, cost in (
+        ("intervention_training_session", "400"),
+        ("intervention_training_attendance", "100"),
+        ("intervention_supervision_session", "50"),
+        ("intervention_champion_month", "304.40"),
+    ):
+        UnitCost.objects.update_or_create(study=s.study, service=key, defaults={"unit": "unit", "cost": Decimal(cost)})
+    result = json.loads(analyse(s.study.pk, "--json", "--replicates", 200))
+    costing = result["cost_effectiveness"]["intervention_costing"]
+    # 1.5 sessions (own + half the trust day) × 400 = 600; 4 attendances × 100 = 400; 3 supervisions × 50 =
+    # 150; 61 days / 30.44 × 304.40 = 610: 1,760 over 16 intervention participants = 110 each.
+    assert costing["total"] == 1760.0 and costing["participants"] == 16
+    assert costing["per_participant"] == 110.0
+    assert result["plan"]["intervention_cost"] == 110.0
+    assert "Practitioners' contacts in person (no data recorded)" in costing["not_costed"]
+    assert "1760.0 over 16 intervention participants" in result["methods"]["costs"]

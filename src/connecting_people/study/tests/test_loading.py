@@ -15,7 +15,7 @@ from connecting_people.audit.models import AuditEvent
 from connecting_people.core.errors import NotAllowedError, ServiceError
 from connecting_people.implementation.models import FidelityRating
 from connecting_people.measures import registry
-from connecting_people.measures.recording import DERIVED_KEYS
+from connecting_people.measures.recording import derived_scores
 from connecting_people.measures.scoring import score_batch
 from connecting_people.people.tests.factories import PersonFactory
 from connecting_people.study import simulation
@@ -288,7 +288,7 @@ def test_stored_scores_are_what_score_one_gives(instrument_id):
         assert stored == (
             row["total"],
             row["subscales"],
-            {key: row[key] for key in DERIVED_KEYS if key in row},
+            derived_scores(row),
             row["band"] or "",
             row["missing"],
             row["missing_rule"]["outcome"],

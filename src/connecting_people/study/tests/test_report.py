@@ -258,3 +258,16 @@ def test_the_report_package_imports_nothing_from_django():
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_a_delivery_cost_of_nothing_never_makes_the_headline_say_the_intervention_dominates():
+    from connecting_people.study.report import document
+
+    economic = {
+        "interpretation": "intervention dominates",
+        "statement": "The intervention dominates: more QALYs and £35 less cost per participant.",
+    }
+    said = document._ce_statement(economic)
+    assert "dominates" not in said and said.startswith("Service costs only, without the cost of delivering")
+    costed = {**economic, "intervention_costing": {"total": 1760.0}}
+    assert document._ce_statement(costed) == economic["statement"]  # costed from the records: said as it is

@@ -6,6 +6,7 @@ list and the screening log."""
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.http import Http404
 
@@ -705,3 +706,45 @@ def test_a_closed_study_records_no_more_data(study_setup):
     with pytest.raises(ServiceError, match="closed"):
         record(s, participant, "baseline", ENROLLED)
     assert not participant.assessments.exists()
+
+
+# --- derived scores kept ----------------------------------------------------------------------------------------
+
+RG_ANSWERS = [3, 3, 1, 1, 1, 2, 6, 4]  # family 5, friend 4, acquaintance 2, total 8
+
+
+def test_resource_generator_access_by_source_is_stored_with_the_assessment(study_setup):
+    s = study_setup
+    participant = enrol(s)
+    record(s, participant, "baseline", START + days(5), instrument="resource_generator_example", answers=RG_ANSWERS)
+    stored = Assessment.objects.get(participant=participant, instrument_id="resource_generator_example")
+    assert stored.total == 8
+    assert stored.derived == {"access_via_family": 5, "access_via_friend": 4, "access_via_acquaintance": 2}
+
+
+def test_the_simulation_stores_access_by_source_as_the_service_does():
+    from connecting_people.measures import registry, scoring
+    from connecting_people.measures.recording import stored_scores as one
+    from connecting_people.study.simulation.db import stored_scores as batch
+
+    instrument = registry.instrument("resource_generator_example")
+    rows = [RG_ANSWERS, [0] * 8]
+    result = scoring.score_batch(instrument, np.array(rows, dtype=float))
+    derived = [row[2] for row in batch(result)]
+    assert derived == [one(result.row(i)).derived for i in range(2)]
+    assert derived[0] == {"access_via_family": 5, "access_via_friend": 4, "access_via_acquaintance": 2}
+
+
+def test_the_migration_fills_access_by_source_for_assessments_stored_without_it(study_setup):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("connecting_people.study.migrations.0004_access_by_source_kept")
+    s = study_setup
+    participant = enrol(s)
+    record(s, participant, "baseline", START + days(5), instrument="resource_generator_example", answers=RG_ANSWERS)
+    Assessment.objects.filter(participant=participant).update(derived={})
+    migration.keep_access_by_source(apps, None)
+    stored = Assessment.objects.get(participant=participant, instrument_id="resource_generator_example")
+    assert stored.derived == {"access_via_family": 5, "access_via_friend": 4, "access_via_acquaintance": 2}

@@ -26,6 +26,7 @@ from connecting_people.study.forms.setup import (
     StudyForm,
     TimepointForm,
     UnitCostsForm,
+    delivery_items,
 )
 from connecting_people.study.models import Arm, StudySite, StudyTeam
 from connecting_people.study.views.jobs import lead_access
@@ -241,7 +242,9 @@ def site_add(request, study_id: int):
     saved = form_saved(
         request,
         form,
-        lambda: services.site_add(actor=request.actor, access=access, trust_id=int(form.cleaned_data["trust"])),
+        lambda: services.site_add(
+            actor=request.actor, access=access, trust_id=int(form.cleaned_data["trust"])
+        ),
         then=_overview_url(access.study),
         saved=lambda site: (
             f"{site.trust.name} added as {site.code}."
@@ -359,6 +362,7 @@ def _timepoint_page(request, access, point):
             "version": point.version,
         }
     form = TimepointForm(posted(request), initial=initial)
+
     def save():
         fields = dict(form.cleaned_data)
         version = fields.pop("version")
@@ -478,6 +482,7 @@ def unit_costs(request, study_id: int):
         form = UnitCostsForm(
             posted(request), instrument=instrument, initial=UnitCostsForm.initial_for(study, rows)
         )
+
         def saved_message(_result) -> str:
             study.refresh_from_db()
             return f"Unit costs saved at {study.price_year} prices."
@@ -502,7 +507,9 @@ def unit_costs(request, study_id: int):
             return saved
     by_service = {row.service: row for row in rows}
     services_listed = (
-        [(item, by_service.get(item.id)) for item in instrument.items] if instrument is not None else []
+        [(item, by_service.get(item.id)) for item in (*instrument.items, *delivery_items())]
+        if instrument is not None
+        else []
     )
     return render(
         request,

@@ -2,7 +2,8 @@
 as one JSON object, with the keys documented in docs/implementation.md and `implementation/indicators.py`.
 
 Run by whoever operates the service (it has the deployment's database settings), so it is not scoped to a
-user; it prints aggregates only, never anything that names a person. Bad input: a message on stderr, exit 2.
+user; it prints aggregates only, never anything that names a person. Bad input (a future ``--to`` included:
+numbers of days not yet lived would count reviews as due and not held): a message on stderr, exit 2.
 """
 
 import json
@@ -46,6 +47,12 @@ class Command(BaseCommand):
             )
         today = timezone.localdate()
         end = _date(options["end"], "--to") if options["end"] else today
+        if end > today:
+            raise CommandError(
+                f"--to {end.isoformat()} is in the future: the indicators run to today ({today.isoformat()}) "
+                "at the latest",
+                returncode=USAGE_ERROR,
+            )
         start = _date(options["start"], "--from") if options["start"] else end - timedelta(days=90)
         if end < start:
             raise CommandError("--to must be on or after --from", returncode=USAGE_ERROR)
@@ -53,7 +60,7 @@ class Command(BaseCommand):
         if team is None:
             raise CommandError(f"No team {team_id}", returncode=USAGE_ERROR)
         facts = practice.practice_facts(teams=[team])[team.pk]
-        found = indicators.indicators(facts, start, end)
+        found = indicators.indicators(facts, start, end, today=today)
         result = {
             "team_id": team.pk,
             "team": team.name,
