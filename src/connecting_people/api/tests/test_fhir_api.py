@@ -5,6 +5,7 @@ by the FHIR models (`fhir_json`)."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from connecting_people.accounts.actor import actor_for
 from connecting_people.api.fhir import mapping
@@ -248,14 +249,16 @@ def test_searches_are_not_n_plus_one(org, api_as, world, django_assert_max_num_q
         record(org.practitioner, mine, "ucla3", [1, 2, n % 3 + 1], on=DAY - timedelta(days=n + 1))
         set_goal(org.practitioner, mine, text=f"Goal {n}")
     client = api_as(org.practitioner)
+    # PostgreSQL takes the audit chain's advisory lock before writing the read's audit event: one query more.
+    lock = 1 if connection.vendor == "postgresql" else 0
     for kind, at_most in (("Observation", 12), ("QuestionnaireResponse", 12), ("Goal", 12), ("CarePlan", 13)):
-        with django_assert_max_num_queries(at_most):
+        with django_assert_max_num_queries(at_most + lock):
             bundle = fhir_json(client.get(f"{BASE}{kind}", {"patient": mine.pk}))
         assert len(bundle["entry"]) >= (1 if kind == "CarePlan" else 13)
     for _ in range(5):
         PersonFactory(team=org.team, allocated_worker=org.practitioner)
     for kind, at_most in (("Patient", 10), ("CarePlan", 12)):
-        with django_assert_max_num_queries(at_most):
+        with django_assert_max_num_queries(at_most + lock):
             bundle = fhir_json(client.get(f"{BASE}{kind}"))
         assert len(bundle["entry"]) == 6
 
