@@ -53,7 +53,10 @@ def page_of(
     and the page size as `cursor_name` and `limit_name`: FHIR calls them `_cursor` and `_count`)."""
     if not 1 <= limit <= LARGEST_LIMIT:
         raise ServiceError(
-            f"{limit_name} must be from 1 to {LARGEST_LIMIT}", limit_name, code="bad_limit", params={"limit": limit}
+            f"{limit_name} must be from 1 to {LARGEST_LIMIT}",
+            limit_name,
+            code="bad_limit",
+            params={"limit": limit},
         )
     if cursor:
         rows = rows.filter(pk__gt=decode_cursor(cursor))

@@ -6,6 +6,14 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from connecting_people.core.errors import (
+    DomainError,
+    NotAllowedError,
+    NotFoundError,
+    ProcessingRestrictedError,
+    StaleRecordError,
+)
+
 PROBLEM_TYPE = "https://connecting-people.invalid/problems/"  # not fetched: a stable name for each code
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -92,3 +100,17 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def status_of(error: DomainError, *, bad_request_codes: frozenset[str] = frozenset()) -> int:
+    """The HTTP status for a domain error, the same for /api/v1 and /fhir/R4: not found or out of reach 404, a stale
+    version 412, restricted processing 409, not allowed 403, any other refusal 422 (400 for `bad_request_codes`)."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, StaleRecordError):
+        return 412
+    if isinstance(error, ProcessingRestrictedError):
+        return 409
+    if isinstance(error, NotAllowedError):
+        return 403
+    return 400 if error.code in bad_request_codes else 422

@@ -1,7 +1,7 @@
 """FHIR R4 (JSON) at /fhir/R4/: a second NinjaAPI beside /api/v1, with the same tokens, scopes (fhir:read,
 fhir:write) and reach. Every answer is application/fhir+json; every error an OperationOutcome (not the problem
 documents of /api/v1, which FHIR clients do not read). The resources are made by `mapping` (pure) from what the
-apps' selectors return; docs/api-fhir.md is the guide."""
+apps' selectors return; docs/api.md (FHIR R4) is the guide."""
 
 import json
 import logging
@@ -20,6 +20,7 @@ from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth, req
 from connecting_people.api.fhir import importing, mapping
 from connecting_people.api.fhir.importing import ImportProblem
 from connecting_people.api.paging import page_of
+from connecting_people.api.problems import status_of
 from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, atomic_writes, idempotent
 from connecting_people.audit.services import audit_list_viewed
 from connecting_people.core.errors import (
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 fhir_api = NinjaAPI(
     title="Connecting People FHIR R4",
     version="R4",
-    description="FHIR R4 (JSON). The CapabilityStatement at /fhir/R4/metadata describes it; see docs/api-fhir.md.",
+    description="FHIR R4 (JSON). The CapabilityStatement at /fhir/R4/metadata describes it; see docs/api.md (FHIR R4).",
     auth=TokenAuth(),
     urls_namespace="fhir",
     openapi_url=None,
@@ -92,26 +93,12 @@ def base_url(request) -> str:
 # --------------------------------------------------------------------------------------------- errors
 
 
-def _status_of(error: DomainError) -> int:
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, StaleRecordError):
-        return 412
-    if isinstance(error, ProcessingRestrictedError):
-        return 409
-    if isinstance(error, NotAllowedError):
-        return 403
-    if isinstance(error, ServiceError) and error.code == "bad_cursor":
-        return 400
-    return 422
-
-
 NOT_FOUND = "Nothing found with that id that you can reach."
 
 
 @fhir_api.exception_handler(DomainError)
 def _domain_error(request, error: DomainError):
-    status = _status_of(error)
+    status = status_of(error, bad_request_codes=frozenset({"bad_cursor"}))
     if status == 404:
         return outcome(404, "not_found", NOT_FOUND)
     return outcome(status, error.code, error.message)

@@ -11,15 +11,11 @@ from connecting_people.api.auth import MissingScope, RateLimited, TokenAuth
 from connecting_people.api.negotiation import NotAcceptable
 from connecting_people.api.paging import Page  # noqa: F401 (re-exported for routers)
 from connecting_people.api.preconditions import PreconditionFailed, PreconditionRequired
-from connecting_people.api.problems import problem, validation_errors
+from connecting_people.api.problems import problem, status_of, validation_errors
 from connecting_people.api.responses import BadIdempotencyKey, IdempotencyKeyReused, atomic_writes
 from connecting_people.api.v1.openapi import ProblemsInDocument
 from connecting_people.core.errors import (
     DomainError,
-    NotAllowedError,
-    NotFoundError,
-    ProcessingRestrictedError,
-    StaleRecordError,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,21 +37,9 @@ api = ProblemsInDocument(
 )
 
 
-def _status_of(error: DomainError) -> int:
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, StaleRecordError):
-        return 412
-    if isinstance(error, ProcessingRestrictedError):
-        return 409
-    if isinstance(error, NotAllowedError):
-        return 403
-    return 422
-
-
 @api.exception_handler(DomainError)
 def domain_error(request, error: DomainError):
-    status = _status_of(error)
+    status = status_of(error)
     errors = None
     if status == 422:
         errors = [
