@@ -1,5 +1,5 @@
 """Our records as FHIR R4 resources (JSON-ready dicts). Pure: plain objects in (model instances are read by their
-attributes only, never queried), dicts out, no Django. docs/api-fhir.md lists every mapping and code.
+attributes only, never queried), dicts out, no Django. docs/api.md (FHIR R4) lists every mapping and code.
 
 References inside a resource are relative (`Patient/12`); the views add absolute `fullUrl`s to Bundles. Canonical
 URLs and our own code systems live under `SYSTEM_BASE`, a name that is never fetched (`.invalid` until the project

@@ -387,7 +387,7 @@ def test_importing_needs_fhir_write_and_json(org, api_as, world):
 
 @needs_fixtures
 def test_the_hl7_sdc_phq9_example_is_refused_because_we_have_no_phq9(org, api_as, world):
-    """We define no PHQ-9 (its licence and our scope: see docs/api-fhir.md), so the SDC example is refused with
+    """We define no PHQ-9 (its licence and our scope: see docs/api.md (FHIR R4)), so the SDC example is refused with
     an outcome that says why; its subject is pointed at one of our patients so that only the questionnaire is
     in question."""
     body = fixture(SDC_RESPONSE)
